@@ -1,0 +1,52 @@
+/**
+ * The broker port: how task messages reach workers. Implementations: bullmq.ts (Redis, production) and
+ * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
+ */
+import type { Outcome, TaskMessage } from "../message";
+
+export interface PublishOptions {
+  /** Wait this long before the message becomes available to workers (countdown / eta). */
+  delayMs: number;
+  /** BullMQ priority: 1 is the most urgent. */
+  priority?: number;
+}
+
+/** Runs one message and says how it ended; the broker acks, fails or records the job accordingly. */
+export type MessageHandler = (message: TaskMessage) => Promise<Outcome>;
+
+export interface ConsumeOptions {
+  queues: readonly string[];
+  /** Messages handled at once, per queue. */
+  concurrency: number;
+  /** Worker name, for the broker's own bookkeeping. */
+  hostname: string;
+  /** Called when the connection to the broker fails; the consumer keeps trying on its own. */
+  onError?: (error: Error) => void;
+}
+
+export interface Consumer {
+  /** Stops taking messages, waits up to `graceMs` for running ones, then lets go of the rest (they are redelivered). */
+  close(graceMs: number): Promise<{ drained: boolean }>;
+}
+
+export interface Broker {
+  /** Where messages go, for banners and logs (credentials removed). */
+  readonly transport: string;
+  /** Enqueues a message. A broker that runs messages inline resolves with the outcome. */
+  publish(message: TaskMessage, options: PublishOptions): Promise<Outcome | undefined>;
+  /** Starts handling messages from the given queues. */
+  consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer>;
+  /** Closes every connection this broker opened. */
+  close(): Promise<void>;
+}
+
+/** A URL fit for a banner: the password is replaced by stars. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The production broker: one BullMQ queue per celeriac queue, over ioredis.
+ *
+ * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires?, retries }.
+ * Every key starts with `{keyPrefix}`: the hash tag keeps all of an app's keys in one Redis Cluster slot,
+ * which BullMQ's multi-key Lua scripts need, and keeps apps and test runs sharing a Redis apart.
+ * Results live in the result store, so finished jobs are removed at once; failed ones are kept a while
+ * for inspection.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import type { Outcome, TaskMessage } from "../message";
+import { redactUrl, type Broker, type ConsumeOptions, type Consumer, type MessageHandler, type PublishOptions } from "./broker";
+
+interface JobData {
+  args: unknown[];
+  sentAt: number;
+  expires?: number;
+  retries: number;
+}
+
+const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
+
+export interface BullmqBrokerOptions {
+  redisUrl: string;
+  keyPrefix: string;
+}
+
+export class BullmqBroker implements Broker {
+  readonly transport: string;
+  private readonly prefix: string;
+  private producerConnection: Redis | undefined;
+  private readonly queues = new Map<string, Queue<JobData>>();
+  private readonly consumerConnections = new Set<Redis>();
+
+  constructor(private readonly options: BullmqBrokerOptions) {
+    this.transport = redactUrl(options.redisUrl);
+    this.prefix = `{${options.keyPrefix}}`;
+  }
+
+  /** BullMQ needs `maxRetriesPerRequest: null` so commands wait out a reconnect instead of failing. */
+  private connect(): Redis {
+    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  }
+
+  /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */
+  queue(name: string): Queue<JobData> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      this.producerConnection ??= this.connect();
+      queue = new Queue<JobData>(name, { connection: this.producerConnection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
+    const data: JobData = { args: message.args, sentAt: message.sentAt, retries: message.retries };
+    if (message.expires !== undefined) data.expires = message.expires;
+    await this.queue(message.queue).add(message.task, data, {
+      jobId: message.id,
+      delay: options.delayMs > 0 ? options.delayMs : undefined,
+      priority: options.priority,
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: FAILED_JOBS_KEPT,
+    });
+    return undefined;
+  }
+
+  async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
+    const connection = this.connect();
+    this.consumerConnections.add(connection);
+    const processor = async (job: Job<JobData>) => {
+      const outcome = await handler(toMessage(job));
+      // The outcome is already recorded; failing the job keeps it in BullMQ's failed set for inspection,
+      // and UnrecoverableError stops BullMQ from retrying behind celeriac's back.
+      if (outcome.status === "FAILURE") throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
+      return outcome.status;
+    };
+    const workers = options.queues.map((queue) => {
+      const worker = new Worker<JobData, Outcome["status"]>(queue, processor, {
+        connection,
+        prefix: this.prefix,
+        concurrency: options.concurrency,
+        name: options.hostname,
+        autorun: false,
+      });
+      if (options.onError) worker.on("error", options.onError);
+      return worker;
+    });
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    for (const w of workers) void w.run();
+    return {
+      close: async (graceMs) => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+        const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
+        const drained = await Promise.race([graceful, timeout]);
+        clearTimeout(timer);
+        // Past the grace period the running jobs keep their locks until these expire; BullMQ's stalled
+        // check then hands them to another worker (at-least-once delivery).
+        if (!drained) await Promise.all(workers.map((w) => w.close(true)));
+        this.consumerConnections.delete(connection);
+        connection.disconnect();
+        return { drained };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+    this.producerConnection?.disconnect();
+    this.producerConnection = undefined;
+    for (const c of this.consumerConnections) c.disconnect();
+    this.consumerConnections.clear();
+  }
+}
+
+function toMessage(job: Job<JobData>): TaskMessage {
+  return {
+    id: job.id!,
+    task: job.name,
+    args: job.data.args,
+    queue: job.queueName,
+    sentAt: job.data.sentAt,
+    expires: job.data.expires,
+    retries: job.data.retries,
+  };
+}

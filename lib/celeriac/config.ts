@@ -1,0 +1,59 @@
+/**
+ * The one table of settings and their defaults (after Celery's app/defaults.py). Settings are validated
+ * once, when the app is created, and frozen; a bad value stops start-up with a message naming it.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { ConfigError } from "./errors";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const queueName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,100}$/, "queue names use letters, digits, '_', '.', '-' (at most 100)");
+
+export const settingsSchema = z.object({
+  /** Shown in the worker banner and logs. @defaultValue "celeriac" */
+  appName: z.string().min(1).default("celeriac"),
+  /** Celery: broker_url. @defaultValue "redis://127.0.0.1:6379" */
+  redisUrl: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  /**
+   * Namespace of every Redis key, so apps and test runs sharing one Redis never see each other's jobs.
+   * It is wrapped in a hash tag (`{prefix}`), so a Redis Cluster keeps each app's keys in one slot.
+   * @defaultValue "celeriac"
+   */
+  keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-' only").default("celeriac"),
+  /** Celery: task_default_queue. @defaultValue "default" */
+  defaultQueue: queueName.default("default"),
+  /** Celery: task_always_eager. `.delay()` runs the task inline and returns a settled result. @defaultValue false */
+  alwaysEager: z.boolean().default(false),
+  /** Largest serialized argument list `.delay()` accepts, in bytes. @defaultValue 262144 (256 KiB) */
+  maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+  /** How often AsyncResult.get() polls the result store, in ms. @defaultValue 200 */
+  resultPollIntervalMs: z.number().int().positive().default(200),
+  /** Celery: worker_concurrency. Tasks run at once per queue by one worker. @defaultValue CPU count */
+  concurrency: z.number().int().positive().max(1000).default(() => availableParallelism()),
+  /** How long a stopping worker waits for running tasks before it exits anyway, in ms. @defaultValue 30000 */
+  shutdownGraceMs: z.number().int().nonnegative().default(30_000),
+  /** Celery: worker_loglevel. @defaultValue "info" */
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** "json": one JSON object per line, for log collectors; "pretty": readable lines. @defaultValue "json" */
+  logFormat: z.enum(LOG_FORMATS).default("json"),
+});
+
+export type Settings = z.input<typeof settingsSchema>;
+export type ResolvedConfig = Readonly<z.output<typeof settingsSchema>>;
+
+export function resolveConfig(settings: Settings = {}): ResolvedConfig {
+  const parsed = settingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(settings)"}: ${i.message}`);
+    throw new ConfigError(`invalid celeriac settings:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+export { queueName as queueNameSchema };

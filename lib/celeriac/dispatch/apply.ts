@@ -1,0 +1,109 @@
+/**
+ * `.delay()` and `.applyAsync()`: validate the arguments (schema, then JSON-ness and size), pick the
+ * queue (call option > task option > defaultQueue), give the task an id, and publish it. Nothing is
+ * enqueued when any check fails; the error says which argument or option is wrong.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Broker } from "../broker/broker";
+import { queueNameSchema, type ResolvedConfig } from "../config";
+import { DispatchError, InvalidArgumentsError } from "../errors";
+import { assertJsonArgs } from "../json";
+import type { TaskMessage } from "../message";
+import { AsyncResult, recordFromOutcome } from "../results/async-result";
+import type { ResultBackend } from "../results/backend";
+import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define";
+import { parseArgs } from "../task/validate";
+
+const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
+
+const applyOptionsSchema = z
+  .object({
+    /** Seconds to wait before the task may run (Celery: countdown). */
+    countdown: z.number().finite().nonnegative().optional(),
+    /** The earliest time the task may run (Celery: eta): a Date, an ISO string or ms since the epoch. */
+    eta: instant.optional(),
+    /** Seconds from now, or an instant, after which the task must not start; it is then REVOKED. */
+    expires: z.union([z.number().finite().positive(), instant]).optional(),
+    /** Send to this queue instead of the task's own. */
+    queue: queueNameSchema.optional(),
+    /** BullMQ priority, 1 (most urgent) … 2^21. */
+    priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
+    /** Use this id instead of a new UUID (Celery: task_id); a second send of one id is ignored by BullMQ. */
+    taskId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,200}$/, "letters, digits, '_', '.', '-' only")
+      .refine((id) => !/^\d+$/.test(id), "an id must not be all digits (BullMQ reserves those)")
+      .optional(),
+  })
+  .strict()
+  .refine((o) => o.countdown === undefined || o.eta === undefined, "give countdown or eta, not both");
+
+export type ApplyOptions = z.input<typeof applyOptionsSchema>;
+
+export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends TaskDefinition<S, R> {
+  /** Enqueues the task with these arguments (Celery: delay). Resolves once the broker has it. */
+  delay(...args: ArgsIn<S>): Promise<AsyncResult<Awaited<R>>>;
+  /** Enqueues the task with options (Celery: apply_async). */
+  applyAsync(args: ArgsIn<S>, options?: ApplyOptions): Promise<AsyncResult<Awaited<R>>>;
+}
+
+export interface DispatchDeps {
+  config: ResolvedConfig;
+  broker: Broker;
+  backend: ResultBackend;
+}
+
+function toMs(value: z.output<typeof instant>): number {
+  return value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : value;
+}
+
+function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
+  const parsed = applyOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ");
+    throw new DispatchError(`invalid applyAsync options for task '${task.name}': ${issues}`);
+  }
+  return parsed.data;
+}
+
+/** Builds the message and broker options of one call; throws DispatchError, nothing is sent. */
+export function prepare(task: TaskDefinition, args: readonly unknown[], options: ApplyOptions | undefined, config: ResolvedConfig) {
+  const opts = parseOptions(task, options);
+  if (!Array.isArray(args)) throw new InvalidArgumentsError(`task '${task.name}': applyAsync takes an array of arguments`);
+  assertJsonArgs(args, config.maxPayloadBytes);
+  const parsed = parseArgs(task, args);
+  if (!parsed.ok) throw new InvalidArgumentsError(parsed.message);
+  const now = Date.now();
+  const runAt = opts.eta !== undefined ? toMs(opts.eta) : now + (opts.countdown ?? 0) * 1000;
+  const expires =
+    opts.expires === undefined ? undefined : typeof opts.expires === "number" && opts.expires < 1e11
+      ? now + opts.expires * 1000 // a number this small is seconds from now, not an epoch instant
+      : toMs(opts.expires);
+  const message: TaskMessage = {
+    id: opts.taskId ?? randomUUID(),
+    task: task.name,
+    args: [...args],
+    queue: opts.queue ?? task.queue ?? config.defaultQueue,
+    sentAt: now,
+    retries: 0,
+  };
+  if (expires !== undefined) message.expires = expires;
+  return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
+}
+
+/** Gives a task definition its `.delay()` and `.applyAsync()`, bound to one app's broker and result store. */
+export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
+  type Result = AsyncResult<Awaited<R>>;
+  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {
+    const { message, publish } = prepare(definition as TaskDefinition, args, options, deps.config);
+    const outcome = await deps.broker.publish(message, publish);
+    const settled = outcome && recordFromOutcome(message, outcome);
+    return new AsyncResult(message.id, deps.backend, deps.config.resultPollIntervalMs, settled);
+  };
+  return Object.freeze({
+    ...definition,
+    applyAsync,
+    delay: (...args: ArgsIn<S>) => applyAsync(args),
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * Every error celeriac raises, in one tree (after Celery's exceptions.py):
+ *
+ *   CeleriacError                 base class: do not raise directly
+ *   ├─ ConfigError                a setting is missing or malformed (raised at start-up)
+ *   ├─ TaskDefinitionError        a task() definition is malformed (raised when the module loads)
+ *   ├─ DuplicateTaskError         two modules define one task name (raised by discovery)
+ *   ├─ DispatchError              .delay()/.applyAsync() refused the call; nothing was enqueued
+ *   │  ├─ InvalidArgumentsError   the arguments fail the task's zod schema
+ *   │  └─ NotJsonError            an argument is not a JSON value, or the payload is too large
+ *   ├─ TaskError                  a task run that did not succeed, as seen by the caller
+ *   │  ├─ NotRegisteredError      no task of that name in the worker
+ *   │  ├─ TaskFailedError         the task failed remotely: carries the remote type, message and stack
+ *   │  └─ TaskRevokedError        the task expired or was revoked and never ran
+ *   ├─ ResultNotReadyError        a result was read before the task finished
+ *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
+ *
+ * Every class sets `name`, so code on the far side of a process boundary (where prototypes are lost)
+ * can match on `error.name`.
+ */
+export class CeleriacError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends CeleriacError {}
+export class TaskDefinitionError extends CeleriacError {}
+
+export class DuplicateTaskError extends CeleriacError {
+  constructor(
+    readonly taskName: string,
+    readonly sources: readonly [string, string],
+  ) {
+    super(`task name '${taskName}' is defined twice: in ${sources[0]} and in ${sources[1]}; task names must be unique`);
+  }
+}
+
+export class DispatchError extends CeleriacError {}
+export class InvalidArgumentsError extends DispatchError {}
+export class NotJsonError extends DispatchError {}
+
+export class TaskError extends CeleriacError {}
+
+export class NotRegisteredError extends TaskError {
+  constructor(readonly taskName: string) {
+    super(`unregistered task '${taskName}'`);
+  }
+}
+
+/** What a failed task left behind: the remote error's type, message and stack. */
+export interface ErrorInfo {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export class TaskFailedError extends TaskError {
+  readonly remote: ErrorInfo;
+  constructor(readonly taskId: string, remote: ErrorInfo) {
+    super(`${remote.type}: ${remote.message}`);
+    this.remote = remote;
+  }
+}
+
+export class TaskRevokedError extends TaskError {
+  constructor(readonly taskId: string, reason: string) {
+    super(`task ${taskId} was revoked: ${reason}`);
+  }
+}
+
+export class ResultNotReadyError extends CeleriacError {
+  constructor(readonly taskId: string, state: string) {
+    super(`task ${taskId} has not finished (state ${state}); await get() to wait for it`);
+  }
+}
+
+export class ResultTimeoutError extends CeleriacError {
+  constructor(readonly taskId: string, timeoutMs: number) {
+    super(`task ${taskId} did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** Turns anything a task may throw (an Error, a string, an object, undefined) into stored error info. */
+export function toErrorInfo(thrown: unknown): ErrorInfo {
+  if (thrown instanceof Error) {
+    return { type: thrown.name || thrown.constructor.name, message: thrown.message, stack: thrown.stack };
+  }
+  let message: string;
+  try {
+    message = typeof thrown === "string" ? thrown : (JSON.stringify(thrown) ?? String(thrown));
+  } catch {
+    message = String(thrown);
+  }
+  return { type: "NonErrorThrown", message: `a non-Error value was thrown: ${message}` };
+}

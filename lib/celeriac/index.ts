@@ -1,0 +1,14 @@
+/**
+ * celeriac's public API: the only import path for app/, tasks/, worker.ts and the app's lib/celery.ts.
+ */
+export { createCeleriac, type Celeriac, type CeleriacOptions } from "./app";
+export type { Settings, ResolvedConfig, LogLevel } from "./config";
+export type { Task, ApplyOptions } from "./dispatch/apply";
+export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define";
+export type { TaskContext } from "./task/context";
+export { AsyncResult, type GetOptions } from "./results/async-result";
+export type { TaskRecord } from "./results/backend";
+export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states";
+export * from "./errors";
+export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli";
+export { VERSION } from "./version";

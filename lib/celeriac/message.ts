@@ -1,0 +1,33 @@
+/**
+ * The two shapes every layer shares: the task message (what travels from `.delay()` to a worker) and
+ * the outcome of running it (what the worker records).
+ */
+import type { ErrorInfo } from "./errors";
+
+export interface TaskMessage {
+  /** Task id; also the BullMQ job id and the TaskResult row id. */
+  id: string;
+  /** Registered task name. */
+  task: string;
+  /** Positional arguments as given to `.delay()` (the schema's input); the worker parses them again. */
+  args: unknown[];
+  queue: string;
+  /** When the message was sent, ms since the epoch. */
+  sentAt: number;
+  /** After this instant (ms since the epoch) the task must not start: it is recorded as REVOKED. */
+  expires?: number;
+  /** How many times the task has been retried already. */
+  retries: number;
+}
+
+export type Outcome =
+  | { status: "SUCCESS"; result: unknown }
+  | { status: "FAILURE"; error: ErrorInfo }
+  | { status: "REVOKED"; reason: string };
+
+/** The error an outcome carries: the task's own on FAILURE, the reason on REVOKED, none on SUCCESS. */
+export function outcomeError(outcome: Outcome): ErrorInfo | null {
+  if (outcome.status === "FAILURE") return outcome.error;
+  if (outcome.status === "REVOKED") return { type: "TaskRevokedError", message: outcome.reason };
+  return null;
+}

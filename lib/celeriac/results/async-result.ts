@@ -1,0 +1,101 @@
+/**
+ * AsyncResult<R>: a handle on one task's outcome, read from the result store. Its type parameter comes
+ * from the task definition, so `get()` resolves a typed value. A value is never handed out before the
+ * task has finished (django.tasks' TaskResult.return_value): "not finished" cannot pass for "returned null".
+ */
+import { ResultNotReadyError, ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors";
+import { READY_STATES, States, type TaskState } from "../states";
+import { outcomeError, type Outcome, type TaskMessage } from "../message";
+import type { ResultBackend, TaskRecord } from "./backend";
+
+export interface GetOptions {
+  /** Give up after this many ms with a ResultTimeoutError. @defaultValue no limit */
+  timeout?: number;
+  /** Poll the store this often, in ms. @defaultValue the app's resultPollIntervalMs */
+  interval?: number;
+}
+
+export class AsyncResult<R = unknown> {
+  constructor(
+    /** The task id. */
+    readonly id: string,
+    private readonly backend: ResultBackend,
+    private readonly pollIntervalMs: number,
+    /** A record known without asking the store: set for eager runs, which finish before `.delay()` returns. */
+    private readonly settled?: TaskRecord,
+  ) {}
+
+  /** The task's row, or null while nothing is recorded (PENDING). */
+  async info(): Promise<TaskRecord | null> {
+    return this.settled ?? (await this.backend.get(this.id));
+  }
+
+  /** PENDING, STARTED, SUCCESS, FAILURE, RETRY or REVOKED; an id nobody sent reads as PENDING (as in Celery). */
+  async status(): Promise<TaskState> {
+    return (await this.info())?.status ?? States.PENDING;
+  }
+
+  /** True once the task has finished, whatever the outcome. */
+  async ready(): Promise<boolean> {
+    return READY_STATES.has(await this.status());
+  }
+
+  /** True when the task finished with SUCCESS. */
+  async successful(): Promise<boolean> {
+    return (await this.status()) === States.SUCCESS;
+  }
+
+  /**
+   * The task's return value. Rejects with the task's error (TaskFailedError, TaskRevokedError) if it did
+   * not succeed, and with ResultNotReadyError if it has not finished: use get() to wait.
+   */
+  async result(): Promise<R> {
+    return this.unwrap(await this.info());
+  }
+
+  /** Waits for the task to finish and resolves its value; rejects like result(), or with ResultTimeoutError. */
+  async get(options: GetOptions = {}): Promise<R> {
+    const interval = options.interval ?? this.pollIntervalMs;
+    const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
+    for (;;) {
+      const record = await this.info();
+      if (record && READY_STATES.has(record.status)) return this.unwrap(record);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ResultTimeoutError(this.id, options.timeout!);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    }
+  }
+
+  private unwrap(record: TaskRecord | null): R {
+    switch (record?.status) {
+      case States.SUCCESS:
+        return record.result as R;
+      case States.FAILURE:
+        throw new TaskFailedError(this.id, record.error ?? { type: "Error", message: "unknown error" });
+      case States.REVOKED:
+        throw new TaskRevokedError(this.id, record.error?.message ?? "revoked");
+      default:
+        throw new ResultNotReadyError(this.id, record?.status ?? States.PENDING);
+    }
+  }
+}
+
+/** The record of a run that finished in this process (eager mode), without a round trip to the store. */
+export function recordFromOutcome(message: TaskMessage, outcome: Outcome): TaskRecord {
+  const now = new Date();
+  return {
+    id: message.id,
+    name: message.task,
+    status: outcome.status,
+    args: message.args,
+    result: outcome.status === "SUCCESS" ? outcome.result : null,
+    error: outcomeError(outcome),
+    queue: message.queue,
+    worker: null,
+    retries: message.retries,
+    createdAt: new Date(message.sentAt),
+    startedAt: null,
+    doneAt: now,
+    runtimeMs: null,
+  };
+}

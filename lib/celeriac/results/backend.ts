@@ -1,0 +1,46 @@
+/**
+ * The result store port. The worker writes a row when a task starts and again when it ends; callers read
+ * it through AsyncResult. Implementation: prisma.ts (the TaskResult model).
+ */
+import type { ErrorInfo } from "../errors";
+import type { Outcome, TaskMessage } from "../message";
+import type { TaskState } from "../states";
+
+/** One task's row, as AsyncResult and the API see it. */
+export interface TaskRecord {
+  id: string;
+  name: string;
+  status: TaskState;
+  args: unknown;
+  result: unknown;
+  error: ErrorInfo | null;
+  queue: string | null;
+  worker: string | null;
+  retries: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  doneAt: Date | null;
+  runtimeMs: number | null;
+}
+
+export interface StartedRun {
+  message: TaskMessage;
+  worker: string;
+  startedAt: Date;
+}
+
+export interface FinishedRun extends StartedRun {
+  outcome: Outcome;
+  doneAt: Date;
+}
+
+export interface ResultBackend {
+  /** Where results are kept, for banners (credentials removed). */
+  readonly description: string;
+  /** Records that a worker took the task (state STARTED). */
+  started(run: StartedRun): Promise<void>;
+  /** Records how the task ended; creates the row when no STARTED row was written. */
+  finished(run: FinishedRun): Promise<void>;
+  /** The task's row, or null when nothing was recorded for that id (state PENDING). */
+  get(id: string): Promise<TaskRecord | null>;
+}

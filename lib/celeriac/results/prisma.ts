@@ -1,0 +1,102 @@
+/**
+ * The result store on the app's Prisma client (django-celery-results' TaskResult). The framework never
+ * imports the generated client: it needs only the `taskResult` delegate, typed by the shape it uses.
+ */
+import { outcomeError } from "../message";
+import { isTaskState, States } from "../states";
+import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
+
+interface TaskResultRow {
+  id: string;
+  name: string;
+  args: unknown;
+  status: string;
+  result: unknown;
+  errorType: string | null;
+  errorMessage: string | null;
+  errorStack: string | null;
+  queue: string | null;
+  worker: string | null;
+  retries: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  doneAt: Date | null;
+  runtimeMs: number | null;
+}
+
+/** A JSON value as Prisma's Json columns accept it (the arguments and results were checked to be JSON). */
+type JsonInput = string | number | boolean | { readonly [key: string]: JsonInput | null | undefined } | readonly (JsonInput | null)[];
+type RowData = Partial<Omit<TaskResultRow, "id" | "args" | "result">> & { args?: JsonInput; result?: JsonInput };
+
+/** The part of a Prisma client this store uses; any client generated from prisma/models fits it. */
+export interface TaskResultClient {
+  taskResult: {
+    upsert(args: { where: { id: string }; create: RowData & Pick<TaskResultRow, "id" | "name" | "status">; update: RowData }): Promise<unknown>;
+    findUnique(args: { where: { id: string } }): Promise<TaskResultRow | null>;
+  };
+}
+
+export class PrismaResultBackend implements ResultBackend {
+  constructor(
+    private readonly prisma: TaskResultClient,
+    readonly description: string,
+  ) {}
+
+  async started({ message, worker, startedAt }: StartedRun): Promise<void> {
+    const row = {
+      name: message.task,
+      args: message.args as JsonInput,
+      status: States.STARTED,
+      queue: message.queue,
+      worker,
+      retries: message.retries,
+      startedAt,
+    };
+    await this.prisma.taskResult.upsert({
+      where: { id: message.id },
+      create: { id: message.id, createdAt: new Date(message.sentAt), ...row },
+      update: row,
+    });
+  }
+
+  async finished({ message, worker, startedAt, outcome, doneAt }: FinishedRun): Promise<void> {
+    const error = outcomeError(outcome);
+    const row = {
+      status: outcome.status,
+      // A null result is the column's NULL: Prisma refuses a plain `null` for a Json column, and the
+      // framework does not import the generated client's JsonNull. SUCCESS + NULL reads back as null.
+      result: outcome.status === "SUCCESS" && outcome.result != null ? (outcome.result as JsonInput) : undefined,
+      errorType: error?.type ?? null,
+      errorMessage: error?.message ?? null,
+      errorStack: error?.stack ?? null,
+      doneAt,
+      runtimeMs: doneAt.getTime() - startedAt.getTime(),
+    };
+    await this.prisma.taskResult.upsert({
+      where: { id: message.id },
+      create: {
+        id: message.id,
+        name: message.task,
+        args: message.args as JsonInput,
+        queue: message.queue,
+        worker,
+        retries: message.retries,
+        createdAt: new Date(message.sentAt),
+        startedAt,
+        ...row,
+      },
+      update: row,
+    });
+  }
+
+  async get(id: string): Promise<TaskRecord | null> {
+    const row = await this.prisma.taskResult.findUnique({ where: { id } });
+    if (!row) return null;
+    const { errorType, errorMessage, errorStack, status, ...rest } = row;
+    return {
+      ...rest,
+      status: isTaskState(status) ? status : States.PENDING,
+      error: errorType ? { type: errorType, message: errorMessage ?? "", stack: errorStack ?? undefined } : null,
+    };
+  }
+}

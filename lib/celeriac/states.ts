@@ -1,0 +1,31 @@
+/**
+ * Task states, as Celery names them. The TaskResult row is the one source of truth for a task's state;
+ * BullMQ's job state is the queue's business.
+ */
+export const States = {
+  /** Not known to the result store yet: queued, scheduled (countdown/eta), or an id nobody sent. */
+  PENDING: "PENDING",
+  /** A worker has taken the task and is running it. */
+  STARTED: "STARTED",
+  /** The task returned; `result` holds its value. */
+  SUCCESS: "SUCCESS",
+  /** The task threw, its arguments were invalid, or its name is not registered; the error is stored. */
+  FAILURE: "FAILURE",
+  /** The task failed and will run again (written by the retry machinery). */
+  RETRY: "RETRY",
+  /** The task will never run: it expired before a worker took it, or it was revoked. */
+  REVOKED: "REVOKED",
+} as const;
+
+export type TaskState = (typeof States)[keyof typeof States];
+
+/** States after which nothing about the task changes any more. */
+export const READY_STATES: ReadonlySet<TaskState> = new Set([States.SUCCESS, States.FAILURE, States.REVOKED]);
+/** States of a task that has not finished. */
+export const UNREADY_STATES: ReadonlySet<TaskState> = new Set([States.PENDING, States.STARTED, States.RETRY]);
+/** States whose row carries an error. */
+export const EXCEPTION_STATES: ReadonlySet<TaskState> = new Set([States.FAILURE, States.RETRY, States.REVOKED]);
+
+export function isTaskState(value: string): value is TaskState {
+  return Object.hasOwn(States, value);
+}

@@ -1,0 +1,71 @@
+/**
+ * task({ name, args, run }): a task definition, checked when its module loads (django.tasks'
+ * validate_task). The definition is data only; dispatch/ gives it `.delay()`.
+ */
+import { z } from "zod";
+import { TaskDefinitionError } from "../errors";
+import { queueNameSchema } from "../config";
+import type { TaskContext } from "./context";
+
+/** A task's positional arguments are described by a zod tuple: `z.tuple([z.number(), z.number()])`. */
+export type ArgsSchema = z.ZodTuple<readonly z.ZodType[], z.ZodType | null>;
+
+/** What callers pass to `.delay()`: the schema's input type. */
+export type ArgsIn<S extends ArgsSchema> = z.input<S> extends infer A extends readonly unknown[] ? A : never;
+/** What `run` receives: the schema's output type (after defaults and transforms). */
+export type ArgsOut<S extends ArgsSchema> = z.output<S> extends infer A extends readonly unknown[] ? A : never;
+
+export interface TaskOptions<S extends ArgsSchema, R> {
+  /** Stable, explicit name, e.g. "emails.sendWelcome". It is the wire name: renaming it orphans queued jobs. */
+  name: string;
+  /** zod tuple of the positional arguments; checked at enqueue and again in the worker. */
+  args: S;
+  /** Queue this task goes to unless the call says otherwise. @defaultValue the app's defaultQueue */
+  queue?: string;
+  /** BullMQ priority: 1 is the most urgent; a task with no priority goes before all prioritized ones. */
+  priority?: number;
+  /** Celery: ignore_result. The worker writes no TaskResult row for this task. @defaultValue false */
+  ignoreResult?: boolean;
+  /** The work. Pass ids, not objects: load fresh rows here. The return value must be JSON. */
+  run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
+}
+
+export interface TaskDefinition<S extends ArgsSchema = ArgsSchema, R = unknown> {
+  readonly name: string;
+  readonly args: S;
+  readonly queue: string | undefined;
+  readonly priority: number | undefined;
+  readonly ignoreResult: boolean;
+  readonly run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
+}
+
+/** Any task, whatever its argument and result types: what registries and the worker hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- run's parameters are contravariant
+export type AnyTaskDefinition = TaskDefinition<any, any>;
+
+/** The result type of a task (`ResultOf<typeof add>` is number); any other type is taken as the result type. */
+export type ResultOf<T> = T extends TaskDefinition<infer _S, infer R> ? Awaited<R> : T;
+
+const TASK_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$/;
+export const MAX_PRIORITY = 2_097_152; // BullMQ's largest priority (2^21)
+
+export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>): TaskDefinition<S, R> {
+  const { name, args, queue, priority, ignoreResult = false, run } = options;
+  const where = `task '${String(name)}'`;
+  if (typeof name !== "string" || !TASK_NAME.test(name)) {
+    throw new TaskDefinitionError(
+      `${where}: a task name starts with a letter or '_' and uses letters, digits, '_', '.', ':', '-' (at most 200)`,
+    );
+  }
+  if (!(args instanceof z.ZodTuple)) {
+    throw new TaskDefinitionError(`${where}: 'args' must be a zod tuple, e.g. args: z.tuple([z.number()])`);
+  }
+  if (typeof run !== "function") throw new TaskDefinitionError(`${where}: 'run' must be a function`);
+  if (queue !== undefined && !queueNameSchema.safeParse(queue).success) {
+    throw new TaskDefinitionError(`${where}: invalid queue name '${queue}'`);
+  }
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 1 && priority <= MAX_PRIORITY)) {
+    throw new TaskDefinitionError(`${where}: priority must be an integer from 1 (most urgent) to ${MAX_PRIORITY}`);
+  }
+  return Object.freeze({ name, args, queue, priority, ignoreResult, run });
+}

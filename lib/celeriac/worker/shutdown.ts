@@ -1,0 +1,31 @@
+/**
+ * OS signals → warm shutdown (Celery's): the first SIGTERM or SIGINT stops taking tasks and waits for the
+ * running ones (bounded by the grace period), then exits 0. A second signal exits at once (cold shutdown);
+ * the tasks it interrupts are redelivered to another worker.
+ */
+import type { Logger } from "../log";
+
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, "cold shutdown: exiting now; interrupted tasks will be redelivered");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "warm shutdown: waiting for running tasks (send the signal again to exit at once)");
+    stop().then(
+      ({ drained }) => {
+        log.info({ drained }, drained ? "all running tasks finished; bye" : "grace period over; unfinished tasks will be redelivered");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+}

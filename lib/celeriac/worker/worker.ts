@@ -1,0 +1,46 @@
+/**
+ * A running worker: consumes its queues through the broker and runs each message through the execution
+ * pipeline. Lifecycle: start → (serve) → stop, where stop stops taking messages and waits for the running
+ * ones up to the grace period; past it, ctx.signal aborts and unfinished messages are redelivered later.
+ */
+import type { Broker } from "../broker/broker";
+import type { Logger } from "../log";
+import type { ResultBackend } from "../results/backend";
+import type { Registry } from "../task/registry";
+import { executeMessage } from "./execute";
+
+export interface WorkerOptions {
+  broker: Broker;
+  backend: ResultBackend;
+  registry: Registry;
+  queues: readonly string[];
+  concurrency: number;
+  hostname: string;
+  graceMs: number;
+  log: Logger;
+}
+
+export interface RunningWorker {
+  /** Warm shutdown: resolves once running tasks are done, or the grace period is over. */
+  stop(): Promise<{ drained: boolean }>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { broker, backend, registry, hostname, log } = options;
+  const abort = new AbortController();
+  const deps = { lookup: (name: string) => registry.get(name), backend, hostname, log, signal: abort.signal };
+  const consumer = await broker.consume((message) => executeMessage(deps, message), {
+    queues: options.queues,
+    concurrency: options.concurrency,
+    hostname,
+    onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
+  });
+  let stopping: Promise<{ drained: boolean }> | undefined;
+  return {
+    stop: () =>
+      (stopping ??= consumer.close(options.graceMs).then((result) => {
+        if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
+        return result;
+      })),
+  };
+}

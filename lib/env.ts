@@ -1,0 +1,43 @@
+/**
+ * The app's environment, validated once (create-t3-app's env.js): the only reader of process.env.
+ * A bad value stops start-up with a message naming the variable.
+ */
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const flag = z
+  .enum(["0", "1", "true", "false", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, "use file:./dev.db (SQLite) or postgresql://user@host:5432/db")
+    .default("file:./dev.db"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  CELERIAC_KEY_PREFIX: z.string().default("celeriac"),
+  CELERIAC_ALWAYS_EAGER: flag,
+  CELERIAC_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  CELERIAC_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  CELERIAC_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+});
+
+function load() {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join("\n")}`);
+  }
+  const env = parsed.data;
+  // A relative SQLite path resolves against the process's cwd; pin it to the project root so the web
+  // server, the worker and the CLI all open the same file.
+  if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
+    env.DATABASE_URL = `file:${resolve(process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
+  }
+  return Object.freeze(env);
+}
+
+export const env = load();
+export const isPostgres = /^postgres(ql)?:/.test(env.DATABASE_URL);
