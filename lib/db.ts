@@ -1,20 +1,25 @@
 /**
  * The app's Prisma client (one per process, cached on globalThis so Next's hot reload does not open a
- * new pool per edit). The provider follows DATABASE_URL: SQLite by default, PostgreSQL in production.
+ * new pool per edit). The provider follows the URL: SQLite (`file:`) by default, PostgreSQL in production.
  * Both generated clients come from the same models, so the SQLite client's type describes either.
  */
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
-import { env, isPostgres } from "./env";
+import { env } from "./env";
 
 export type Db = SqliteClient;
 
-function create(): Db {
-  if (isPostgres) return new PgClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL }) }) as unknown as Db;
-  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: env.DATABASE_URL }) });
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:/.test(url);
+}
+
+/** A new client for a database URL (tests and benchmarks make their own; the app uses `db`). */
+export function createDb(url: string): Db {
+  if (isPostgresUrl(url)) return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
 }
 
 const cache = globalThis as unknown as { __celeriacDb?: Db };
-export const db: Db = (cache.__celeriacDb ??= create());
+export const db: Db = (cache.__celeriacDb ??= createDb(env.DATABASE_URL));

@@ -40,4 +40,3 @@ function load() {
 }
 
 export const env = load();
-export const isPostgres = /^postgres(ql)?:/.test(env.DATABASE_URL);

@@ -1,0 +1,37 @@
+import { resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+
+const alias = { "@": resolve(import.meta.dirname) };
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          environment: "node",
+          pool: "forks",
+          include: ["lib/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "node_modules/**"],
+        },
+      },
+      {
+        // Real Redis and a real database (SQLite or PostgreSQL, per CELERIAC_TEST_DB), created fresh
+        // for the run by test/global-setup.ts; every test file uses its own Redis key prefix.
+        resolve: { alias },
+        test: {
+          name: "int",
+          environment: "node",
+          pool: "forks",
+          include: ["**/*.int.test.ts"],
+          exclude: ["node_modules/**"],
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
