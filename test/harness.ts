@@ -3,15 +3,12 @@
  * prefix of its own. `startWorker()` runs a real worker in this process; `close()` removes every key the
  * test made and closes connections.
  */
-import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { createCeleriac, type Celeriac, type CeleriacOptions } from "@/lib/celeriac";
 import { Registry } from "@/lib/celeriac/task/registry";
 import { startWorker, type RunningWorker } from "@/lib/celeriac/worker/worker";
 import { createDb, type Db } from "@/lib/db";
-
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
 
 export interface Harness {
   app: Celeriac;
@@ -21,17 +18,6 @@ export interface Harness {
   /** Starts a worker that serves the app's tasks (or `registry`) on `queues`. */
   startWorker(options?: { queues?: string[]; registry?: Registry; concurrency?: number; graceMs?: number }): Promise<RunningWorker>;
   close(): Promise<void>;
-}
-
-export function uniquePrefix(label: string): string {
-  return `test-${label}-${randomBytes(4).toString("hex")}`;
-}
-
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`{${prefix}}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
 }
 
 export function createHarness(label: string, settings: Partial<CeleriacOptions> = {}): Harness {

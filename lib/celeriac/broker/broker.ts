@@ -44,7 +44,8 @@ export interface Broker {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = "****";
+    if (!u.password) return url;
+    u.password = "****";
     return u.toString();
   } catch {
     return url;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { redactUrl } from "./broker/broker";
+import { resolveConfig } from "./config";
+import { ConfigError } from "./errors";
+
+describe("resolveConfig", () => {
+  it("fills every default and freezes the result", () => {
+    const c = resolveConfig();
+    expect(c).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", keyPrefix: "celeriac", defaultQueue: "default" });
+    expect(c).toMatchObject({ alwaysEager: false, maxPayloadBytes: 262_144, logLevel: "info", logFormat: "json" });
+    expect(c.concurrency).toBeGreaterThan(0);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it("names every bad setting", () => {
+    expect(() => resolveConfig({ redisUrl: "http://x", keyPrefix: "a b" })).toThrow(ConfigError);
+    expect(() => resolveConfig({ redisUrl: "http://x", keyPrefix: "a b" })).toThrow(/redisUrl[\s\S]*keyPrefix/);
+  });
+});
+
+describe("redactUrl", () => {
+  it("hides a password and leaves other URLs as they are", () => {
+    expect(redactUrl("redis://:s3cret@cache:6379/0")).toBe("redis://:****@cache:6379/0");
+    expect(redactUrl("postgresql://app:pw@db/prod")).toBe("postgresql://app:****@db/prod");
+    expect(redactUrl("file:./dev.db")).toBe("file:./dev.db");
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { resolveConfig } from "../config";
+import { DispatchError, InvalidArgumentsError, NotJsonError } from "../errors";
+import { defineTask } from "../task/define";
+import { prepare } from "./apply";
+
+const config = resolveConfig({ defaultQueue: "celery" });
+const add = defineTask({ name: "add", args: z.tuple([z.number(), z.number()]), run: (_c, x, y) => x + y });
+const heavy = defineTask({ name: "heavy", args: z.tuple([]), queue: "heavy", priority: 5, run: () => 0 });
+
+describe("prepare (what .delay/.applyAsync send)", () => {
+  it("builds a message with a new UUID, the args as given, and the default queue", () => {
+    const { message, publish } = prepare(add, [1, 2], undefined, config);
+    expect(message).toMatchObject({ task: "add", args: [1, 2], queue: "celery", retries: 0 });
+    expect(message.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(publish).toEqual({ delayMs: 0, priority: undefined });
+  });
+
+  it("picks the queue: call option over task option over defaultQueue", () => {
+    expect(prepare(heavy, [], undefined, config).message.queue).toBe("heavy");
+    expect(prepare(heavy, [], { queue: "urgent" }, config).message.queue).toBe("urgent");
+    expect(prepare(heavy, [], undefined, config).publish.priority).toBe(5);
+    expect(prepare(heavy, [], { priority: 1 }, config).publish.priority).toBe(1);
+  });
+
+  it("turns countdown (seconds) and eta into a delay", () => {
+    vi.useFakeTimers({ now: new Date("2026-01-01T00:00:00Z") });
+    try {
+      expect(prepare(add, [1, 2], { countdown: 1.5 }, config).publish.delayMs).toBe(1500);
+      expect(prepare(add, [1, 2], { eta: "2026-01-01T00:01:00Z" }, config).publish.delayMs).toBe(60_000);
+      expect(prepare(add, [1, 2], { eta: new Date("2025-01-01") }, config).publish.delayMs).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reads expires as seconds from now, or as an instant", () => {
+    vi.useFakeTimers({ now: new Date("2026-01-01T00:00:00Z") });
+    try {
+      const now = Date.now();
+      expect(prepare(add, [1, 2], { expires: 30 }, config).message.expires).toBe(now + 30_000);
+      expect(prepare(add, [1, 2], { expires: new Date(now + 5000) }, config).message.expires).toBe(now + 5000);
+      expect(prepare(add, [1, 2], undefined, config).message.expires).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses arguments that fail the schema, naming the argument", () => {
+    expect(() => prepare(add, [1, "2"], undefined, config)).toThrow(InvalidArgumentsError);
+    expect(() => prepare(add, [1, "2"], undefined, config)).toThrow(/argument 1: .*expected number/);
+  });
+
+  it("refuses non-JSON arguments before the schema sees them", () => {
+    const anything = defineTask({ name: "any", args: z.tuple([z.any()]), run: () => 0 });
+    expect(() => prepare(anything, [new Date()], undefined, config)).toThrow(NotJsonError);
+  });
+
+  it.each([
+    [{ countdown: -1 }, /countdown/],
+    [{ countdown: 1, eta: new Date() }, /countdown or eta, not both/],
+    [{ priority: 0 }, /priority/],
+    [{ queue: "a b" }, /queue/],
+    [{ taskId: "12345" }, /must not be all digits/],
+    [{ taskId: "has:colon" }, /taskId/],
+    [{ eta: "tomorrow" }, /eta/],
+    [{ retries: 3 }, /Unrecognized key/],
+  ])("refuses bad options %j", (options, message) => {
+    expect(() => prepare(add, [1, 2], options as never, config)).toThrow(DispatchError);
+    expect(() => prepare(add, [1, 2], options as never, config)).toThrow(message);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { NotJsonError } from "./errors";
+import { assertJsonArgs, jsonProblem } from "./json";
+
+class User {
+  constructor(readonly id: number) {}
+}
+
+describe("assertJsonArgs", () => {
+  it("accepts JSON values: numbers, strings, booleans, null, arrays, plain and null-prototype objects", () => {
+    expect(() => assertJsonArgs([1, "a", true, null, [1, [2]], { a: { b: [null] } }, Object.create(null)], 1024)).not.toThrow();
+  });
+
+  it.each([
+    ["a Date", [new Date()], /argument 0 \(args\[0\]\) is a Date; pass date\.toISOString\(\)/],
+    ["a class instance", [1, new User(7)], /argument 1 \(args\[1\]\) is an instance of User; pass its id/],
+    ["a function", [() => 1], /argument 0 \(args\[0\]\) is a function/],
+    ["a BigInt", [10n], /argument 0 \(args\[0\]\) is a BigInt; pass it as a string/],
+    ["undefined", [undefined], /is undefined; use null/],
+    ["NaN", [NaN], /the number NaN/],
+    ["Infinity", [{ x: Infinity }], /argument 0 \(args\[0\]\.x\) is the number Infinity/],
+    ["a Map", [new Map()], /an instance of Map/],
+    ["a Symbol", [Symbol("s")], /a Symbol/],
+    ["a nested Date", [{ order: { items: [{ when: new Date() }] } }], /argument 0 \(args\[0\]\.order\.items\[0\]\.when\) is a Date/],
+  ])("refuses %s, naming where it is", (_label, args, message) => {
+    expect(() => assertJsonArgs(args, 1024)).toThrow(NotJsonError);
+    expect(() => assertJsonArgs(args, 1024)).toThrow(message);
+  });
+
+  it("refuses a cyclic structure", () => {
+    const a: Record<string, unknown> = { name: "a" };
+    a.self = a;
+    expect(() => assertJsonArgs([a], 1024)).toThrow(/argument 0 \(args\[0\]\.self\) is a reference back to itself/);
+  });
+
+  it("accepts the same object twice when it is not a cycle", () => {
+    const shared = { x: 1 };
+    expect(() => assertJsonArgs([shared, [shared, shared]], 1024)).not.toThrow();
+  });
+
+  it("refuses a payload over the size limit, saying how big it is", () => {
+    const big = "x".repeat(300 * 1024);
+    expect(() => assertJsonArgs([big], 256 * 1024)).toThrow(/the arguments are 30720\d bytes, over the 262144-byte limit/);
+    expect(() => assertJsonArgs(["x".repeat(100)], 256 * 1024)).not.toThrow();
+  });
+});
+
+describe("jsonProblem (task return values)", () => {
+  it("accepts undefined (stored as null) and JSON values", () => {
+    expect(jsonProblem(undefined)).toBeUndefined();
+    expect(jsonProblem({ ok: [1, "2"] })).toBeUndefined();
+  });
+  it("names a non-JSON value", () => {
+    expect(jsonProblem({ at: new Date() })).toBe("the return value.at is a Date; pass date.toISOString() or a timestamp");
+  });
+});
