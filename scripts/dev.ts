@@ -1,0 +1,65 @@
+/**
+ * `npm run dev`: the whole app on this machine — Redis (started if needed), migrations applied, the
+ * Next.js dev server on http://127.0.0.1:3000 and a worker, with their output interleaved. Ctrl+C stops all.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { ensureRedis, MissingServiceError } from "./services";
+
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL ?? "file:./dev.db",
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  NEXT_TELEMETRY_DISABLED: "1",
+  CHECKPOINT_DISABLE: "1",
+  CELERIAC_LOG_FORMAT: process.env.CELERIAC_LOG_FORMAT ?? "pretty",
+};
+const PORT = process.env.PORT ?? "3000";
+
+function start(name: string, command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const prefix = `[${name}]`.padEnd(9);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = "";
+    stream.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+    });
+  }
+  return child;
+}
+
+let redis: ChildProcess | undefined;
+try {
+  redis = await ensureRedis(env.REDIS_URL);
+} catch (error) {
+  if (!(error instanceof MissingServiceError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const migrate = spawnSync("node_modules/.bin/prisma", ["migrate", "deploy"], { env, stdio: "inherit" });
+if (migrate.status !== 0) {
+  redis?.kill();
+  process.exit(migrate.status ?? 1);
+}
+
+const children = [
+  start("web", "node_modules/.bin/next", ["dev", "-H", "127.0.0.1", "-p", PORT]),
+  start("worker", "node_modules/.bin/tsx", ["worker.ts"]),
+];
+console.log(`celeriac dev: http://127.0.0.1:${PORT}  (Ctrl+C stops the web server, the worker${redis ? " and Redis" : ""})`);
+
+let stopping = false;
+function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill("SIGTERM");
+  Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.on("exit", resolve))))).then(() => {
+    redis?.kill();
+    process.exit(code);
+  });
+}
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+for (const child of children) child.on("exit", (code) => stopAll(code ?? 1));
