@@ -6,23 +6,13 @@ import { outcomeError } from "../message";
 import { isTaskState, States } from "../states";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
 
-interface TaskResultRow {
-  id: string;
-  name: string;
-  args: unknown;
+/** The TaskResult model's columns: the record, with the status as stored text and the error in three columns. */
+type TaskResultRow = Omit<TaskRecord, "status" | "error"> & {
   status: string;
-  result: unknown;
   errorType: string | null;
   errorMessage: string | null;
   errorStack: string | null;
-  queue: string | null;
-  worker: string | null;
-  retries: number;
-  createdAt: Date;
-  startedAt: Date | null;
-  doneAt: Date | null;
-  runtimeMs: number | null;
-}
+};
 
 /** A JSON value as Prisma's Json columns accept it (the arguments and results were checked to be JSON). */
 type JsonInput = string | number | boolean | { readonly [key: string]: JsonInput | null | undefined } | readonly (JsonInput | null)[];
