@@ -20,3 +20,5 @@ export const celeriac = createCeleriac({
 
 export const task = celeriac.task;
 export const AsyncResult = celeriac.AsyncResult;
+export const transaction = celeriac.transaction;
+export const onCommit = celeriac.onCommit;

@@ -16,16 +16,25 @@ import type { ResultBackend } from "./results/backend";
 import { PrismaResultBackend, type TaskResultClient } from "./results/prisma";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
 import { Registry } from "./task/registry";
+import { OutboxStore, type OutboxClient } from "./transaction/outbox";
+import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction";
 import { executeMessage } from "./worker/execute";
 
-export interface CeleriacOptions extends Settings {
-  /** The app's Prisma client: any client generated from prisma/models (it has the TaskResult model). */
-  prisma: TaskResultClient;
-  /** The database URL, shown (without its password) in the worker banner. */
+/** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
+export type CeleriacPrisma = TaskResultClient & OutboxClient & TransactionPort<any>;
+
+/** The transaction client Prisma hands to `$transaction(fn)`: the client less what a transaction may not do. */
+export type TxOf<P> = Omit<P, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends" | "$use">;
+
+export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> extends Settings {
+  /** The app's Prisma client: any client generated from prisma/models (TaskResult, TaskOutbox). */
+  prisma: P;
+  /** The database URL: shown (without its password) in the worker banner; tells SQLite from PostgreSQL. */
   databaseUrl?: string;
 }
 
-export interface Celeriac {
+export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   /** Every task defined through this app, by name (the worker uses the discovered ones instead). */
@@ -38,11 +47,20 @@ export interface Celeriac {
   task<S extends ArgsSchema, R>(options: TaskOptions<S, R>): Task<S, R>;
   /** `AsyncResult.from<typeof someTask>(id)`: a typed handle on a task id received earlier. */
   readonly AsyncResult: { from<T = unknown>(id: string): AsyncResult<ResultOf<T>> };
+  /**
+   * Runs `fn` in a Prisma interactive transaction. onCommit callbacks and `.delay()` calls inside run after
+   * the commit and never after a rollback; `{ durable: true }` writes dispatches to the outbox first.
+   */
+  transaction<T>(fn: (tx: TxOf<P>) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Runs `callback` after the current transaction commits (Django's transaction.on_commit); at once outside one. */
+  onCommit(callback: () => unknown): void;
+  /** The durable-dispatch outbox; workers run its relay. */
+  readonly outbox: OutboxStore;
   /** Closes the broker's connections. */
   close(): Promise<void>;
 }
 
-export function createCeleriac(options: CeleriacOptions): Celeriac {
+export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOptions<P>): Celeriac<P> {
   const { prisma, databaseUrl, ...settings } = options;
   const config = resolveConfig(settings);
   const log = createLogger(config.logLevel, config.logFormat, { app: config.appName });
@@ -52,7 +70,15 @@ export function createCeleriac(options: CeleriacOptions): Celeriac {
   const broker: Broker = config.alwaysEager
     ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, hostname, log }, message))
     : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix });
-  const deps = { config, broker, backend };
+  const outbox = new OutboxStore(prisma, databaseUrl && /^postgres(ql)?:/.test(databaseUrl) ? "postgresql" : "sqlite");
+  const { transaction, onCommit } = makeTransactions<TxOf<P>>({
+    prisma: prisma as unknown as TransactionPort<TxOf<P>>,
+    outbox,
+    broker,
+    backend,
+    log,
+  });
+  const deps = { config, broker, backend, log };
   return {
     config,
     log,
@@ -68,6 +94,9 @@ export function createCeleriac(options: CeleriacOptions): Celeriac {
     AsyncResult: {
       from: (id) => new AsyncResult(id, backend, config.resultPollIntervalMs),
     },
+    transaction,
+    onCommit,
+    outbox,
     close: () => broker.close(),
   };
 }

@@ -30,6 +30,12 @@ export const settingsSchema = z.object({
   defaultQueue: queueName.default("default"),
   /** Celery: task_always_eager. `.delay()` runs the task inline and returns a settled result. @defaultValue false */
   alwaysEager: z.boolean().default(false),
+  /**
+   * What `.delay()` does inside an open transaction(): "defer" sends it after the commit (and never after
+   * a rollback), "warn" sends it at once and logs a warning, "allow" sends it at once.
+   * @defaultValue "defer"
+   */
+  dispatchInTransaction: z.enum(["defer", "warn", "allow"]).default("defer"),
   /** Largest serialized argument list `.delay()` accepts, in bytes. @defaultValue 262144 (256 KiB) */
   maxPayloadBytes: z.number().int().positive().default(256 * 1024),
   /** How often AsyncResult.get() polls the result store, in ms. @defaultValue 200 */

@@ -1,7 +1,8 @@
 /**
  * celeriac's public API: the only import path for app/, tasks/, worker.ts and the app's lib/celery.ts.
  */
-export { createCeleriac, type Celeriac, type CeleriacOptions } from "./app";
+export { createCeleriac, type Celeriac, type CeleriacOptions, type CeleriacPrisma, type TxOf } from "./app";
+export type { TransactionOptions } from "./transaction/transaction";
 export type { Settings, ResolvedConfig, LogLevel } from "./config";
 export type { Task, ApplyOptions } from "./dispatch/apply";
 export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define";

@@ -5,13 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Broker } from "../broker/broker";
+import type { Broker, PublishOptions } from "../broker/broker";
 import { queueNameSchema, type ResolvedConfig } from "../config";
 import { DispatchError, InvalidArgumentsError } from "../errors";
 import { assertJsonArgs } from "../json";
 import type { TaskMessage } from "../message";
 import { AsyncResult, recordFromOutcome } from "../results/async-result";
-import type { ResultBackend } from "../results/backend";
+import type { Logger } from "../log";
+import type { ResultBackend, TaskRecord } from "../results/backend";
+import { currentScope } from "../transaction/scope";
 import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define";
 import { parseArgs } from "../task/validate";
 
@@ -42,16 +44,28 @@ const applyOptionsSchema = z
 export type ApplyOptions = z.input<typeof applyOptionsSchema>;
 
 export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends TaskDefinition<S, R> {
-  /** Enqueues the task with these arguments (Celery: delay). Resolves once the broker has it. */
+  /**
+   * Enqueues the task with these arguments (Celery: delay). Resolves once the broker has it; inside a
+   * transaction() it is deferred to the commit (see dispatchInTransaction) and resolves at once.
+   */
   delay(...args: ArgsIn<S>): Promise<AsyncResult<Awaited<R>>>;
   /** Enqueues the task with options (Celery: apply_async). */
   applyAsync(args: ArgsIn<S>, options?: ApplyOptions): Promise<AsyncResult<Awaited<R>>>;
+  /**
+   * Enqueues the task when the current transaction commits, never after a rollback (Celery 5.4:
+   * delay_on_commit); outside a transaction, at once. Returns the task id synchronously. Arguments are
+   * checked now: a bad call throws here, inside the transaction.
+   */
+  delayOnCommit(...args: ArgsIn<S>): string;
+  /** applyAsync on commit (Celery 5.4: apply_async_on_commit); returns the task id synchronously. */
+  applyAsyncOnCommit(args: ArgsIn<S>, options?: ApplyOptions): string;
 }
 
 export interface DispatchDeps {
   config: ResolvedConfig;
   broker: Broker;
   backend: ResultBackend;
+  log: Logger;
 }
 
 function toMs(value: z.output<typeof instant>): number {
@@ -67,8 +81,10 @@ function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
   return parsed.data;
 }
 
+type Prepared = { message: TaskMessage; publish: PublishOptions };
+
 /** Builds the message and broker options of one call; throws DispatchError, nothing is sent. */
-export function prepare(task: TaskDefinition, args: readonly unknown[], options: ApplyOptions | undefined, config: ResolvedConfig) {
+export function prepare(task: TaskDefinition, args: readonly unknown[], options: ApplyOptions | undefined, config: ResolvedConfig): Prepared {
   const opts = parseOptions(task, options);
   if (!Array.isArray(args)) throw new InvalidArgumentsError(`task '${task.name}': applyAsync takes an array of arguments`);
   assertJsonArgs(args, config.maxPayloadBytes);
@@ -92,18 +108,50 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
   return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
 }
 
-/** Gives a task definition its `.delay()` and `.applyAsync()`, bound to one app's broker and result store. */
+/** Gives a task definition its dispatch methods, bound to one app's broker and result store. */
 export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
   type Result = AsyncResult<Awaited<R>>;
-  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {
-    const { message, publish } = prepare(definition as TaskDefinition, args, options, deps.config);
+  const task = definition as TaskDefinition;
+  const handle = (id: string, settled?: TaskRecord): Result =>
+    new AsyncResult(id, deps.backend, deps.config.resultPollIntervalMs, settled);
+
+  const publishNow = async ({ message, publish }: Prepared): Promise<Result> => {
     const outcome = await deps.broker.publish(message, publish);
-    const settled = outcome && recordFromOutcome(message, outcome);
-    return new AsyncResult(message.id, deps.backend, deps.config.resultPollIntervalMs, settled);
+    return handle(message.id, outcome && recordFromOutcome(message, outcome));
   };
+
+  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {
+    const prepared = prepare(task, args, options, deps.config);
+    const scope = currentScope();
+    if (scope && deps.config.dispatchInTransaction === "defer") {
+      scope.defer({ ...prepared, recordPending: !task.ignoreResult });
+      return handle(prepared.message.id);
+    }
+    if (scope && deps.config.dispatchInTransaction === "warn") {
+      deps.log.warn(
+        { task: task.name, taskId: prepared.message.id },
+        "task sent inside an open transaction: a worker may start before the commit, or run after a rollback; use delayOnCommit",
+      );
+    }
+    return publishNow(prepared);
+  };
+
+  const applyAsyncOnCommit = (args: ArgsIn<S>, options?: ApplyOptions): string => {
+    const prepared = prepare(task, args, options, deps.config);
+    const scope = currentScope();
+    if (scope) scope.defer({ ...prepared, recordPending: !task.ignoreResult });
+    else
+      publishNow(prepared).catch((error: unknown) =>
+        deps.log.error({ err: error, task: task.name, taskId: prepared.message.id }, "delayOnCommit outside a transaction could not enqueue"),
+      );
+    return prepared.message.id;
+  };
+
   return Object.freeze({
     ...definition,
     applyAsync,
     delay: (...args: ArgsIn<S>) => applyAsync(args),
+    applyAsyncOnCommit,
+    delayOnCommit: (...args: ArgsIn<S>) => applyAsyncOnCommit(args),
   });
 }

@@ -2,7 +2,7 @@
  * The result store on the app's Prisma client (django-celery-results' TaskResult). The framework never
  * imports the generated client: it needs only the `taskResult` delegate, typed by the shape it uses.
  */
-import { outcomeError } from "../message";
+import { outcomeError, type TaskMessage } from "../message";
 import { isTaskState, States } from "../states";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
 
@@ -23,6 +23,22 @@ export interface TaskResultClient {
   taskResult: {
     upsert(args: { where: { id: string }; create: RowData & Pick<TaskResultRow, "id" | "name" | "status">; update: RowData }): Promise<unknown>;
     findUnique(args: { where: { id: string } }): Promise<TaskResultRow | null>;
+  };
+  taskOutbox: {
+    findUnique(args: { where: { id: string } }): Promise<{ id: string; name: string; args: unknown; queue: string; createdAt: Date } | null>;
+  };
+}
+
+/** The PENDING row a dispatch inside a transaction writes through that transaction. */
+export function pendingRow(message: TaskMessage) {
+  return {
+    id: message.id,
+    name: message.task,
+    args: message.args as JsonInput,
+    status: States.PENDING,
+    queue: message.queue,
+    retries: message.retries,
+    createdAt: new Date(message.sentAt),
   };
 }
 
@@ -79,14 +95,22 @@ export class PrismaResultBackend implements ResultBackend {
     });
   }
 
+  /** The TaskResult row; until a worker writes one, a durable dispatch's outbox row stands for it (PENDING). */
   async get(id: string): Promise<TaskRecord | null> {
     const row = await this.prisma.taskResult.findUnique({ where: { id } });
-    if (!row) return null;
+    if (!row) return this.pendingInOutbox(id);
     const { errorType, errorMessage, errorStack, status, ...rest } = row;
     return {
       ...rest,
       status: isTaskState(status) ? status : States.PENDING,
       error: errorType ? { type: errorType, message: errorMessage ?? "", stack: errorStack ?? undefined } : null,
     };
+  }
+
+  private async pendingInOutbox(id: string): Promise<TaskRecord | null> {
+    const row = await this.prisma.taskOutbox.findUnique({ where: { id } });
+    if (!row) return null;
+    const { name, args, queue, createdAt } = row;
+    return { id, name, args, queue, createdAt, status: States.PENDING, result: null, error: null, worker: null, retries: 0, startedAt: null, doneAt: null, runtimeMs: null };
   }
 }

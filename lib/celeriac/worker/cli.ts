@@ -8,6 +8,7 @@ import type { Celeriac } from "../app";
 import { LOG_LEVELS, queueNameSchema, type LogLevel } from "../config";
 import { ConfigError } from "../errors";
 import { discoverTasks } from "../task/discover";
+import { startRelay } from "../transaction/relay";
 import { VERSION } from "../version";
 import { renderBanner } from "./banner";
 import { exitOnSignals } from "./shutdown";
@@ -102,6 +103,11 @@ export async function runWorker(app: Celeriac, { argv, tasksDir }: { argv: reado
     graceMs: app.config.shutdownGraceMs,
     log,
   });
-  exitOnSignals(worker.stop, log);
+  // Durable dispatches that their web process could not send after the commit are sent from here.
+  const relay = startRelay({ outbox: app.outbox, broker: app.broker, log });
+  exitOnSignals(async () => {
+    await relay.stop();
+    return worker.stop();
+  }, log);
   log.info(`${hostname} ready.`);
 }

@@ -1,0 +1,144 @@
+/**
+ * transaction() and onCommit(), with Django's semantics on top of Prisma's interactive transactions.
+ *
+ * - onCommit(cb) inside a transaction runs cb after the outermost commit, in registration order; after a
+ *   rollback it never runs. Outside any transaction it runs at once. A callback that throws is logged and
+ *   the ones after it still run; transaction() never rejects because of one (the data is committed).
+ * - A nested transaction() joins the outer one through a SAVEPOINT (Prisma has no nested transactions):
+ *   if the inner block throws, its writes are rolled back to the savepoint and its callbacks and
+ *   dispatches are dropped; if the caller catches the error, the outer block goes on and commits.
+ * - Dispatches made inside write their PENDING TaskResult rows (or, when durable, TaskOutbox rows) through
+ *   the transaction just before it commits, and are sent after the commit, in order with the callbacks.
+ */
+import type { Broker } from "../broker/broker";
+import { DispatchError, toErrorInfo } from "../errors";
+import type { Logger } from "../log";
+import type { ResultBackend } from "../results/backend";
+import { pendingRow } from "../results/prisma";
+import { toOutboxRow, type OutboxClient, type OutboxStore } from "./outbox";
+import { currentScope, runInScope, runOutsideScope, Scope, type AfterCommit, type DeferredDispatch } from "./scope";
+
+export interface TransactionOptions {
+  /** Write dispatches to the outbox so they survive a crash between commit and enqueue. @defaultValue false */
+  durable?: boolean;
+  /** Prisma: how long to wait for a connection, ms. */
+  maxWait?: number;
+  /** Prisma: how long the transaction may run, ms. */
+  timeout?: number;
+  /** Prisma: the isolation level, e.g. "Serializable" (PostgreSQL). */
+  isolationLevel?: string;
+}
+
+/** What the transaction client must offer: the app's tx client has all of it. */
+export interface TxPort extends Pick<OutboxClient, "taskOutbox"> {
+  taskResult: { createMany(args: { data: ReturnType<typeof pendingRow>[] }): Promise<unknown> };
+  $executeRawUnsafe(sql: string): Promise<number>;
+}
+
+/**
+ * Prisma's interactive `$transaction(fn, options)`. Typed loosely on purpose: each generated client has its
+ * own tx type and isolation-level union, and the app-facing `transaction()` restores the precise types.
+ */
+export interface TransactionPort<Tx> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: any): Promise<R>;
+}
+
+export interface TransactionDeps<Tx> {
+  prisma: TransactionPort<Tx>;
+  outbox: OutboxStore;
+  broker: Broker;
+  backend: ResultBackend;
+  log: Logger;
+}
+
+export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
+  const { outbox, broker, backend, log } = deps;
+
+  async function writePending(scope: Scope): Promise<void> {
+    const tx = scope.tx as TxPort;
+    const dispatches = scope.dispatches();
+    const pending = dispatches.filter((d) => !d.durable && d.recordPending).map((d) => pendingRow(d.message));
+    if (pending.length) await tx.taskResult.createMany({ data: pending });
+    await outbox.insert(tx as unknown as OutboxClient, dispatches.filter((d) => d.durable).map(toOutboxRow));
+  }
+
+  /** Sends one dispatch after the commit. Durable: claim the outbox row, send, mark it sent (the relay retries failures). */
+  async function send({ message, publish, durable }: DeferredDispatch): Promise<void> {
+    if (durable) {
+      if (!(await outbox.claimOne(message.id, new Date()))) return; // the relay has it
+      try {
+        await broker.publish(message, publish);
+        await outbox.markDispatched(message.id, new Date());
+      } catch (error) {
+        log.warn({ err: error, taskId: message.id }, "could not enqueue after commit; the outbox relay will retry");
+        await outbox.release(message.id, String(error)).catch((e: unknown) => log.error({ err: e }, "could not release outbox row"));
+      }
+      return;
+    }
+    try {
+      await broker.publish(message, publish);
+    } catch (error) {
+      // Committed, but the broker refused: say so on the PENDING row instead of leaving it PENDING forever.
+      log.error({ err: error, taskId: message.id, task: message.task }, "could not enqueue after commit; the task is lost");
+      const failed = new DispatchError(`could not enqueue after commit: ${(error as Error).message}`);
+      const now = new Date();
+      await backend
+        .finished({ message, worker: "dispatch", startedAt: now, doneAt: now, outcome: { status: "FAILURE", error: toErrorInfo(failed) } })
+        .catch((e: unknown) => log.error({ err: e }, "could not record the failed dispatch"));
+    }
+  }
+
+  async function runCallback(run: () => unknown): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      log.error({ err: error }, "an onCommit callback threw; the transaction stays committed");
+    }
+  }
+
+  async function runAfterCommit(items: readonly AfterCommit[]): Promise<void> {
+    for (const item of items) await (item.kind === "callback" ? runCallback(item.run) : send(item.dispatch));
+  }
+
+  async function nested<T>(outer: Scope, fn: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
+    const scope = outer.child(durable);
+    const tx = outer.tx as TxPort;
+    const savepoint = `celeriac_sp_${scope.depth}`;
+    await tx.$executeRawUnsafe(`SAVEPOINT ${savepoint}`);
+    try {
+      const value = await runInScope(scope, () => fn(outer.tx as Tx));
+      await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${savepoint}`);
+      scope.mergeIntoParent();
+      return value;
+    } catch (error) {
+      await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      throw error;
+    }
+  }
+
+  /** Runs `fn` in a database transaction; see the module comment for what happens on commit and rollback. */
+  async function transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { durable = false, ...prismaOptions } = options;
+    const outer = currentScope();
+    if (outer) return nested(outer, fn, durable);
+    let scope: Scope | undefined;
+    const value = await deps.prisma.$transaction(async (tx) => {
+      scope = new Scope(tx, durable);
+      const result = await runInScope(scope, () => fn(tx));
+      await writePending(scope);
+      return result;
+    }, prismaOptions);
+    await runOutsideScope(() => runAfterCommit(scope!.afterCommit));
+    return value;
+  }
+
+  /** Runs `callback` after the current transaction commits (never after a rollback), or now outside one. */
+  function onCommit(callback: () => unknown): void {
+    const scope = currentScope();
+    if (scope) scope.afterCommit.push({ kind: "callback", run: callback });
+    else void runCallback(callback);
+  }
+
+  return { transaction, onCommit };
+}
