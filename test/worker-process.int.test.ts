@@ -4,12 +4,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
+import { pointAppAtTestRun } from "./app-env";
+import { deleteKeys, REDIS_URL } from "./redis";
 
-const keyPrefix = uniquePrefix("process");
-const databaseUrl = inject("databaseUrl");
-const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_FORMAT: "json" };
+const { databaseUrl, keyPrefix } = pointAppAtTestRun("process");
+const env = { ...process.env, REDIS_URL, CELERIAC_LOG_LEVEL: "info", CELERIAC_LOG_FORMAT: "json" };
 
 interface Spawned {
   child: ChildProcess;
@@ -34,8 +33,6 @@ async function waitFor(predicate: () => boolean, what: string, timeoutMs = 30_00
   }
 }
 
-// The app glue reads the environment once, on import: point it at this test's database and prefix first.
-Object.assign(process.env, { DATABASE_URL: databaseUrl, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "silent" });
 const { add } = await import("@/tasks/demo");
 const { celeriac, AsyncResult } = await import("@/lib/celery");
 
@@ -61,7 +58,7 @@ describe("npm run worker", () => {
     expect(out).toContain(`.> results:     ${databaseUrl}\n`);
     expect(out).toContain(".> concurrency: 2 (async)");
     expect(out).toMatch(/\[queues\]\n\s+\.> default/);
-    expect(out).toMatch(/\[tasks\]\n\s+\. demo\.add/);
+    expect(out).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. demo\.add\n/);
     expect(out.indexOf("[tasks]")).toBeLessThan(out.search(/ready\./));
   });
 
