@@ -10,26 +10,25 @@
  *   (default redis://127.0.0.1:6379), which must already be running; the keys are deleted afterwards;
  * - Debian's Chromium at /usr/bin/chromium (no Playwright browser download: never `playwright install`);
  * - port 3100 on 127.0.0.1 (the run fails at once if something already listens there).
- * Both servers get the same DATABASE_URL and CELERIAC_KEY_PREFIX through process.env, which Playwright
- * hands to webServer commands and test workers. The `??=` keep the values the main process chose when
- * this file is loaded again in a test worker.
+ * Both servers get the same DATABASE_URL and CELERIAC_KEY_PREFIX (set below, overriding the shell's).
  */
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { defineConfig } from "@playwright/test";
 
-const root = import.meta.dirname;
-process.env.DATABASE_URL ??= `file:${resolve(root, "e2e.db")}`;
-process.env.CELERIAC_KEY_PREFIX ??= `e2e-${process.pid}-${randomBytes(3).toString("hex")}`;
+// Always this file, whatever DATABASE_URL the shell has: the run deletes it, so it must never be dev.db.
+const databaseFile = resolve(import.meta.dirname, "e2e.db");
+process.env.DATABASE_URL = `file:${databaseFile}`;
+// Always a prefix of its own, whatever CELERIAC_KEY_PREFIX the shell has (this worker must not take
+// dev's jobs). Made up once, by the main process; test workers load this file again and inherit it.
+process.env.E2E_KEY_PREFIX ??= `e2e-${process.pid}-${randomBytes(3).toString("hex")}`;
+process.env.CELERIAC_KEY_PREFIX = process.env.E2E_KEY_PREFIX;
 process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
 
-const databaseFile = process.env.DATABASE_URL.startsWith("file:") ? process.env.DATABASE_URL.slice("file:".length) : null;
-// A fresh SQLite file per run (a PostgreSQL URL is used as given; migrate deploy brings it up to date).
-const freshDatabase = databaseFile
-  ? `rm -f '${databaseFile}' '${databaseFile}-journal' '${databaseFile}-wal' '${databaseFile}-shm' && `
-  : "";
+// A fresh database per run: delete the file (and SQLite's side files), then migrate it from scratch.
+const freshDatabase = ["", "-journal", "-wal", "-shm"].map((suffix) => `'${databaseFile}${suffix}'`).join(" ");
 
 const env = {
   DATABASE_URL: process.env.DATABASE_URL,
@@ -37,6 +36,7 @@ const env = {
   REDIS_URL: process.env.REDIS_URL,
   NEXT_TELEMETRY_DISABLED: "1",
   CHECKPOINT_DISABLE: "1",
+  CELERIAC_ALWAYS_EAGER: "0", // the point is the real worker, even if the shell says otherwise
 };
 
 export default defineConfig({
@@ -73,7 +73,7 @@ export default defineConfig({
   webServer: [
     {
       name: "worker",
-      command: `${freshDatabase}node_modules/.bin/prisma migrate deploy >/dev/null && exec node_modules/.bin/tsx worker.ts`,
+      command: `rm -f ${freshDatabase} && node_modules/.bin/prisma migrate deploy >/dev/null && exec node_modules/.bin/tsx worker.ts`,
       env,
       // The worker's last start-up line is `celeriac@<host> ready.` (it has no port to poll).
       wait: { stdout: /celeriac@\S+ ready\./ },
