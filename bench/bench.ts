@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: what celeriac costs over raw BullMQ on this machine.
+ *   1. `.delay()` vs `queue.add`, sequential awaited calls (target: delay ≤ 1.15× raw; reported, never fatal).
+ *   2. End-to-end throughput of N no-op tasks with results stored (SQLite, SQLite WAL, PostgreSQL when
+ *      reachable) vs raw BullMQ with no result storage.
+ * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
+ * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY.
+ * Prints tables, then one JSON line with every figure.
+ */
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { createRequire } from "node:module";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { benchApp, REDIS_URL } from "./app";
+import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
+import { delayVsAdd } from "./delay-vs-add";
+import { round, table } from "./stats";
+import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
+
+const LIMIT_S = Number(process.env.BENCH_PHASE_LIMIT_S ?? 120);
+const DELAY_N = Number(process.env.BENCH_DELAY_N ?? 3_000);
+const WARMUP = 1_000;
+/** Blocks of DELAY_N / ROUNDS calls, delay and raw alternating (ABBA); small blocks cancel drift best. */
+const ROUNDS = 30;
+/** Raw BullMQ drains take about a second each, so each is run RAW_RUNS times and the median kept. */
+const RAW_RUNS = 3;
+const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
+const CHUNK = 500;
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
+const TARGET = 1.15;
+const keyPrefix = `bench-${process.pid}`;
+
+const queuesUsed = new Set<string>();
+const databases: BenchDatabase[] = [];
+const note = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const version = (pkg: string) => (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+
+/** Runs one phase with an abort signal that fires after LIMIT_S; a hard backstop 15 s later. */
+async function phase<T>(label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  note(`${label} …`);
+  const abort = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  const backstop = new Promise<never>((_, reject) => {
+    timers.push(setTimeout(() => abort.abort(), LIMIT_S * 1000));
+    timers.push(setTimeout(() => reject(new Error("did not stop when aborted")), LIMIT_S * 1000 + 15_000));
+  });
+  try {
+    return await Promise.race([fn(abort.signal), backstop]);
+  } catch (error) {
+    const why = (error as Error).message;
+    throw new Error(abort.signal.aborted ? `phase '${label}' exceeded ${LIMIT_S} s and was aborted (${why})` : `phase '${label}' failed: ${why}`);
+  } finally {
+    timers.forEach(clearTimeout);
+  }
+}
+
+async function machineFacts() {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  const info = await redis.info("server").finally(() => redis.disconnect());
+  return {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    memGiB: round(totalmem() / 2 ** 30),
+    node: process.version,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? "?",
+    postgres: await postgresVersion(),
+    bullmq: version("bullmq"),
+    ioredis: version("ioredis"),
+    prisma: version("@prisma/client"),
+  };
+}
+
+/** Obliterates every queue this run used, then deletes any key still under the prefix. */
+async function cleanup(): Promise<void> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for (const name of queuesUsed) {
+      const queue = new Queue(name, { connection, prefix: `{${keyPrefix}}` });
+      await queue.obliterate({ force: true }).catch((e: Error) => note(`obliterate ${name}: ${e.message}`));
+      await queue.close();
+    }
+    let left = 0;
+    for await (const keys of connection.scanStream({ match: `{${keyPrefix}}:*`, count: 1000 })) {
+      if ((keys as string[]).length) left += await connection.del(...(keys as string[]));
+    }
+    note(`removed ${queuesUsed.size} queues under {${keyPrefix}}${left ? ` (+${left} stray keys)` : ""}`);
+  } finally {
+    connection.disconnect();
+  }
+  for (const db of databases.splice(0)) await db.drop().catch((e: Error) => note(`drop ${db.url}: ${e.message}`));
+}
+
+function queue(name: string): string {
+  queuesUsed.add(name);
+  return name;
+}
+
+async function main(): Promise<void> {
+  const facts = await machineFacts();
+  console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
+  console.log(`redis ${facts.redis}, postgres ${facts.postgres ?? "not reachable"}, bullmq ${facts.bullmq}, ioredis ${facts.ioredis}, prisma ${facts.prisma}`);
+  console.log(`key prefix {${keyPrefix}}; phase limit ${LIMIT_S} s\n`);
+
+  const sqlite = await phase("create SQLite database", () => createBenchDatabase("sqlite"));
+  databases.push(sqlite);
+
+  // 1. .delay() vs raw queue.add
+  const { app, noop } = benchApp({ db: sqlite.client, databaseUrl: sqlite.url, keyPrefix, queue: queue("delay") });
+  queue("raw");
+  queue("raw-publish");
+  const d = await phase(".delay() vs queue.add", (signal) =>
+    delayVsAdd({ app, noop, redisUrl: REDIS_URL, rawQueue: "raw", n: DELAY_N, warmup: WARMUP, rounds: ROUNDS, signal }).finally(() => app.close()),
+  );
+  const verdict = d.ratioP50 <= TARGET && d.ratioMean <= TARGET ? "PASS" : "MISS";
+  console.log(`1. .delay() vs raw BullMQ queue.add — sequential awaited calls, ${DELAY_N} each after ${WARMUP} warm-up, ${ROUNDS} alternating rounds`);
+  const row = (name: string, s: typeof d.raw) => [name, s.n, s.p50, s.p99, s.mean, s.perSecond];
+  console.log(
+    table([
+      ["call", "n", "p50 µs", "p99 µs", "mean µs", "calls/s"],
+      row("raw queue.add (same job options)", d.raw),
+      row("celeriac .delay()", d.delay),
+      row("  of which prepare() (no I/O)", d.prepareOnly),
+      row("  of which broker.publish()", d.publishOnly),
+    ]),
+  );
+  console.log(`delay/raw: p50 ${d.ratioP50.toFixed(3)}×, mean ${d.ratioMean.toFixed(3)}× — target ≤ ${TARGET}×: ${verdict}\n`);
+
+  // 2. End-to-end throughput
+  const runs: (ThroughputResult & { system: string; results: string; journal: string })[] = [];
+  await phase("raw BullMQ warm-up, 2000 jobs", (signal) =>
+    rawThroughput({ keyPrefix, queue: queue("e2e-raw-warmup"), n: 2_000, chunk: CHUNK, concurrency: 8, signal }),
+  );
+  for (const c of CONCURRENCY) {
+    const tries: ThroughputResult[] = [];
+    for (let k = 1; k <= RAW_RUNS; k++) {
+      tries.push(await phase(`raw BullMQ, ${E2E_N} jobs, c=${c}, run ${k}/${RAW_RUNS}`, (signal) =>
+        rawThroughput({ keyPrefix, queue: queue(`e2e-raw-c${c}-${k}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal }),
+      ));
+    }
+    const median = tries.sort((a, b) => a.perSecond - b.perSecond)[Math.floor(RAW_RUNS / 2)];
+    runs.push({ ...median, system: "raw BullMQ", results: "none", journal: "-" });
+    note(`raw c=${c}: ${tries.map((t) => Math.round(t.perSecond)).join(", ")} jobs/s; median kept`);
+  }
+  const kinds: BenchDatabase["kind"][] = ["sqlite", "sqlite-wal"];
+  if (facts.postgres) kinds.push("postgres");
+  else note("PostgreSQL not reachable: skipping it");
+  for (const kind of kinds) {
+    const db = kind === "sqlite" ? sqlite : await phase(`create ${kind} database`, () => createBenchDatabase(kind));
+    if (db !== sqlite) databases.push(db);
+    const journal = await journalMode(db);
+    for (const c of CONCURRENCY) {
+      const r = await phase(`celeriac on ${kind}, ${E2E_N} tasks, c=${c}`, (signal) =>
+        celeriacThroughput({ db, keyPrefix, queue: queue(`e2e-${kind}-c${c}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal }),
+      );
+      runs.push({ ...r, system: "celeriac", results: kind.startsWith("sqlite") ? "SQLite" : "PostgreSQL", journal });
+    }
+  }
+  const rawAt = (c: number) => runs.find((r) => r.system === "raw BullMQ" && r.concurrency === c)!;
+  console.log(`2. End-to-end: ${E2E_N} no-op tasks enqueued (Promise.all, chunks of ${CHUNK}), then drained by one worker`);
+  console.log(
+    table([
+      ["system", "results", "journal", "conc.", "enqueue/s", "drain s", "tasks/s", "÷ raw"],
+      ...runs.map((r) => [
+        r.system, r.results, r.journal, r.concurrency, (r.n / r.enqueueMs) * 1000, round(r.drainMs / 100) / 10, r.perSecond,
+        r.system === "raw BullMQ" ? "1.00" : (r.perSecond / rawAt(r.concurrency).perSecond).toFixed(2),
+      ]),
+    ]),
+  );
+  console.log("(celeriac: done when all TaskResult rows are SUCCESS; its worker logs at info, to /dev/null.");
+  console.log(` raw: no-op processor, no result storage, median of ${RAW_RUNS} runs after a warm-up. drain = worker start → last task done.)\n`);
+
+  const compact = (_key: string, v: unknown) =>
+    typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
+  const json = {
+    machine: facts,
+    keyPrefix,
+    delayVsAdd: { n: DELAY_N, warmup: WARMUP, target: TARGET, verdict, ...d },
+    throughput: runs.map((r) => ({
+      system: r.system,
+      results: r.results,
+      journal: r.journal,
+      concurrency: r.concurrency,
+      n: r.n,
+      enqueuePerSecond: (r.n / r.enqueueMs) * 1000,
+      drainMs: r.drainMs,
+      perSecond: r.perSecond,
+      vsRaw: r.perSecond / rawAt(r.concurrency).perSecond,
+    })),
+  };
+  console.log(JSON.stringify(json, compact));
+}
+
+let exitCode = 0;
+process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+try {
+  await main();
+} catch (error) {
+  console.error(`bench aborted: ${(error as Error).message}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,115 @@
+/**
+ * End-to-end throughput: N no-op tasks enqueued first (Promise.all over chunks), then one worker drains
+ * them. celeriac: `.delay()` + `startWorker` with the result store, done when N TaskResult rows are
+ * SUCCESS. Raw BullMQ: `queue.add` with the broker's job options + a Worker with a no-op processor and
+ * no result storage, done when N jobs completed. The drain clock starts before the worker is created.
+ */
+import { performance } from "node:perf_hooks";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { startWorker } from "@/lib/celeriac/worker/worker";
+import { benchApp, REDIS_URL } from "./app";
+import type { BenchDatabase } from "./db";
+import { rawJobOptions } from "./delay-vs-add";
+
+export interface ThroughputResult {
+  n: number;
+  concurrency: number;
+  enqueueMs: number;
+  drainMs: number;
+  /** Tasks per second while draining. */
+  perSecond: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function enqueueChunked(n: number, chunk: number, signal: AbortSignal, send: (i: number) => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += chunk) {
+    signal.throwIfAborted();
+    await Promise.all(Array.from({ length: Math.min(chunk, n - start) }, (_, k) => send(start + k)));
+  }
+  return performance.now() - t0;
+}
+
+/** The worker's logger at the default level (info, one JSON line per task), written to /dev/null. */
+function nullLogger() {
+  return pino(
+    { level: "info", base: { app: "celeriac-bench" }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: "/dev/null", sync: true }),
+  );
+}
+
+export async function celeriacThroughput(o: {
+  db: BenchDatabase;
+  keyPrefix: string;
+  queue: string;
+  n: number;
+  chunk: number;
+  concurrency: number;
+  signal: AbortSignal;
+}): Promise<ThroughputResult> {
+  const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue });
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  try {
+    const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
+    const done = () => o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } });
+    const t0 = performance.now();
+    worker = await startWorker({
+      broker: app.broker,
+      backend: app.backend,
+      registry: app.registry,
+      queues: [o.queue],
+      concurrency: o.concurrency,
+      hostname: "celeriac@bench",
+      graceMs: 5_000,
+      log: nullLogger(),
+    });
+    for (let count = 0; (count = await done()) < o.n; await sleep(100)) {
+      if (o.signal.aborted) throw new Error(`${count} of ${o.n} TaskResult rows SUCCESS so far`);
+    }
+    const drainMs = performance.now() - t0;
+    return { n: o.n, concurrency: o.concurrency, enqueueMs, drainMs, perSecond: (o.n / drainMs) * 1000 };
+  } finally {
+    await worker?.stop();
+    await app.close();
+  }
+}
+
+export async function rawThroughput(o: {
+  keyPrefix: string;
+  queue: string;
+  n: number;
+  chunk: number;
+  concurrency: number;
+  signal: AbortSignal;
+}): Promise<ThroughputResult> {
+  const prefix = `{${o.keyPrefix}}`;
+  const producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const consumer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(o.queue, { connection: producer, prefix });
+  let worker: Worker | undefined;
+  try {
+    const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) =>
+      queue.add("bench.noop", { args: [i], sentAt: Date.now(), retries: 0 }, rawJobOptions()),
+    );
+    let completed = 0;
+    let finish!: () => void;
+    const allDone = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      o.signal.addEventListener("abort", () => reject(new Error(`${completed} of ${o.n} jobs completed so far`)));
+    });
+    const t0 = performance.now();
+    worker = new Worker(o.queue, async () => "SUCCESS", { connection: consumer, prefix, concurrency: o.concurrency });
+    worker.on("completed", () => ++completed === o.n && finish());
+    await allDone;
+    const drainMs = performance.now() - t0;
+    return { n: o.n, concurrency: o.concurrency, enqueueMs, drainMs, perSecond: (o.n / drainMs) * 1000 };
+  } finally {
+    await worker?.close();
+    await queue.close();
+    producer.disconnect();
+    consumer.disconnect();
+  }
+}
