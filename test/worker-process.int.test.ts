@@ -16,8 +16,9 @@ interface Spawned {
   exited: Promise<number | null>;
 }
 
+/** Runs a TypeScript file in node with tsx's loader (no tsx wrapper process, so signals reach it directly). */
 function run(args: string[], extraEnv: Record<string, string> = {}): Spawned {
-  const child = spawn("node_modules/.bin/tsx", args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));

@@ -22,7 +22,8 @@ afterAll(() => h.close());
 
 /** Runs the fixture, waits for its commit, SIGKILLs it before it enqueues; returns the committed task id. */
 async function commitThenCrash(mode: "durable" | "plain"): Promise<string> {
-  const child = spawn("node_modules/.bin/tsx", ["test/fixtures/commit-then-crash.ts", mode], {
+  // node with tsx's loader, not the tsx wrapper: SIGKILL must hit the process that committed.
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/commit-then-crash.ts", mode], {
     env: { ...process.env, DATABASE_URL: h.databaseUrl, CELERIAC_KEY_PREFIX: h.keyPrefix, CELERIAC_LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "inherit"],
   });
