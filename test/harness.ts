@@ -11,7 +11,7 @@ import { createDb, type Db } from "@/lib/db";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
 
 export interface Harness {
-  app: Celeriac;
+  app: Celeriac<Db>;
   db: Db;
   keyPrefix: string;
   databaseUrl: string;
@@ -20,7 +20,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function createHarness(label: string, settings: Partial<CeleriacOptions> = {}): Harness {
+export function createHarness(label: string, settings: Omit<Partial<CeleriacOptions>, "prisma"> = {}): Harness {
   const databaseUrl = inject("databaseUrl");
   const db = createDb(databaseUrl);
   const keyPrefix = uniquePrefix(label);
