@@ -34,7 +34,7 @@ function load() {
   // A relative SQLite path resolves against the process's cwd; pin it to the project root so the web
   // server, the worker and the CLI all open the same file.
   if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
-    env.DATABASE_URL = `file:${resolve(process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
+    env.DATABASE_URL = `file:${resolve(/* turbopackIgnore: true */ process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
   }
   return Object.freeze(env);
 }
