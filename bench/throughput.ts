@@ -3,11 +3,13 @@
  * them. celeriac: `.delay()` + `startWorker` with the result store, done when N TaskResult rows are
  * SUCCESS. Raw BullMQ: `queue.add` with the broker's job options + a Worker with a no-op processor and
  * no result storage, done when N jobs completed. The drain clock starts before the worker is created.
+ * `stubStore` swaps celeriac's result store for a counter: the framework's own cost without the database.
  */
 import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
+import type { ResultBackend } from "@/lib/celeriac/results/backend";
 import { startWorker } from "@/lib/celeriac/worker/worker";
 import { benchApp, REDIS_URL } from "./app";
 import type { BenchDatabase } from "./db";
@@ -20,9 +22,22 @@ export interface ThroughputResult {
   drainMs: number;
   /** Tasks per second while draining. */
   perSecond: number;
+  /** CPU time of this process (user + system) per task while draining, in µs: steadier than wall time on a busy box. */
+  cpuUsPerTask: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the drain clocks (wall and this process's CPU); the returned function stops them. */
+function drainClock(n: number, concurrency: number, enqueueMs: number) {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  return (): ThroughputResult => {
+    const drainMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { n, concurrency, enqueueMs, drainMs, perSecond: (n / drainMs) * 1000, cpuUsPerTask: (cpu.user + cpu.system) / n };
+  };
+}
 
 async function enqueueChunked(n: number, chunk: number, signal: AbortSignal, send: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -49,16 +64,20 @@ export async function celeriacThroughput(o: {
   chunk: number;
   concurrency: number;
   signal: AbortSignal;
+  /** Diagnostic: replace the result store by a counter, to see what the framework costs without it. */
+  stubStore?: boolean;
 }): Promise<ThroughputResult> {
   const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue });
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
-    const done = () => o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } });
-    const t0 = performance.now();
+    let finished = 0;
+    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++ };
+    const done = async () => (o.stubStore ? finished : o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } }));
+    const stop = drainClock(o.n, o.concurrency, enqueueMs);
     worker = await startWorker({
       broker: app.broker,
-      backend: app.backend,
+      backend: o.stubStore ? stub : app.backend,
       registry: app.registry,
       queues: [o.queue],
       concurrency: o.concurrency,
@@ -66,11 +85,10 @@ export async function celeriacThroughput(o: {
       graceMs: 5_000,
       log: nullLogger(),
     });
-    for (let count = 0; (count = await done()) < o.n; await sleep(100)) {
+    for (let count = 0; (count = await done()) < o.n; await sleep(o.stubStore ? 5 : 100)) {
       if (o.signal.aborted) throw new Error(`${count} of ${o.n} TaskResult rows SUCCESS so far`);
     }
-    const drainMs = performance.now() - t0;
-    return { n: o.n, concurrency: o.concurrency, enqueueMs, drainMs, perSecond: (o.n / drainMs) * 1000 };
+    return stop();
   } finally {
     await worker?.stop();
     await app.close();
@@ -100,12 +118,11 @@ export async function rawThroughput(o: {
       finish = resolve;
       o.signal.addEventListener("abort", () => reject(new Error(`${completed} of ${o.n} jobs completed so far`)));
     });
-    const t0 = performance.now();
+    const stop = drainClock(o.n, o.concurrency, enqueueMs);
     worker = new Worker(o.queue, async () => "SUCCESS", { connection: consumer, prefix, concurrency: o.concurrency });
     worker.on("completed", () => ++completed === o.n && finish());
     await allDone;
-    const drainMs = performance.now() - t0;
-    return { n: o.n, concurrency: o.concurrency, enqueueMs, drainMs, perSecond: (o.n / drainMs) * 1000 };
+    return stop();
   } finally {
     await worker?.close();
     await queue.close();
