@@ -5,6 +5,7 @@
  */
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import Database from "better-sqlite3";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
 import { env } from "./env";
@@ -15,9 +16,27 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:/.test(url);
 }
 
+/**
+ * SQLite's default rollback journal syncs the file on every commit, which halves worker throughput
+ * (`npm run bench`: 226 vs 446 tasks/s); WAL keeps readers and the writer apart too. The mode is stored
+ * in the database file, so setting it once per process is enough. Done with better-sqlite3 directly
+ * because it is synchronous: the client is created at import time.
+ */
+function useWriteAheadLog(url: string): void {
+  const path = url.slice("file:".length).split("?")[0];
+  if (path === "" || path === ":memory:") return;
+  const connection = new Database(path);
+  try {
+    connection.pragma("journal_mode = WAL");
+  } finally {
+    connection.close();
+  }
+}
+
 /** A new client for a database URL (tests and benchmarks make their own; the app uses `db`). */
 export function createDb(url: string): Db {
   if (isPostgresUrl(url)) return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  useWriteAheadLog(url);
   return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
 }
 
