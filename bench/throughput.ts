@@ -77,6 +77,8 @@ export async function celeriacThroughput(o: {
     const stop = drainClock(o.n, o.concurrency, enqueueMs);
     worker = await startWorker({
       broker: app.broker,
+      config: app.config,
+      signals: app.signals,
       backend: o.stubStore ? stub : app.backend,
       registry: app.registry,
       queues: [o.queue],

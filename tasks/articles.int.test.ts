@@ -7,21 +7,11 @@ const { keyPrefix } = pointAppAtTestRun("articles");
 const { celeriac, transaction } = await import("@/lib/celery");
 const { db } = await import("@/lib/db");
 const { expandAbbreviations } = await import("./articles");
-const { startWorker } = await import("@/lib/celeriac/worker/worker");
 
 let stop: () => Promise<unknown>;
 
 beforeAll(async () => {
-  const worker = await startWorker({
-    broker: celeriac.broker,
-    backend: celeriac.backend,
-    registry: celeriac.registry,
-    queues: ["default"],
-    concurrency: 2,
-    hostname: "celeriac@test",
-    graceMs: 5000,
-    log: celeriac.log,
-  });
+  const worker = await celeriac.startWorker({ concurrency: 2 });
   stop = worker.stop;
 });
 afterAll(async () => {

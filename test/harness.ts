@@ -6,7 +6,7 @@
 import { inject } from "vitest";
 import { createCeleriac, type Celeriac, type CeleriacOptions } from "@/lib/celeriac";
 import { Registry } from "@/lib/celeriac/task/registry";
-import { startWorker, type RunningWorker } from "@/lib/celeriac/worker/worker";
+import type { RunningWorker } from "@/lib/celeriac/worker/worker";
 import { createDb, type Db } from "@/lib/db";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
 
@@ -40,16 +40,7 @@ export function createHarness(label: string, settings: Omit<Partial<CeleriacOpti
     keyPrefix,
     databaseUrl,
     async startWorker(options = {}) {
-      const worker = await startWorker({
-        broker: app.broker,
-        backend: app.backend,
-        registry: options.registry ?? app.registry,
-        queues: options.queues ?? [app.config.defaultQueue],
-        concurrency: options.concurrency ?? 4,
-        hostname: "celeriac@test",
-        graceMs: options.graceMs ?? 5_000,
-        log: app.log,
-      });
+      const worker = await app.startWorker({ concurrency: 4, hostname: "celeriac@test", graceMs: 5_000, ...options });
       workers.push(worker);
       return worker;
     },

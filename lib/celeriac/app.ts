@@ -15,10 +15,12 @@ import { AsyncResult } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
 import { PrismaResultBackend, type TaskResultClient } from "./results/prisma";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
+import { Signals } from "./signals";
 import { Registry } from "./task/registry";
 import { OutboxStore, type OutboxClient } from "./transaction/outbox";
 import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction";
 import { executeMessage } from "./worker/execute";
+import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/worker";
 
 /** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
@@ -43,6 +45,8 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly backend: ResultBackend;
   /** `celeriac@<host>`. */
   readonly hostname: string;
+  /** Celery's signals: `signals.on("taskFailure", ({ taskId, error }) => …)`. */
+  readonly signals: Signals;
   /** Defines a task bound to this app: `task({ name, args: z.tuple([…]), run })`. */
   task<S extends ArgsSchema, R>(options: TaskOptions<S, R>): Task<S, R>;
   /** `AsyncResult.from<typeof someTask>(id)`: a typed handle on a task id received earlier. */
@@ -56,6 +60,11 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   onCommit(callback: () => unknown): void;
   /** The durable-dispatch outbox; workers run its relay. */
   readonly outbox: OutboxStore;
+  /**
+   * Starts a worker in this process (what `npm run worker` does after discovery). Defaults: the tasks
+   * defined through this app, the default queue, settings.concurrency, settings.shutdownGraceMs.
+   */
+  startWorker(options?: Partial<Pick<WorkerOptions, "registry" | "queues" | "concurrency" | "hostname" | "graceMs" | "log">>): Promise<RunningWorker>;
   /** Closes the broker's connections. */
   close(): Promise<void>;
 }
@@ -67,9 +76,10 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const hostname = `celeriac@${osHostname()}`;
   const registry = new Registry();
   const backend = new PrismaResultBackend(prisma, databaseUrl ? redactUrl(databaseUrl) : "prisma");
+  const signals = new Signals((signal, error) => log.error({ err: error, signal }, "a signal handler threw"));
   const broker: Broker = config.alwaysEager
-    ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, hostname, log }, message))
-    : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix });
+    ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
+    : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
   const outbox = new OutboxStore(prisma, databaseUrl && /^postgres(ql)?:/.test(databaseUrl) ? "postgresql" : "sqlite");
   const { transaction, onCommit } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
@@ -85,6 +95,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     registry,
     broker,
     backend,
+    signals,
     hostname,
     task(taskOptions) {
       const task = makeTask(defineTask(taskOptions), deps);
@@ -97,6 +108,20 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     transaction,
     onCommit,
     outbox,
+    startWorker: (workerOptions = {}) =>
+      startWorker({
+        broker,
+        backend,
+        config,
+        signals,
+        registry,
+        queues: [config.defaultQueue],
+        concurrency: config.concurrency,
+        hostname,
+        graceMs: config.shutdownGraceMs,
+        log,
+        ...workerOptions,
+      }),
     close: () => broker.close(),
   };
 }

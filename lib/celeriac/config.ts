@@ -15,6 +15,24 @@ const queueName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,100}$/, "queue names use letters, digits, '_', '.', '-' (at most 100)");
 
+const nonNegativeSeconds = z.number().finite().nonnegative();
+
+/** Per-task overrides from settings (Celery: task_annotations), e.g. { "emails.*": { rateLimit: "10/s" } }. */
+const annotation = z
+  .object({
+    maxRetries: z.number().int().nonnegative(),
+    retryBackoff: z.union([z.boolean(), z.number().positive()]),
+    retryBackoffMax: nonNegativeSeconds,
+    retryJitter: z.boolean(),
+    defaultRetryDelay: nonNegativeSeconds,
+    softTimeLimit: nonNegativeSeconds,
+    timeLimit: nonNegativeSeconds,
+    rateLimit: z.string().regex(/^\d+\/(s|m|h)$/, 'a rate looks like "10/s", "100/m" or "1000/h"'),
+    ignoreResult: z.boolean(),
+  })
+  .partial()
+  .strict();
+
 export const settingsSchema = z.object({
   /** Shown in the worker banner and logs. @defaultValue "celeriac" */
   appName: z.string().min(1).default("celeriac"),
@@ -36,6 +54,27 @@ export const settingsSchema = z.object({
    * @defaultValue "defer"
    */
   dispatchInTransaction: z.enum(["defer", "warn", "allow"]).default("defer"),
+  /**
+   * Celery: task_routes. Task name or glob (`*` matches anything) → queue. A call's `queue` option and the
+   * task's own `queue` come first; then the first matching route; then defaultQueue. @defaultValue {}
+   */
+  taskRoutes: z.record(z.string(), queueName).default({}),
+  /** Celery: task_annotations. Task name or glob → option overrides; exact names win over globs. @defaultValue {} */
+  taskAnnotations: z.record(z.string(), annotation).default({}),
+  /** Celery: task_ignore_result. No TaskResult rows for tasks that do not say otherwise. @defaultValue false */
+  taskIgnoreResult: z.boolean().default(false),
+  /** Celery: task_time_limit, in seconds, for tasks without their own. @defaultValue none */
+  taskTimeLimit: nonNegativeSeconds.optional(),
+  /** Celery: task_soft_time_limit, in seconds, for tasks without their own. @defaultValue none */
+  taskSoftTimeLimit: nonNegativeSeconds.optional(),
+  /** Celery: result_expires, in seconds: cleanupResults() deletes finished rows older than this; 0 keeps them. @defaultValue 86400 */
+  resultExpires: nonNegativeSeconds.default(86_400),
+  /**
+   * How long a worker's hold on a running task lasts without renewal, in ms (BullMQ lockDuration). The
+   * worker renews it while the task runs; if the worker dies, the task is delivered again after this.
+   * @defaultValue 30000
+   */
+  workerLockMs: z.number().int().min(1000).default(30_000),
   /** Largest serialized argument list `.delay()` accepts, in bytes. @defaultValue 262144 (256 KiB) */
   maxPayloadBytes: z.number().int().positive().default(256 * 1024),
   /** How often AsyncResult.get() polls the result store, in ms. @defaultValue 200 */
@@ -51,6 +90,7 @@ export const settingsSchema = z.object({
 });
 
 export type Settings = z.input<typeof settingsSchema>;
+export type Annotation = z.output<typeof annotation>;
 export type ResolvedConfig = Readonly<z.output<typeof settingsSchema>>;
 
 export function resolveConfig(settings: Settings = {}): ResolvedConfig {

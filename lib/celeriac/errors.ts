@@ -8,10 +8,14 @@
  *   ├─ DispatchError              .delay()/.applyAsync() refused the call; nothing was enqueued
  *   │  ├─ InvalidArgumentsError   the arguments fail the task's zod schema
  *   │  └─ NotJsonError            an argument is not a JSON value, or the payload is too large
- *   ├─ TaskError                  a task run that did not succeed, as seen by the caller
+ *   ├─ Retry                      a signal, not a failure: thrown by ctx.retry() to run the task again
+ *   ├─ TaskError                  a task run that did not succeed
  *   │  ├─ NotRegisteredError      no task of that name in the worker
- *   │  ├─ TaskFailedError         the task failed remotely: carries the remote type, message and stack
- *   │  └─ TaskRevokedError        the task expired or was revoked and never ran
+ *   │  ├─ MaxRetriesExceededError the task asked for a retry with none left
+ *   │  ├─ SoftTimeLimitExceeded   the soft time limit passed: ctx.signal aborts with it, the task may clean up
+ *   │  ├─ TimeLimitExceeded       the hard time limit passed: the worker gave up on the task
+ *   │  ├─ TaskFailedError         (caller side) the task failed: carries the remote type, message and stack
+ *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
  *   ├─ ResultNotReadyError        a result was read before the task finished
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *
@@ -41,7 +45,34 @@ export class DispatchError extends CeleriacError {}
 export class InvalidArgumentsError extends DispatchError {}
 export class NotJsonError extends DispatchError {}
 
+/**
+ * Thrown by `ctx.retry()`: the task runs again after `countdownMs` (a signal, like Celery's Retry).
+ * `error` is what made the task retry; it is stored on the RETRY row and on FAILURE if no retry is left.
+ */
+export class Retry extends CeleriacError {
+  constructor(
+    readonly countdownMs: number | undefined,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? `retry: ${error.message}` : "retry requested");
+  }
+}
+
 export class TaskError extends CeleriacError {}
+
+export class MaxRetriesExceededError extends TaskError {}
+
+export class SoftTimeLimitExceeded extends TaskError {
+  constructor(readonly limitMs: number) {
+    super(`soft time limit (${limitMs / 1000} s) exceeded`);
+  }
+}
+
+export class TimeLimitExceeded extends TaskError {
+  constructor(readonly limitMs: number) {
+    super(`time limit (${limitMs / 1000} s) exceeded`);
+  }
+}
 
 export class NotRegisteredError extends TaskError {
   constructor(readonly taskName: string) {

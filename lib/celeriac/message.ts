@@ -23,11 +23,16 @@ export interface TaskMessage {
 export type Outcome =
   | { status: "SUCCESS"; result: unknown }
   | { status: "FAILURE"; error: ErrorInfo }
+  /** Failed, and runs again after countdownMs. */
+  | { status: "RETRY"; error: ErrorInfo; countdownMs: number }
   | { status: "REVOKED"; reason: string };
+
+/** What a message handler may answer: an outcome, or "not now" (a rate limit): run it again after delayMs. */
+export type HandlerResult = Outcome | { status: "DEFERRED"; delayMs: number };
 
 /** The error an outcome carries: the task's own on FAILURE, the reason on REVOKED, none on SUCCESS. */
 export function outcomeError(outcome: Outcome): ErrorInfo | null {
-  if (outcome.status === "FAILURE") return outcome.error;
+  if (outcome.status === "FAILURE" || outcome.status === "RETRY") return outcome.error;
   if (outcome.status === "REVOKED") return { type: "TaskRevokedError", message: outcome.reason };
   return null;
 }

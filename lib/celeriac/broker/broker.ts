@@ -2,7 +2,7 @@
  * The broker port: how task messages reach workers. Implementations: bullmq.ts (Redis, production) and
  * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
  */
-import type { Outcome, TaskMessage } from "../message";
+import type { HandlerResult, Outcome, TaskMessage } from "../message";
 
 export interface PublishOptions {
   /** Wait this long before the message becomes available to workers (countdown / eta). */
@@ -11,8 +11,12 @@ export interface PublishOptions {
   priority?: number;
 }
 
-/** Runs one message and says how it ended; the broker acks, fails or records the job accordingly. */
-export type MessageHandler = (message: TaskMessage) => Promise<Outcome>;
+/**
+ * Runs one message and says how it ended; the broker acts on it: SUCCESS/REVOKED ack the job, FAILURE fails
+ * it for good, RETRY runs it again after countdownMs (one more retry), DEFERRED runs it again after delayMs
+ * (not counted as a retry: a rate limit said "not now").
+ */
+export type MessageHandler = (message: TaskMessage) => Promise<HandlerResult>;
 
 export interface ConsumeOptions {
   queues: readonly string[];

@@ -1,13 +1,14 @@
 /**
  * The production broker: one BullMQ queue per celeriac queue, over ioredis.
  *
- * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires?, retries }.
+ * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires? }; a task's
+ * retry count is BullMQ's attemptsMade (each RETRY is one failed attempt, retried with celeriac's delay).
  * Every key starts with `{keyPrefix}`: the hash tag keeps all of an app's keys in one Redis Cluster slot,
  * which BullMQ's multi-key Lua scripts need, and keeps apps and test runs sharing a Redis apart.
  * Results live in the result store, so finished jobs are removed at once; failed ones are kept a while
  * for inspection.
  */
-import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Outcome, TaskMessage } from "../message";
 import { redactUrl, type Broker, type ConsumeOptions, type Consumer, type MessageHandler, type PublishOptions } from "./broker";
@@ -16,14 +17,29 @@ interface JobData {
   args: unknown[];
   sentAt: number;
   expires?: number;
-  retries: number;
 }
 
 const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
+/** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
+const ATTEMPTS_CEILING = 1_000_000;
+const BACKOFF_TYPE = "celeriac";
+
+/** A run that asked to go again: BullMQ's retry machinery waits `delayMs` (see backoffStrategy below). */
+class RetryLater extends Error {
+  override name = "RetryLater";
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface BullmqBrokerOptions {
   redisUrl: string;
   keyPrefix: string;
+  /** BullMQ lockDuration: a dead worker's jobs are redelivered after this, ms. */
+  lockMs: number;
 }
 
 export class BullmqBroker implements Broker {
@@ -55,13 +71,14 @@ export class BullmqBroker implements Broker {
   }
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
-    const data: JobData = { args: message.args, sentAt: message.sentAt, retries: message.retries };
+    const data: JobData = { args: message.args, sentAt: message.sentAt };
     if (message.expires !== undefined) data.expires = message.expires;
     await this.queue(message.queue).add(message.task, data, {
       jobId: message.id,
       delay: options.delayMs > 0 ? options.delayMs : undefined,
       priority: options.priority,
-      attempts: 1,
+      attempts: ATTEMPTS_CEILING,
+      backoff: { type: BACKOFF_TYPE },
       removeOnComplete: true,
       removeOnFail: FAILED_JOBS_KEPT,
     });
@@ -71,12 +88,22 @@ export class BullmqBroker implements Broker {
   async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
     const connection = this.connect();
     this.consumerConnections.add(connection);
-    const processor = async (job: Job<JobData>) => {
+    const processor = async (job: Job<JobData>, token?: string) => {
       const outcome = await handler(toMessage(job));
-      // The outcome is already recorded; failing the job keeps it in BullMQ's failed set for inspection,
-      // and UnrecoverableError stops BullMQ from retrying behind celeriac's back.
-      if (outcome.status === "FAILURE") throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
-      return outcome.status;
+      switch (outcome.status) {
+        case "FAILURE":
+          // Recorded already; failing the job keeps it in BullMQ's failed set for inspection, and
+          // UnrecoverableError stops BullMQ from retrying behind celeriac's back.
+          throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
+        case "RETRY":
+          throw new RetryLater(`${outcome.error.type}: ${outcome.error.message}`, outcome.countdownMs);
+        case "DEFERRED":
+          // BullMQ's manual delay: back to the delayed set without counting an attempt.
+          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+          throw new DelayedError();
+        default:
+          return outcome.status;
+      }
     };
     const workers = options.queues.map((queue) => {
       const worker = new Worker<JobData, Outcome["status"]>(queue, processor, {
@@ -85,6 +112,13 @@ export class BullmqBroker implements Broker {
         concurrency: options.concurrency,
         name: options.hostname,
         autorun: false,
+        lockDuration: this.options.lockMs,
+        // A job whose worker died is delivered again (at-least-once) up to this many times before it fails.
+        maxStalledCount: 10,
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            error instanceof RetryLater ? error.delayMs : Math.min(60_000, 1000 * 2 ** attemptsMade),
+        },
       });
       if (options.onError) worker.on("error", options.onError);
       return worker;
@@ -126,6 +160,7 @@ function toMessage(job: Job<JobData>): TaskMessage {
     queue: job.queueName,
     sentAt: job.data.sentAt,
     expires: job.data.expires,
-    retries: job.data.retries,
+    // Each RETRY is one failed attempt in BullMQ; a stalled (redelivered) run is not.
+    retries: job.attemptsMade,
   };
 }

@@ -12,8 +12,12 @@ export class EagerBroker implements Broker {
 
   constructor(private readonly run: MessageHandler) {}
 
-  publish(message: TaskMessage): Promise<Outcome> {
-    return this.run(message);
+  /** Runs the message now; a RETRY runs it again at once (countdowns are ignored, as in Celery's eager mode). */
+  async publish(message: TaskMessage): Promise<Outcome> {
+    for (let attempt = message; ; attempt = { ...attempt, retries: attempt.retries + 1 }) {
+      const result = await this.run(attempt);
+      if (result.status !== "RETRY" && result.status !== "DEFERRED") return result;
+    }
   }
 
   consume(): Promise<Consumer> {

@@ -75,7 +75,9 @@ export class PrismaResultBackend implements ResultBackend {
       errorType: error?.type ?? null,
       errorMessage: error?.message ?? null,
       errorStack: error?.stack ?? null,
-      doneAt,
+      // A RETRY row is not done: it shows the retries scheduled so far and the last error.
+      doneAt: outcome.status === "RETRY" ? null : doneAt,
+      retries: outcome.status === "RETRY" ? message.retries + 1 : message.retries,
       runtimeMs: doneAt.getTime() - startedAt.getTime(),
     };
     await this.prisma.taskResult.upsert({
@@ -86,7 +88,6 @@ export class PrismaResultBackend implements ResultBackend {
         args: message.args as JsonInput,
         queue: message.queue,
         worker,
-        retries: message.retries,
         createdAt: new Date(message.sentAt),
         startedAt,
         ...row,

@@ -16,4 +16,10 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** A logger bound to this task's id and name. */
   readonly log: Logger;
+  /**
+   * Runs the task again later (Celery: self.retry). Throws, so write `throw ctx.retry(...)` or just call it.
+   * `countdown` in seconds (default: the task's backoff policy); `error` is stored as the reason, and is the
+   * task's error if no retry is left (maxRetries).
+   */
+  retry(options?: { countdown?: number; error?: unknown }): never;
 }

@@ -12,7 +12,6 @@ import { startRelay } from "../transaction/relay";
 import { VERSION } from "../version";
 import { renderBanner } from "./banner";
 import { exitOnSignals } from "./shutdown";
-import { startWorker } from "./worker";
 
 export const WORKER_USAGE = `usage: npm run worker -- [options]
   -Q, --queues <a,b>       queues to consume (default: the default queue and every queue a task names)
@@ -93,16 +92,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir }: { argv: reado
     }) + "\n",
   );
   const log = app.log.child({ worker: hostname });
-  const worker = await startWorker({
-    broker: app.broker,
-    backend: app.backend,
-    registry,
-    queues,
-    concurrency,
-    hostname,
-    graceMs: app.config.shutdownGraceMs,
-    log,
-  });
+  const worker = await app.startWorker({ registry, queues, concurrency, hostname, log });
   // Durable dispatches that their web process could not send after the commit are sent from here.
   const relay = startRelay({ outbox: app.outbox, broker: app.broker, log });
   exitOnSignals(async () => {

@@ -1,92 +1,141 @@
 /**
  * Running one task message, as a named pipeline of small steps (Oban's Executor):
  *
- *   resolveTask → checkExpired → recordStarted → validateArgs → runTask → checkResult → recordFinished
+ *   resolveTask → checkExpired → checkRevoked → checkRateLimit → recordStarted → validateArgs
+ *     → runWithLimits → settle (SUCCESS | RETRY | FAILURE) → recordFinished → signals
  *
- * Each step either passes on or ends the run with an Outcome. Nothing a task does (throwing a non-Error,
- * returning a Date, never being registered) escapes as an exception: it becomes a FAILURE row. Only a
- * failure of the result store itself propagates, so the broker redelivers the message.
+ * Each step either passes on or ends the run with an outcome. Nothing a task does (throwing a non-Error,
+ * returning a Date, never being registered, running past its time limit) escapes as an exception: it
+ * becomes a FAILURE or RETRY row. Result-store writes that fail (database down) are retried until they
+ * succeed or the worker stops, so an outage delays results but loses none.
  */
-import { InvalidArgumentsError, NotRegisteredError, toErrorInfo } from "../errors";
+import type { ResolvedConfig } from "../config";
+import { InvalidArgumentsError, NotJsonError, NotRegisteredError, Retry, toErrorInfo } from "../errors";
 import { jsonProblem } from "../json";
 import type { Logger } from "../log";
-import type { Outcome, TaskMessage } from "../message";
-import type { ResultBackend } from "../results/backend";
-import type { AnyTaskDefinition } from "../task/define";
+import type { HandlerResult, Outcome, TaskMessage } from "../message";
+import type { FinishedRun, ResultBackend, StartedRun } from "../results/backend";
+import type { Signals } from "../signals";
 import type { TaskContext } from "../task/context";
+import type { AnyTaskDefinition } from "../task/define";
+import { effectiveOptions, type EffectiveOptions } from "../task/options";
 import { parseArgs } from "../task/validate";
+import { runWithLimits } from "./limits";
+import { settleError } from "./retry";
 
 export interface ExecuteDeps {
   /** Finds a task by name; undefined when it is not registered. */
   lookup: (name: string) => AnyTaskDefinition | undefined;
   backend: ResultBackend;
+  config: ResolvedConfig;
+  signals: Signals;
   /** `celeriac@<host>`: recorded with each result. */
   hostname: string;
   log: Logger;
   /** Aborted when the worker gives up on running tasks; passed on as ctx.signal. */
   signal?: AbortSignal;
+  /** True when the task id was revoked before it started. */
+  isRevoked?: (taskId: string) => Promise<boolean>;
+  /** Takes a slot of a rate limit shared by all workers; resolves 0, or the ms to wait before trying again. */
+  acquireRate?: (task: string, rate: string) => Promise<number>;
 }
 
-function failure(error: unknown): Outcome {
-  return { status: "FAILURE", error: toErrorInfo(error) };
-}
+const failure = (error: unknown): Outcome => ({ status: "FAILURE", error: toErrorInfo(error) });
 
 function checkExpired(message: TaskMessage, now: number): Outcome | undefined {
   if (message.expires === undefined || now <= message.expires) return undefined;
   return { status: "REVOKED", reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
 }
 
-async function runTask(task: AnyTaskDefinition, ctx: TaskContext, args: readonly unknown[]): Promise<Outcome> {
-  let result: unknown;
-  try {
-    result = await task.run(ctx, ...args);
-  } catch (error) {
-    return failure(error);
+async function checkRevoked(deps: ExecuteDeps, message: TaskMessage): Promise<Outcome | undefined> {
+  if (!(await deps.isRevoked?.(message.id))) return undefined;
+  return { status: "REVOKED", reason: "revoked before it started" };
+}
+
+/** Retries a result-store write until it succeeds: a database outage must delay results, not lose them. */
+async function durably(deps: ExecuteDeps, what: string, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (deps.signal?.aborted) throw error;
+      const waitMs = Math.min(5000, 100 * 2 ** attempt);
+      deps.log.warn({ err: error, attempt, waitMs }, `could not ${what}; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
-  return checkResult(result);
 }
 
-function checkResult(result: unknown): Outcome {
-  const problem = jsonProblem(result);
-  if (!problem) return { status: "SUCCESS", result: result ?? null };
-  return { status: "FAILURE", error: { type: "NotJsonError", message: `${problem}; a task must return a JSON value` } };
-}
-
-function makeContext(deps: ExecuteDeps, message: TaskMessage, log: Logger): TaskContext {
+function makeContext(deps: ExecuteDeps, message: TaskMessage, log: Logger, signal: AbortSignal): TaskContext {
   return {
     id: message.id,
     name: message.task,
     queue: message.queue,
     retries: message.retries,
     hostname: deps.hostname,
-    signal: deps.signal ?? new AbortController().signal,
+    signal,
     log,
+    retry: ({ countdown, error } = {}) => {
+      throw new Retry(countdown === undefined ? undefined : countdown * 1000, error);
+    },
   };
 }
 
-export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): Promise<Outcome> {
+async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: EffectiveOptions, message: TaskMessage, log: Logger): Promise<Outcome> {
+  const parsed = parseArgs(task, message.args);
+  if (!parsed.ok) return failure(new InvalidArgumentsError(parsed.message));
+  deps.signals.emit("taskPrerun", { taskId: message.id, task: task.name, args: message.args });
+  const run = await runWithLimits((signal) => task.run(makeContext(deps, message, log, signal), ...parsed.args), {
+    softTimeLimitMs: options.softTimeLimitMs,
+    timeLimitMs: options.timeLimitMs,
+    parent: deps.signal,
+  });
+  if (!run.ok) return settleError(run.thrown, options, message.retries);
+  const problem = jsonProblem(run.value);
+  if (problem) return failure(new NotJsonError(`${problem}; a task must return a JSON value`));
+  return { status: "SUCCESS", result: run.value ?? null };
+}
+
+function emitOutcome(deps: ExecuteDeps, message: TaskMessage, outcome: Outcome, runtimeMs: number): void {
+  const base = { taskId: message.id, task: message.task };
+  deps.signals.emit("taskPostrun", { ...base, args: message.args, state: outcome.status, runtimeMs });
+  if (outcome.status === "SUCCESS") deps.signals.emit("taskSuccess", { ...base, result: outcome.result });
+  else if (outcome.status === "FAILURE") deps.signals.emit("taskFailure", { ...base, error: outcome.error });
+  else if (outcome.status === "RETRY") {
+    deps.signals.emit("taskRetry", { ...base, error: outcome.error, retries: message.retries + 1, countdownMs: outcome.countdownMs });
+  }
+}
+
+export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): Promise<HandlerResult> {
   const startedAt = new Date();
   const log = deps.log.child({ taskId: message.id, task: message.task });
-  const run = { message, worker: deps.hostname, startedAt };
+  const run: StartedRun = { message, worker: deps.hostname, startedAt };
   const task = deps.lookup(message.task);
-  const record = !task?.ignoreResult;
+  const options = task && effectiveOptions(task, deps.config);
+  const record = !options?.ignoreResult;
 
   let outcome: Outcome | undefined = task ? checkExpired(message, startedAt.getTime()) : failure(new NotRegisteredError(message.task));
+  outcome ??= await checkRevoked(deps, message);
+  if (!outcome && options!.rateLimit && deps.acquireRate) {
+    const delayMs = await deps.acquireRate(task!.name, options!.rateLimit);
+    if (delayMs > 0) return { status: "DEFERRED", delayMs };
+  }
   if (!outcome) {
-    if (record) await deps.backend.started(run);
-    const parsed = parseArgs(task!, message.args);
-    outcome = parsed.ok
-      ? await runTask(task!, makeContext(deps, message, log), parsed.args)
-      : failure(new InvalidArgumentsError(parsed.message));
+    if (record) await durably(deps, "record the task as STARTED", () => deps.backend.started(run));
+    outcome = await runTask(deps, task!, options!, message, log);
   }
   const doneAt = new Date();
-  if (record) await deps.backend.finished({ ...run, outcome, doneAt });
-  logOutcome(log, outcome, doneAt.getTime() - startedAt.getTime());
+  const finished: FinishedRun = { ...run, outcome, doneAt };
+  if (record) await durably(deps, `record the task as ${outcome.status}`, () => deps.backend.finished(finished));
+  const runtimeMs = doneAt.getTime() - startedAt.getTime();
+  if (task) emitOutcome(deps, message, outcome, runtimeMs);
+  logOutcome(log, outcome, runtimeMs);
   return outcome;
 }
 
 function logOutcome(log: Logger, outcome: Outcome, runtimeMs: number): void {
   if (outcome.status === "SUCCESS") log.info({ runtimeMs }, "task succeeded");
   else if (outcome.status === "REVOKED") log.warn({ reason: outcome.reason }, "task revoked");
+  else if (outcome.status === "RETRY") log.warn({ runtimeMs, error: outcome.error, countdownMs: outcome.countdownMs }, `task will retry: ${outcome.error.message}`);
   else log.error({ runtimeMs, error: outcome.error }, `task failed: ${outcome.error.type}: ${outcome.error.message}`);
 }

@@ -4,6 +4,8 @@
  * ones up to the grace period; past it, ctx.signal aborts and unfinished messages are redelivered later.
  */
 import type { Broker } from "../broker/broker";
+import type { ResolvedConfig } from "../config";
+import type { Signals } from "../signals";
 import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
@@ -11,6 +13,8 @@ import { executeMessage } from "./execute";
 
 export interface WorkerOptions {
   broker: Broker;
+  config: ResolvedConfig;
+  signals: Signals;
   backend: ResultBackend;
   registry: Registry;
   queues: readonly string[];
@@ -26,20 +30,22 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { broker, backend, registry, hostname, log } = options;
+  const { broker, backend, registry, hostname, log, config, signals } = options;
   const abort = new AbortController();
-  const deps = { lookup: (name: string) => registry.get(name), backend, hostname, log, signal: abort.signal };
+  const deps = { lookup: (name: string) => registry.get(name), backend, config, signals, hostname, log, signal: abort.signal };
   const consumer = await broker.consume((message) => executeMessage(deps, message), {
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
     onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
   });
+  signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
   return {
     stop: () =>
       (stopping ??= consumer.close(options.graceMs).then((result) => {
         if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
+        signals.emit("workerShutdown", { hostname, drained: result.drained });
         return result;
       })),
   };

@@ -1,0 +1,52 @@
+/**
+ * Time limits for one run in the async pool (Celery's soft_time_limit and time_limit):
+ * - soft: ctx.signal aborts with SoftTimeLimitExceeded; a task that honours its signal can clean up and
+ *   throw (ctx.signal.throwIfAborted()), which fails or retries it as any error would;
+ * - hard: the run is abandoned and ends as TimeLimitExceeded; the worker's slot is free at once.
+ * JavaScript cannot stop a running promise: an abandoned run that ignores its signal keeps whatever it
+ * holds (timers, sockets) until it settles on its own. The process pool kills the child instead.
+ */
+import { SoftTimeLimitExceeded, TimeLimitExceeded } from "../errors";
+
+export type RunResult = { ok: true; value: unknown } | { ok: false; thrown: unknown };
+
+export interface Limits {
+  softTimeLimitMs?: number;
+  timeLimitMs?: number;
+  /** The worker's own signal (shutdown, revoke): aborts the run's signal too. */
+  parent?: AbortSignal;
+}
+
+export async function runWithLimits(run: (signal: AbortSignal) => unknown, { softTimeLimitMs, timeLimitMs, parent }: Limits): Promise<RunResult> {
+  const controller = new AbortController();
+  const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;
+  const timers: NodeJS.Timeout[] = [];
+  const contenders: Promise<RunResult>[] = [
+    (async () => {
+      try {
+        return { ok: true as const, value: await run(signal) };
+      } catch (thrown) {
+        return { ok: false as const, thrown };
+      }
+    })(),
+  ];
+  if (softTimeLimitMs) timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softTimeLimitMs)), softTimeLimitMs));
+  if (timeLimitMs) {
+    contenders.push(
+      new Promise((resolve) => {
+        timers.push(
+          setTimeout(() => {
+            const error = new TimeLimitExceeded(timeLimitMs);
+            controller.abort(error);
+            resolve({ ok: false, thrown: error });
+          }, timeLimitMs),
+        );
+      }),
+    );
+  }
+  try {
+    return await Promise.race(contenders);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+  }
+}
