@@ -1,7 +1,8 @@
 /**
  * `.delay()` and `.applyAsync()`: validate the arguments (schema, then JSON-ness and size), pick the
  * queue (call option > task option > defaultQueue), give the task an id, and publish it. Nothing is
- * enqueued when any check fails; the error says which argument or option is wrong.
+ * enqueued when any check fails; the error says which argument or option is wrong. Queue precedence:
+ * the call's `queue`, the task's `queue`, the first matching taskRoutes entry, defaultQueue.
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
@@ -15,6 +16,7 @@ import type { Logger } from "../log";
 import type { ResultBackend, TaskRecord } from "../results/backend";
 import { currentScope } from "../transaction/scope";
 import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define";
+import { routeFor } from "../task/options";
 import { parseArgs } from "../task/validate";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
@@ -100,7 +102,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
     id: opts.taskId ?? randomUUID(),
     task: task.name,
     args: [...args],
-    queue: opts.queue ?? task.queue ?? config.defaultQueue,
+    queue: opts.queue ?? task.queue ?? routeFor(task.name, config),
     sentAt: now,
     retries: 0,
   };

@@ -9,7 +9,7 @@ const ok = { name: "a.b", args: z.tuple([z.number()]), run: () => 1 };
 describe("defineTask", () => {
   it("returns a frozen definition with defaults", () => {
     const t = defineTask(ok);
-    expect(t).toMatchObject({ name: "a.b", queue: undefined, priority: undefined, ignoreResult: undefined, maxRetries: undefined });
+    expect(t).toMatchObject({ name: "a.b", queue: undefined, priority: undefined, ignoreResult: undefined });
     expect(Object.isFrozen(t)).toBe(true);
   });
 
