@@ -6,7 +6,7 @@ import type { Db } from "./db";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: string; queue: string }) {
-  const app: Celeriac = createCeleriac({
+  const app: Celeriac<Db> = createCeleriac({
     appName: "celeriac-bench",
     prisma: options.db,
     databaseUrl: options.databaseUrl,

@@ -29,6 +29,12 @@ export interface BenchDatabase {
 
 let serial = 0;
 
+/** A Prisma client for a bench database URL (PostgreSQL or a SQLite file), as lib/db.ts builds its own. */
+export function clientFor(url: string): Db {
+  if (/^postgres(ql)?:/.test(url)) return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
+}
+
 async function migrate(url: string): Promise<void> {
   await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], {
     env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
@@ -64,14 +70,14 @@ export async function createBenchDatabase(kind: BenchDatabase["kind"]): Promise<
     const url = u.toString();
     const drop = () => onServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
     await migrate(url).catch(async (e) => (await drop(), Promise.reject(e)));
-    const client = new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    const client = clientFor(url);
     return { kind, url, client, drop: async () => (await client.$disconnect(), await drop()) };
   }
   const file = join(tmpdir(), `${name}.db`);
   const url = `file:${file}`;
   const remove = () => ["", "-wal", "-shm", "-journal"].forEach((s) => rmSync(file + s, { force: true }));
   await migrate(url).catch((e) => (remove(), Promise.reject(e)));
-  const client = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
+  const client = clientFor(url);
   // WAL is a property of the file: set once here, every later connection uses it.
   if (kind === "sqlite-wal") await client.$queryRawUnsafe("PRAGMA journal_mode=WAL");
   return { kind, url, client, drop: async () => (await client.$disconnect(), remove()) };

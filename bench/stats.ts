@@ -39,13 +39,13 @@ export function round(x: number): number {
   return Math.abs(x) < 100 ? Math.round(x * 10) / 10 : Math.round(x);
 }
 
-/** Formats rows as an aligned table: the first row is the header; numbers are right-aligned. */
+/** Formats rows as an aligned table: the first row is the header; numbers (and numeric strings, e.g. toFixed) are right-aligned. */
 export function table(rows: readonly (readonly (string | number)[])[]): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === "number" ? round(c).toLocaleString("en-US") : c)));
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: string[], numeric: (i: number) => boolean) =>
     r.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
-  const isNum = (i: number) => rows.slice(1).every((r) => typeof r[i] === "number");
+  const isNum = (i: number) => rows.slice(1).every((r) => typeof r[i] === "number" || /^-?[\d.,]+$/.test(String(r[i])));
   const [head, ...body] = cells;
   return [line(head, isNum), widths.map((w) => "-".repeat(w)).join("  "), ...body.map((r) => line(r, isNum))].join("\n");
 }
