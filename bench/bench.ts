@@ -3,8 +3,12 @@
  *   1. `.delay()` vs `queue.add`, sequential awaited calls (target: delay ≤ 1.15× raw; reported, never fatal).
  *   2. End-to-end throughput of N no-op tasks with results stored (SQLite, SQLite WAL, PostgreSQL when
  *      reachable) vs raw BullMQ with no result storage.
+ *   3. A route handler that creates a row and dispatches (plain / onCommit / durable) under local HTTP load
+ *      (autocannon; the server in a child process), on SQLite (WAL) and PostgreSQL when reachable.
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
- * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY.
+ * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
+ * BENCH_SECTIONS (default "1,2,3": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -14,6 +18,7 @@ import { Redis } from "ioredis";
 import { benchApp, REDIS_URL } from "./app";
 import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
 import { delayVsAdd } from "./delay-vs-add";
+import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -28,6 +33,13 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3").split(",").map((s) => s.trim()));
+const HTTP: LoadOptions = {
+  connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
+  seconds: Number(process.env.BENCH_HTTP_S ?? 8),
+  warmupS: Number(process.env.BENCH_HTTP_WARMUP_S ?? 2),
+  rounds: 2,
+};
 const keyPrefix = `bench-${process.pid}`;
 
 const queuesUsed = new Set<string>();
@@ -180,6 +192,25 @@ function printThroughput(runs: Run[], vsRaw: (r: Run) => number): void {
   console.log(" CPU µs/task: this process's user+system CPU while draining (includes SQLite, excludes the Redis and PostgreSQL servers).)\n");
 }
 
+/** Section 3 on SQLite (WAL, as lib/db.ts opens it) and PostgreSQL: one fresh database and one server each. */
+async function dispatchSection(withPostgres: boolean) {
+  const results: ModeResult[] = [];
+  const kinds: BenchDatabase["kind"][] = withPostgres ? ["sqlite-wal", "postgres"] : ["sqlite-wal"];
+  const labels: Record<string, string> = {};
+  for (const kind of kinds) {
+    const db = await phase(`create ${kind} database`, () => createBenchDatabase(kind));
+    databases.push(db);
+    labels[kind] = kind === "postgres" ? "PostgreSQL" : `SQLite (${await journalMode(db)})`;
+    results.push(...(await phase(`HTTP dispatch on ${kind}: 3 modes`, (signal) => dispatchLatency({ ...HTTP, db, keyPrefix, queue, signal, note }))));
+  }
+  printDispatchLatency(results, { ...HTTP, labels });
+  const ratios = (r: ModeResult) => {
+    const plain = results.find((x) => x.database === r.database && x.mode === "plain")!;
+    return { perSecondVsPlain: r.perSecond / plain.perSecond, p50VsPlain: r.p50Ms / plain.p50Ms };
+  };
+  return { ...HTTP, results: results.map((r) => ({ ...r, ...ratios(r) })) };
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -187,21 +218,27 @@ async function main(): Promise<void> {
   console.log(`key prefix {${keyPrefix}}; phase limit ${LIMIT_S} s\n`);
   if (!facts.postgres) note("PostgreSQL not reachable: skipping it");
 
-  const sqlite = await phase("create SQLite database", () => createBenchDatabase("sqlite"));
-  databases.push(sqlite);
-  const delay = await delayPhase(sqlite);
-  const raw = await rawRuns();
-  const runs = [...raw, ...(await celeriacRuns(sqlite, facts.postgres !== undefined))];
-  const vsRaw = (r: Run) => r.perSecond / raw.find((x) => x.concurrency === r.concurrency)!.perSecond;
-  printThroughput(runs, vsRaw);
-
-  const throughput = runs.map(({ system, results, journal, concurrency, n, enqueueMs, drainMs, perSecond, cpuUsPerTask }) => ({
-    system, results, journal, concurrency, n, enqueuePerSecond: (n / enqueueMs) * 1000, drainMs, perSecond, cpuUsPerTask,
-    vsRaw: vsRaw({ concurrency, perSecond } as Run),
-  }));
+  let delay: Awaited<ReturnType<typeof delayPhase>> | undefined;
+  let throughput: Record<string, unknown>[] | undefined;
+  if (SECTIONS.has("1") || SECTIONS.has("2")) {
+    const sqlite = await phase("create SQLite database", () => createBenchDatabase("sqlite"));
+    databases.push(sqlite);
+    if (SECTIONS.has("1")) delay = await delayPhase(sqlite);
+    if (SECTIONS.has("2")) {
+      const raw = await rawRuns();
+      const runs = [...raw, ...(await celeriacRuns(sqlite, facts.postgres !== undefined))];
+      const vsRaw = (r: Run) => r.perSecond / raw.find((x) => x.concurrency === r.concurrency)!.perSecond;
+      printThroughput(runs, vsRaw);
+      throughput = runs.map(({ system, results, journal, concurrency, n, enqueueMs, drainMs, perSecond, cpuUsPerTask }) => ({
+        system, results, journal, concurrency, n, enqueuePerSecond: (n / enqueueMs) * 1000, drainMs, perSecond, cpuUsPerTask,
+        vsRaw: vsRaw({ concurrency, perSecond } as Run),
+      }));
+    }
+  }
+  const dispatch = SECTIONS.has("3") ? await dispatchSection(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, delayVsAdd: delay, throughput }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch }, compact));
 }
 
 let exitCode = 0;
