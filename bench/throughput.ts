@@ -72,7 +72,7 @@ export async function celeriacThroughput(o: {
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
     let finished = 0;
-    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++ };
+    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++, revoked: async () => {}, deleteFinishedBefore: async () => 0 };
     const done = async () => (o.stubStore ? finished : o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } }));
     const stop = drainClock(o.n, o.concurrency, enqueueMs);
     worker = await startWorker({

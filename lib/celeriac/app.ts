@@ -65,6 +65,11 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
    * defined through this app, the default queue, settings.concurrency, settings.shutdownGraceMs.
    */
   startWorker(options?: Partial<Pick<WorkerOptions, "registry" | "queues" | "concurrency" | "hostname" | "graceMs" | "log">>): Promise<RunningWorker>;
+  /**
+   * Deletes finished results older than settings.resultExpires (Celery's celery.backend_cleanup);
+   * resultExpires 0 keeps everything. Returns how many rows went.
+   */
+  cleanupResults(now?: Date): Promise<number>;
   /** Closes the broker's connections. */
   close(): Promise<void>;
 }
@@ -88,7 +93,8 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     backend,
     log,
   });
-  const deps = { config, broker, backend, log };
+  const results = { backend, pollIntervalMs: config.resultPollIntervalMs, revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate) };
+  const deps = { config, broker, results, log };
   return {
     config,
     log,
@@ -103,7 +109,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
       return task;
     },
     AsyncResult: {
-      from: (id) => new AsyncResult(id, backend, config.resultPollIntervalMs),
+      from: (id) => new AsyncResult(id, results),
     },
     transaction,
     onCommit,
@@ -122,6 +128,8 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         log,
         ...workerOptions,
       }),
+    cleanupResults: async (now = new Date()) =>
+      config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000)),
     close: () => broker.close(),
   };
 }

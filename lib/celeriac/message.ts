@@ -18,6 +18,8 @@ export interface TaskMessage {
   expires?: number;
   /** How many times the task has been retried already. */
   retries: number;
+  /** The task already holds a rate-limit slot (it was deferred to it): run without taking another. */
+  rateReserved?: boolean;
 }
 
 export type Outcome =

@@ -26,6 +26,8 @@ export interface ConsumeOptions {
   hostname: string;
   /** Called when the connection to the broker fails; the consumer keeps trying on its own. */
   onError?: (error: Error) => void;
+  /** Called when some client asked to terminate a task (revoke with terminate): stop it if it runs here. */
+  onTerminate?: (taskId: string) => void;
 }
 
 export interface Consumer {
@@ -40,6 +42,15 @@ export interface Broker {
   publish(message: TaskMessage, options: PublishOptions): Promise<Outcome | undefined>;
   /** Starts handling messages from the given queues. */
   consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Takes a slot of a rate limit ("10/s") shared by every consumer of this broker: resolves 0 to run now,
+   * or the ms until the slot it reserved.
+   */
+  reserveRate(task: string, rate: string): Promise<number>;
+  /** Marks a task id revoked for every worker (for a day); with `terminate`, workers running it stop it. */
+  revoke(taskId: string, terminate: boolean): Promise<void>;
+  /** True when the task id was revoked. */
+  isRevoked(taskId: string): Promise<boolean>;
   /** Closes every connection this broker opened. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
+import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
 import type { Outcome, TaskMessage } from "../message";
 import { redactUrl, type Broker, type ConsumeOptions, type Consumer, type MessageHandler, type PublishOptions } from "./broker";
 
@@ -17,7 +18,10 @@ interface JobData {
   args: unknown[];
   sentAt: number;
   expires?: number;
+  rateReserved?: boolean;
 }
+
+const REVOKED_KEPT_S = 24 * 3600;
 
 const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
 /** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
@@ -59,12 +63,19 @@ export class BullmqBroker implements Broker {
     return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   }
 
+  private producer(): Redis {
+    return (this.producerConnection ??= this.connect());
+  }
+
+  private key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(":");
+  }
+
   /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */
   queue(name: string): Queue<JobData> {
     let queue = this.queues.get(name);
     if (!queue) {
-      this.producerConnection ??= this.connect();
-      queue = new Queue<JobData>(name, { connection: this.producerConnection, prefix: this.prefix });
+      queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.prefix });
       this.queues.set(name, queue);
     }
     return queue;
@@ -98,7 +109,9 @@ export class BullmqBroker implements Broker {
         case "RETRY":
           throw new RetryLater(`${outcome.error.type}: ${outcome.error.message}`, outcome.countdownMs);
         case "DEFERRED":
-          // BullMQ's manual delay: back to the delayed set without counting an attempt.
+          // BullMQ's manual delay: back to the delayed set without counting an attempt; the slot it
+          // waits for is reserved already.
+          await job.updateData({ ...job.data, rateReserved: true });
           await job.moveToDelayed(Date.now() + outcome.delayMs, token);
           throw new DelayedError();
         default:
@@ -124,6 +137,7 @@ export class BullmqBroker implements Broker {
       return worker;
     });
     await Promise.all(workers.map((w) => w.waitUntilReady()));
+    const control = await this.subscribeControl(options);
     for (const w of workers) void w.run();
     return {
       close: async (graceMs) => {
@@ -137,9 +151,39 @@ export class BullmqBroker implements Broker {
         if (!drained) await Promise.all(workers.map((w) => w.close(true)));
         this.consumerConnections.delete(connection);
         connection.disconnect();
+        control?.disconnect();
         return { drained };
       },
     };
+  }
+
+  /** Workers listen on one channel for terminate requests (pub/sub needs a connection of its own). */
+  private async subscribeControl(options: ConsumeOptions): Promise<Redis | undefined> {
+    const onTerminate = options.onTerminate;
+    if (!onTerminate) return undefined;
+    const subscriber = this.connect();
+    const channel = this.key("control");
+    subscriber.on("message", (from: string, text: string) => {
+      if (from !== channel) return;
+      const request = JSON.parse(text) as { terminate?: string };
+      if (request.terminate) onTerminate(request.terminate);
+    });
+    await subscriber.subscribe(channel);
+    return subscriber;
+  }
+
+  async reserveRate(task: string, rate: string): Promise<number> {
+    return defineRateLimitCommand(this.producer()).celeriacGcraReserve(this.key("rate", task), emissionIntervalMs(rate));
+  }
+
+  async revoke(taskId: string, terminate: boolean): Promise<void> {
+    const redis = this.producer();
+    await redis.set(this.key("revoked", taskId), "1", "EX", REVOKED_KEPT_S);
+    if (terminate) await redis.publish(this.key("control"), JSON.stringify({ terminate: taskId }));
+  }
+
+  async isRevoked(taskId: string): Promise<boolean> {
+    return (await this.producer().exists(this.key("revoked", taskId))) === 1;
   }
 
   async close(): Promise<void> {
@@ -162,5 +206,6 @@ function toMessage(job: Job<JobData>): TaskMessage {
     expires: job.data.expires,
     // Each RETRY is one failed attempt in BullMQ; a stalled (redelivered) run is not.
     retries: job.attemptsMade,
+    rateReserved: job.data.rateReserved,
   };
 }

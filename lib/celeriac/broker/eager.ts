@@ -24,5 +24,16 @@ export class EagerBroker implements Broker {
     return Promise.reject(new ConfigError("an eager app has no queue to consume: unset alwaysEager to run a worker"));
   }
 
+  /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to limit or revoke. */
+  async reserveRate(): Promise<number> {
+    return 0;
+  }
+
+  async revoke(): Promise<void> {}
+
+  async isRevoked(): Promise<boolean> {
+    return false;
+  }
+
   async close(): Promise<void> {}
 }

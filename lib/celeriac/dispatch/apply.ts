@@ -11,9 +11,9 @@ import { queueNameSchema, type ResolvedConfig } from "../config";
 import { DispatchError, InvalidArgumentsError } from "../errors";
 import { assertJsonArgs } from "../json";
 import type { TaskMessage } from "../message";
-import { AsyncResult, recordFromOutcome } from "../results/async-result";
+import { AsyncResult, recordFromOutcome, type ResultSource } from "../results/async-result";
 import type { Logger } from "../log";
-import type { ResultBackend, TaskRecord } from "../results/backend";
+import type { TaskRecord } from "../results/backend";
 import { currentScope } from "../transaction/scope";
 import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define";
 import { routeFor } from "../task/options";
@@ -66,7 +66,7 @@ export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends Ta
 export interface DispatchDeps {
   config: ResolvedConfig;
   broker: Broker;
-  backend: ResultBackend;
+  results: ResultSource;
   log: Logger;
 }
 
@@ -114,8 +114,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
 export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
   type Result = AsyncResult<Awaited<R>>;
   const task = definition as TaskDefinition;
-  const handle = (id: string, settled?: TaskRecord): Result =>
-    new AsyncResult(id, deps.backend, deps.config.resultPollIntervalMs, settled);
+  const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);
 
   const publishNow = async ({ message, publish }: Prepared): Promise<Result> => {
     const outcome = await deps.broker.publish(message, publish);

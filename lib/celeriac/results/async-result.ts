@@ -15,19 +15,36 @@ export interface GetOptions {
   interval?: number;
 }
 
+/** Where an AsyncResult reads from and what it may do: the app's result store and broker. */
+export interface ResultSource {
+  backend: ResultBackend;
+  pollIntervalMs: number;
+  /** Marks the task revoked for every worker; `terminate` also stops it where it runs. */
+  revoke(taskId: string, terminate: boolean): Promise<void>;
+}
+
 export class AsyncResult<R = unknown> {
   constructor(
     /** The task id. */
     readonly id: string,
-    private readonly backend: ResultBackend,
-    private readonly pollIntervalMs: number,
+    private readonly source: ResultSource,
     /** A record known without asking the store: set for eager runs, which finish before `.delay()` returns. */
     private readonly settled?: TaskRecord,
   ) {}
 
   /** The task's row, or null while nothing is recorded (PENDING). */
   async info(): Promise<TaskRecord | null> {
-    return this.settled ?? (await this.backend.get(this.id));
+    return this.settled ?? (await this.source.backend.get(this.id));
+  }
+
+  /**
+   * Celery's revoke: a task that has not started never runs and is recorded REVOKED (when a worker reaches
+   * it, or at once if it already has a PENDING/RETRY row). `terminate: true` also stops it if it is running:
+   * the async pool abandons the run, the process pool kills its child. Revocations are kept for a day.
+   */
+  async revoke({ terminate = false }: { terminate?: boolean } = {}): Promise<void> {
+    await this.source.revoke(this.id, terminate);
+    await this.source.backend.revoked(this.id, terminate ? "revoked and terminated" : "revoked");
   }
 
   /** PENDING, STARTED, SUCCESS, FAILURE, RETRY or REVOKED; an id nobody sent reads as PENDING (as in Celery). */
@@ -55,7 +72,7 @@ export class AsyncResult<R = unknown> {
 
   /** Waits for the task to finish and resolves its value; rejects like result(), or with ResultTimeoutError. */
   async get(options: GetOptions = {}): Promise<R> {
-    const interval = options.interval ?? this.pollIntervalMs;
+    const interval = options.interval ?? this.source.pollIntervalMs;
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
     for (;;) {
       const record = await this.info();

@@ -41,6 +41,10 @@ export interface ResultBackend {
   started(run: StartedRun): Promise<void>;
   /** Records how the task ended; creates the row when no STARTED row was written. */
   finished(run: FinishedRun): Promise<void>;
+  /** Records REVOKED on a row that has not started or is waiting to retry; other rows are left as they are. */
+  revoked(id: string, reason: string): Promise<void>;
+  /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */
+  deleteFinishedBefore(before: Date): Promise<number>;
   /** The task's row, or null when nothing was recorded for that id (state PENDING). */
   get(id: string): Promise<TaskRecord | null>;
 }

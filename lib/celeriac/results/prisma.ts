@@ -3,7 +3,7 @@
  * imports the generated client: it needs only the `taskResult` delegate, typed by the shape it uses.
  */
 import { outcomeError, type TaskMessage } from "../message";
-import { isTaskState, States } from "../states";
+import { isTaskState, READY_STATES, States } from "../states";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
 
 /** The TaskResult model's columns: the record, with the status as stored text and the error in three columns. */
@@ -23,6 +23,8 @@ export interface TaskResultClient {
   taskResult: {
     upsert(args: { where: { id: string }; create: RowData & Pick<TaskResultRow, "id" | "name" | "status">; update: RowData }): Promise<unknown>;
     findUnique(args: { where: { id: string } }): Promise<TaskResultRow | null>;
+    updateMany(args: { where: { id: string; status: { in: string[] } }; data: RowData }): Promise<{ count: number }>;
+    deleteMany(args: { where: { status: { in: string[] }; doneAt: { lt: Date } } }): Promise<{ count: number }>;
   };
   taskOutbox: {
     findUnique(args: { where: { id: string } }): Promise<{ id: string; name: string; args: unknown; queue: string; createdAt: Date } | null>;
@@ -94,6 +96,18 @@ export class PrismaResultBackend implements ResultBackend {
       },
       update: row,
     });
+  }
+
+  async revoked(id: string, reason: string): Promise<void> {
+    await this.prisma.taskResult.updateMany({
+      where: { id, status: { in: [States.PENDING, States.RETRY] } },
+      data: { status: States.REVOKED, errorType: "TaskRevokedError", errorMessage: reason, doneAt: new Date() },
+    });
+  }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const { count } = await this.prisma.taskResult.deleteMany({ where: { status: { in: [...READY_STATES] }, doneAt: { lt: before } } });
+    return count;
   }
 
   /** The TaskResult row; until a worker writes one, a durable dispatch's outbox row stands for it (PENDING). */

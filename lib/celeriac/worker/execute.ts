@@ -1,8 +1,8 @@
 /**
  * Running one task message, as a named pipeline of small steps (Oban's Executor):
  *
- *   resolveTask → checkExpired → checkRevoked → checkRateLimit → recordStarted → validateArgs
- *     → runWithLimits → settle (SUCCESS | RETRY | FAILURE) → recordFinished → signals
+ *   resolveTask → checkExpired → checkRevoked → reserveRate → recordStarted → validateArgs
+ *     → runWithLimits → settle (SUCCESS | RETRY | FAILURE | REVOKED) → recordFinished → signals
  *
  * Each step either passes on or ends the run with an outcome. Nothing a task does (throwing a non-Error,
  * returning a Date, never being registered, running past its time limit) escapes as an exception: it
@@ -10,7 +10,7 @@
  * succeed or the worker stops, so an outage delays results but loses none.
  */
 import type { ResolvedConfig } from "../config";
-import { InvalidArgumentsError, NotJsonError, NotRegisteredError, Retry, toErrorInfo } from "../errors";
+import { InvalidArgumentsError, NotJsonError, NotRegisteredError, Retry, TaskRevokedError, toErrorInfo } from "../errors";
 import { jsonProblem } from "../json";
 import type { Logger } from "../log";
 import type { HandlerResult, Outcome, TaskMessage } from "../message";
@@ -36,8 +36,10 @@ export interface ExecuteDeps {
   signal?: AbortSignal;
   /** True when the task id was revoked before it started. */
   isRevoked?: (taskId: string) => Promise<boolean>;
-  /** Takes a slot of a rate limit shared by all workers; resolves 0, or the ms to wait before trying again. */
-  acquireRate?: (task: string, rate: string) => Promise<number>;
+  /** Takes a slot of a rate limit shared by all workers; resolves 0, or the ms until the slot it reserved. */
+  reserveRate?: (task: string, rate: string) => Promise<number>;
+  /** Runs in progress, by task id: aborting one abandons it as REVOKED (revoke with terminate). */
+  running?: Map<string, AbortController>;
 }
 
 const failure = (error: unknown): Outcome => ({ status: "FAILURE", error: toErrorInfo(error) });
@@ -85,11 +87,15 @@ async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: Effe
   const parsed = parseArgs(task, message.args);
   if (!parsed.ok) return failure(new InvalidArgumentsError(parsed.message));
   deps.signals.emit("taskPrerun", { taskId: message.id, task: task.name, args: message.args });
+  const cancel = new AbortController();
+  deps.running?.set(message.id, cancel);
   const run = await runWithLimits((signal) => task.run(makeContext(deps, message, log, signal), ...parsed.args), {
     softTimeLimitMs: options.softTimeLimitMs,
     timeLimitMs: options.timeLimitMs,
     parent: deps.signal,
-  });
+    cancel: cancel.signal,
+  }).finally(() => deps.running?.delete(message.id));
+  if (!run.ok && run.thrown instanceof TaskRevokedError) return { status: "REVOKED", reason: "terminated while running" };
   if (!run.ok) return settleError(run.thrown, options, message.retries);
   const problem = jsonProblem(run.value);
   if (problem) return failure(new NotJsonError(`${problem}; a task must return a JSON value`));
@@ -116,8 +122,8 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
 
   let outcome: Outcome | undefined = task ? checkExpired(message, startedAt.getTime()) : failure(new NotRegisteredError(message.task));
   outcome ??= await checkRevoked(deps, message);
-  if (!outcome && options!.rateLimit && deps.acquireRate) {
-    const delayMs = await deps.acquireRate(task!.name, options!.rateLimit);
+  if (!outcome && options!.rateLimit && deps.reserveRate && !message.rateReserved) {
+    const delayMs = await deps.reserveRate(task!.name, options!.rateLimit);
     if (delayMs > 0) return { status: "DEFERRED", delayMs };
   }
   if (!outcome) {

@@ -13,13 +13,15 @@ export type RunResult = { ok: true; value: unknown } | { ok: false; thrown: unkn
 export interface Limits {
   softTimeLimitMs?: number;
   timeLimitMs?: number;
-  /** The worker's own signal (shutdown, revoke): aborts the run's signal too. */
+  /** The worker's own signal (shutdown): aborts the run's signal too. */
   parent?: AbortSignal;
+  /** Abandons the run at once when aborted (revoke with terminate), ending it with the signal's reason. */
+  cancel?: AbortSignal;
 }
 
-export async function runWithLimits(run: (signal: AbortSignal) => unknown, { softTimeLimitMs, timeLimitMs, parent }: Limits): Promise<RunResult> {
+export async function runWithLimits(run: (signal: AbortSignal) => unknown, { softTimeLimitMs, timeLimitMs, parent, cancel }: Limits): Promise<RunResult> {
   const controller = new AbortController();
-  const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;
+  const signal = AbortSignal.any([controller.signal, ...(parent ? [parent] : []), ...(cancel ? [cancel] : [])]);
   const timers: NodeJS.Timeout[] = [];
   const contenders: Promise<RunResult>[] = [
     (async () => {
@@ -30,6 +32,15 @@ export async function runWithLimits(run: (signal: AbortSignal) => unknown, { sof
       }
     })(),
   ];
+  if (cancel) {
+    contenders.push(
+      new Promise((resolve) => {
+        const stop = () => resolve({ ok: false, thrown: cancel.reason });
+        if (cancel.aborted) stop();
+        else cancel.addEventListener("abort", stop, { once: true });
+      }),
+    );
+  }
   if (softTimeLimitMs) timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softTimeLimitMs)), softTimeLimitMs));
   if (timeLimitMs) {
     contenders.push(

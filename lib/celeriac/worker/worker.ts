@@ -5,6 +5,7 @@
  */
 import type { Broker } from "../broker/broker";
 import type { ResolvedConfig } from "../config";
+import { TaskRevokedError } from "../errors";
 import type { Signals } from "../signals";
 import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
@@ -32,12 +33,25 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { broker, backend, registry, hostname, log, config, signals } = options;
   const abort = new AbortController();
-  const deps = { lookup: (name: string) => registry.get(name), backend, config, signals, hostname, log, signal: abort.signal };
+  const running = new Map<string, AbortController>();
+  const deps = {
+    lookup: (name: string) => registry.get(name),
+    backend,
+    config,
+    signals,
+    hostname,
+    log,
+    signal: abort.signal,
+    running,
+    isRevoked: (id: string) => broker.isRevoked(id),
+    reserveRate: (task: string, rate: string) => broker.reserveRate(task, rate),
+  };
   const consumer = await broker.consume((message) => executeMessage(deps, message), {
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
     onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
+    onTerminate: (taskId) => running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated")),
   });
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;

@@ -1,0 +1,38 @@
+/**
+ * A rate limit shared by every worker on one Redis: GCRA (the generic cell rate algorithm, as in
+ * redis-cell), one Lua script so that check-and-reserve is atomic. "10/s" spaces runs 100 ms apart across
+ * all workers together (Celery's rate_limit is per worker process). A caller that is told to wait has its
+ * slot reserved already, so waiting tasks line up instead of retrying in a herd.
+ *
+ * KEYS[1]  the task's theoretical arrival time (TAT) key
+ * ARGV[1]  emission interval in ms (window / count)
+ * Returns  0: run now; n > 0: a slot is reserved n ms from now.
+ */
+import type { Redis } from "ioredis";
+
+export const GCRA_RESERVE = `
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now + 1000)
+return tat - now
+`;
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "10/s" → 100 (ms between runs). */
+export function emissionIntervalMs(rate: string): number {
+  const match = /^(\d+)\/(s|m|h)$/.exec(rate);
+  if (!match || Number(match[1]) === 0) throw new Error(`invalid rate limit '${rate}': use "10/s", "100/m" or "1000/h"`);
+  return UNIT_MS[match[2] as keyof typeof UNIT_MS] / Number(match[1]);
+}
+
+type WithGcra = Redis & { celeriacGcraReserve(key: string, intervalMs: number): Promise<number> };
+
+export function defineRateLimitCommand(redis: Redis): WithGcra {
+  if (!("celeriacGcraReserve" in redis)) redis.defineCommand("celeriacGcraReserve", { numberOfKeys: 1, lua: GCRA_RESERVE });
+  return redis as WithGcra;
+}
