@@ -3,12 +3,12 @@
  * new pool per edit). The provider follows the URL: SQLite (`file:`) by default, PostgreSQL in production.
  * Both generated clients come from the same models, so the SQLite client's type describes either.
  */
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
 import { env } from "./env";
+import { IsolatedSQLite3 } from "./sqlite-adapter";
 
 export type Db = SqliteClient;
 
@@ -37,7 +37,7 @@ function useWriteAheadLog(url: string): void {
 export function createDb(url: string): Db {
   if (isPostgresUrl(url)) return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
   useWriteAheadLog(url);
-  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
+  return new SqliteClient({ adapter: new IsolatedSQLite3({ url }) });
 }
 
 const cache = globalThis as unknown as { __celeriacDb?: Db };
