@@ -64,7 +64,7 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
    * Starts a worker in this process (what `npm run worker` does after discovery). Defaults: the tasks
    * defined through this app, the default queue, settings.concurrency, settings.shutdownGraceMs.
    */
-  startWorker(options?: Partial<Pick<WorkerOptions, "registry" | "queues" | "concurrency" | "hostname" | "graceMs" | "log">>): Promise<RunningWorker>;
+  startWorker(options?: Partial<Pick<WorkerOptions, "registry" | "queues" | "concurrency" | "hostname" | "graceMs" | "log" | "pool">>): Promise<RunningWorker>;
   /**
    * Deletes finished results older than settings.resultExpires (Celery's celery.backend_cleanup);
    * resultExpires 0 keeps everything. Returns how many rows went.

@@ -18,7 +18,7 @@ describe("parseWorkerArgs", () => {
     });
   });
   it("leaves unset options undefined so settings apply", () => {
-    expect(parseWorkerArgs([])).toEqual({ help: false, hostname: undefined });
+    expect(parseWorkerArgs([])).toEqual({ help: false, hostname: undefined, pool: "async" });
   });
   it.each([
     [["--concurrency", "0"], /--concurrency must be an integer/],

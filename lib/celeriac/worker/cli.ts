@@ -9,6 +9,7 @@ import { LOG_LEVELS, queueNameSchema, type LogLevel } from "../config";
 import { ConfigError } from "../errors";
 import { discoverTasks } from "../task/discover";
 import { startRelay } from "../transaction/relay";
+import { startProcessPool } from "./process-pool";
 import { VERSION } from "../version";
 import { renderBanner } from "./banner";
 import { exitOnSignals } from "./shutdown";
@@ -16,6 +17,9 @@ import { exitOnSignals } from "./shutdown";
 export const WORKER_USAGE = `usage: npm run worker -- [options]
   -Q, --queues <a,b>       queues to consume (default: the default queue and every queue a task names)
   -c, --concurrency <n>    tasks run at once, per queue (default: settings.concurrency, the CPU count)
+  -P, --pool <kind>        async: tasks share this process (I/O-bound work; default)
+                           process: each task in a child process (CPU-bound work, hard time limits)
+      --max-tasks-per-child <n>  process pool: replace a child after n tasks (default: never)
   -l, --loglevel <level>   ${LOG_LEVELS.join(" | ")} (default: settings.logLevel)
   -n, --hostname <name>    worker name (default: celeriac@<host>)
   -h, --help               this text`;
@@ -23,9 +27,17 @@ export const WORKER_USAGE = `usage: npm run worker -- [options]
 export interface WorkerCliOptions {
   queues?: string[];
   concurrency?: number;
+  pool: "async" | "process";
+  maxTasksPerChild?: number;
   loglevel?: LogLevel;
   hostname?: string;
   help: boolean;
+}
+
+function positiveInteger(flag: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${flag} must be an integer from 1 to ${max}, got '${text}'`);
+  return n;
 }
 
 export function parseWorkerArgs(argv: readonly string[]): WorkerCliOptions {
@@ -36,6 +48,8 @@ export function parseWorkerArgs(argv: readonly string[]): WorkerCliOptions {
       options: {
         queues: { type: "string", short: "Q" },
         concurrency: { type: "string", short: "c" },
+        pool: { type: "string", short: "P", default: "async" },
+        "max-tasks-per-child": { type: "string" },
         loglevel: { type: "string", short: "l" },
         hostname: { type: "string", short: "n" },
         help: { type: "boolean", short: "h", default: false },
@@ -46,16 +60,17 @@ export function parseWorkerArgs(argv: readonly string[]): WorkerCliOptions {
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${WORKER_USAGE}`);
   }
-  const options: WorkerCliOptions = { help: values.help ?? false, hostname: values.hostname };
+  if (values.pool !== "async" && values.pool !== "process") throw new ConfigError(`--pool must be async or process, got '${values.pool}'`);
+  const options: WorkerCliOptions = { help: values.help ?? false, hostname: values.hostname, pool: values.pool };
   if (values.queues !== undefined) {
     options.queues = values.queues.split(",").map((q) => q.trim()).filter(Boolean);
     const bad = options.queues.find((q) => !queueNameSchema.safeParse(q).success);
     if (bad !== undefined || options.queues.length === 0) throw new ConfigError(`--queues: invalid queue name '${bad ?? ""}'`);
   }
-  if (values.concurrency !== undefined) {
-    const n = Number(values.concurrency);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ConfigError(`--concurrency must be an integer from 1 to 1000, got '${values.concurrency}'`);
-    options.concurrency = n;
+  if (values.concurrency !== undefined) options.concurrency = positiveInteger("--concurrency", values.concurrency, 1000);
+  if (values["max-tasks-per-child"] !== undefined) {
+    if (options.pool !== "process") throw new ConfigError("--max-tasks-per-child needs --pool process");
+    options.maxTasksPerChild = positiveInteger("--max-tasks-per-child", values["max-tasks-per-child"], 1_000_000);
   }
   if (values.loglevel !== undefined) {
     const level = values.loglevel.toLowerCase();
@@ -65,8 +80,16 @@ export function parseWorkerArgs(argv: readonly string[]): WorkerCliOptions {
   return options;
 }
 
+export interface RunWorkerOptions {
+  argv: readonly string[];
+  /** Where task modules live (every module below it is imported). */
+  tasksDir: string;
+  /** The module that exports this app as `celeriac`: process-pool children load it. */
+  appModule: string;
+}
+
 /** The worker process's main(): returns once the worker is ready; signals end the process. */
-export async function runWorker(app: Celeriac, { argv, tasksDir }: { argv: readonly string[]; tasksDir: string }): Promise<void> {
+export async function runWorker(app: Celeriac, { argv, tasksDir, appModule }: RunWorkerOptions): Promise<void> {
   const cli = parseWorkerArgs(argv);
   if (cli.help) {
     process.stdout.write(`${WORKER_USAGE}\n`);
@@ -86,13 +109,18 @@ export async function runWorker(app: Celeriac, { argv, tasksDir }: { argv: reado
       transport: app.broker.transport,
       results: app.backend.description,
       concurrency,
-      pool: "async",
+      pool: cli.pool,
       queues,
       tasks: registry.names(),
     }) + "\n",
   );
   const log = app.log.child({ worker: hostname });
-  const worker = await app.startWorker({ registry, queues, concurrency, hostname, log });
+  const pool =
+    cli.pool === "process"
+      ? startProcessPool({ size: concurrency, appModule, tasksDir, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
+      : undefined;
+  await pool?.ready();
+  const worker = await app.startWorker({ registry, queues, concurrency, hostname, log, pool });
   // Durable dispatches that their web process could not send after the commit are sent from here.
   const relay = startRelay({ outbox: app.outbox, broker: app.broker, log });
   exitOnSignals(async () => {
