@@ -13,7 +13,7 @@ export default defineConfig({
           name: "unit",
           environment: "node",
           pool: "forks",
-          include: ["lib/**/*.test.ts", "tasks/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "tasks/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
         },
       },

@@ -22,6 +22,13 @@ const schema = z.object({
   CELERIAC_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   CELERIAC_CONCURRENCY: z.coerce.number().int().positive().optional(),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /** Signs password-reset links. Required in production; a fixed development value otherwise. */
+  SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),
+  /** Where outgoing mail goes: smtp://user:pass@host:port or smtps://…; default: the dev inbox (npm run dev). */
+  EMAIL_URL: z.url({ protocol: /^smtps?$/ }).default("smtp://127.0.0.1:2525"),
+  EMAIL_FROM: z.string().default("celeriac demo <no-reply@celeriac.localhost>"),
+  /** The app's public address, for links in mail. */
+  APP_URL: z.url().default("http://127.0.0.1:3000"),
 });
 
 function load() {
@@ -31,12 +38,13 @@ function load() {
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
   const env = parsed.data;
+  if (env.NODE_ENV === "production" && !env.SECRET_KEY) throw new Error("invalid environment:\n  SECRET_KEY: required in production");
   // A relative SQLite path resolves against the process's cwd; pin it to the project root so the web
   // server, the worker and the CLI all open the same file.
   if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
     env.DATABASE_URL = `file:${resolve(/* turbopackIgnore: true */ process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
   }
-  return Object.freeze(env);
+  return Object.freeze({ ...env, SECRET_KEY: env.SECRET_KEY ?? "development-only-secret-key-change-me" });
 }
 
 export const env = load();
