@@ -38,13 +38,22 @@ function load() {
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === "production" && !env.SECRET_KEY) throw new Error("invalid environment:\n  SECRET_KEY: required in production");
   // A relative SQLite path resolves against the process's cwd; pin it to the project root so the web
   // server, the worker and the CLI all open the same file.
   if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
     env.DATABASE_URL = `file:${resolve(/* turbopackIgnore: true */ process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
   }
-  return Object.freeze({ ...env, SECRET_KEY: env.SECRET_KEY ?? "development-only-secret-key-change-me" });
+  return Object.freeze(env);
 }
 
 export const env = load();
+
+/**
+ * The key that signs password-reset links. Read when a link is made or checked, not at import, so a
+ * production build needs no secret; a production server without SECRET_KEY refuses to sign anything.
+ */
+export function secretKey(): string {
+  if (env.SECRET_KEY) return env.SECRET_KEY;
+  if (env.NODE_ENV === "production") throw new Error("SECRET_KEY is not set: it is required in production (16+ characters)");
+  return "development-only-secret-key-change-me";
+}
