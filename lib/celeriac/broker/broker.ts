@@ -3,6 +3,7 @@
  * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
  */
 import type { HandlerResult, Outcome, TaskMessage } from "../message";
+import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
 export interface PublishOptions {
   /** Wait this long before the message becomes available to workers (countdown / eta). */
@@ -51,6 +52,20 @@ export interface Broker {
   revoke(taskId: string, terminate: boolean): Promise<void>;
   /** True when the task id was revoked. */
   isRevoked(taskId: string): Promise<boolean>;
+  /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
+  sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
+  /** Removes a worker's heartbeat at once (the worker stopped). */
+  removeHeartbeat(workerId: string): Promise<void>;
+  /** The heartbeats of the workers alive now. */
+  heartbeats(): Promise<WorkerHeartbeat[]>;
+  /** Every queue the broker keeps state for, sorted. */
+  queueNames(): Promise<string[]>;
+  /** A queue's jobs by state. */
+  queueCounts(queue: string): Promise<QueueCounts>;
+  /** A queue's delayed jobs, soonest first: at most `limit` of them, and how many there are in all. */
+  scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }>;
+  /** Deletes a queue's waiting and delayed jobs, never running ones; resolves how many went. */
+  purge(queue: string): Promise<number>;
   /** Closes every connection this broker opened. */
   close(): Promise<void>;
 }

@@ -11,8 +11,10 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
+import { queueNameSchema } from "../config";
 import type { Outcome, TaskMessage } from "../message";
 import { redactUrl, type Broker, type ConsumeOptions, type Consumer, type MessageHandler, type PublishOptions } from "./broker";
+import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
 interface JobData {
   args: unknown[];
@@ -27,6 +29,13 @@ const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
 /** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
 const ATTEMPTS_CEILING = 1_000_000;
 const BACKOFF_TYPE = "celeriac";
+/**
+ * purge removes jobs whose timestamp is at most now minus this grace: a negative one takes every job,
+ * even one stamped by a producer whose clock runs ahead of this machine's.
+ */
+const PURGE_GRACE_MS = -7 * 24 * 3600 * 1000;
+/** BullMQ's delayed-set score is the due time × 0x1000 plus a counter that keeps FIFO order within a ms. */
+const DELAYED_SCORE_FACTOR = 0x1000;
 
 /** A run that asked to go again: BullMQ's retry machinery waits `delayMs` (see backoffStrategy below). */
 class RetryLater extends Error {
@@ -186,6 +195,77 @@ export class BullmqBroker implements Broker {
     return (await this.producer().exists(this.key("revoked", taskId))) === 1;
   }
 
+  /** `{prefix}:worker:<id>`, a plain string with a TTL: a worker that dies stops renewing it, and it goes. */
+  async sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void> {
+    await this.producer().set(this.key("worker", heartbeat.id), JSON.stringify(heartbeat), "PX", Math.max(1, Math.round(ttlMs)));
+  }
+
+  async removeHeartbeat(workerId: string): Promise<void> {
+    await this.producer().del(this.key("worker", workerId));
+  }
+
+  async heartbeats(): Promise<WorkerHeartbeat[]> {
+    const keys = await this.scanKeys(`${globEscape(this.key("worker"))}:*`);
+    if (keys.length === 0) return [];
+    // One MGET is fine on a Cluster too: the hash tag puts every key of the app in one slot.
+    const values = await this.producer().mget(...keys);
+    return values
+      .flatMap((v) => (v === null ? [] : [JSON.parse(v) as WorkerHeartbeat]))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.startedAt - b.startedAt);
+  }
+
+  /** Queues with a BullMQ meta key (`{prefix}:<queue>:meta`): any queue a producer or consumer ever opened. */
+  async queueNames(): Promise<string[]> {
+    const head = `${this.prefix}:`;
+    const keys = await this.scanKeys(`${globEscape(head)}*:meta`);
+    const names = keys.map((k) => k.slice(head.length, -":meta".length)).filter((n) => queueNameSchema.safeParse(n).success);
+    return [...new Set(names)].sort();
+  }
+
+  async queueCounts(queue: string): Promise<QueueCounts> {
+    const c = await this.queue(queue).getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
+    return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+
+  /** Read from the delayed sorted set itself: its score is the due time, whatever delayed the job. */
+  async scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }> {
+    const q = this.queue(queue);
+    const redis = this.producer();
+    const [total, flat] = await Promise.all([redis.zcard(q.keys.delayed), redis.zrange(q.keys.delayed, 0, String(limit - 1), "WITHSCORES")]);
+    const entries = Array.from({ length: flat.length / 2 }, (_, i) => ({ id: flat[2 * i], eta: Math.floor(Number(flat[2 * i + 1]) / DELAYED_SCORE_FACTOR) }));
+    const jobs = await Promise.all(entries.map((e) => q.getJob(e.id)));
+    // A job may have become due (or been removed) between the two reads: it is simply left out.
+    const found = entries.flatMap((e, i) => {
+      const job = jobs[i];
+      return job ? [{ id: e.id, task: job.name, args: job.data.args, queue, eta: e.eta, retries: job.attemptsMade }] : [];
+    });
+    return { total, jobs: found };
+  }
+
+  /**
+   * Delayed first, then prioritized, then waiting: a delayed job that falls due meanwhile moves to one of
+   * the later lists and is still caught. Active jobs are never touched (BullMQ's clean skips them).
+   */
+  async purge(queue: string): Promise<number> {
+    const q = this.queue(queue);
+    let removed = 0;
+    for (const state of ["delayed", "prioritized", "wait"] as const) removed += (await q.clean(PURGE_GRACE_MS, 0, state)).length;
+    return removed;
+  }
+
+  /** SCAN, never KEYS: it does not block Redis however many keys it holds. */
+  private async scanKeys(pattern: string): Promise<string[]> {
+    const redis = this.producer();
+    const keys = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      for (const k of batch) keys.add(k);
+      cursor = next;
+    } while (cursor !== "0");
+    return [...keys];
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
@@ -194,6 +274,11 @@ export class BullmqBroker implements Broker {
     for (const c of this.consumerConnections) c.disconnect();
     this.consumerConnections.clear();
   }
+}
+
+/** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
 function toMessage(job: Job<JobData>): TaskMessage {

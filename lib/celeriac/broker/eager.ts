@@ -6,6 +6,7 @@
 import { ConfigError } from "../errors";
 import type { Outcome, TaskMessage } from "../message";
 import type { Broker, Consumer, MessageHandler } from "./broker";
+import type { QueueCounts, ScheduledJob } from "./inspection";
 
 export class EagerBroker implements Broker {
   readonly transport = "eager (tasks run inline, in the calling process)";
@@ -33,6 +34,31 @@ export class EagerBroker implements Broker {
 
   async isRevoked(): Promise<boolean> {
     return false;
+  }
+
+  /** No workers and no queues: inspect finds nothing, purge removes nothing. */
+  async sendHeartbeat(): Promise<void> {}
+
+  async removeHeartbeat(): Promise<void> {}
+
+  async heartbeats(): Promise<[]> {
+    return [];
+  }
+
+  async queueNames(): Promise<string[]> {
+    return [];
+  }
+
+  async queueCounts(): Promise<QueueCounts> {
+    return { waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0 };
+  }
+
+  async scheduled(): Promise<{ total: number; jobs: ScheduledJob[] }> {
+    return { total: 0, jobs: [] };
+  }
+
+  async purge(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}
