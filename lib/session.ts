@@ -1,0 +1,55 @@
+/**
+ * The demo's login session: a cookie holding `<userId>.<expiresAt>.<hmac>`, signed with SECRET_KEY
+ * (HMAC-SHA256 over "session:<userId>:<expiresAt>"). Nothing is stored server-side: a value is valid if its
+ * signature matches and it has not expired. The "session:" prefix keeps these signatures apart from the
+ * password-reset ones (lib/reset-token.ts), so one can never pass for the other.
+ *
+ * Pure functions (the clock is a parameter); route handlers and pages read and write the cookie.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export const SESSION_COOKIE = "celeriac_session";
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface Session {
+  userId: number;
+  expiresAt: number;
+}
+
+function sign(secret: string, userId: number, expiresAt: number): string {
+  return createHmac("sha256", secret).update(`session:${userId}:${expiresAt}`).digest("base64url");
+}
+
+/** A signed session value for `userId`, valid for `ttlMs` from `now`. */
+export function makeSession(secret: string, userId: number, now = Date.now(), ttlMs = SESSION_TTL_MS): string {
+  const expiresAt = now + ttlMs;
+  return `${userId}.${expiresAt}.${sign(secret, userId, expiresAt)}`;
+}
+
+/** The session a cookie value holds, or undefined if it is missing, malformed, forged or expired. */
+export function readSession(secret: string, value: string | undefined, now = Date.now()): Session | undefined {
+  const parts = value?.split(".") ?? [];
+  if (parts.length !== 3 || !/^\d+$/.test(parts[0]) || !/^\d+$/.test(parts[1])) return undefined;
+  const [userId, expiresAt] = [Number(parts[0]), Number(parts[1])];
+  if (!Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(expiresAt)) return undefined;
+  const expected = Buffer.from(sign(secret, userId, expiresAt));
+  const given = Buffer.from(parts[2]);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (now >= expiresAt) return undefined;
+  return { userId, expiresAt };
+}
+
+/**
+ * The Set-Cookie header that stores a session value: HttpOnly (no script reads it), SameSite=Lax (not sent
+ * on cross-site POSTs), Path=/, and Secure when the app is served over HTTPS.
+ */
+export function sessionCookie(value: string, { maxAgeMs = SESSION_TTL_MS, secure = false } = {}): string {
+  const attributes = [`${SESSION_COOKIE}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}
+
+/** The Set-Cookie header that deletes the session cookie (log out). */
+export function clearedSessionCookie({ secure = false } = {}): string {
+  return sessionCookie("", { maxAgeMs: 0, secure });
+}
