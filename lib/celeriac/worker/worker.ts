@@ -11,6 +11,7 @@ import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
 import { executeMessage } from "./execute";
+import { createHeartbeat } from "./heartbeat";
 
 export interface WorkerOptions {
   broker: Broker;
@@ -46,18 +47,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     isRevoked: (id: string) => broker.isRevoked(id),
     reserveRate: (task: string, rate: string) => broker.reserveRate(task, rate),
   };
-  const consumer = await broker.consume((message) => executeMessage(deps, message), {
+  // What `npm run celeriac -- inspect` reads; sent until the running tasks are done or given up.
+  const heartbeat = createHeartbeat({ broker, hostname, queues: options.queues, concurrency: options.concurrency, tasks: () => registry.names(), log });
+  const consumer = await broker.consume((message) => heartbeat.track(message, () => executeMessage(deps, message)), {
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
     onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
     onTerminate: (taskId) => running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated")),
   });
+  await heartbeat.start();
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
   return {
     stop: () =>
-      (stopping ??= consumer.close(options.graceMs).then((result) => {
+      (stopping ??= consumer.close(options.graceMs).finally(() => heartbeat.stop()).then((result) => {
         if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
         signals.emit("workerShutdown", { hostname, drained: result.drained });
         return result;
