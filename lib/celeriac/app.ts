@@ -5,7 +5,7 @@
  * broker connects on first use, so importing a task module from a route handler is free.
  */
 import { hostname as osHostname } from "node:os";
-import { redactUrl, type Broker } from "./broker/broker";
+import type { Broker } from "./broker/broker";
 import { BullmqBroker } from "./broker/bullmq";
 import { EagerBroker } from "./broker/eager";
 import { resolveConfig, type ResolvedConfig, type Settings } from "./config";
@@ -19,6 +19,7 @@ import { Signals } from "./signals";
 import { Registry } from "./task/registry";
 import { OutboxStore, type OutboxClient } from "./transaction/outbox";
 import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction";
+import { redactUrl } from "./url";
 import { executeMessage } from "./worker/execute";
 import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/worker";
 

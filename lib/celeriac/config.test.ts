@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { redactUrl } from "./broker/broker";
 import { resolveConfig } from "./config";
 import { ConfigError } from "./errors";
+import { redactUrl } from "./url";
 
 describe("resolveConfig", () => {
   it("fills every default and freezes the result", () => {

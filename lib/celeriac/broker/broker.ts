@@ -70,14 +70,5 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** A URL fit for a banner: the password is replaced by stars. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = "****";
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+/** A URL fit for a banner (the password replaced by stars); it lives in the leaf module ../url. */
+export { redactUrl } from "../url";
