@@ -5,7 +5,8 @@
  *
  *   HttpError          its own status; a malformed JSON body is one: 400 "request body must be JSON"
  *                      (from `readJson`/`parseBody`, and from `request.json()` inside a wrapped handler)
- *   ZodError           400, the message lists each bad field ("x: expected number, received string")
+ *   ZodError           400, the message lists each bad field ("x: expected number, received string");
+ *                      `fields` maps each bad field to its first message, for forms that show them inline
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
  *   anything else      500 "internal error"; the error itself is logged, never sent to the client
  */
@@ -32,6 +33,13 @@ export function errorResponse(status: number, message: string): Response {
 /** One line naming every bad field: "x: Invalid input: expected number, received string; y: Required". */
 export function formatZodError(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.map(String).join(".") || "body"}: ${issue.message}`).join("; ");
+}
+
+/** Each bad field's first message, by path ("x", "address.city"; "body" for the body itself). */
+export function zodFieldErrors(error: z.core.$ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[issue.path.map(String).join(".") || "body"] ??= issue.message;
+  return fields;
 }
 
 /** The request's JSON body; an empty or malformed body is a 400 "request body must be JSON". */
@@ -61,7 +69,9 @@ export async function parseBody<S extends z.ZodType>(request: Request, schema: S
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return errorResponse(error.status, error.message);
   // z.core.$ZodError matches the errors of every zod flavour (classic ZodError and zod/mini alike).
-  if (error instanceof z.core.$ZodError) return errorResponse(400, `invalid request: ${formatZodError(error)}`);
+  if (error instanceof z.core.$ZodError) {
+    return Response.json({ error: `invalid request: ${formatZodError(error)}`, fields: zodFieldErrors(error) }, { status: 400 });
+  }
   if (error instanceof DispatchError) return errorResponse(400, error.message);
   celeriac.log.error({ err: error }, "unhandled error in a route handler");
   return errorResponse(500, "internal error");
