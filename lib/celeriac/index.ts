@@ -12,4 +12,5 @@ export type { TaskRecord } from "./results/backend";
 export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states";
 export * from "./errors";
 export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli";
+export { runInspectCli } from "./inspect/cli";
 export { VERSION } from "./version";
