@@ -16,6 +16,7 @@
  *   │  ├─ TimeLimitExceeded       the hard time limit passed: the worker gave up on the task
  *   │  ├─ TaskFailedError         (caller side) the task failed: carries the remote type, message and stack
  *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
+ *   ├─ MailError                  a mail was not sent (mail/errors.ts: MailTransientError, MailRejectedError)
  *   ├─ ResultNotReadyError        a result was read before the task finished
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *

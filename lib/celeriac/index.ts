@@ -12,5 +12,8 @@ export type { TaskRecord } from "./results/backend";
 export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states";
 export * from "./errors";
 export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli";
+export { createMailer, describeMailUrl, type Mailer, type MailerOptions, type MailMessage, type SentMail } from "./mail/transport";
+export { MailError, MailTransientError, MailRejectedError, classifyMailError, type MailFailure } from "./mail/errors";
+export { deliverMail } from "./mail/send-mail";
 export { runInspectCli } from "./inspect/cli";
 export { VERSION } from "./version";
