@@ -10,8 +10,17 @@ import type { Signals } from "../signals";
 import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
+import type { HandlerResult, TaskMessage } from "../message";
 import { executeMessage } from "./execute";
 import { createHeartbeat } from "./heartbeat";
+
+/** Where messages run when not in this process: the process pool (process-pool.ts). */
+export interface Pool {
+  run(message: TaskMessage): Promise<HandlerResult>;
+  /** Revoke with terminate: stop the run of this task if it is in the pool. */
+  terminate(taskId: string): void;
+  close(): Promise<void>;
+}
 
 export interface WorkerOptions {
   broker: Broker;
@@ -24,6 +33,8 @@ export interface WorkerOptions {
   hostname: string;
   graceMs: number;
   log: Logger;
+  /** Run messages in this pool instead of in this process (`--pool process`). */
+  pool?: Pool;
 }
 
 export interface RunningWorker {
@@ -47,22 +58,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     isRevoked: (id: string) => broker.isRevoked(id),
     reserveRate: (task: string, rate: string) => broker.reserveRate(task, rate),
   };
+  const { pool } = options;
   // What `npm run celeriac -- inspect` reads; sent until the running tasks are done or given up.
   const heartbeat = createHeartbeat({ broker, hostname, queues: options.queues, concurrency: options.concurrency, tasks: () => registry.names(), log });
-  const consumer = await broker.consume((message) => heartbeat.track(message, () => executeMessage(deps, message)), {
+  const consumer = await broker.consume((message) => heartbeat.track(message, () => (pool ? pool.run(message) : executeMessage(deps, message))), {
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
     onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
-    onTerminate: (taskId) => running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated")),
+    onTerminate: (taskId) => (pool ? pool.terminate(taskId) : running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated"))),
   });
   await heartbeat.start();
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
   return {
     stop: () =>
-      (stopping ??= consumer.close(options.graceMs).finally(() => heartbeat.stop()).then((result) => {
+      (stopping ??= consumer.close(options.graceMs).finally(() => heartbeat.stop()).then(async (result) => {
         if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
+        await pool?.close();
         signals.emit("workerShutdown", { hostname, drained: result.drained });
         return result;
       })),
