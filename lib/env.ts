@@ -21,6 +21,26 @@ const schema = z.object({
   CELERIAC_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   CELERIAC_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   CELERIAC_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /**
+   * Celery's task_annotations as JSON, name or glob → task options, e.g.
+   * `{"emails.*":{"rateLimit":"10/s"}}`; the options themselves are checked by createCeleriac().
+   */
+  CELERIAC_TASK_ANNOTATIONS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return undefined;
+      try {
+        const value: unknown = JSON.parse(text);
+        if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, Record<string, unknown>>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: "custom", message: 'a JSON object, e.g. {"emails.*":{"rateLimit":"10/s"}}' });
+      return z.NEVER;
+    }),
+  /** Serve the development inbox (/dev/mailbox) in production mode too (the e2e tests run `next start`). */
+  CELERIAC_DEV_INBOX: flag,
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   /** Signs password-reset links. Required in production; a fixed development value otherwise. */
   SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),

@@ -1,14 +1,18 @@
 /**
  * `npm run dev`: the whole app on this machine — Redis (started if needed), migrations applied, the
- * Next.js dev server on http://127.0.0.1:3000 and a worker, with their output interleaved. Ctrl+C stops all.
+ * Next.js dev server on http://127.0.0.1:3000, a worker and the development inbox (an SMTP sink on
+ * 127.0.0.1:2525 whose mail is shown at /dev/mailbox; not started when EMAIL_URL names another server),
+ * with their output interleaved. Ctrl+C stops all.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { devInboxPort } from "../lib/dev-inbox";
 import { ensureRedis, MissingServiceError } from "./services";
 
 const env = {
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL ?? "file:./dev.db",
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  EMAIL_URL: process.env.EMAIL_URL ?? "smtp://127.0.0.1:2525",
   NEXT_TELEMETRY_DISABLED: "1",
   CHECKPOINT_DISABLE: "1",
   CELERIAC_LOG_FORMAT: process.env.CELERIAC_LOG_FORMAT ?? "pretty",
@@ -48,14 +52,21 @@ const children = [
   start("web", "node_modules/.bin/next", ["dev", "-H", "127.0.0.1", "-p", PORT]),
   start("worker", "node_modules/.bin/tsx", ["worker.ts"]),
 ];
-console.log(`celeriac dev: http://127.0.0.1:${PORT}  (Ctrl+C stops the web server, the worker${redis ? " and Redis" : ""})`);
+// The inbox is a convenience: if it cannot start (its port is taken), the app runs on without it.
+const inbox = devInboxPort(env.EMAIL_URL) === undefined ? undefined : start("mail", "node_modules/.bin/tsx", ["scripts/mail-sink.ts"]);
+console.log(
+  `celeriac dev: http://127.0.0.1:${PORT}` +
+    (inbox ? `  mail: smtp://${new URL(env.EMAIL_URL).host} → http://127.0.0.1:${PORT}/dev/mailbox` : `  mail: sent to ${new URL(env.EMAIL_URL).host}`) +
+    `  (Ctrl+C stops the web server, the worker${inbox ? ", the inbox" : ""}${redis ? " and Redis" : ""})`,
+);
 
 let stopping = false;
 function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill("SIGTERM");
-  Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.on("exit", resolve))))).then(() => {
+  const running = inbox ? [...children, inbox] : children;
+  for (const child of running) child.kill("SIGTERM");
+  Promise.all(running.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.on("exit", resolve))))).then(() => {
     redis?.kill();
     process.exit(code);
   });
