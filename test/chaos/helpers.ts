@@ -1,0 +1,214 @@
+/**
+ * Shared pieces of the chaos tests: real worker processes (test/fixtures/chaos-worker.ts), a dedicated
+ * redis-server, free ports, polling. Everything started here has a stop function that is safe to call
+ * twice and after a failure.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `predicate` (sync or async; a throw counts as "not yet") until it holds or `timeoutMs` passes. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs: number, intervalMs = 100): Promise<number> {
+  const started = Date.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await predicate()) return Date.now() - started;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() - started > timeoutMs) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export interface ChaosWorker {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  exited: Promise<number | string | null>;
+  readonly alive: boolean;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface ChaosWorkerOptions {
+  databaseUrl: string;
+  keyPrefix: string;
+  redisUrl: string;
+  queues: string[];
+  concurrency: number;
+  taskMs?: number;
+  lockMs?: number;
+  hostname: string;
+  logLevel?: string;
+}
+
+/**
+ * Starts test/fixtures/chaos-worker.ts with node and tsx's loader (not the tsx wrapper, so signals reach
+ * the worker itself) and waits for its "ready" line.
+ */
+export async function startChaosWorker(options: ChaosWorkerOptions, readyTimeoutMs = 30_000): Promise<ChaosWorker> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/chaos-worker.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      CELERIAC_KEY_PREFIX: options.keyPrefix,
+      REDIS_URL: options.redisUrl,
+      CHAOS_QUEUES: options.queues.join(","),
+      CHAOS_CONCURRENCY: String(options.concurrency),
+      CHAOS_TASK_MS: String(options.taskMs ?? 0),
+      CHAOS_LOCK_MS: String(options.lockMs ?? 2000),
+      CHAOS_HOSTNAME: options.hostname,
+      CELERIAC_LOG_LEVEL: options.logLevel ?? "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let alive = true;
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on("exit", (code, signal) => {
+      alive = false;
+      resolve(code ?? signal);
+    }),
+  );
+  const worker: ChaosWorker = {
+    child,
+    pid: child.pid!,
+    output: () => out,
+    exited,
+    get alive() {
+      return alive;
+    },
+    async kill(signal) {
+      if (!alive) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  try {
+    await waitFor(() => /^ready$/m.test(out) || !alive, `worker ${options.hostname} to print "ready"`, readyTimeoutMs, 50);
+    if (!alive) throw new Error(`worker ${options.hostname} exited before it was ready:\n${out}`);
+  } catch (error) {
+    await worker.kill("SIGKILL");
+    throw error;
+  }
+  return worker;
+}
+
+/** One entry of the fixture's run log. */
+export interface RunEntry {
+  id: string;
+  at: number;
+  host: string;
+}
+
+/** The fixture's run log (`{prefix}:chaos:runs`), oldest first. */
+export async function readRunLog(redisUrl: string, keyPrefix: string): Promise<RunEntry[]> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const lines = await redis.lrange(`{${keyPrefix}}:chaos:runs`, 0, -1);
+    return lines.map((line) => {
+      const [id, at, host] = line.split("|");
+      return { id, at: Number(at), host };
+    });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  dir: string;
+  /** Starts redis-server on the port and directory (again, after stop()); resolves once it answers PING. */
+  start(): Promise<void>;
+  /** Stops it with `signal` (SIGTERM: Redis's own shutdown; SIGKILL: a crash) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it if running and deletes its directory. */
+  destroy(): Promise<void>;
+  output(): string;
+}
+
+/**
+ * A dedicated redis-server with every write fsynced to its append-only file before it is acknowledged
+ * (`--appendonly yes --appendfsync always`), no RDB snapshots, in a temp directory of its own.
+ */
+export function redisServer(port: number): RedisServer {
+  const dir = mkdtempSync(join(tmpdir(), "celeriac-chaos-redis-"));
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let out = "";
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    output: () => out,
+    async start() {
+      if (child) throw new Error("redis-server is running already");
+      const args = ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir, "--save", ""];
+      const proc = spawn("/usr/bin/redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+      child = proc;
+      proc.stdout!.on("data", (d) => (out += d));
+      proc.stderr!.on("data", (d) => (out += d));
+      exited = new Promise((resolve) =>
+        proc.on("exit", () => {
+          if (child === proc) child = undefined;
+          resolve();
+        }),
+      );
+      await waitFor(
+        async () => {
+          if (!child) throw new Error(`redis-server exited:\n${out}`);
+          const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          probe.on("error", () => undefined);
+          try {
+            await probe.connect();
+            return (await probe.ping()) === "PONG";
+          } finally {
+            probe.disconnect();
+          }
+        },
+        `redis-server on port ${port}`,
+        10_000,
+        50,
+      );
+    },
+    async stop(signal = "SIGTERM") {
+      if (!child) return;
+      child.kill(signal);
+      await exited;
+    },
+    async destroy() {
+      if (child) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
