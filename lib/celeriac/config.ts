@@ -71,7 +71,8 @@ export const settingsSchema = z.object({
   resultExpires: nonNegativeSeconds.default(86_400),
   /**
    * How long a worker's hold on a running task lasts without renewal, in ms (BullMQ lockDuration). The
-   * worker renews it while the task runs; if the worker dies, the task is delivered again after this.
+   * worker renews it while the task runs; if the worker dies, the task is delivered again after between
+   * 1 and 2 times this (stalled jobs are checked every half lock time).
    * @defaultValue 30000
    */
   workerLockMs: z.number().int().min(1000).default(30_000),

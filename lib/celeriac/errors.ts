@@ -114,10 +114,14 @@ export class ResultTimeoutError extends CeleriacError {
   }
 }
 
+/** PostgreSQL's text cannot hold NUL: shown as the escape sequence instead. */
+const storable = (text: string) => text.replace(/\u0000/g, "\\u0000");
+
 /** Turns anything a task may throw (an Error, a string, an object, undefined) into stored error info. */
 export function toErrorInfo(thrown: unknown): ErrorInfo {
   if (thrown instanceof Error) {
-    return { type: thrown.name || thrown.constructor.name, message: thrown.message, stack: thrown.stack };
+    const stack = thrown.stack === undefined ? undefined : storable(thrown.stack);
+    return { type: storable(thrown.name || thrown.constructor.name), message: storable(thrown.message), stack };
   }
   let message: string;
   try {
@@ -125,5 +129,5 @@ export function toErrorInfo(thrown: unknown): ErrorInfo {
   } catch {
     message = String(thrown);
   }
-  return { type: "NonErrorThrown", message: `a non-Error value was thrown: ${message}` };
+  return { type: "NonErrorThrown", message: storable(`a non-Error value was thrown: ${message}`) };
 }

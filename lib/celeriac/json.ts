@@ -7,6 +7,9 @@ import { NotJsonError } from "./errors";
 function describe(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
+      // JSON allows it, but PostgreSQL's text and jsonb cannot store it: refused everywhere, so a task
+      // that works on SQLite in development does not wedge on PostgreSQL in production.
+      return value.includes("\u0000") ? "a string containing a NUL character (\\u0000), which PostgreSQL cannot store" : undefined;
     case "boolean":
       return undefined;
     case "number":

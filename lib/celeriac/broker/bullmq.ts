@@ -108,7 +108,17 @@ export class BullmqBroker implements Broker {
   async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
     const connection = this.connect();
     this.consumerConnections.add(connection);
+    let active = 0;
+    let idle: (() => void) | undefined; // resolves a close() waiting for the running jobs
     const processor = async (job: Job<JobData>, token?: string) => {
+      active++;
+      try {
+        return await handleJob(job, token);
+      } finally {
+        if (--active === 0) idle?.();
+      }
+    };
+    const handleJob = async (job: Job<JobData>, token?: string) => {
       const outcome = await handler(toMessage(job));
       switch (outcome.status) {
         case "FAILURE":
@@ -135,6 +145,10 @@ export class BullmqBroker implements Broker {
         name: options.hostname,
         autorun: false,
         lockDuration: this.options.lockMs,
+        // BullMQ moves a job whose lock lapsed back to waiting on its second stalled check after the lapse;
+        // checking every half lock time brings a dead worker's jobs back within about 2 × lockMs
+        // (the default interval, 30 s, made it ~60 s whatever the lock time).
+        stalledInterval: Math.max(500, Math.floor(this.options.lockMs / 2)),
         // A job whose worker died is delivered again (at-least-once) up to this many times before it fails.
         maxStalledCount: 10,
         settings: {
@@ -150,14 +164,20 @@ export class BullmqBroker implements Broker {
     for (const w of workers) void w.run();
     return {
       close: async (graceMs) => {
+        // Stop fetching at once, then wait for the running jobs ourselves: BullMQ's close() would wait
+        // for them without a bound, and a later close(true) only returns that same pending promise.
+        await Promise.all(workers.map((w) => w.pause(true)));
         let timer: NodeJS.Timeout | undefined;
-        const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
-        const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
-        const drained = await Promise.race([graceful, timeout]);
+        const drained =
+          active === 0 ||
+          (await new Promise<boolean>((resolve) => {
+            idle = () => resolve(true);
+            timer = setTimeout(resolve, graceMs, false);
+          }));
         clearTimeout(timer);
-        // Past the grace period the running jobs keep their locks until these expire; BullMQ's stalled
-        // check then hands them to another worker (at-least-once delivery).
-        if (!drained) await Promise.all(workers.map((w) => w.close(true)));
+        // Past the grace period the running jobs are let go: their locks lapse and BullMQ's stalled check
+        // hands them to another worker (at-least-once delivery).
+        await Promise.all(workers.map((w) => w.close(!drained)));
         this.consumerConnections.delete(connection);
         connection.disconnect();
         control?.disconnect();
