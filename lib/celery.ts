@@ -1,8 +1,9 @@
 /**
  * This app's celeriac (Django's proj/celery.py): settings from the environment, the Prisma client for
- * results. Tasks, route handlers and worker.ts import `task`, `AsyncResult` and `celeriac` from here.
+ * results, and the mailer tasks send through. Tasks, route handlers and worker.ts import `task`,
+ * `AsyncResult`, `celeriac` and `mailer` from here.
  */
-import { createCeleriac } from "@/lib/celeriac";
+import { createCeleriac, createMailer, type Settings } from "@/lib/celeriac";
 import { db } from "./db";
 import { env } from "./env";
 
@@ -16,9 +17,13 @@ export const celeriac = createCeleriac({
   logLevel: env.CELERIAC_LOG_LEVEL,
   logFormat: env.CELERIAC_LOG_FORMAT,
   concurrency: env.CELERIAC_CONCURRENCY,
+  taskAnnotations: env.CELERIAC_TASK_ANNOTATIONS as Settings["taskAnnotations"],
 });
 
 export const task = celeriac.task;
 export const AsyncResult = celeriac.AsyncResult;
 export const transaction = celeriac.transaction;
 export const onCommit = celeriac.onCommit;
+
+/** Outgoing mail (Django's EMAIL_* settings): the development inbox unless EMAIL_URL names another server. */
+export const mailer = createMailer({ url: env.EMAIL_URL, from: env.EMAIL_FROM });

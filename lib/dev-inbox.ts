@@ -54,6 +54,7 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     authOptional: true,
     allowInsecureAuth: true, // an EMAIL_URL with a user and password works here too
     disabledCommands: ["STARTTLS"],
+    disableReverseLookup: true, // loopback only; a DNS lookup per connection would only slow it down
     logger: false,
     size: 25 * 1024 * 1024,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),

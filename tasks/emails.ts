@@ -1,0 +1,236 @@
+/**
+ * Email in the background (seed 003): the welcome mail after sign-up, the password-reset link, and an
+ * announcement to every user, fanned out in chunks.
+ *
+ * Every task receives ids and loads the rows when it runs: a user deleted meanwhile gets nothing, and a
+ * reset link is signed with the user's current password state. Sending goes through the app's mailer
+ * (lib/celery.ts, EMAIL_URL) and one policy:
+ * - transient failures (server unreachable, timeouts, SMTP 4xx) retry the task with exponential backoff
+ *   and full jitter (about 1, 2, 4, 8, 16 s), at most 5 times;
+ * - permanent failures (SMTP 5xx) fail it at once, the server's reply ("550 5.1.1 no such user") as the
+ *   error message; sending the same mail again would only be refused again.
+ * Delivery is at least once: a worker lost after the server accepted a mail but before the task finished
+ * sends it again.
+ */
+import { z } from "zod";
+import { deliverMail, MailError, type MailMessage, type TaskContext } from "@/lib/celeriac";
+import { mailer, task } from "@/lib/celery";
+import { db } from "@/lib/db";
+import { env, secretKey } from "@/lib/env";
+import { makeResetToken } from "@/lib/reset-token";
+
+/** The retry policy of every single-mail task (see the module header). */
+const RETRY = { retryBackoff: true, maxRetries: 5 } as const;
+
+/** Users per sendAnnouncementChunk task. */
+export const CHUNK_SIZE = 50;
+
+const id = z.number().int().positive();
+
+// ── rendering ────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Recipient {
+  name: string;
+  email: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+/** An absolute link into the app (APP_URL may carry a path prefix). */
+export const appLink = (path: string) => `${env.APP_URL.replace(/\/+$/, "")}${path}`;
+
+/** A small HTML mail: paragraphs of text, then one button-like link. Every value is escaped. */
+function html(paragraphs: string[], link: { href: string; label: string }): string {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n    ");
+  return `<!doctype html>
+<html>
+  <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1d2433">
+    ${body}
+    <p><a href="${escapeHtml(link.href)}" style="color: #2f6f4f">${escapeHtml(link.label)}</a></p>
+  </body>
+</html>
+`;
+}
+
+export function welcomeEmail(user: Recipient): Rendered {
+  const login = appLink("/login");
+  const hello = `Hello ${user.name},`;
+  const body = `Welcome to the celeriac demo. Your account for ${user.email} is ready.`;
+  return {
+    subject: `Welcome to the celeriac demo, ${user.name}`,
+    text: `${hello}\n\n${body}\n\nLog in: ${login}\n`,
+    html: html([hello, body], { href: login, label: "Log in" }),
+  };
+}
+
+export function passwordResetEmail(user: Recipient, link: string): Rendered {
+  const hello = `Hello ${user.name},`;
+  const body = "Someone asked to reset the password of your celeriac demo account. The link below is valid for one hour and works once.";
+  const ignore = "If it was not you, ignore this mail: your password stays as it is.";
+  return {
+    subject: "Reset your celeriac demo password",
+    text: `${hello}\n\n${body}\n\n${link}\n\n${ignore}\n`,
+    html: html([hello, body, ignore], { href: link, label: "Choose a new password" }),
+  };
+}
+
+export function announcementEmail(user: Recipient, announcement: { subject: string; body: string }): Rendered {
+  const hello = `Hello ${user.name},`;
+  return {
+    subject: announcement.subject,
+    text: `${hello}\n\n${announcement.body}\n\n${appLink("/")}\n`,
+    html: html([hello, ...announcement.body.split(/\n{2,}/)], { href: appLink("/"), label: "Open the celeriac demo" }),
+  };
+}
+
+// ── sending ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const message = (user: Recipient, rendered: Rendered): MailMessage => ({ to: user.email, ...rendered });
+
+/** What a single-mail task returns: what the server accepted, or why nothing was sent. */
+export type MailTaskResult = { messageId: string; accepted: string[] } | { skipped: "user deleted" | "announcement deleted" };
+
+/**
+ * Sends one mail from a single-mail task: a transient failure retries the task (its backoff), a permanent
+ * one fails it with the server's reply. The task's result is what the server accepted.
+ */
+export async function sendEmail(ctx: TaskContext, to: Recipient, rendered: Rendered): Promise<MailTaskResult> {
+  const { messageId, accepted } = await deliverMail(ctx, mailer, message(to, rendered));
+  ctx.log.info({ messageId }, "mail sent");
+  return { messageId, accepted };
+}
+
+const loadUser = (userId: number) =>
+  db.user.findUnique({ where: { id: userId }, select: { id: true, name: true, email: true, passwordChangedAt: true } });
+
+export const sendWelcomeEmail = task({
+  name: "emails.sendWelcome",
+  args: z.tuple([id]),
+  ...RETRY,
+  async run(ctx, userId): Promise<MailTaskResult> {
+    const user = await loadUser(userId);
+    if (!user) return { skipped: "user deleted" };
+    return sendEmail(ctx, user, welcomeEmail(user));
+  },
+});
+
+export const sendPasswordResetEmail = task({
+  name: "emails.sendPasswordReset",
+  args: z.tuple([id]),
+  ...RETRY,
+  async run(ctx, userId): Promise<MailTaskResult> {
+    const user = await loadUser(userId);
+    if (!user) return { skipped: "user deleted" };
+    // Signed when the mail is sent, so a retry an hour later still sends a link valid for an hour.
+    const link = appLink(`/reset-password?token=${encodeURIComponent(makeResetToken(secretKey(), user))}`);
+    return sendEmail(ctx, user, passwordResetEmail(user, link));
+  },
+});
+
+/** One user's copy of an announcement, on its own: what a chunk hands over when the server was unreachable. */
+export const sendAnnouncementEmail = task({
+  name: "emails.sendAnnouncement",
+  args: z.tuple([id, id]),
+  ...RETRY,
+  async run(ctx, announcementId, userId): Promise<MailTaskResult> {
+    const [announcement, user] = await Promise.all([db.announcement.findUnique({ where: { id: announcementId } }), loadUser(userId)]);
+    if (!announcement) return { skipped: "announcement deleted" };
+    if (!user) return { skipped: "user deleted" };
+    return sendEmail(ctx, user, announcementEmail(user, announcement));
+  },
+});
+
+// ── bulk: fan-out in chunks ──────────────────────────────────────────────────────────────────────────────
+
+export interface ChunkResult {
+  sent: number;
+  /** Refused for good (5xx): these users get nothing. */
+  failed: number;
+  /** The server was unreachable for these: each was handed to its own emails.sendAnnouncement task, which retries. */
+  deferred: number;
+  failures: { userId: number; error: string }[];
+}
+
+/** Mails a chunk sends at once (each on its own SMTP connection). */
+const SENDS_AT_ONCE = 5;
+
+/**
+ * The users with ids fromId..toId (inclusive), one mail each, SENDS_AT_ONCE at a time. A refusal is
+ * counted and the chunk goes on; a transient failure hands that user to a retrying task of its own, so
+ * neither holds up the rest of the chunk and the users already served are not mailed twice by a chunk retry.
+ */
+export const sendAnnouncementChunk = task({
+  name: "emails.sendAnnouncementChunk",
+  args: z.tuple([id, id, id]),
+  async run(ctx, announcementId, fromId, toId): Promise<ChunkResult> {
+    const result: ChunkResult = { sent: 0, failed: 0, deferred: 0, failures: [] };
+    const announcement = await db.announcement.findUnique({ where: { id: announcementId } });
+    if (!announcement) return result;
+    const users = await db.user.findMany({
+      where: { id: { gte: fromId, lte: toId } },
+      orderBy: { id: "asc" },
+      select: { id: true, name: true, email: true },
+    });
+    const sendOne = async (user: (typeof users)[number]) => {
+      try {
+        await mailer.send(message(user, announcementEmail(user, announcement)));
+        result.sent++;
+      } catch (error) {
+        if (!(error instanceof MailError)) throw error;
+        if (error.transient) {
+          await sendAnnouncementEmail.applyAsync([announcementId, user.id], { taskId: `${ctx.id}.user-${user.id}` });
+          result.deferred++;
+        } else {
+          result.failed++;
+          result.failures.push({ userId: user.id, error: error.message });
+        }
+      }
+    };
+    let next = 0;
+    const sender = async () => {
+      while (next < users.length) await sendOne(users[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(SENDS_AT_ONCE, users.length) }, sender));
+    result.failures.sort((a, b) => a.userId - b.userId);
+    ctx.log.info({ announcementId, fromId, toId, sent: result.sent, failed: result.failed, deferred: result.deferred }, "announcement chunk done");
+    return result;
+  },
+});
+
+export interface FanOutResult {
+  users: number;
+  chunks: { fromId: number; toId: number; taskId: string }[];
+}
+
+/**
+ * Mails an announcement to every user: one emails.sendAnnouncementChunk task per CHUNK_SIZE users (by id
+ * range), so the chunks run in parallel on every worker and one slow address holds up only its own chunk.
+ * Chunk task ids derive from this task's id, so a second run of this task (a redelivery) sends no chunk twice.
+ */
+export const notifyAllUsers = task({
+  name: "emails.notifyAllUsers",
+  args: z.tuple([id]),
+  async run(ctx, announcementId): Promise<FanOutResult> {
+    const fanOut: FanOutResult = { users: 0, chunks: [] };
+    if (!(await db.announcement.findUnique({ where: { id: announcementId }, select: { id: true } }))) return fanOut;
+    for (let after = 0; ; ) {
+      const ids = await db.user.findMany({ where: { id: { gt: after } }, orderBy: { id: "asc" }, take: CHUNK_SIZE, select: { id: true } });
+      if (ids.length === 0) break;
+      const fromId = ids[0].id;
+      const toId = ids[ids.length - 1].id;
+      const chunk = await sendAnnouncementChunk.applyAsync([announcementId, fromId, toId], { taskId: `${ctx.id}.users-${fromId}-${toId}` });
+      fanOut.users += ids.length;
+      fanOut.chunks.push({ fromId, toId, taskId: chunk.id });
+      after = toId;
+    }
+    ctx.log.info({ announcementId, users: fanOut.users, chunks: fanOut.chunks.length }, "announcement fanned out");
+    return fanOut;
+  },
+});
