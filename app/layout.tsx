@@ -15,6 +15,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <nav className="top">
           <Link href="/">add demo</Link>
           <Link href="/articles">articles</Link>
+          <Link href="/signup">sign up</Link>
+          <Link href="/login">log in</Link>
+          <Link href="/forgot-password">forgot password</Link>
         </nav>
         {children}
       </body>

@@ -1,0 +1,20 @@
+/** Log in (seed 004): a signed session cookie; the page shows who is logged in. */
+import { cookies } from "next/headers";
+import { sessionUser } from "@/lib/accounts";
+import { SESSION_COOKIE } from "@/lib/session";
+import { LoginForm } from "./login-form";
+
+export const dynamic = "force-dynamic";
+
+export default async function LoginPage() {
+  const user = await sessionUser((await cookies()).get(SESSION_COOKIE)?.value);
+  return (
+    <main>
+      <h1>Log in</h1>
+      <p className="lead">
+        A right password sets an HttpOnly session cookie signed with <code>SECRET_KEY</code> (user id and expiry).
+      </p>
+      <LoginForm initialName={user?.name ?? null} />
+    </main>
+  );
+}
