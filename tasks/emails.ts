@@ -212,7 +212,8 @@ export interface FanOutResult {
 /**
  * Mails an announcement to every user: one emails.sendAnnouncementChunk task per CHUNK_SIZE users (by id
  * range), so the chunks run in parallel on every worker and one slow address holds up only its own chunk.
- * Chunk task ids derive from this task's id, so a second run of this task (a redelivery) sends no chunk twice.
+ * Chunk task ids derive from this task's id, so a second run of this task (a redelivery) does not queue
+ * another copy of a chunk still waiting or running (BullMQ ignores a job id it holds; finished jobs are gone).
  */
 export const notifyAllUsers = task({
   name: "emails.notifyAllUsers",
