@@ -17,6 +17,7 @@
  *   │  ├─ TaskFailedError         (caller side) the task failed: carries the remote type, message and stack
  *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
  *   ├─ MailError                  a mail was not sent (mail/errors.ts: MailTransientError, MailRejectedError)
+ *   ├─ BrokerUnavailableError     Redis did not answer: nothing was enqueued (HTTP 503)
  *   ├─ ResultNotReadyError        a result was read before the task finished
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *
@@ -58,6 +59,8 @@ export class Retry extends CeleriacError {
     super(error instanceof Error ? `retry: ${error.message}` : "retry requested");
   }
 }
+
+export class BrokerUnavailableError extends CeleriacError {}
 
 export class TaskError extends CeleriacError {}
 

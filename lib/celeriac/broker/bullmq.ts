@@ -9,6 +9,7 @@
  * for inspection.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { BrokerUnavailableError } from "../errors";
 import { Redis } from "ioredis";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
 import { queueNameSchema } from "../config";
@@ -24,6 +25,8 @@ interface JobData {
 }
 
 const REVOKED_KEPT_S = 24 * 3600;
+/** How long a send waits for a Redis connection that is (re)connecting before it gives up. */
+const READY_TIMEOUT_MS = 3000;
 
 const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
 /** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
@@ -72,12 +75,43 @@ export class BullmqBroker implements Broker {
     return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   }
 
+  /**
+   * The producer side (`.delay()`, revoke, rate limits, heartbeats) fails fast while Redis is unreachable
+   * instead of queueing commands until it is back: a route handler answers with an error rather than
+   * hanging, and a send it gave up on can never happen later behind its back. ioredis keeps reconnecting.
+   */
   private producer(): Redis {
-    return (this.producerConnection ??= this.connect());
+    if (!this.producerConnection) {
+      this.producerConnection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
+      // Reconnection attempts are reported by the commands that fail meanwhile; don't print each one.
+      this.producerConnection.on("error", () => undefined);
+    }
+    return this.producerConnection;
   }
 
   private key(...parts: string[]): string {
     return [this.prefix, ...parts].join(":");
+  }
+
+  /**
+   * The producer connection once it is ready. While Redis is unreachable this throws after a few seconds
+   * without having sent anything, so a send reported as failed can never happen later.
+   */
+  private async ready(): Promise<Redis> {
+    const redis = this.producer();
+    if (redis.status === "ready") return redis;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off("ready", onReady);
+        reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
+      }, READY_TIMEOUT_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once("ready", onReady);
+    });
+    return redis;
   }
 
   /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */
@@ -85,6 +119,7 @@ export class BullmqBroker implements Broker {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.prefix });
+      queue.on("error", () => undefined); // connection errors surface through ready() and the failing call
       this.queues.set(name, queue);
     }
     return queue;
@@ -93,6 +128,7 @@ export class BullmqBroker implements Broker {
   async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
     const data: JobData = { args: message.args, sentAt: message.sentAt };
     if (message.expires !== undefined) data.expires = message.expires;
+    await this.ready();
     await this.queue(message.queue).add(message.task, data, {
       jobId: message.id,
       delay: options.delayMs > 0 ? options.delayMs : undefined,
