@@ -9,8 +9,12 @@
  * - its own Redis key prefix (CELERIAC_KEY_PREFIX=e2e-<pid>-<random>) on the Redis at REDIS_URL
  *   (default redis://127.0.0.1:6379), which must already be running; the keys are deleted afterwards;
  * - Debian's Chromium at /usr/bin/chromium (no Playwright browser download: never `playwright install`);
- * - port 3100 on 127.0.0.1 (the run fails at once if something already listens there).
- * Both servers get the same DATABASE_URL and CELERIAC_KEY_PREFIX (set below, overriding the shell's).
+ * - port 3100 on 127.0.0.1 (the run fails at once if something already listens there);
+ * - its own dev SMTP inbox (scripts/mail-sink.ts) on 127.0.0.1:2526, so a dev inbox on 2525 is left alone:
+ *   the worker sends mail there, the sink stores it in e2e.db, and the tests read it at /dev/mailbox
+ *   (CELERIAC_DEV_INBOX=1 shows those pages under `next start`);
+ * - a fixed SECRET_KEY, so a test can sign a reset token the server accepts (e2e/accounts.spec.ts).
+ * All servers get the same environment (set below, overriding the shell's).
  */
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
@@ -24,6 +28,8 @@ process.env.DATABASE_URL = `file:${databaseFile}`;
 process.env.E2E_KEY_PREFIX ??= `e2e-${process.pid}-${randomBytes(3).toString("hex")}`;
 process.env.CELERIAC_KEY_PREFIX = process.env.E2E_KEY_PREFIX;
 process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
+// Fixed, not the shell's: the tests sign tokens with it (read it from process.env.SECRET_KEY).
+process.env.SECRET_KEY = "e2e-only-secret-key-0123456789";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
 
@@ -37,6 +43,10 @@ const env = {
   NEXT_TELEMETRY_DISABLED: "1",
   CHECKPOINT_DISABLE: "1",
   CELERIAC_ALWAYS_EAGER: "0", // the point is the real worker, even if the shell says otherwise
+  SECRET_KEY: process.env.SECRET_KEY,
+  EMAIL_URL: "smtp://127.0.0.1:2526",
+  CELERIAC_DEV_INBOX: "1",
+  APP_URL: "http://127.0.0.1:3100",
 };
 
 export default defineConfig({
@@ -79,6 +89,15 @@ export default defineConfig({
       wait: { stdout: /celeriac@\S+ ready\./ },
       timeout: 60_000,
       gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    },
+    {
+      // After the worker: it writes to e2e.db, which exists once the worker's command has migrated it.
+      name: "mail-sink",
+      command: "exec node_modules/.bin/tsx scripts/mail-sink.ts",
+      env,
+      wait: { stdout: /listening/ },
+      timeout: 30_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
     },
     {
       name: "next",
