@@ -17,7 +17,8 @@ import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
 import { effectiveOptions } from "../task/options";
 
-const CHILD_ENTRY = fileURLToPath(new URL("./child.ts", import.meta.url));
+/** Resolved when a pool starts, not at import: bundlers (Next) give this module a non-file URL. */
+const childEntry = () => fileURLToPath(new URL("./child.ts", import.meta.url));
 /** Children run TypeScript: they inherit the parent's tsx loader, or get one (a parent not started by tsx). */
 const CHILD_EXEC_ARGV = process.execArgv.some((arg) => arg.includes("tsx")) ? process.execArgv : [...process.execArgv, "--import", "tsx"];
 /** A child that dies before it is ready (the app or a task module fails to load) is not respawned at once. */
@@ -60,7 +61,7 @@ export function startProcessPool(options: ProcessPoolOptions) {
   let closing = false;
 
   function spawn(): Slot {
-    const child = fork(CHILD_ENTRY, [], {
+    const child = fork(childEntry(), [], {
       env: {
         ...process.env,
         CELERIAC_APP_MODULE: options.appModule,
