@@ -94,7 +94,8 @@ export class BullmqBroker implements Broker {
   }
 
   /**
-   * The producer connection once it is ready. While Redis is unreachable this throws after a few seconds
+   * The producer connection once it is ready; every producer-side command goes through here (the
+   * connection does not queue commands). While Redis is unreachable this throws after a few seconds
    * without having sent anything, so a send reported as failed can never happen later.
    */
   private async ready(): Promise<Redis> {
@@ -144,16 +145,7 @@ export class BullmqBroker implements Broker {
   async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
     const connection = this.connect();
     this.consumerConnections.add(connection);
-    let active = 0;
-    let idle: (() => void) | undefined; // resolves a close() waiting for the running jobs
-    const processor = async (job: Job<JobData>, token?: string) => {
-      active++;
-      try {
-        return await handleJob(job, token);
-      } finally {
-        if (--active === 0) idle?.();
-      }
-    };
+    const processor = (job: Job<JobData>, token?: string) => handleJob(job, token);
     const handleJob = async (job: Job<JobData>, token?: string) => {
       const outcome = await handler(toMessage(job));
       switch (outcome.status) {
@@ -200,23 +192,19 @@ export class BullmqBroker implements Broker {
     for (const w of workers) void w.run();
     return {
       close: async (graceMs) => {
-        // Stop fetching at once, then wait for the running jobs ourselves: BullMQ's close() would wait
-        // for them without a bound, and a later close(true) only returns that same pending promise.
-        await Promise.all(workers.map((w) => w.pause(true)));
+        // BullMQ's close() stops fetching at once and waits for the running jobs, without a bound (and a
+        // later close(true) only returns that same pending promise). So wait for it up to the grace period
+        // and then stop waiting: runs still going go on while this process lives; when it exits, their
+        // locks lapse and BullMQ's stalled check hands them to another worker (at-least-once delivery).
+        const closing = Promise.all(workers.map((w) => w.close())).finally(() => {
+          this.consumerConnections.delete(connection);
+          connection.disconnect();
+          control?.disconnect();
+        });
         let timer: NodeJS.Timeout | undefined;
-        const drained =
-          active === 0 ||
-          (await new Promise<boolean>((resolve) => {
-            idle = () => resolve(true);
-            timer = setTimeout(resolve, graceMs, false);
-          }));
+        const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
+        const drained = await Promise.race([closing.then(() => true), timeout]);
         clearTimeout(timer);
-        // Past the grace period the running jobs are let go: their locks lapse and BullMQ's stalled check
-        // hands them to another worker (at-least-once delivery).
-        await Promise.all(workers.map((w) => w.close(!drained)));
-        this.consumerConnections.delete(connection);
-        connection.disconnect();
-        control?.disconnect();
         return { drained };
       },
     };
@@ -238,33 +226,33 @@ export class BullmqBroker implements Broker {
   }
 
   async reserveRate(task: string, rate: string): Promise<number> {
-    return defineRateLimitCommand(this.producer()).celeriacGcraReserve(this.key("rate", task), emissionIntervalMs(rate));
+    return defineRateLimitCommand(await this.ready()).celeriacGcraReserve(this.key("rate", task), emissionIntervalMs(rate));
   }
 
   async revoke(taskId: string, terminate: boolean): Promise<void> {
-    const redis = this.producer();
+    const redis = await this.ready();
     await redis.set(this.key("revoked", taskId), "1", "EX", REVOKED_KEPT_S);
     if (terminate) await redis.publish(this.key("control"), JSON.stringify({ terminate: taskId }));
   }
 
   async isRevoked(taskId: string): Promise<boolean> {
-    return (await this.producer().exists(this.key("revoked", taskId))) === 1;
+    return (await (await this.ready()).exists(this.key("revoked", taskId))) === 1;
   }
 
   /** `{prefix}:worker:<id>`, a plain string with a TTL: a worker that dies stops renewing it, and it goes. */
   async sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void> {
-    await this.producer().set(this.key("worker", heartbeat.id), JSON.stringify(heartbeat), "PX", Math.max(1, Math.round(ttlMs)));
+    await (await this.ready()).set(this.key("worker", heartbeat.id), JSON.stringify(heartbeat), "PX", Math.max(1, Math.round(ttlMs)));
   }
 
   async removeHeartbeat(workerId: string): Promise<void> {
-    await this.producer().del(this.key("worker", workerId));
+    await (await this.ready()).del(this.key("worker", workerId));
   }
 
   async heartbeats(): Promise<WorkerHeartbeat[]> {
     const keys = await this.scanKeys(`${globEscape(this.key("worker"))}:*`);
     if (keys.length === 0) return [];
     // One MGET is fine on a Cluster too: the hash tag puts every key of the app in one slot.
-    const values = await this.producer().mget(...keys);
+    const values = await (await this.ready()).mget(...keys);
     return values
       .flatMap((v) => (v === null ? [] : [JSON.parse(v) as WorkerHeartbeat]))
       .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.startedAt - b.startedAt);
@@ -279,14 +267,15 @@ export class BullmqBroker implements Broker {
   }
 
   async queueCounts(queue: string): Promise<QueueCounts> {
+    await this.ready();
     const c = await this.queue(queue).getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
     return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
   }
 
   /** Read from the delayed sorted set itself: its score is the due time, whatever delayed the job. */
   async scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }> {
+    const redis = await this.ready();
     const q = this.queue(queue);
-    const redis = this.producer();
     const [total, flat] = await Promise.all([redis.zcard(q.keys.delayed), redis.zrange(q.keys.delayed, 0, String(limit - 1), "WITHSCORES")]);
     const entries = Array.from({ length: flat.length / 2 }, (_, i) => ({ id: flat[2 * i], eta: Math.floor(Number(flat[2 * i + 1]) / DELAYED_SCORE_FACTOR) }));
     const jobs = await Promise.all(entries.map((e) => q.getJob(e.id)));
@@ -303,6 +292,7 @@ export class BullmqBroker implements Broker {
    * the later lists and is still caught. Active jobs are never touched (BullMQ's clean skips them).
    */
   async purge(queue: string): Promise<number> {
+    await this.ready();
     const q = this.queue(queue);
     let removed = 0;
     for (const state of ["delayed", "prioritized", "wait"] as const) removed += (await q.clean(PURGE_GRACE_MS, 0, state)).length;
@@ -311,7 +301,7 @@ export class BullmqBroker implements Broker {
 
   /** SCAN, never KEYS: it does not block Redis however many keys it holds. */
   private async scanKeys(pattern: string): Promise<string[]> {
-    const redis = this.producer();
+    const redis = await this.ready();
     const keys = new Set<string>();
     let cursor = "0";
     do {

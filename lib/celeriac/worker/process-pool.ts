@@ -125,7 +125,8 @@ export function startProcessPool(options: ProcessPoolOptions) {
     const index = idle.indexOf(slot);
     if (index >= 0) idle.splice(index, 1);
     const current = slot.current;
-    if (current) {
+    // A child killed by close() after the grace period: its task is left to be delivered again.
+    if (current && !closing) {
       clearTimeout(current.timer);
       busy.delete(current.message.id);
       slot.current = undefined;
@@ -178,19 +179,19 @@ export function startProcessPool(options: ProcessPoolOptions) {
     },
     /** The task ids running now. */
     running: () => [...busy.keys()],
+    /** Idle children exit; busy ones (still running when the grace period ended) are killed. */
     async close(): Promise<void> {
       closing = true;
-      const all = [...idle, ...busy.values()];
-      await Promise.all(
-        all.map(
-          (slot) =>
-            new Promise<void>((resolve) => {
-              if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
-              slot.child.once("exit", () => resolve());
-              slot.child.send({ exit: true });
-            }),
-        ),
-      );
+      const stopping = (slot: Slot, stop: () => void) =>
+        new Promise<void>((resolve) => {
+          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+          slot.child.once("exit", () => resolve());
+          stop();
+        });
+      await Promise.all([
+        ...idle.map((slot) => stopping(slot, () => slot.child.send({ exit: true }))),
+        ...[...busy.values()].map((slot) => stopping(slot, () => slot.child.kill("SIGKILL"))),
+      ]);
     },
   };
 }
