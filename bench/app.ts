@@ -1,12 +1,17 @@
 /** The celeriac app a bench phase uses: the run's key prefix, one queue, and the no-op task. */
 import { z } from "zod";
-import { createCeleriac, type Celeriac } from "@/lib/celeriac";
+import { createCeleriac, type Celeriac, type Settings } from "@/lib/celeriac";
 import type { Db } from "./db";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
-export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: string; queue: string }) {
-  const app: Celeriac<Db> = createCeleriac({
+/** Settings a phase may add to the bench app's (e.g. section 4: taskIgnoreResult, a rate limit by taskAnnotations). */
+export type BenchSettings = Omit<Settings, "appName" | "redisUrl" | "keyPrefix" | "defaultQueue" | "logLevel">;
+export type BenchApp = Celeriac<Db>;
+
+export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: string; queue: string; settings?: BenchSettings }) {
+  const app: BenchApp = createCeleriac({
+    ...options.settings,
     appName: "celeriac-bench",
     prisma: options.db,
     databaseUrl: options.databaseUrl,
@@ -20,3 +25,19 @@ export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: stri
 }
 
 export type Noop = ReturnType<typeof benchApp>["noop"];
+
+/**
+ * Resolves once the app's broker answers a producer-side call. Since 80759a6 the producer connection has no
+ * offline queue and only publish() waits for it to be ready, so a first isRevoked()/reserveRate() on a fresh
+ * app (a worker process that has not published anything yet) fails with "Stream isn't writeable …".
+ */
+export async function whenBrokerAnswers(app: Pick<Celeriac, "broker">, timeoutMs = 5_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 10))) {
+    try {
+      await app.broker.isRevoked("bench-connect");
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}

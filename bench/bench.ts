@@ -5,10 +5,13 @@
  *      reachable) vs raw BullMQ with no result storage.
  *   3. A route handler that creates a row and dispatches (plain / onCommit / durable) under local HTTP load
  *      (autocannon; the server in a child process), on SQLite (WAL) and PostgreSQL when reachable.
+ *   4. Pools and rate limiting (pools.ts): `--pool process` vs `--pool async` on CPU-bound and I/O-bound tasks
+ *      (results in SQLite WAL), and what a rate limit costs when it never binds / achieves when it does.
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
- * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10).
+ * BENCH_SECTIONS (default "1,2,3,4": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
+ * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -19,6 +22,7 @@ import { benchApp, REDIS_URL } from "./app";
 import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
 import { delayVsAdd } from "./delay-vs-add";
 import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
+import { poolsSection, printPools, type PoolsOptions } from "./pools";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -33,12 +37,18 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4").split(",").map((s) => s.trim()));
 const HTTP: LoadOptions = {
   connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
   seconds: Number(process.env.BENCH_HTTP_S ?? 8),
   warmupS: Number(process.env.BENCH_HTTP_WARMUP_S ?? 2),
   rounds: 2,
+};
+const POOLS: Pick<PoolsOptions, "cpu" | "io" | "rate"> = {
+  cpu: { n: Number(process.env.BENCH_POOL_CPU_N ?? 200), fib: Number(process.env.BENCH_POOL_FIB ?? 30), concurrency: availableParallelism() },
+  io: { n: Number(process.env.BENCH_POOL_IO_N ?? 2_000), sleepMs: 20, concurrency: Number(process.env.BENCH_POOL_IO_C ?? 20) },
+  // "100000/s" first: the limit that should never bind; the next is used if Redis refuses it (see pools.ts).
+  rate: { n: Number(process.env.BENCH_RATE_N ?? 3_000), concurrency: 8, free: ["100000/s", "10000000/s"], binding: "200/s", bindingN: 400, rounds: 3 },
 };
 const keyPrefix = `bench-${process.pid}`;
 
@@ -211,6 +221,17 @@ async function dispatchSection(withPostgres: boolean) {
   return { ...HTTP, results: results.map((r) => ({ ...r, ...ratios(r) })) };
 }
 
+/** Section 4 on one fresh SQLite (WAL) database: the pools' results, and the rate-limit runs' (which keep none). */
+async function poolsAndRates() {
+  const db = await phase("create sqlite-wal database", () => createBenchDatabase("sqlite-wal"));
+  databases.push(db);
+  const t0 = Date.now();
+  const r = await poolsSection({ ...POOLS, db, keyPrefix, queue, phase, note, chunk: CHUNK });
+  printPools(r, POOLS);
+  note(`section 4 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return r;
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -236,9 +257,10 @@ async function main(): Promise<void> {
     }
   }
   const dispatch = SECTIONS.has("3") ? await dispatchSection(facts.postgres !== undefined) : undefined;
+  const pools = SECTIONS.has("4") ? await poolsAndRates() : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools }, compact));
 }
 
 let exitCode = 0;

@@ -4,6 +4,8 @@
  * SUCCESS. Raw BullMQ: `queue.add` with the broker's job options + a Worker with a no-op processor and
  * no result storage, done when N jobs completed. The drain clock starts before the worker is created.
  * `stubStore` swaps celeriac's result store for a counter: the framework's own cost without the database.
+ * `settings` are passed on to the app (section 4: taskIgnoreResult, taskAnnotations with a rate limit); with
+ * taskIgnoreResult no rows are written, and the run is done when N taskSuccess signals have fired.
  */
 import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
@@ -11,7 +13,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { ResultBackend } from "@/lib/celeriac/results/backend";
 import { startWorker } from "@/lib/celeriac/worker/worker";
-import { benchApp, REDIS_URL } from "./app";
+import { benchApp, REDIS_URL, type BenchApp, type BenchSettings } from "./app";
 import type { BenchDatabase } from "./db";
 import { rawJobOptions } from "./delay-vs-add";
 
@@ -26,10 +28,10 @@ export interface ThroughputResult {
   cpuUsPerTask: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the drain clocks (wall and this process's CPU); the returned function stops them. */
-function drainClock(n: number, concurrency: number, enqueueMs: number) {
+export function drainClock(n: number, concurrency: number, enqueueMs: number) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   return (): ThroughputResult => {
@@ -39,7 +41,7 @@ function drainClock(n: number, concurrency: number, enqueueMs: number) {
   };
 }
 
-async function enqueueChunked(n: number, chunk: number, signal: AbortSignal, send: (i: number) => Promise<unknown>): Promise<number> {
+export async function enqueueChunked(n: number, chunk: number, signal: AbortSignal, send: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   for (let start = 0; start < n; start += chunk) {
     signal.throwIfAborted();
@@ -66,14 +68,22 @@ export async function celeriacThroughput(o: {
   signal: AbortSignal;
   /** Diagnostic: replace the result store by a counter, to see what the framework costs without it. */
   stubStore?: boolean;
+  /** More settings for the app (section 4). */
+  settings?: BenchSettings;
+  /** Called with the app before anything is enqueued: to listen to its signals, or to count broker calls. */
+  instrument?: (app: BenchApp) => void;
 }): Promise<ThroughputResult> {
-  const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue });
+  const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue, settings: o.settings });
+  o.instrument?.(app);
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
     let finished = 0;
     const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++, revoked: async () => {}, deleteFinishedBefore: async () => 0 };
-    const done = async () => (o.stubStore ? finished : o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } }));
+    const signalled = o.settings?.taskIgnoreResult === true;
+    if (signalled) app.signals.on("taskSuccess", () => void finished++);
+    const counted = o.stubStore || signalled;
+    const done = async () => (counted ? finished : o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } }));
     const stop = drainClock(o.n, o.concurrency, enqueueMs);
     worker = await startWorker({
       broker: app.broker,
@@ -87,8 +97,8 @@ export async function celeriacThroughput(o: {
       graceMs: 5_000,
       log: nullLogger(),
     });
-    for (let count = 0; (count = await done()) < o.n; await sleep(o.stubStore ? 5 : 100)) {
-      if (o.signal.aborted) throw new Error(`${count} of ${o.n} TaskResult rows SUCCESS so far`);
+    for (let count = 0; (count = await done()) < o.n; await sleep(counted ? 5 : 100)) {
+      if (o.signal.aborted) throw new Error(`${count} of ${o.n} ${counted ? "tasks" : "TaskResult rows"} SUCCESS so far`);
     }
     return stop();
   } finally {
