@@ -4,7 +4,7 @@
  * state seen (PENDING → STARTED → SUCCESS) until the task is finished.
  */
 import { useState, type FormEvent } from "react";
-import { errorMessage, TaskStatus, useTaskPoll, type TaskView } from "./task-status";
+import { postJson, TaskStatus, useTaskPoll, type TaskView } from "./task-status";
 
 /** An empty box is sent as null (not 0), so the server's validation reports it. */
 function numberOrNull(value: FormDataEntryValue | null): number | null {
@@ -23,18 +23,10 @@ export function AddForm() {
     setFormError(null);
     reset();
     try {
-      const response = await fetch("/api/add", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ x: numberOrNull(form.get("x")), y: numberOrNull(form.get("y")) }),
-      });
-      if (response.status !== 202) {
-        setFormError(await errorMessage(response));
-        return;
-      }
-      follow((await response.json()) as TaskView);
+      const body = { x: numberOrNull(form.get("x")), y: numberOrNull(form.get("y")) };
+      follow(await postJson<TaskView>("/api/add", body, 202));
     } catch (error) {
-      setFormError(`could not reach the server (${(error as Error).message})`);
+      setFormError((error as Error).message);
     } finally {
       setSubmitting(false);
     }

@@ -18,7 +18,7 @@ export interface TaskView {
 }
 
 /** The `{ error }` message of a failed API call, or a generic one. */
-export async function errorMessage(response: Response): Promise<string> {
+async function errorMessage(response: Response): Promise<string> {
   try {
     const body = (await response.json()) as { error?: unknown };
     if (typeof body.error === "string") return body.error;
@@ -26,6 +26,18 @@ export async function errorMessage(response: Response): Promise<string> {
     // not JSON: fall through
   }
   return `request failed: HTTP ${response.status}`;
+}
+
+/** POSTs JSON and resolves the answer's body when it has `okStatus`; otherwise rejects with a message to show. */
+export async function postJson<T>(url: string, body: unknown, okStatus: number): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  } catch (error) {
+    throw new Error(`could not reach the server (${(error as Error).message})`);
+  }
+  if (response.status !== okStatus) throw new Error(await errorMessage(response));
+  return (await response.json()) as T;
 }
 
 export function useTaskPoll() {

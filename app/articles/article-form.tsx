@@ -2,7 +2,7 @@
 /** Creates an article, follows its expandAbbreviations task, then shows the body as the task left it. */
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { errorMessage, TaskStatus, useTaskPoll, type TaskView } from "../task-status";
+import { postJson, TaskStatus, useTaskPoll, type TaskView } from "../task-status";
 
 interface Article {
   id: number;
@@ -33,20 +33,12 @@ export function ArticleForm() {
     setCurrent(null);
     reset();
     try {
-      const response = await fetch("/api/articles", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ title: form.get("title"), body: form.get("body") }),
-      });
-      if (response.status !== 201) {
-        setFormError(await errorMessage(response));
-        return;
-      }
-      const { article, taskId, status } = (await response.json()) as { article: Article; taskId: string; status: string };
+      const body = { title: form.get("title"), body: form.get("body") };
+      const { article, taskId, status } = await postJson<{ article: Article; taskId: string; status: string }>("/api/articles", body, 201);
       setSaved(article);
       follow({ id: taskId, name: "articles.expandAbbreviations", status } satisfies TaskView, () => showCurrent(article.id));
     } catch (error) {
-      setFormError(`could not reach the server (${(error as Error).message})`);
+      setFormError((error as Error).message);
     } finally {
       setSubmitting(false);
     }
