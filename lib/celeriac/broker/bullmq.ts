@@ -62,6 +62,7 @@ export class BullmqBroker implements Broker {
   readonly transport: string;
   private readonly prefix: string;
   private producerConnection: Redis | undefined;
+  private becomingReady: Promise<Redis> | undefined;
   private readonly queues = new Map<string, Queue<JobData>>();
   private readonly consumerConnections = new Set<Redis>();
 
@@ -101,18 +102,19 @@ export class BullmqBroker implements Broker {
   private async ready(): Promise<Redis> {
     const redis = this.producer();
     if (redis.status === "ready") return redis;
-    await new Promise<void>((resolve, reject) => {
+    // One wait shared by every caller, not one "ready" listener each.
+    this.becomingReady ??= new Promise<Redis>((resolve, reject) => {
       const timer = setTimeout(() => {
         redis.off("ready", onReady);
         reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
       }, READY_TIMEOUT_MS);
       const onReady = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(redis);
       };
       redis.once("ready", onReady);
-    });
-    return redis;
+    }).finally(() => (this.becomingReady = undefined));
+    return this.becomingReady;
   }
 
   /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */

@@ -17,8 +17,9 @@ local interval = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local next_tat = tat + interval
-redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now + 1000)
-return tat - now
+-- The interval may be fractional ("3/s" is 333.33 ms); PX and the answer must be whole milliseconds.
+redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now + 1000))
+return math.ceil(tat - now)
 `;
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;

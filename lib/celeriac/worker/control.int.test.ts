@@ -60,6 +60,22 @@ describe("rate limits", () => {
   });
 });
 
+describe("rate limits whose interval is not a whole number of ms", () => {
+  it('"3/s" (333.3 ms apart) runs, spaced as asked', async () => {
+    const starts: number[] = [];
+    const third = h.app.task({ name: "c.third", args: z.tuple([z.number()]), rateLimit: "3/s", ignoreResult: true, run: () => void starts.push(Date.now()) });
+    const worker = await h.startWorker({ queues: ["third"], concurrency: 4 });
+    try {
+      await Promise.all([0, 1, 2, 3].map((i) => third.applyAsync([i], { queue: "third" })));
+      await expect.poll(() => starts.length, { timeout: 10_000 }).toBe(4);
+      starts.sort((a, b) => a - b);
+      expect(starts[3] - starts[0]).toBeGreaterThanOrEqual(900); // 3 gaps of 333 ms
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe("revoke", () => {
   let worker: Awaited<ReturnType<Harness["startWorker"]>>;
   beforeAll(async () => {
