@@ -7,11 +7,14 @@
  *      (autocannon; the server in a child process), on SQLite (WAL) and PostgreSQL when reachable.
  *   4. Pools and rate limiting (pools.ts): `--pool process` vs `--pool async` on CPU-bound and I/O-bound tasks
  *      (results in SQLite WAL), and what a rate limit costs when it never binds / achieves when it does.
+ *   5. The sign-up route (app/api/signup) while SMTP is slow (signup.ts): its latency at 1 and 4 connections with the
+ *      dev inbox delaying each mail by 2 s (target: p99 < 100 ms), hashPassword timed alone, and when the mails arrive.
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3,4": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * BENCH_SECTIONS (default "1,2,3,4,5": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
  * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
- * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000).
+ * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000); section 5:
+ * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -23,6 +26,7 @@ import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase }
 import { delayVsAdd } from "./delay-vs-add";
 import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
 import { poolsSection, printPools, type PoolsOptions } from "./pools";
+import { printSignup, signupSection, type SignupOptions } from "./signup";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -37,7 +41,7 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5").split(",").map((s) => s.trim()));
 const HTTP: LoadOptions = {
   connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
   seconds: Number(process.env.BENCH_HTTP_S ?? 8),
@@ -49,6 +53,17 @@ const POOLS: Pick<PoolsOptions, "cpu" | "io" | "rate"> = {
   io: { n: Number(process.env.BENCH_POOL_IO_N ?? 2_000), sleepMs: 20, concurrency: Number(process.env.BENCH_POOL_IO_C ?? 20) },
   // "100000/s" first: the limit that should never bind; the next is used if Redis refuses it (see pools.ts).
   rate: { n: Number(process.env.BENCH_RATE_N ?? 3_000), concurrency: 8, free: ["100000/s", "10000000/s"], binding: "200/s", bindingN: 400, rounds: 3 },
+};
+const SIGNUP: SignupOptions = {
+  connections: (process.env.BENCH_SIGNUP_CONNECTIONS ?? "1,4").split(",").map(Number),
+  seconds: Number(process.env.BENCH_SIGNUP_S ?? 8),
+  warmupS: 2,
+  smtpDelayMs: Number(process.env.BENCH_SMTP_DELAY_MS ?? 2_000),
+  workerConcurrency: 32,
+  mailSample: 50,
+  mailWaitS: 20,
+  breakdownN: 20,
+  breakdownParallel: 4,
 };
 const keyPrefix = `bench-${process.pid}`;
 
@@ -232,6 +247,17 @@ async function poolsAndRates() {
   return r;
 }
 
+/** Section 5 on one fresh SQLite (WAL) database: the sign-up route, its worker and a slow dev inbox. */
+async function signupRoute() {
+  const db = await phase("create sqlite-wal database", () => createBenchDatabase("sqlite-wal"));
+  databases.push(db);
+  const t0 = Date.now();
+  const r = await phase("sign-up route while SMTP is slow", (signal) => signupSection({ ...SIGNUP, db, keyPrefix, queue, signal, note }));
+  printSignup(r, SIGNUP);
+  note(`section 5 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...SIGNUP, ...r };
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -258,9 +284,10 @@ async function main(): Promise<void> {
   }
   const dispatch = SECTIONS.has("3") ? await dispatchSection(facts.postgres !== undefined) : undefined;
   const pools = SECTIONS.has("4") ? await poolsAndRates() : undefined;
+  const signup = SECTIONS.has("5") ? await signupRoute() : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup }, compact));
 }
 
 let exitCode = 0;
