@@ -52,6 +52,12 @@ afterAll(async () => {
 }, 60_000);
 
 /** Makes the database unavailable until `end()`. */
+/** The outage's end runs once, whether the test body or its cleanup calls it first. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
+
 async function startOutage(url: string): Promise<{ end(): Promise<void> }> {
   if (kind === "postgres") {
     const name = new URL(url).pathname.slice(1);
@@ -60,34 +66,28 @@ async function startOutage(url: string): Promise<{ end(): Promise<void> }> {
     await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
     const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
     console.log(`[chaos db] postgres: ${name} refuses connections; terminated ${rowCount} backends`);
-    let ended = false;
     return {
-      async end() {
-        if (ended) return;
-        ended = true;
+      end: once(async () => {
         try {
           await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
         } finally {
           await admin.end();
         }
-      },
+      }),
     };
   }
   const file = url.slice("file:".length).split("?")[0];
   const locker = new Database(file);
   locker.exec("BEGIN EXCLUSIVE");
   console.log(`[chaos db] sqlite: exclusive write lock held on ${file}`);
-  let ended = false;
   return {
-    async end() {
-      if (ended) return;
-      ended = true;
+    end: once(async () => {
       try {
         locker.exec("COMMIT");
       } finally {
         locker.close();
       }
-    },
+    }),
   };
 }
 

@@ -69,6 +69,3 @@ export interface Broker {
   /** Closes every connection this broker opened. */
   close(): Promise<void>;
 }
-
-/** A URL fit for a banner (the password replaced by stars); it lives in the leaf module ../url. */
-export { redactUrl } from "../url";

@@ -14,7 +14,8 @@ import { Redis } from "ioredis";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
 import { queueNameSchema } from "../config";
 import type { Outcome, TaskMessage } from "../message";
-import { redactUrl, type Broker, type ConsumeOptions, type Consumer, type MessageHandler, type PublishOptions } from "./broker";
+import { redactUrl } from "../url";
+import type { Broker, ConsumeOptions, Consumer, MessageHandler, PublishOptions } from "./broker";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
 interface JobData {
