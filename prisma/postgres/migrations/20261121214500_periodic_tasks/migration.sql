@@ -1,0 +1,76 @@
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN     "isStaff" BOOLEAN NOT NULL DEFAULT false;
+
+-- CreateTable
+CREATE TABLE "PeriodicTask" (
+    "id" SERIAL NOT NULL,
+    "name" TEXT NOT NULL,
+    "task" TEXT NOT NULL,
+    "args" JSONB NOT NULL,
+    "queue" TEXT,
+    "priority" INTEGER,
+    "expireSeconds" INTEGER,
+    "intervalId" INTEGER,
+    "crontabId" INTEGER,
+    "clockedId" INTEGER,
+    "enabled" BOOLEAN NOT NULL DEFAULT true,
+    "oneOff" BOOLEAN NOT NULL DEFAULT false,
+    "startTime" TIMESTAMP(3),
+    "expires" TIMESTAMP(3),
+    "catchUp" TEXT NOT NULL DEFAULT 'one',
+    "lastRunAt" TIMESTAMP(3),
+    "totalRunCount" INTEGER NOT NULL DEFAULT 0,
+    "description" TEXT NOT NULL DEFAULT '',
+    "managed" BOOLEAN NOT NULL DEFAULT false,
+    "settingsDigest" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "PeriodicTask_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "IntervalSchedule" (
+    "id" SERIAL NOT NULL,
+    "every" INTEGER NOT NULL,
+    "period" TEXT NOT NULL,
+
+    CONSTRAINT "IntervalSchedule_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "CrontabSchedule" (
+    "id" SERIAL NOT NULL,
+    "minute" TEXT NOT NULL DEFAULT '*',
+    "hour" TEXT NOT NULL DEFAULT '*',
+    "dayOfWeek" TEXT NOT NULL DEFAULT '*',
+    "dayOfMonth" TEXT NOT NULL DEFAULT '*',
+    "monthOfYear" TEXT NOT NULL DEFAULT '*',
+    "cron" TEXT,
+    "timezone" TEXT,
+
+    CONSTRAINT "CrontabSchedule_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ClockedSchedule" (
+    "id" SERIAL NOT NULL,
+    "clockedTime" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ClockedSchedule_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PeriodicTask_name_key" ON "PeriodicTask"("name");
+
+-- CreateIndex
+CREATE INDEX "PeriodicTask_enabled_idx" ON "PeriodicTask"("enabled");
+
+-- AddForeignKey
+ALTER TABLE "PeriodicTask" ADD CONSTRAINT "PeriodicTask_intervalId_fkey" FOREIGN KEY ("intervalId") REFERENCES "IntervalSchedule"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "PeriodicTask" ADD CONSTRAINT "PeriodicTask_crontabId_fkey" FOREIGN KEY ("crontabId") REFERENCES "CrontabSchedule"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "PeriodicTask" ADD CONSTRAINT "PeriodicTask_clockedId_fkey" FOREIGN KEY ("clockedId") REFERENCES "ClockedSchedule"("id") ON DELETE SET NULL ON UPDATE CASCADE;
