@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../errors";
-import { cron, crontab, describeSchedule, every, isDue, nextRun, toSchedule, type DueOptions, type Schedule } from "./schedule";
+import { clocked, cron, crontab, describeSchedule, every, isDue, nextRun, toSchedule, type CrontabSchedule, type DueOptions, type IntervalSchedule, type Schedule } from "./schedule";
 
 // A fake clock only: every "now" is a Date passed in; nothing sleeps.
 const at = (iso: string) => new Date(iso);
@@ -8,7 +8,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** The next `count` runs after `from`, as ISO strings. */
-function runs(schedule: Schedule, from: string, count: number, timezone?: string): string[] {
+function runs(schedule: IntervalSchedule | CrontabSchedule, from: string, count: number, timezone?: string): string[] {
   const out: string[] = [];
   let cursor = at(from);
   for (let i = 0; i < count; i++) {
@@ -19,7 +19,7 @@ function runs(schedule: Schedule, from: string, count: number, timezone?: string
 }
 
 /** Every run during [from, to), as ISO strings. */
-function runsBetween(schedule: Schedule, from: string, to: string): string[] {
+function runsBetween(schedule: IntervalSchedule | CrontabSchedule, from: string, to: string): string[] {
   const out: string[] = [];
   for (let cursor = nextRun(schedule, new Date(at(from).getTime() - 1)); cursor < at(to); cursor = nextRun(schedule, cursor)) {
     out.push(cursor.toISOString());
@@ -455,5 +455,30 @@ describe("bad input: errors name the field", () => {
     fails(() => every(Number.NaN), /at least 1 ms/);
     fails(() => nextRun(crontab(), at("2026-01-01T00:00:00Z"), { timezone: "Nowhere" }), /default timezone: "Nowhere"/);
     expect(() => isDue(every(1), at("garbage"), at("2026-01-01T00:00:00Z"))).toThrow(/lastRunAt must be a valid Date/);
+  });
+});
+
+describe("clocked: one run at one instant", () => {
+  const once = clocked("2026-12-24T18:00:00Z");
+
+  it("is due from its instant on, once, and never again after it ran", () => {
+    expect(isDue(once, null, at("2026-12-24T17:59:59Z"))).toEqual({ due: false, nextInMs: 1000, slotAt: null });
+    const due = isDue(once, null, at("2026-12-24T18:00:00.250Z"));
+    expect(due).toMatchObject({ due: true, slotAt: at("2026-12-24T18:00:00Z") });
+    expect(isDue(once, due.slotAt, at("2026-12-24T18:00:01Z")).due).toBe(false);
+    expect(isDue(once, due.slotAt, at("2027-12-24T18:00:01Z")).due).toBe(false);
+    expect(nextRun(once, at("2026-12-24T17:00:00Z"))).toEqual(at("2026-12-24T18:00:00Z"));
+    expect(nextRun(once, at("2026-12-24T18:00:00Z"))).toBeNull();
+  });
+
+  it("needs no startAt: an instant already past when the entry is made still runs (catchUp one) or is skipped (none, beyond the grace)", () => {
+    expect(isDue(once, null, at("2026-12-25T09:00:00Z")).due).toBe(true);
+    expect(isDue(once, null, at("2026-12-25T09:00:00Z"), { catchUp: "none" }).due).toBe(false);
+    expect(isDue(once, null, at("2026-12-24T18:00:30Z"), { catchUp: "none" }).due).toBe(true);
+  });
+
+  it("refuses an invalid instant and describes itself", () => {
+    expect(() => clocked("next tuesday")).toThrow(ConfigError);
+    expect(describeSchedule(once)).toBe("once at 2026-12-24T18:00:00.000Z");
   });
 });

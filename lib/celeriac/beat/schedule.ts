@@ -5,6 +5,7 @@
  *   every("30s") · every(3600)          interval: runs `every` after the last run (Celery schedule/timedelta)
  *   crontab({ minute: 30, hour: 7 })    Celery's crontab fields, in a time zone
  *   cron("30 7 * * 1")                  a raw cron string, in a time zone
+ *   clocked(new Date("2026-12-24T18:00Z"))   one run at one instant (django-celery-beat's ClockedSchedule)
  *
  *   isDue(schedule, lastRunAt, now)  → { due, nextInMs, slotAt }   (Celery is_due)
  *   nextRun(schedule, after)         → the first run after `after`
@@ -61,7 +62,12 @@ export interface CrontabSchedule {
   readonly fields?: Readonly<Record<CrontabFieldName, string>>;
 }
 
-export type Schedule = IntervalSchedule | CrontabSchedule;
+export interface ClockedSchedule {
+  readonly kind: "clocked";
+  readonly atMs: number;
+}
+
+export type Schedule = IntervalSchedule | CrontabSchedule | ClockedSchedule;
 export type CatchUp = "none" | "one";
 
 export interface DueOptions {
@@ -135,15 +141,28 @@ function finishCrontab(schedule: CrontabSchedule, timezone: string | undefined, 
   return Object.freeze(timezone === undefined ? schedule : { ...schedule, timezone });
 }
 
+/**
+ * One run at `at`. Its one slot counts whenever the entry was created (a time already past runs at once
+ * under catchUp "one"); after it ran, it is never due again.
+ */
+export function clocked(at: Date | string | number): ClockedSchedule {
+  const atMs = at instanceof Date ? at.getTime() : typeof at === "string" ? Date.parse(at) : at;
+  if (!Number.isFinite(atMs)) throw new ConfigError(`clocked(${JSON.stringify(at)}): not a valid instant`);
+  return Object.freeze({ kind: "clocked", atMs });
+}
+
 /** A settings `schedule` value: seconds, or a schedule already made. */
 export function toSchedule(value: number | Schedule): Schedule {
   return typeof value === "number" ? every(value) : value;
 }
 
-/** The first run after `after` (strictly). For an interval, `after` is the last run. */
-export function nextRun(schedule: Schedule, after: Date, options: { timezone?: string } = {}): Date {
+/** The first run after `after` (strictly), or null for a clocked run already past. For an interval, `after` is the last run. */
+export function nextRun(schedule: IntervalSchedule | CrontabSchedule, after: Date, options?: { timezone?: string }): Date;
+export function nextRun(schedule: Schedule, after: Date, options?: { timezone?: string }): Date | null;
+export function nextRun(schedule: Schedule, after: Date, options: { timezone?: string } = {}): Date | null {
   const at = instant(after, "after");
   if (schedule.kind === "interval") return new Date(at + schedule.everyMs);
+  if (schedule.kind === "clocked") return schedule.atMs > at ? new Date(schedule.atMs) : null;
   return new Date(nextSlot(schedule, zoneOf(schedule, options.timezone), at));
 }
 
@@ -152,6 +171,7 @@ export function isDue(schedule: Schedule, lastRunAt: Date | null, now: Date, opt
   const nowMs = instant(now, "now");
   const catchUp = options.catchUp ?? scheduleDefaults.catchUp;
   const graceMs = options.graceMs ?? scheduleDefaults.graceMs;
+  if (schedule.kind === "clocked") return clockedDue(schedule, lastRunAt, nowMs, catchUp, graceMs);
   const anchor = lastRunAt ?? options.startAt ?? null;
   if (anchor === null) {
     throw new TypeError("isDue(): lastRunAt is null and no options.startAt: pass (and store) when the entry was first scheduled");
@@ -176,9 +196,20 @@ export function isDue(schedule: Schedule, lastRunAt: Date | null, now: Date, opt
   return { due, nextInMs: nextAt - nowMs, slotAt: due ? new Date(slot as number) : null };
 }
 
+/** How long the scheduler may sleep when nothing is due: a clocked entry that ran never needs a wake-up. */
+const NEVER_MS = 2 ** 31 - 1;
+
+function clockedDue(schedule: ClockedSchedule, lastRunAt: Date | null, nowMs: number, catchUp: CatchUp, graceMs: number): DueResult {
+  const ran = lastRunAt !== null && instant(lastRunAt, "lastRunAt") >= schedule.atMs;
+  if (ran || nowMs < schedule.atMs) return { due: false, nextInMs: ran ? NEVER_MS : schedule.atMs - nowMs, slotAt: null };
+  const due = catchUp === "one" || nowMs - schedule.atMs <= graceMs;
+  return { due, nextInMs: NEVER_MS, slotAt: due ? new Date(schedule.atMs) : null };
+}
+
 /** A short human description: "every 1h30m", "crontab(minute=0 hour=*\/3) in Asia/Taipei", "cron "0 7 * * 1"". */
 export function describeSchedule(schedule: Schedule): string {
   if (schedule.kind === "interval") return `every ${formatMs(schedule.everyMs)}`;
+  if (schedule.kind === "clocked") return `once at ${new Date(schedule.atMs).toISOString()}`;
   const what = schedule.fields ? `crontab(${describeFields(schedule.fields)})` : `cron "${schedule.expression}"`;
   return schedule.timezone ? `${what} in ${schedule.timezone}` : what;
 }
