@@ -28,7 +28,7 @@ function runsBetween(schedule: IntervalSchedule | CrontabSchedule, from: string,
 }
 
 /** The UTC "HH:MM" times a schedule fires on one UTC day. */
-const timesOn = (schedule: Schedule, day: string) =>
+const timesOn = (schedule: IntervalSchedule | CrontabSchedule, day: string) =>
   runsBetween(schedule, `${day}T00:00:00Z`, `${day}T23:59:59.999Z`).map((iso) => iso.slice(11, 16));
 
 const hours = (list: number[]) => list.map((h) => `${String(h).padStart(2, "0")}:00`);
@@ -196,7 +196,7 @@ describe("crontab fields", () => {
 
   it("is plain data: a schedule read back from JSON gives the same runs", () => {
     const s = crontab({ minute: 30, hour: 7, dayOfWeek: 1, timezone: "Asia/Taipei" });
-    const copy = JSON.parse(JSON.stringify(s)) as Schedule;
+    const copy = JSON.parse(JSON.stringify(s)) as CrontabSchedule;
     expect(runs(copy, "2026-01-01T00:00:00Z", 3)).toEqual(runs(s, "2026-01-01T00:00:00Z", 3));
     expect(Object.isFrozen(s)).toBe(true);
   });
