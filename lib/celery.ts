@@ -3,7 +3,7 @@
  * results, and the mailer tasks send through. Tasks, route handlers and worker.ts import `task`,
  * `AsyncResult`, `celeriac` and `mailer` from here.
  */
-import { createCeleriac, createMailer, type Settings } from "@/lib/celeriac";
+import { createCeleriac, createMailer, crontab, type Settings } from "@/lib/celeriac";
 import { db } from "./db";
 import { env } from "./env";
 
@@ -18,6 +18,17 @@ export const celeriac = createCeleriac({
   logFormat: env.CELERIAC_LOG_FORMAT,
   concurrency: env.CELERIAC_CONCURRENCY,
   taskAnnotations: env.CELERIAC_TASK_ANNOTATIONS as Settings["taskAnnotations"],
+  timezone: env.CELERIAC_TIMEZONE,
+  // Celery's beat_schedule (seed 002): synced into the PeriodicTask table by `npm run beat`; the admin
+  // (/admin/periodic-tasks) shows these as "settings" rows and adds its own.
+  beatSchedule: {
+    "add-every-30-seconds": { task: "demo.add", schedule: 30, args: [16, 16] },
+    "expand-pending-articles-nightly": {
+      task: "articles.expandPending",
+      schedule: crontab({ minute: 30, hour: 3 }),
+      description: "Expands the abbreviations of articles a missed dispatch left unexpanded.",
+    },
+  },
 });
 
 export const task = celeriac.task;

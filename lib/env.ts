@@ -21,6 +21,8 @@ const schema = z.object({
   CELERIAC_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   CELERIAC_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   CELERIAC_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /** Celery's timezone setting: crontab schedules without their own zone run in it. */
+  CELERIAC_TIMEZONE: z.string().default("UTC"),
   /**
    * Celery's task_annotations as JSON, name or glob → task options, e.g.
    * `{"emails.*":{"rateLimit":"10/s"}}`; the options themselves are checked by createCeleriac().

@@ -48,3 +48,14 @@ export const expandAbbreviations = task({
     throw new Error(`article ${articleId} kept changing; gave up after ${MAX_ATTEMPTS} attempts`);
   },
 });
+
+/** A nightly sweep (lib/celery.ts beatSchedule): one expandAbbreviations per article never expanded. */
+export const expandPending = task({
+  name: "articles.expandPending",
+  args: z.tuple([]),
+  async run() {
+    const pending = await db.article.findMany({ where: { expandedAt: null }, select: { id: true } });
+    for (const { id } of pending) await expandAbbreviations.delay(id);
+    return { dispatched: pending.length };
+  },
+});

@@ -4,7 +4,13 @@
  * hands out `task()` and `AsyncResult.from()` bound to them. Creating an app opens no connection: the
  * broker connects on first use, so importing a task module from a route handler is free.
  */
+import { randomBytes } from "node:crypto";
 import { hostname as osHostname } from "node:os";
+import { z } from "zod";
+import { startBeat, type RunningBeat } from "./beat/beat";
+import { LeaderLease } from "./beat/leader";
+import { BACKEND_CLEANUP, type BeatSend } from "./beat/scheduler";
+import { PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store";
 import type { Broker } from "./broker/broker";
 import { BullmqBroker } from "./broker/bullmq";
 import { EagerBroker } from "./broker/eager";
@@ -25,7 +31,7 @@ import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/wo
 
 /** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
-export type CeleriacPrisma = TaskResultClient & OutboxClient & TransactionPort<any>;
+export type CeleriacPrisma = TaskResultClient & OutboxClient & PeriodicTaskClient & TransactionPort<any>;
 
 /** The transaction client Prisma hands to `$transaction(fn)`: the client less what a transaction may not do. */
 export type TxOf<P> = Omit<P, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends" | "$use">;
@@ -71,6 +77,16 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
    * resultExpires 0 keeps everything. Returns how many rows went.
    */
   cleanupResults(now?: Date): Promise<number>;
+  /** The PeriodicTask table: what beat runs, and what the admin edits. */
+  readonly periodicTasks: PeriodicTaskStore;
+  /** Tasks every app has (Celery's built-ins): celeriac.backendCleanup. Workers and beat register them. */
+  readonly builtinTasks: readonly Task[];
+  /**
+   * Starts a beat in this process (what `npm run beat` does after discovery): it leads when it holds the
+   * lease, syncs settings.beatSchedule into managed rows, and sends due periodic tasks through `registry`'s
+   * tasks (default: the tasks defined through this app).
+   */
+  startBeat(options?: { registry?: Registry; hostname?: string; log?: Logger; onSend?: (send: BeatSend) => void }): RunningBeat;
   /** Closes the broker's connections. */
   close(): Promise<void>;
 }
@@ -96,6 +112,13 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   });
   const results = { backend, pollIntervalMs: config.resultPollIntervalMs, revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate) };
   const deps = { config, broker, results, log };
+  const cleanupResults = async (now = new Date()) =>
+    config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
+  const builtinTasks = [
+    makeTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
+  ];
+  for (const builtin of builtinTasks) registry.register(builtin);
+  const periodicTasks = new PeriodicTaskStore(prisma);
   return {
     config,
     log,
@@ -129,8 +152,21 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         log,
         ...workerOptions,
       }),
-    cleanupResults: async (now = new Date()) =>
-      config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000)),
+    cleanupResults,
+    periodicTasks,
+    builtinTasks,
+    startBeat: (beatOptions = {}) =>
+      startBeat(
+        {
+          config,
+          store: periodicTasks,
+          registry: beatOptions.registry ?? registry,
+          lease: new LeaderLease(broker, `${beatOptions.hostname ?? hostname}:${process.pid}:${randomBytes(4).toString("hex")}`, config.beatLockMs),
+          transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,
+          log: beatOptions.log ?? log,
+        },
+        beatOptions.onSend,
+      ),
     close: () => broker.close(),
   };
 }

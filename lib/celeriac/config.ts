@@ -5,6 +5,8 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+// Type only: config stays a leaf at run time; beat/ checks each schedule when beat starts.
+import type { Schedule } from "./beat/schedule";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,6 +34,47 @@ const annotation = z
   })
   .partial()
   .strict();
+
+const SCHEDULE_KINDS = new Set(["interval", "crontab", "clocked"]);
+
+/** One entry of beatSchedule (Celery: beat_schedule), synced into the PeriodicTask table as a managed row. */
+const beatEntry = z
+  .object({
+    /** The registered task name. */
+    task: z.string().min(1),
+    /** Seconds, or every("1h"), crontab({ … }), cron("…"), clocked(date). */
+    schedule: z.union([
+      z.number().finite().positive(),
+      z.custom<Schedule>((v) => typeof v === "object" && v !== null && SCHEDULE_KINDS.has((v as Schedule).kind), "a number of seconds or every(), crontab(), cron(), clocked()"),
+    ]),
+    /** The task's positional arguments. @defaultValue [] */
+    args: z.array(z.unknown()).default([]),
+    options: z
+      .object({
+        queue: queueName,
+        priority: z.number().int().min(1),
+        /** Each message expires this many seconds after it is sent. */
+        expires: z.number().int().positive(),
+      })
+      .partial()
+      .strict()
+      .default({}),
+    /** Slots missed while no beat ran: "one" runs once for all of them, "none" skips them. @defaultValue "one" */
+    catchUp: z.enum(["none", "one"]).default("one"),
+    /** Run once, then disable. @defaultValue false */
+    oneOff: z.boolean().default(false),
+    description: z.string().default(""),
+  })
+  .strict();
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone, e.g. "UTC", "Europe/Berlin", "Asia/Taipei"');
 
 export const settingsSchema = z.object({
   /** Shown in the worker banner and logs. @defaultValue "celeriac" */
@@ -84,6 +127,24 @@ export const settingsSchema = z.object({
   concurrency: z.number().int().positive().max(1000).default(() => availableParallelism()),
   /** How long a stopping worker waits for running tasks before it exits anyway, in ms. @defaultValue 30000 */
   shutdownGraceMs: z.number().int().nonnegative().default(30_000),
+  /** Celery: timezone. Crontab schedules without their own zone run in it. @defaultValue "UTC" */
+  timezone: timeZone.default("UTC"),
+  /**
+   * Celery: beat_schedule. Entry name → { task, schedule, args, options }. Beat syncs these into the
+   * PeriodicTask table as managed rows; celeriac.backendCleanup is added (daily at 04:00) unless
+   * resultExpires is 0 or an entry of that name is given. @defaultValue {}
+   */
+  beatSchedule: z.record(z.string().min(1).max(200), beatEntry).default({}),
+  /**
+   * How long the beat leader's lease in Redis lasts without renewal, in ms: when the leader dies, another
+   * beat takes over within about this long. @defaultValue 5000
+   */
+  beatLockMs: z.number().int().min(1000).default(5_000),
+  /**
+   * Celery: beat_max_loop_interval, in ms: the longest beat sleeps between looks at the schedule, so a
+   * periodic task created, edited or disabled in the database takes effect within about this long. @defaultValue 1000
+   */
+  beatMaxLoopIntervalMs: z.number().int().min(10).default(1_000),
   /** Celery: worker_loglevel. @defaultValue "info" */
   logLevel: z.enum(LOG_LEVELS).default("info"),
   /** "json": one JSON object per line, for log collectors; "pretty": readable lines. @defaultValue "json" */
@@ -92,6 +153,7 @@ export const settingsSchema = z.object({
 
 export type Settings = z.input<typeof settingsSchema>;
 export type Annotation = z.output<typeof annotation>;
+export type BeatEntry = z.output<typeof beatEntry>;
 export type ResolvedConfig = Readonly<z.output<typeof settingsSchema>>;
 
 export function resolveConfig(settings: Settings = {}): ResolvedConfig {

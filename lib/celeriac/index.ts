@@ -16,4 +16,9 @@ export { createMailer, describeMailUrl, type Mailer, type MailerOptions, type Ma
 export { MailError, MailTransientError, MailRejectedError, classifyMailError, type MailFailure } from "./mail/errors";
 export { deliverMail } from "./mail/send-mail";
 export { runInspectCli } from "./inspect/cli";
+export { every, crontab, cron, clocked, isDue, nextRun, describeSchedule, type Schedule, type CatchUp } from "./beat/schedule";
+export { runBeat, parseBeatArgs, BEAT_USAGE } from "./beat/cli";
+export type { RunningBeat } from "./beat/beat";
+export type { BeatSend } from "./beat/scheduler";
+export { PeriodicTaskStore, periodicTaskInputSchema, scheduleFromSpec, type PeriodicTaskInput, type PeriodicTaskView, type ScheduleSpec } from "./beat/store";
 export { VERSION } from "./version";

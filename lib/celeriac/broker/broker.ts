@@ -5,6 +5,12 @@
 import type { HandlerResult, Outcome, TaskMessage } from "../message";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
+export interface LeaseInfo {
+  holder: string;
+  term: number;
+  ttlMs: number;
+}
+
 export interface PublishOptions {
   /** Wait this long before the message becomes available to workers (countdown / eta). */
   delayMs: number;
@@ -66,6 +72,15 @@ export interface Broker {
   scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }>;
   /** Deletes a queue's waiting and delayed jobs, never running ones; resolves how many went. */
   purge(queue: string): Promise<number>;
+  /**
+   * Takes the lease `name` for `holder`, or renews it if `holder` has it, for `ttlMs`: resolves its term
+   * (a number that grows each time the lease changes hands) while `holder` has it, null while another does.
+   */
+  holdLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
+  /** Gives up the lease at once if `holder` has it, so another can take it without waiting for it to lapse. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who has the lease now, its term, and how long it lasts unless renewed; null when nobody has it. */
+  leaseHolder(name: string): Promise<LeaseInfo | null>;
   /** Closes every connection this broker opened. */
   close(): Promise<void>;
 }

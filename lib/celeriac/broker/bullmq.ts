@@ -11,11 +11,12 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { BrokerUnavailableError } from "../errors";
 import { Redis } from "ioredis";
+import { defineLeaseCommands, parseLeaseValue } from "./lease";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
 import { queueNameSchema } from "../config";
 import type { Outcome, TaskMessage } from "../message";
 import { redactUrl } from "../url";
-import type { Broker, ConsumeOptions, Consumer, MessageHandler, PublishOptions } from "./broker";
+import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
 interface JobData {
@@ -300,6 +301,22 @@ export class BullmqBroker implements Broker {
     let removed = 0;
     for (const state of ["delayed", "prioritized", "wait"] as const) removed += (await q.clean(PURGE_GRACE_MS, 0, state)).length;
     return removed;
+  }
+
+  /** `{prefix}:lease:<name>` holds "<term>:<holder>"; `{prefix}:lease-term:<name>` counts the terms (lease.ts). */
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {
+    const term = await defineLeaseCommands(await this.ready()).celeriacLeaseHold(this.key("lease", name), this.key("lease-term", name), holder, Math.round(ttlMs));
+    return term < 0 ? null : term;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await defineLeaseCommands(await this.ready()).celeriacLeaseRelease(this.key("lease", name), this.key("lease-term", name), holder);
+  }
+
+  async leaseHolder(name: string): Promise<LeaseInfo | null> {
+    const redis = await this.ready();
+    const [value, ttlMs] = await Promise.all([redis.get(this.key("lease", name)), redis.pttl(this.key("lease", name))]);
+    return value === null ? null : { ...parseLeaseValue(value), ttlMs: Math.max(0, ttlMs) };
   }
 
   /** SCAN, never KEYS: it does not block Redis however many keys it holds. */

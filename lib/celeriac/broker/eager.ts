@@ -5,11 +5,14 @@
  */
 import { ConfigError } from "../errors";
 import type { Outcome, TaskMessage } from "../message";
-import type { Broker, Consumer, MessageHandler } from "./broker";
+import type { Broker, Consumer, LeaseInfo, MessageHandler } from "./broker";
 import type { QueueCounts, ScheduledJob } from "./inspection";
 
 export class EagerBroker implements Broker {
   readonly transport = "eager (tasks run inline, in the calling process)";
+
+  /** An eager app is one process: its leases live in memory. */
+  private readonly leases = new Map<string, { holder: string; term: number; until: number }>();
 
   constructor(private readonly run: MessageHandler) {}
 
@@ -55,6 +58,26 @@ export class EagerBroker implements Broker {
 
   async scheduled(): Promise<{ total: number; jobs: ScheduledJob[] }> {
     return { total: 0, jobs: [] };
+  }
+
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {
+    const lease = this.leases.get(name);
+    const now = Date.now();
+    if (lease && lease.until > now && lease.holder !== holder) return null;
+    const term = lease && lease.until > now ? lease.term : (lease?.term ?? 0) + 1;
+    this.leases.set(name, { holder, term, until: now + ttlMs });
+    return term;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const lease = this.leases.get(name);
+    if (lease?.holder === holder) lease.until = 0;
+  }
+
+  async leaseHolder(name: string): Promise<LeaseInfo | null> {
+    const lease = this.leases.get(name);
+    const ttlMs = (lease?.until ?? 0) - Date.now();
+    return lease && ttlMs > 0 ? { holder: lease.holder, term: lease.term, ttlMs } : null;
   }
 
   async purge(): Promise<number> {

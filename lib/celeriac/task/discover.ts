@@ -35,11 +35,12 @@ async function listModules(dir: string): Promise<string[]> {
   return nested.flat().sort();
 }
 
-/** Imports every task module under `dir` and returns a registry of their exported tasks. */
-export async function discoverTasks(dir: string): Promise<Registry> {
+/** Imports every task module under `dir` and returns a registry of their exported tasks, and of `builtins`. */
+export async function discoverTasks(dir: string, builtins: readonly AnyTaskDefinition[] = []): Promise<Registry> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new ConfigError(`could not find tasks to run: task directory '${dir}' does not exist`);
   const registry = new Registry();
+  for (const task of builtins) registry.register(task, "(built in)");
   for (const file of await listModules(dir)) {
     const source = relative(process.cwd(), file);
     let exports: Record<string, unknown>;

@@ -18,7 +18,7 @@ type FromParent = { run: TaskMessage } | { exit: true };
 async function main(): Promise<void> {
   const send = (payload: { ready: true } | { done: string; result: HandlerResult }) => process.send!(payload);
   const { celeriac } = (await import(pathToFileURL(resolve(process.env.CELERIAC_APP_MODULE!)).href)) as { celeriac: Celeriac };
-  const registry = await discoverTasks(process.env.CELERIAC_TASKS_DIR!);
+  const registry = await discoverTasks(process.env.CELERIAC_TASKS_DIR!, celeriac.builtinTasks);
   const deps = {
     lookup: (name: string) => registry.get(name),
     backend: celeriac.backend,

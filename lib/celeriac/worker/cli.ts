@@ -96,7 +96,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule }: Ru
     return;
   }
   if (cli.loglevel) app.log.level = cli.loglevel;
-  const registry = await discoverTasks(tasksDir);
+  const registry = await discoverTasks(tasksDir, app.builtinTasks);
   const tasks = registry.all();
   const queues = cli.queues ?? [...new Set([app.config.defaultQueue, ...tasks.flatMap((t) => (t.queue ? [t.queue] : []))])];
   const concurrency = cli.concurrency ?? app.config.concurrency;

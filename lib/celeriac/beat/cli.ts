@@ -1,0 +1,74 @@
+/**
+ * `npm run beat -- [-l info] [-n name]`: discover the tasks (to check arguments and route like `.delay()`),
+ * print the banner, and run the scheduler until SIGTERM/SIGINT. Start as many as you like: one leads.
+ */
+import { parseArgs } from "node:util";
+import { release, type } from "node:os";
+import type { Celeriac } from "../app";
+import { LOG_LEVELS, type LogLevel } from "../config";
+import { ConfigError } from "../errors";
+import { discoverTasks } from "../task/discover";
+import { VERSION } from "../version";
+import { exitOnSignals } from "../worker/shutdown";
+import { describeSchedule } from "./schedule";
+import { scheduleFromSpec } from "./store";
+import { settingsDefinitions } from "./scheduler";
+
+export const BEAT_USAGE = `usage: npm run beat -- [options]
+  -l, --loglevel <level>   ${LOG_LEVELS.join(" | ")} (default: settings.logLevel)
+  -n, --hostname <name>    beat name in logs and in the lease (default: celeriac@<host>)
+  -h, --help               this text`;
+
+export function parseBeatArgs(argv: readonly string[]): { loglevel?: LogLevel; hostname?: string; help: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { loglevel: { type: "string", short: "l" }, hostname: { type: "string", short: "n" }, help: { type: "boolean", short: "h", default: false } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${BEAT_USAGE}`);
+  }
+  const level = values.loglevel?.toLowerCase();
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`--loglevel must be one of ${LOG_LEVELS.join(", ")}`);
+  return { loglevel: level as LogLevel | undefined, hostname: values.hostname, help: values.help ?? false };
+}
+
+/** The beat process's main(): returns once beat runs; signals end the process. */
+export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonly string[]; tasksDir: string }): Promise<void> {
+  const cli = parseBeatArgs(argv);
+  if (cli.help) {
+    process.stdout.write(`${BEAT_USAGE}\n`);
+    return;
+  }
+  if (cli.loglevel) app.log.level = cli.loglevel;
+  const registry = await discoverTasks(tasksDir, app.builtinTasks);
+  const hostname = cli.hostname ?? app.hostname;
+  const entries = settingsDefinitions(app.config).map((d) => `  . ${d.name}: ${d.task} ${describeSchedule(scheduleFromSpec(d.schedule))}`);
+  const now = new Date().toISOString().replace("T", " ").slice(0, 19);
+  process.stdout.write(
+    [
+      `celeriac beat v${VERSION} is starting (${type()}-${release()} ${now})`,
+      `__    -    ... __   -        _`,
+      `LocalTime -> ${now} UTC`,
+      `Configuration ->`,
+      `    . app -> ${app.config.appName}`,
+      `    . broker -> ${app.broker.transport}`,
+      `    . scheduler -> database (PeriodicTask, ${app.backend.description}) + settings.beatSchedule`,
+      `    . timezone -> ${app.config.timezone}`,
+      `    . maxinterval -> ${app.config.beatMaxLoopIntervalMs} ms; leader lease ${app.config.beatLockMs} ms`,
+      `[schedule from settings]`,
+      ...(entries.length ? entries : ["  (none)"]),
+      "",
+    ].join("\n") + "\n",
+  );
+  const log = app.log.child({ beat: hostname });
+  const beat = app.startBeat({ registry, hostname, log });
+  exitOnSignals(async () => {
+    await beat.stop();
+    return { drained: true };
+  }, log);
+  log.info(`beat ${beat.holder} ready.`);
+}
