@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: the whole app on this machine — Redis (started if needed), migrations applied, the
- * Next.js dev server on http://127.0.0.1:3000, a worker and the development inbox (an SMTP sink on
+ * Next.js dev server on http://127.0.0.1:3000, a worker, beat (periodic tasks) and the development inbox (an SMTP sink on
  * 127.0.0.1:2525 whose mail is shown at /dev/mailbox; not started when EMAIL_URL names another server),
  * with their output interleaved. Ctrl+C stops all.
  */
@@ -51,13 +51,14 @@ if (migrate.status !== 0) {
 const children = [
   start("web", "node_modules/.bin/next", ["dev", "-H", "127.0.0.1", "-p", PORT]),
   start("worker", "node_modules/.bin/tsx", ["worker.ts"]),
+  start("beat", "node_modules/.bin/tsx", ["beat.ts"]),
 ];
 // The inbox is a convenience: if it cannot start (its port is taken), the app runs on without it.
 const inbox = devInboxPort(env.EMAIL_URL) === undefined ? undefined : start("mail", "node_modules/.bin/tsx", ["scripts/mail-sink.ts"]);
 console.log(
   `celeriac dev: http://127.0.0.1:${PORT}` +
     (inbox ? `  mail: smtp://${new URL(env.EMAIL_URL).host} → http://127.0.0.1:${PORT}/dev/mailbox` : `  mail: sent to ${new URL(env.EMAIL_URL).host}`) +
-    `  (Ctrl+C stops the web server, the worker${inbox ? ", the inbox" : ""}${redis ? " and Redis" : ""})`,
+    `  (Ctrl+C stops the web server, the worker, beat${inbox ? ", the inbox" : ""}${redis ? " and Redis" : ""})`,
 );
 
 let stopping = false;
