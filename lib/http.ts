@@ -8,11 +8,12 @@
  *   ZodError           400, the message lists each bad field ("x: expected number, received string");
  *                      `fields` maps each bad field to its first message, for forms that show them inline
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
+ *   ConfigError        400, its message (e.g. a periodic task the admin sent is invalid: names the field)
  *   BrokerUnavailableError  503 (Redis did not answer; nothing was enqueued), logged
  *   anything else      500 "internal error"; the error itself is logged, never sent to the client
  */
 import { z } from "zod";
-import { BrokerUnavailableError, DispatchError } from "@/lib/celeriac";
+import { BrokerUnavailableError, ConfigError, DispatchError } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
@@ -73,7 +74,7 @@ export function toErrorResponse(error: unknown): Response {
   if (error instanceof z.core.$ZodError) {
     return Response.json({ error: `invalid request: ${formatZodError(error)}`, fields: zodFieldErrors(error) }, { status: 400 });
   }
-  if (error instanceof DispatchError) return errorResponse(400, error.message);
+  if (error instanceof DispatchError || error instanceof ConfigError) return errorResponse(400, error.message);
   if (error instanceof BrokerUnavailableError) {
     celeriac.log.error({ err: error }, "task queue unavailable");
     return errorResponse(503, "the task queue is unavailable; try again shortly");
