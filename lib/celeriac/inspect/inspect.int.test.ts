@@ -52,7 +52,7 @@ describe("registered", () => {
     try {
       const replies = await registered(h.app.broker);
       expect(replies).toHaveLength(1);
-      expect(replies[0]).toEqual({ worker: "celeriac@test", hostname: "celeriac@test", pid: process.pid, tasks: ["i.block", "i.fail", "i.record", "i.retryLater"] });
+      expect(replies[0]).toEqual({ worker: "celeriac@test", hostname: "celeriac@test", pid: process.pid, tasks: ["celeriac.backendCleanup", "i.block", "i.fail", "i.record", "i.retryLater"] });
     } finally {
       await worker.stop();
     }
@@ -238,7 +238,7 @@ describe("npm run celeriac (the real CLI, in a child process)", () => {
       const { code, stdout, stderr } = await cli(["inspect", "registered", "--json"]);
       expect(stderr).toBe("");
       expect(code).toBe(0);
-      expect(JSON.parse(stdout)).toEqual([{ worker: "celeriac@test", hostname: "celeriac@test", pid: process.pid, tasks: ["i.block", "i.fail", "i.record", "i.retryLater"] }]);
+      expect(JSON.parse(stdout)).toEqual([{ worker: "celeriac@test", hostname: "celeriac@test", pid: process.pid, tasks: ["celeriac.backendCleanup", "i.block", "i.fail", "i.record", "i.retryLater"] }]);
     } finally {
       await worker.stop();
     }
