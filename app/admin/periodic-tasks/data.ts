@@ -1,0 +1,50 @@
+/**
+ * What the admin reads, server-side (page and API): every periodic task as a row, the beat leader from
+ * the broker's lease, the app's time zone; and a task by id for the edit form / API (404 when unknown).
+ */
+import { type PeriodicTaskView } from "@/lib/celeriac";
+import { celeriac } from "@/lib/celery";
+import { HttpError } from "@/lib/http";
+import { presentTask, type TaskRow } from "./present";
+
+export interface BeatStatus {
+  /** The leader, or null when no beat holds the lease. */
+  leader: { holder: string; term: number; ttlMs: number } | null;
+  /** Why the leader is unknown (the broker did not answer), else null. */
+  error: string | null;
+}
+
+export interface Overview {
+  timezone: string;
+  now: string;
+  beat: BeatStatus;
+  tasks: TaskRow[];
+}
+
+export async function beatStatus(): Promise<BeatStatus> {
+  try {
+    return { leader: await celeriac.broker.leaseHolder("beat"), error: null };
+  } catch (error) {
+    celeriac.log.warn({ err: error }, "admin: could not read the beat lease");
+    return { leader: null, error: "beat status unknown: the broker (Redis) did not answer" };
+  }
+}
+
+export async function overview(now = new Date()): Promise<Overview> {
+  const timezone = celeriac.config.timezone;
+  const [views, beat] = await Promise.all([celeriac.periodicTasks.list(), beatStatus()]);
+  return { timezone, now: now.toISOString(), beat, tasks: views.map((view) => presentTask(view, now, timezone)) };
+}
+
+/** A task id from a URL segment; 404 for anything that is not one (as for an unknown id). */
+export function parseId(text: string): number {
+  const id = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) throw new HttpError(404, `no periodic task with id ${JSON.stringify(text)}`);
+  return id;
+}
+
+export async function requireTask(id: number): Promise<PeriodicTaskView> {
+  const view = await celeriac.periodicTasks.get(id);
+  if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
+  return view;
+}

@@ -1,0 +1,52 @@
+/**
+ * One periodic task, staff only (lib/admin-guard.ts); 404 for an unknown id.
+ *
+ *   GET    → `{ task }` (the stored definition, as the edit form loads it)
+ *   PUT    a whole definition (PeriodicTaskInput) → `{ task }`; editing a settings row's definition
+ *          detaches it from settings (the store's rule)
+ *   PATCH  `{ enabled: boolean }` → `{ task }` (enable / disable; a settings row stays managed)
+ *   DELETE → `{ ok: true }`
+ */
+import { z } from "zod";
+import { requireStaff } from "@/lib/admin-guard";
+import { celeriac } from "@/lib/celery";
+import { parseBody, route } from "@/lib/http";
+import { parseId, requireTask } from "@/app/admin/periodic-tasks/data";
+import { save } from "../save";
+
+export const dynamic = "force-dynamic";
+
+type Context = { params: Promise<{ id: string }> };
+
+export const GET = route(async (request, { params }: Context) => {
+  await requireStaff(request);
+  return Response.json({ task: await requireTask(parseId((await params).id)) });
+});
+
+export const PUT = route(async (request, { params }: Context) => {
+  await requireStaff(request);
+  const id = parseId((await params).id);
+  await requireTask(id);
+  const saved = await save(request, (input) => celeriac.periodicTasks.update(id, input));
+  if (saved instanceof Response) return saved;
+  return Response.json({ task: saved });
+});
+
+const toggle = z.object({ enabled: z.boolean() }).strict();
+
+export const PATCH = route(async (request, { params }: Context) => {
+  await requireStaff(request);
+  const id = parseId((await params).id);
+  const { enabled } = await parseBody(request, toggle);
+  await requireTask(id);
+  await celeriac.periodicTasks.setEnabled(id, enabled);
+  return Response.json({ task: await requireTask(id) });
+});
+
+export const DELETE = route(async (request, { params }: Context) => {
+  await requireStaff(request);
+  const id = parseId((await params).id);
+  await requireTask(id);
+  await celeriac.periodicTasks.remove(id);
+  return Response.json({ ok: true });
+});
