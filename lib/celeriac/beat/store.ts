@@ -328,7 +328,8 @@ export class PeriodicTaskStore {
         await this.prisma.periodicTask.update({ where: { id: row.id }, data: { ...columns, ...schedule, settingsDigest: digest } });
         await this.dropSchedulesOf(row, schedule);
         report.updated.push(definition.name);
-      } else if (!row.managed && row.settingsDigest !== digest) {
+      } else if (!row.managed && (row.settingsDigest !== digest || DEFINITION_KEYS.some((key) => canonical(viewOf(row)[key]) !== canonical(definition[key])))) {
+        // Also when the entry did not change since the admin's edit: the row still differs from settings.
         report.kept.push(definition.name);
         log.warn(
           { periodicTask: definition.name },
