@@ -100,7 +100,7 @@ export default async function PeriodicTasksPage() {
                 <td>
                   <code>{row.args}</code>
                 </td>
-                <td>{row.queue ?? "default"}</td>
+                <td title={row.queue ? undefined : "the task's own routing"}>{row.queue ?? "—"}</td>
                 <td data-testid="enabled">{row.enabled ? "yes" : "no"}</td>
                 <td>
                   <When local={row.lastRunLocal} iso={row.lastRunAt} />
