@@ -9,12 +9,18 @@
  *      (results in SQLite WAL), and what a rate limit costs when it never binds / achieves when it does.
  *   5. The sign-up route (app/api/signup) while SMTP is slow (signup.ts): its latency at 1 and 4 connections with the
  *      dev inbox delaying each mail by 2 s (target: p99 < 100 ms), hashPassword timed alone, and when the mails arrive.
+ *   6. Beat lateness (beat.ts): periodic tasks every 1 s sent by one beat process and by two (one leads), on SQLite (WAL)
+ *      and PostgreSQL when reachable: sentAt − slotAt and worker start − slotAt (p50/p99/max), sends vs expected, no slot
+ *      twice, who led; the leader SIGKILLed (time to the other's first send, slots collapsed); 50 entries (per-turn cost).
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3,4,5": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * BENCH_SECTIONS (default "1,2,3,4,5,6": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
  * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
  * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000); section 5:
- * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000).
+ * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000); section 6:
+ * BENCH_BEAT_S (seconds per lateness run, 30), BENCH_BEAT_ENTRIES (periodic tasks in those runs, 1), BENCH_BEAT_TAKEOVER_S
+ * (the takeover run, 20; the leader is killed BENCH_BEAT_KILL_AFTER_S = 5 s in), BENCH_BEAT_MANY (entries of the per-turn
+ * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -22,6 +28,7 @@ import { createRequire } from "node:module";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { benchApp, REDIS_URL } from "./app";
+import { beatSection, printBeat, type BeatOptions } from "./beat";
 import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
 import { delayVsAdd } from "./delay-vs-add";
 import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
@@ -41,7 +48,7 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
 const HTTP: LoadOptions = {
   connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
   seconds: Number(process.env.BENCH_HTTP_S ?? 8),
@@ -64,6 +71,14 @@ const SIGNUP: SignupOptions = {
   mailWaitS: 20,
   breakdownN: 20,
   breakdownParallel: 4,
+};
+const BEAT: BeatOptions = {
+  seconds: Number(process.env.BENCH_BEAT_S ?? 30),
+  entries: Number(process.env.BENCH_BEAT_ENTRIES ?? 1),
+  takeoverS: Number(process.env.BENCH_BEAT_TAKEOVER_S ?? 20),
+  killAfterS: Number(process.env.BENCH_BEAT_KILL_AFTER_S ?? 5),
+  manyEntries: Number(process.env.BENCH_BEAT_MANY ?? 50),
+  manySeconds: Number(process.env.BENCH_BEAT_MANY_S ?? 10),
 };
 const keyPrefix = `bench-${process.pid}`;
 
@@ -258,6 +273,21 @@ async function signupRoute() {
   return { ...SIGNUP, ...r };
 }
 
+/** Section 6 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable: beat processes and their sends. */
+async function beatLateness(withPostgres: boolean) {
+  const dbs: BenchDatabase[] = [];
+  for (const kind of (withPostgres ? ["sqlite-wal", "postgres"] : ["sqlite-wal"]) as BenchDatabase["kind"][]) {
+    const db = await phase(`create ${kind} database`, () => createBenchDatabase(kind));
+    databases.push(db);
+    dbs.push(db);
+  }
+  const t0 = Date.now();
+  const results = await beatSection({ ...BEAT, dbs, keyPrefix, queue, phase, note });
+  printBeat(results, BEAT);
+  note(`section 6 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...BEAT, results };
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -285,9 +315,10 @@ async function main(): Promise<void> {
   const dispatch = SECTIONS.has("3") ? await dispatchSection(facts.postgres !== undefined) : undefined;
   const pools = SECTIONS.has("4") ? await poolsAndRates() : undefined;
   const signup = SECTIONS.has("5") ? await signupRoute() : undefined;
+  const beat = SECTIONS.has("6") ? await beatLateness(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat }, compact));
 }
 
 let exitCode = 0;
