@@ -18,6 +18,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link href="/signup">sign up</Link>
           <Link href="/login">log in</Link>
           <Link href="/forgot-password">forgot password</Link>
+          <Link href="/admin/periodic-tasks">admin</Link>
         </nav>
         {children}
       </body>

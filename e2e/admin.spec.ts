@@ -227,6 +227,13 @@ test("a real beat syncs the settings rows: shown as settings with the leader; an
       await expect(row(page, "expand-pending-articles-nightly").getByTestId("source")).toHaveText("settings");
       await expect(row(page, "expand-pending-articles-nightly").getByTestId("schedule")).toContainText("crontab(minute=30 hour=3)");
       await expect(row(page, "add-every-30-seconds").getByRole("button", { name: "Return to settings" })).toHaveCount(0);
+      // It would come back at the next sync: settings rows can be disabled, not deleted.
+      await expect(row(page, "add-every-30-seconds").getByRole("button", { name: "Delete" })).toHaveCount(0);
+      const { tasks } = (await (await page.request.get(API)).json()) as { tasks: { id: number; name: string }[] };
+      const managed = tasks.find((t) => t.name === "add-every-30-seconds")!;
+      const refused = await page.request.delete(`${API}/${managed.id}`);
+      expect(refused.status()).toBe(409);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/come back at the next beat sync/);
     });
 
     await test.step("editing a settings row's arguments detaches it; return to settings hands it back", async () => {

@@ -115,7 +115,7 @@ export default async function PeriodicTasksPage() {
                   </span>
                 </td>
                 <td>
-                  <RowActions id={row.id} name={row.name} enabled={row.enabled} detached={row.detached} />
+                  <RowActions id={row.id} name={row.name} enabled={row.enabled} managed={row.managed} detached={row.detached} />
                 </td>
               </tr>
             ))}

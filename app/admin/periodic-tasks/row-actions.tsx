@@ -1,5 +1,5 @@
 "use client";
-/** A row's actions: enable/disable, edit, delete (after a confirm), return to settings (detached rows). */
+/** A row's actions: enable/disable, edit, delete (after a confirm; not settings rows), return to settings (detached rows). */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -20,7 +20,7 @@ async function call(url: string, method: string, body?: unknown): Promise<string
   }
 }
 
-export function RowActions({ id, name, enabled, detached }: { id: number; name: string; enabled: boolean; detached: boolean }) {
+export function RowActions({ id, name, enabled, managed, detached }: { id: number; name: string; enabled: boolean; managed: boolean; detached: boolean }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -46,16 +46,19 @@ export function RowActions({ id, name, enabled, detached }: { id: number; name: 
           Return to settings
         </button>
       )}
-      <button
-        type="button"
-        className={styles.danger}
-        disabled={busy}
-        onClick={() => {
-          if (window.confirm(`Delete the periodic task "${name}"?`)) void run("DELETE", url);
-        }}
-      >
-        Delete
-      </button>
+      {/* A settings row would come back at the next sync: it can be disabled, not deleted. */}
+      {!managed && (
+        <button
+          type="button"
+          className={styles.danger}
+          disabled={busy}
+          onClick={() => {
+            if (window.confirm(`Delete the periodic task "${name}"?`)) void run("DELETE", url);
+          }}
+        >
+          Delete
+        </button>
+      )}
       {error && (
         <span className="error" role="alert" data-testid="row-error">
           {error}

@@ -20,6 +20,7 @@ commands:
   inspect stats         per worker: pid, uptime, concurrency, queues, task counts; per queue: jobs by state
   purge -Q a,b --force  delete the waiting and delayed tasks of queues a and b (running ones go on);
                         without -Q, of every known queue
+  staff <email> [--revoke]   let an existing user open /admin (or no longer)
 
 options:
   --json                print JSON instead of tables

@@ -5,12 +5,12 @@
  *   PUT    a whole definition (PeriodicTaskInput) → `{ task }`; editing a settings row's definition
  *          detaches it from settings (the store's rule)
  *   PATCH  `{ enabled: boolean }` → `{ task }` (enable / disable; a settings row stays managed)
- *   DELETE → `{ ok: true }`
+ *   DELETE → `{ ok: true }`; 409 for a row managed by settings (it would come back)
  */
 import { z } from "zod";
 import { requireStaff } from "@/lib/admin-guard";
 import { celeriac } from "@/lib/celery";
-import { parseBody, route } from "@/lib/http";
+import { HttpError, parseBody, route } from "@/lib/http";
 import { parseId, requireTask } from "@/app/admin/periodic-tasks/data";
 import { save } from "../save";
 
@@ -46,7 +46,10 @@ export const PATCH = route(async (request, { params }: Context) => {
 export const DELETE = route(async (request, { params }: Context) => {
   await requireStaff(request);
   const id = parseId((await params).id);
-  await requireTask(id);
+  // A deleted settings row would be back at the next sync: say so instead of pretending.
+  if ((await requireTask(id)).managed) {
+    throw new HttpError(409, "this task comes from settings.beatSchedule and would come back at the next beat sync: disable it here, or remove its entry from settings");
+  }
   await celeriac.periodicTasks.remove(id);
   return Response.json({ ok: true });
 });
