@@ -15,7 +15,8 @@ import type { TestDatabase } from "@/test/databases";
 import { beatDatabase, capturingLogger, ones, slotGaps, type Sent } from "@/test/fixtures/beat-support";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 import { type RunningBeat } from "./beat";
-import { BACKEND_CLEANUP, settingsDefinitions, type BeatSend } from "./scheduler";
+import { LeaderLease } from "./leader";
+import { BACKEND_CLEANUP, Scheduler, settingsDefinitions, type BeatSend, type SchedulerDeps } from "./scheduler";
 import { clocked, crontab } from "./schedule";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -210,6 +211,32 @@ describe("beat in one process", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("the claim is the fence: two schedulers that both think they lead, ticking at once, send each slot once", async () => {
+    const other = rig({ url: database.url, db }, "fence");
+    const apps = [r.app(), other.app()];
+    const { log } = capturingLogger();
+    const sent: Sent[] = [];
+    const schedulers = await Promise.all(
+      apps.map(async (app, i) => {
+        const lease = new LeaderLease(app.broker, `fence-${i}`, 60_000);
+        expect(await lease.renew()).not.toBeNull(); // two key prefixes: two leases, both held
+        const transaction = app.transaction as SchedulerDeps["transaction"];
+        const deps: SchedulerDeps = { config: app.config, store: app.periodicTasks, registry: app.registry, lease, transaction, log };
+        return new Scheduler(deps, (s) => sent.push({ ...s, slotAt: s.slotAt.getTime(), sentAt: s.sentAt.getTime(), by: String(i) }));
+      }),
+    );
+    const created = await apps[0].periodicTasks.create({ name: "fenced", task: "beat.record", args: ["fenced"], schedule: everySecond });
+    const origin = created.createdAt.getTime();
+    try {
+      // Both read the row before either claims: without the compare-and-set, both would send every slot.
+      for (let k = 1; k <= 8; k++) await Promise.all(schedulers.map((s) => s.tick(new Date(origin + k * 1000 + 1))));
+    } finally {
+      await other.close();
+    }
+    expect(sent.map((s) => s.slotAt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((k) => origin + k * 1000));
+    expect(await row(db, "fenced")).toMatchObject({ totalRunCount: 8, lastRunAt: new Date(origin + 8000) });
   });
 
   it("applies edits made while it runs within 2 s: a shorter interval, a disabled row, a new row", async () => {
