@@ -20,6 +20,18 @@ import { isDue, type Schedule } from "./schedule";
 import { PeriodicTaskStore, scheduleFromSpec, type PeriodicTaskClient, type PeriodicTaskView, type SyncReport, definitionFromEntry } from "./store";
 import { crontab } from "./schedule";
 
+/**
+ * A slot is sent up to this long before it is due, with an eta: the send's own cost (a transaction, the
+ * outbox, the broker) then delays nothing, and BullMQ's delayed set releases the job on the slot.
+ */
+export const LOOKAHEAD_MS = 500;
+/** Sends in flight at once in one turn. */
+const SEND_CONCURRENCY = 4;
+/** How soon a send that failed (database or broker unreachable) is tried again: not in a busy loop. */
+const RETRY_FAILED_SEND_MS = 500;
+/** How often a standby beat tries for the lease. */
+const STANDBY_POLL_MS = 250;
+
 /** Celery's celery.backend_cleanup: daily at 04:00 in the app's time zone. */
 export const BACKEND_CLEANUP = "celeriac.backendCleanup";
 
@@ -80,11 +92,12 @@ export class Scheduler {
 
   /**
    * One turn of the loop: renew the lease, and when leading (after syncing the settings on taking the
-   * lead) send what is due. Resolves how long to sleep before the next turn.
+   * lead) send what is due. Resolves how long to sleep before the next turn: a leader wakes `lookaheadMs`
+   * before the next slot (at the latest after beatMaxLoopIntervalMs); a standby tries for the lease
+   * every STANDBY_POLL_MS, so a released lease is taken at once.
    */
   async turn(): Promise<number> {
     const { config, lease, log } = this.deps;
-    const idle = Math.min(config.beatMaxLoopIntervalMs, Math.floor(lease.ttlMs / 3));
     let term: number | null;
     try {
       term = await lease.renew();
@@ -102,7 +115,8 @@ export class Scheduler {
       }
       this.lastTerm = term;
     }
-    if (term === null) return idle;
+    if (term === null) return Math.min(STANDBY_POLL_MS, config.beatMaxLoopIntervalMs);
+    const idle = Math.min(config.beatMaxLoopIntervalMs, Math.floor(lease.ttlMs / 3));
     return Math.max(0, Math.min(idle, await this.tick()));
   }
 
@@ -111,34 +125,57 @@ export class Scheduler {
     return this.deps.store.syncSettings(this.definitions, this.deps.log);
   }
 
-  /** Sends every due slot; resolves the ms until the next one is due. */
+  /**
+   * Sends every slot due by `now` + lookaheadMs (a slot still ahead goes with an eta, so BullMQ releases it
+   * to a worker on time however long the send took); resolves the ms until the next turn should start.
+   */
   async tick(now = new Date()): Promise<number> {
-    const { store, config, lease, log } = this.deps;
+    const { store, config, lease } = this.deps;
+    const horizon = new Date(now.getTime() + this.lookaheadMs);
     let nextInMs = Number.POSITIVE_INFINITY;
+    const due: { row: PeriodicTaskView; slotAt: Date; next: () => number }[] = [];
     for (const row of await store.enabled()) {
-      if (!lease.isLeader()) break;
       const schedule = this.scheduleOf(row);
       if (schedule === undefined || (row.expires !== null && now >= row.expires)) continue;
-      if (row.startTime !== null && now < row.startTime) {
-        nextInMs = Math.min(nextInMs, row.startTime.getTime() - now.getTime());
+      if (row.startTime !== null && horizon < row.startTime) {
+        nextInMs = Math.min(nextInMs, row.startTime.getTime() - horizon.getTime());
         continue;
       }
       const options = { startAt: startAtOf(row, schedule), catchUp: row.catchUp, timezone: config.timezone };
-      const due = isDue(schedule, row.lastRunAt, now, options);
-      if (due.due && due.slotAt) {
-        try {
-          await this.send(row, due.slotAt);
-        } catch (error) {
-          log.error({ err: error, periodicTask: row.name }, "could not send a due periodic task; trying again on the next turn");
-          nextInMs = 0;
-          continue;
-        }
-        nextInMs = Math.min(nextInMs, isDue(schedule, due.slotAt, new Date(), options).nextInMs);
+      const result = isDue(schedule, row.lastRunAt, horizon, options);
+      if (result.due && result.slotAt) {
+        const slotAt = result.slotAt;
+        due.push({ row, slotAt, next: () => isDue(schedule, slotAt, new Date(Date.now() + this.lookaheadMs), options).nextInMs });
       } else {
-        nextInMs = Math.min(nextInMs, due.nextInMs);
+        nextInMs = Math.min(nextInMs, result.nextInMs);
       }
     }
+    // A few sends at once: with many rows due on one slot, the last is not held up by all the others.
+    let cursor = 0;
+    const sender = async () => {
+      for (let item = due[cursor++]; item !== undefined; item = due[cursor++]) {
+        if (!lease.isLeader()) return;
+        nextInMs = Math.min(nextInMs, await this.trySend(item.row, item.slotAt).then((sent) => (sent ? item.next() : RETRY_FAILED_SEND_MS)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, due.length) }, sender));
     return nextInMs;
+  }
+
+  /** How far ahead of a slot it is sent: none in eager mode, where an eta is ignored and the task would run early. */
+  private get lookaheadMs(): number {
+    return this.deps.config.alwaysEager ? 0 : Math.min(LOOKAHEAD_MS, Math.floor(this.deps.config.beatMaxLoopIntervalMs / 2));
+  }
+
+  /** Sends one slot; false (logged) when the database or broker failed and the slot is still to send. */
+  private async trySend(row: PeriodicTaskView, slotAt: Date): Promise<boolean> {
+    try {
+      await this.send(row, slotAt);
+      return true;
+    } catch (error) {
+      this.deps.log.error({ err: error, periodicTask: row.name }, "could not send a due periodic task; trying again shortly");
+      return false;
+    }
   }
 
   private scheduleOf(row: PeriodicTaskView): Schedule | undefined {
@@ -168,11 +205,14 @@ export class Scheduler {
         log.error({ periodicTask: row.name, task: row.task }, "periodic task names a task this beat does not know (not under tasks/): slot skipped");
         return null;
       }
+      // Sent ahead of its slot (lookahead), a run waits in BullMQ's delayed set until the slot.
+      const startAt = Math.max(slotAt.getTime(), Date.now());
       try {
         return task.applyAsyncOnCommit(row.args, {
+          ...(slotAt.getTime() > Date.now() && { eta: slotAt }),
           ...(row.queue !== null && { queue: row.queue }),
           ...(row.priority !== null && { priority: row.priority }),
-          ...(row.expireSeconds !== null && { expires: row.expireSeconds }),
+          ...(row.expireSeconds !== null && { expires: new Date(startAt + row.expireSeconds * 1000) }),
         });
       } catch (error) {
         log.error({ periodicTask: row.name, task: row.task, reason: (error as Error).message }, "periodic task refused at send: slot skipped");
