@@ -197,7 +197,7 @@ export function isDue(schedule: Schedule, lastRunAt: Date | null, now: Date, opt
 }
 
 /** How long the scheduler may sleep when nothing is due: a clocked entry that ran never needs a wake-up. */
-const NEVER_MS = 2 ** 31 - 1;
+export const NEVER_MS = 2 ** 31 - 1;
 
 function clockedDue(schedule: ClockedSchedule, lastRunAt: Date | null, nowMs: number, catchUp: CatchUp, graceMs: number): DueResult {
   const ran = lastRunAt !== null && instant(lastRunAt, "lastRunAt") >= schedule.atMs;

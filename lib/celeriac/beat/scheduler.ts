@@ -16,6 +16,7 @@ import type { Logger } from "../log";
 import type { TransactionOptions } from "../transaction/transaction";
 import type { Registry } from "../task/registry";
 import type { LeaderLease } from "./leader";
+import { dueOptionsOf, expiredAt } from "./entry";
 import { isDue, type Schedule } from "./schedule";
 import { PeriodicTaskStore, scheduleFromSpec, type PeriodicTaskClient, type PeriodicTaskView, type SyncReport, definitionFromEntry } from "./store";
 import { crontab } from "./schedule";
@@ -68,12 +69,6 @@ export function settingsDefinitions(config: ResolvedConfig) {
     };
   }
   return Object.entries(entries).map(([name, entry]) => definitionFromEntry(name, entry));
-}
-
-/** When the first run of a row that never ran may come: intervals run first at startTime (or one interval after creation). */
-function startAtOf(row: PeriodicTaskView, schedule: Schedule): Date {
-  if (row.startTime === null) return row.createdAt;
-  return schedule.kind === "interval" ? new Date(row.startTime.getTime() - schedule.everyMs) : row.startTime;
 }
 
 export class Scheduler {
@@ -136,14 +131,14 @@ export class Scheduler {
     const due: { row: PeriodicTaskView; slotAt: Date; next: () => number }[] = [];
     for (const row of await store.enabled()) {
       const schedule = this.scheduleOf(row);
-      if (schedule === undefined || (row.expires !== null && now >= row.expires)) continue;
+      if (schedule === undefined || expiredAt(row, now)) continue;
       if (row.startTime !== null && horizon < row.startTime) {
         nextInMs = Math.min(nextInMs, row.startTime.getTime() - horizon.getTime());
         continue;
       }
-      const options = { startAt: startAtOf(row, schedule), catchUp: row.catchUp, timezone: config.timezone };
+      const options = dueOptionsOf(row, schedule, config.timezone);
       const result = isDue(schedule, row.lastRunAt, horizon, options);
-      if (result.due && result.slotAt) {
+      if (result.due && result.slotAt && !expiredAt(row, result.slotAt)) {
         const slotAt = result.slotAt;
         due.push({ row, slotAt, next: () => isDue(schedule, slotAt, new Date(Date.now() + this.lookaheadMs), options).nextInMs });
       } else {
