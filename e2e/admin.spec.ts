@@ -205,7 +205,8 @@ test("a real beat syncs the settings rows: shown as settings with the leader; an
   await logIn(page, email);
 
   const output: string[] = [];
-  const beat: ChildProcess = spawn(TSX, ["beat.ts"], { cwd: ROOT, env: { ...process.env, CELERIAC_ALWAYS_EAGER: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  // node --import tsx, not the tsx wrapper: a signal must reach beat itself, and a SIGKILL must leave no orphan.
+  const beat: ChildProcess = spawn(process.execPath, ["--import", "tsx", "beat.ts"], { cwd: ROOT, env: { ...process.env, CELERIAC_ALWAYS_EAGER: "0" }, stdio: ["ignore", "pipe", "pipe"] });
   beat.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   beat.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => beat.once("exit", (code) => resolve(code)));
