@@ -160,6 +160,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         {
           config,
           store: periodicTasks,
+          backend,
           registry: beatOptions.registry ?? registry,
           lease: new LeaderLease(broker, `${beatOptions.hostname ?? hostname}:${process.pid}:${randomBytes(4).toString("hex")}`, config.beatLockMs),
           transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,

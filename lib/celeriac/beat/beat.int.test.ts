@@ -223,7 +223,7 @@ describe("beat in one process", () => {
         const lease = new LeaderLease(app.broker, `fence-${i}`, 60_000);
         expect(await lease.renew()).not.toBeNull(); // two key prefixes: two leases, both held
         const transaction = app.transaction as SchedulerDeps["transaction"];
-        const deps: SchedulerDeps = { config: app.config, store: app.periodicTasks, registry: app.registry, lease, transaction, log };
+        const deps: SchedulerDeps = { config: app.config, store: app.periodicTasks, registry: app.registry, lease, transaction, log, backend: app.backend };
         return new Scheduler(deps, (s) => sent.push({ ...s, slotAt: s.slotAt.getTime(), sentAt: s.sentAt.getTime(), by: String(i) }));
       }),
     );
@@ -450,7 +450,7 @@ describe("beat in one process", () => {
     expect(await row(db, "cleanup now")).not.toBeNull(); // an admin row is not settings' to remove
   });
 
-  it("uses up the slot of a row naming an unknown task or invalid arguments, logs it, and keeps sending the others", async () => {
+  it("uses up the slot of a row naming an unknown task or invalid arguments, records a FAILURE with the reason, and keeps sending the others", async () => {
     const app = r.app();
     await r.worker(app);
     const { log, lines } = capturingLogger();
@@ -460,8 +460,9 @@ describe("beat in one process", () => {
     await store.create({ name: "bad cron", task: "beat.record", args: ["bad cron"], schedule: { kind: "cron", expression: "* * * * *", timezone: null } });
     await db.crontabSchedule.update({ where: { id: (await row(db, "bad cron"))!.crontabId! }, data: { cron: "not a cron" } });
     await store.create({ name: "good", task: "beat.record", args: ["good"], schedule: everySecond });
-    r.beat(app, "mixed", log);
+    const beat = r.beat(app, "mixed", log);
     await sleep(4300);
+    await beat.stop(); // so that the run counts below stand still
     const now = Date.now();
     for (const name of ["unknown", "bad args"]) {
       const stored = (await row(db, name))!;
@@ -475,8 +476,17 @@ describe("beat in one process", () => {
     await waitFor(() => r.runsOf("good").length === r.of("good").length, "the good row's runs");
     expect(r.runs.filter((x) => x.label !== "good")).toEqual([]);
     const messages = lines.map((l) => `${String(l.msg)} ${String(l.periodicTask ?? "")}`);
-    expect(messages.filter((m) => m.includes("names a task this beat does not know") && m.endsWith(" unknown")).length).toBeGreaterThanOrEqual(3);
-    expect(messages.filter((m) => m.includes("refused at send") && m.endsWith(" bad args")).length).toBeGreaterThanOrEqual(3);
+    for (const name of ["unknown", "bad args"]) {
+      expect(messages.filter((m) => m.includes("could not be sent") && m.endsWith(` ${name}`)).length, name).toBeGreaterThanOrEqual(3);
+    }
+    // Visible where task outcomes are: one FAILURE row per used-up slot, with the reason.
+    const failures = await db.taskResult.findMany({ where: { worker: "beat" } });
+    const unknown = failures.filter((f) => f.name === "no.such.task");
+    expect(unknown.length).toBe((await row(db, "unknown"))!.totalRunCount);
+    expect(unknown[0]).toMatchObject({ status: "FAILURE", errorType: "NotRegisteredError", errorMessage: "unregistered task 'no.such.task'" });
+    const badArgs = failures.filter((f) => f.name === "beat.record");
+    expect(badArgs.length).toBe((await row(db, "bad args"))!.totalRunCount);
+    expect(badArgs[0]).toMatchObject({ status: "FAILURE", errorType: "InvalidArgumentsError" });
     expect(messages.filter((m) => m.includes("its schedule is invalid") && m.endsWith(" bad cron"))).toHaveLength(1);
   });
 

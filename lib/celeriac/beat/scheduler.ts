@@ -10,7 +10,11 @@
  * task is sent with its own `applyAsyncOnCommit`: argument checks, routing, queue and priority are the
  * ones `.delay()` applies.
  */
+import { randomUUID } from "node:crypto";
 import type { ResolvedConfig } from "../config";
+import { NotRegisteredError, toErrorInfo } from "../errors";
+import type { ResultBackend } from "../results/backend";
+import { routeFor } from "../task/options";
 import type { Task } from "../dispatch/apply";
 import type { Logger } from "../log";
 import type { TransactionOptions } from "../transaction/transaction";
@@ -43,6 +47,8 @@ export interface SchedulerDeps {
   store: PeriodicTaskStore;
   registry: Registry;
   lease: LeaderLease;
+  /** Where a periodic task that could not be sent is recorded as FAILURE. */
+  backend: ResultBackend;
   transaction<T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions): Promise<T>;
   log: Logger;
 }
@@ -195,32 +201,39 @@ export class Scheduler {
 
   /**
    * Claims the slot and sends the task in one durable transaction. A task this beat does not know, or
-   * arguments its schema refuses, use up the slot (logged as an error) instead of failing every turn.
+   * arguments its schema refuses, use up the slot instead of failing every turn, and are recorded as a
+   * FAILURE result with the reason (what a worker records for an unregistered task), besides the log.
    */
   private async send(row: PeriodicTaskView, slotAt: Date): Promise<void> {
     const { registry, transaction, log } = this.deps;
     const task = registry.get(row.task) as Task | undefined;
     const oneShot = row.oneOff || row.schedule.kind === "clocked";
-    const taskId = await transaction(async (tx) => {
+    const sent = await transaction(async (tx): Promise<{ taskId: string } | { refused: Error } | null> => {
       if (!(await PeriodicTaskStore.claim(tx as PeriodicTaskClient, row.id, slotAt, oneShot))) return null;
-      if (task === undefined) {
-        log.error({ periodicTask: row.name, task: row.task }, "periodic task names a task this beat does not know (not under tasks/): slot skipped");
-        return null;
-      }
+      if (task === undefined) return { refused: new NotRegisteredError(row.task) };
       try {
-        return task.applyAsyncOnCommit(row.args, {
+        const taskId = task.applyAsyncOnCommit(row.args, {
           ...(row.queue !== null && { queue: row.queue }),
           ...(row.priority !== null && { priority: row.priority }),
           ...(row.expireSeconds !== null && { expires: row.expireSeconds }),
         });
+        return { taskId };
       } catch (error) {
-        log.error({ periodicTask: row.name, task: row.task, reason: (error as Error).message }, "periodic task refused at send: slot skipped");
-        return null;
+        return { refused: error as Error };
       }
     }, { durable: true });
-    if (taskId === null) return;
-    const sent: BeatSend = { periodicTask: row.name, task: row.task, taskId, slotAt, sentAt: new Date() };
-    log.info({ ...sent, lateMs: sent.sentAt.getTime() - slotAt.getTime() }, `Scheduler: Sending due task ${row.name} (${row.task})`);
-    this.onSend?.(sent);
+    if (sent === null) return;
+    if ("refused" in sent) return this.recordRefused(row, sent.refused);
+    const send: BeatSend = { periodicTask: row.name, task: row.task, taskId: sent.taskId, slotAt, sentAt: new Date() };
+    log.info({ ...send, lateMs: send.sentAt.getTime() - slotAt.getTime() }, `Scheduler: Sending due task ${row.name} (${row.task})`);
+    this.onSend?.(send);
+  }
+
+  private async recordRefused(row: PeriodicTaskView, error: Error): Promise<void> {
+    const { backend, config, log } = this.deps;
+    const now = new Date();
+    const message = { id: randomUUID(), task: row.task, args: row.args, queue: row.queue ?? routeFor(row.task, config), sentAt: now.getTime(), retries: 0 };
+    log.error({ periodicTask: row.name, task: row.task, taskId: message.id, reason: error.message }, "periodic task could not be sent: slot used up, recorded as FAILURE");
+    await backend.finished({ message, worker: "beat", startedAt: now, doneAt: now, outcome: { status: "FAILURE", error: toErrorInfo(error) } });
   }
 }
