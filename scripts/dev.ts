@@ -20,7 +20,9 @@ const env = {
 const PORT = process.env.PORT ?? "3000";
 
 function start(name: string, command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Their own process group: Ctrl+C reaches only this script, which stops each child with one SIGTERM (a
+  // second signal, from the terminal too, would make the worker exit cold and interrupt its tasks).
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const prefix = `[${name}]`.padEnd(9);
   for (const stream of [child.stdout!, child.stderr!]) {
     let partial = "";
@@ -74,4 +76,16 @@ function stopAll(code: number) {
 }
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// Never leave a detached child behind, whatever ends this script.
+process.on("exit", () => {
+  for (const child of inbox ? [...children, inbox] : children) {
+    if (child.exitCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL"); // the group: the wrapper (next, tsx) and the process it runs
+      } catch {
+        // already gone
+      }
+    }
+  }
+});
 for (const child of children) child.on("exit", (code) => stopAll(code ?? 1));

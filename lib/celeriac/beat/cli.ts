@@ -66,9 +66,18 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
   );
   const log = app.log.child({ beat: hostname });
   const beat = app.startBeat({ registry, hostname, log });
-  exitOnSignals(async () => {
-    await beat.stop();
-    return { drained: true };
-  }, log);
+  exitOnSignals(
+    async () => {
+      await beat.stop();
+      return { drained: true };
+    },
+    log,
+    {
+      warm: "stopping: finishing the send in progress, then releasing the lease (send the signal again to exit at once)",
+      cold: "exiting now; the lease lapses on its own and another beat takes over",
+      done: "beat stopped; lease released; bye",
+      abandoned: "beat stopped",
+    },
+  );
   log.info(`beat ${beat.holder} ready.`);
 }

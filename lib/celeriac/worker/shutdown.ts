@@ -7,18 +7,33 @@ import type { Logger } from "../log";
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
-export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Logger): void {
+/** What the process says while it stops; the defaults are a worker's. */
+export interface ShutdownWords {
+  warm: string;
+  cold: string;
+  done: string;
+  abandoned: string;
+}
+
+const WORKER_WORDS: ShutdownWords = {
+  warm: "warm shutdown: waiting for running tasks (send the signal again to exit at once)",
+  cold: "cold shutdown: exiting now; interrupted tasks will be redelivered",
+  done: "all running tasks finished; bye",
+  abandoned: "grace period over; unfinished tasks will be redelivered",
+};
+
+export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Logger, words: ShutdownWords = WORKER_WORDS): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      log.warn({ signal }, "cold shutdown: exiting now; interrupted tasks will be redelivered");
+      log.warn({ signal }, words.cold);
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, "warm shutdown: waiting for running tasks (send the signal again to exit at once)");
+    log.info({ signal }, words.warm);
     stop().then(
       ({ drained }) => {
-        log.info({ drained }, drained ? "all running tasks finished; bye" : "grace period over; unfinished tasks will be redelivered");
+        log.info({ drained }, drained ? words.done : words.abandoned);
         process.exit(0);
       },
       (error: unknown) => {
