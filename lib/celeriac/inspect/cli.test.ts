@@ -25,7 +25,7 @@ describe("parseInspectArgs", () => {
   it.each([
     [[], /missing command/],
     [["frobnicate"], /unknown command 'frobnicate'/],
-    [["inspect"], /inspect what\? active, scheduled, registered or stats/],
+    [["inspect"], /inspect what\? active, scheduled, registered, stats or beat/],
     [["inspect", "revoked"], /unknown inspect command 'revoked'/],
     [["inspect", "active", "extra"], /unexpected argument 'extra'/],
     [["inspect", "active", "--force"], /go with purge only/],
@@ -77,7 +77,8 @@ function stubApp(state: { beats?: WorkerHeartbeat[]; queues?: Record<string, Que
     },
   } as unknown as Broker;
   const out = { stdout: "", stderr: "", closed: false, purged };
-  const app: InspectApp = { broker, config: { keyPrefix: "stub" }, close: async () => void (out.closed = true) };
+  // inspect beat is tested against the real database (inspect-beat.int.test.ts), not here.
+  const app: InspectApp = { broker, config: { keyPrefix: "stub", timezone: "UTC" }, periodicTasks: {} as InspectApp["periodicTasks"], close: async () => void (out.closed = true) };
   const io = { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) };
   return { app, io, out, run: (argv: string[]) => runInspectCli(app, argv, io) };
 }

@@ -5,11 +5,12 @@
  * answering); 2 bad usage; 69 no worker is running (Celery's EX_UNAVAILABLE, for active/registered/stats).
  */
 import { parseArgs } from "node:util";
+import type { PeriodicTaskStore } from "../beat/store";
 import type { Broker } from "../broker/broker";
 import { queueNameSchema } from "../config";
 import { ConfigError } from "../errors";
-import { active, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect";
-import { renderActive, renderPurge, renderRegistered, renderScheduled, renderStats } from "./render";
+import { active, beatStatus, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect";
+import { renderActive, renderBeat, renderPurge, renderRegistered, renderScheduled, renderStats } from "./render";
 
 export const INSPECT_USAGE = `usage: npm run celeriac -- <command> [options]
 
@@ -18,6 +19,7 @@ commands:
   inspect scheduled     tasks waiting for their time (countdown, eta, retry backoff), per queue
   inspect registered    the task names each worker runs
   inspect stats         per worker: pid, uptime, concurrency, queues, task counts; per queue: jobs by state
+  inspect beat          the beat leader, and every periodic task with its last and next run
   purge -Q a,b --force  delete the waiting and delayed tasks of queues a and b (running ones go on);
                         without -Q, of every known queue
   staff <email> [--revoke]   let an existing user open /admin (or no longer)
@@ -30,7 +32,7 @@ options:
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 69 } as const;
 
-const INSPECT_COMMANDS = ["active", "scheduled", "registered", "stats"] as const;
+const INSPECT_COMMANDS = ["active", "scheduled", "registered", "stats", "beat"] as const;
 export type InspectWhat = (typeof INSPECT_COMMANDS)[number];
 
 export type InspectCommand =
@@ -62,7 +64,7 @@ export function parseInspectArgs(argv: readonly string[]): InspectCommand {
   if (command === undefined) throw new ConfigError("missing command: inspect or purge");
   if (command === "inspect") {
     if (!(INSPECT_COMMANDS as readonly string[]).includes(what ?? "")) {
-      throw new ConfigError(what === undefined ? "inspect what? active, scheduled, registered or stats" : `unknown inspect command '${what}'`);
+      throw new ConfigError(what === undefined ? "inspect what? active, scheduled, registered, stats or beat" : `unknown inspect command '${what}'`);
     }
     if (extra.length) throw new ConfigError(`unexpected argument '${extra[0]}'`);
     if (values.queues !== undefined || values.force) throw new ConfigError("-Q/--queues and --force go with purge only");
@@ -85,7 +87,8 @@ function parseQueues(text: string): string[] {
 /** What the CLI needs of an app (a Celeriac fits). */
 export interface InspectApp {
   readonly broker: Broker;
-  readonly config: { readonly keyPrefix: string };
+  readonly config: { readonly keyPrefix: string; readonly timezone: string };
+  readonly periodicTasks: PeriodicTaskStore;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,13 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
 
 async function inspect(app: InspectApp, { what, json }: { what: InspectWhat; json: boolean }, io: InspectIo): Promise<number> {
   const print = (value: unknown, text: () => string) => io.stdout(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
+  if (what === "beat") {
+    const reply = await beatStatus(app.broker, app.periodicTasks, app.config.timezone);
+    print(reply, () => renderBeat(reply));
+    if (reply.leader) return EXIT.ok;
+    io.stderr(`Error: no beat is running (nobody holds {${app.config.keyPrefix}}:lease:beat); start one with npm run beat\n`);
+    return EXIT.unavailable;
+  }
   if (what === "scheduled") {
     const replies = await scheduled(app.broker);
     print(replies, () => renderScheduled(replies));

@@ -6,7 +6,11 @@
  * The known queues are the union of the queues live workers serve and the queues the broker keeps state
  * for (BullMQ meta keys), so a queue nobody serves still shows up with what waits in it.
  */
-import type { Broker } from "../broker/broker";
+import { nextRunOf } from "../beat/entry";
+import { LEASE_NAME } from "../beat/leader";
+import { describeSchedule } from "../beat/schedule";
+import { scheduleFromSpec, type PeriodicTaskStore } from "../beat/store";
+import type { Broker, LeaseInfo } from "../broker/broker";
 import type { QueueCounts, TaskCounts, WorkerHeartbeat } from "../broker/inspection";
 
 /** Who a worker is, in every per-worker answer. */
@@ -138,4 +142,35 @@ export async function purgeable(broker: Broker, queues: readonly string[]): Prom
 export async function purge(broker: Broker, queues: readonly string[]): Promise<PurgeReply> {
   const purged = await Promise.all(queues.map(async (queue) => ({ queue, purged: await broker.purge(queue) })));
   return { total: purged.reduce((sum, q) => sum + q.purged, 0), queues: purged };
+}
+
+export interface BeatReply {
+  /** The beat holding the lease now, or null: no beat is sending. */
+  leader: LeaseInfo | null;
+  tasks: Array<{
+    name: string;
+    task: string;
+    schedule: string;
+    enabled: boolean;
+    source: "settings" | "settings, edited in admin" | "admin";
+    lastRunAt: Date | null;
+    nextRunAt: Date | null;
+    totalRunCount: number;
+  }>;
+}
+
+/** Which beat leads, and every periodic task with its last and next run (beat's own rules, beat/entry.ts). */
+export async function beatStatus(broker: Broker, store: PeriodicTaskStore, timezone: string, now = new Date()): Promise<BeatReply> {
+  const [leader, rows] = await Promise.all([broker.leaseHolder(LEASE_NAME), store.list()]);
+  const tasks = rows.map((row) => ({
+    name: row.name,
+    task: row.task,
+    schedule: describeSchedule(scheduleFromSpec(row.schedule)),
+    enabled: row.enabled,
+    source: row.managed ? ("settings" as const) : row.detached ? ("settings, edited in admin" as const) : ("admin" as const),
+    lastRunAt: row.lastRunAt,
+    nextRunAt: nextRunOf(row, now, timezone),
+    totalRunCount: row.totalRunCount,
+  }));
+  return { leader, tasks };
 }

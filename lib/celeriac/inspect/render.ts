@@ -3,7 +3,7 @@
  * `-> celeriac@host: OK` block per worker (or `-> queue <name>` per queue), tables inside, and a closing
  * `N nodes online.` line. Pure: each function takes the replies and returns the text.
  */
-import type { ActiveReply, PurgeReply, RegisteredReply, ScheduledReply, Stats } from "./inspect";
+import type { ActiveReply, BeatReply, PurgeReply, RegisteredReply, ScheduledReply, Stats } from "./inspect";
 
 const INDENT = "    ";
 const EMPTY = `${INDENT}- empty -`;
@@ -97,4 +97,12 @@ export function renderPurge(reply: PurgeReply): string {
   const detail = reply.queues.map((q) => `${INDENT}${q.queue}: ${q.purged}`);
   const queues = `${reply.queues.length} ${reply.queues.length === 1 ? "queue" : "queues"}`;
   return [`Purged ${reply.total} ${reply.total === 1 ? "task" : "tasks"} from ${queues}.`, ...detail].join("\n");
+}
+
+export function renderBeat(reply: BeatReply): string {
+  const { leader } = reply;
+  const head = leader ? `-> beat ${leader.holder}: leader (term ${leader.term}, lease renewed, ${duration(leader.ttlMs)} left)` : "-> no beat running (nobody holds the lease)";
+  const at = (d: Date | null) => d?.toISOString() ?? "-";
+  const rows = reply.tasks.map((t) => [t.name, t.task, t.schedule, t.enabled ? "yes" : "no", t.source, at(t.lastRunAt), at(t.nextRunAt), String(t.totalRunCount)]);
+  return [head, ...(rows.length === 0 ? [EMPTY] : table([["name", "task", "schedule", "enabled", "source", "last run", "next run", "runs"], ...rows]))].join("\n");
 }
