@@ -65,6 +65,10 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
     ].join("\n") + "\n",
   );
   const log = app.log.child({ beat: hostname });
+  // Said once at start; each slot of such an entry is then recorded as a FAILURE (unregistered task).
+  for (const entry of settingsDefinitions(app.config).filter((d) => registry.get(d.task) === undefined)) {
+    log.warn({ periodicTask: entry.name, task: entry.task }, `settings.beatSchedule entry '${entry.name}' names task '${entry.task}', which is not under ${tasksDir}/`);
+  }
   const beat = app.startBeat({ registry, hostname, log });
   exitOnSignals(
     async () => {
