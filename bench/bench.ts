@@ -212,6 +212,14 @@ async function celeriacRuns(sqlite: BenchDatabase, withPostgres: boolean): Promi
       );
       runs.push({ ...r, system: "celeriac", results: kind === "postgres" ? "PostgreSQL" : "SQLite", journal });
     }
+    if (kind === "sqlite") continue;
+    // Celery's task_track_started=False: one result write per task instead of two.
+    for (const c of CONCURRENCY) {
+      const r = await phase(`celeriac on ${kind}, taskTrackStarted false, ${E2E_N} tasks, c=${c}`, (signal) =>
+        celeriacThroughput({ db, keyPrefix, queue: queue(`e2e-${kind}-nostart-c${c}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal, settings: { taskTrackStarted: false } }),
+      );
+      runs.push({ ...r, system: "celeriac", results: `${kind === "postgres" ? "PostgreSQL" : "SQLite"}, no STARTED`, journal });
+    }
   }
   return runs;
 }

@@ -31,6 +31,7 @@ const annotation = z
     timeLimit: nonNegativeSeconds,
     rateLimit: z.string().regex(/^\d+\/(s|m|h)$/, 'a rate looks like "10/s", "100/m" or "1000/h"'),
     ignoreResult: z.boolean(),
+    trackStarted: z.boolean(),
   })
   .partial()
   .strict();
@@ -106,6 +107,12 @@ export const settingsSchema = z.object({
   taskAnnotations: z.record(z.string(), annotation).default({}),
   /** Celery: task_ignore_result. No TaskResult rows for tasks that do not say otherwise. @defaultValue false */
   taskIgnoreResult: z.boolean().default(false),
+  /**
+   * Celery: task_track_started. Workers record STARTED when they take a task. Celery's default is false;
+   * celeriac's is true, so a result shows that its task is running. false saves one result write per task.
+   * @defaultValue true
+   */
+  taskTrackStarted: z.boolean().default(true),
   /** Celery: task_time_limit, in seconds, for tasks without their own. @defaultValue none */
   taskTimeLimit: nonNegativeSeconds.optional(),
   /** Celery: task_soft_time_limit, in seconds, for tasks without their own. @defaultValue none */

@@ -81,6 +81,9 @@ export class PrismaResultBackend implements ResultBackend {
       doneAt: outcome.status === "RETRY" ? null : doneAt,
       retries: outcome.status === "RETRY" ? message.retries + 1 : message.retries,
       runtimeMs: doneAt.getTime() - startedAt.getTime(),
+      // Also when no STARTED write came first (trackStarted false): the row still says who ran it, and when.
+      worker,
+      startedAt,
     };
     await this.prisma.taskResult.upsert({
       where: { id: message.id },
@@ -89,9 +92,7 @@ export class PrismaResultBackend implements ResultBackend {
         name: message.task,
         args: message.args as JsonInput,
         queue: message.queue,
-        worker,
         createdAt: new Date(message.sentAt),
-        startedAt,
         ...row,
       },
       update: row,

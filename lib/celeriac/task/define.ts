@@ -47,6 +47,11 @@ export interface TaskOptions<S extends ArgsSchema, R> {
   timeLimit?: number;
   /** Celery: rate_limit: "10/s", "100/m", "1000/h"; honoured across all workers together. */
   rateLimit?: string;
+  /**
+   * Celery: track_started. Record STARTED when a worker takes the task; false saves one result write per
+   * task (the row goes from PENDING straight to its outcome, still with its start time). @defaultValue settings.taskTrackStarted
+   */
+  trackStarted?: boolean;
   /** The work. Pass ids, not objects: load fresh rows here. The return value must be JSON. */
   run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
 }
@@ -66,6 +71,7 @@ export type RunOptions = Pick<
   | "softTimeLimit"
   | "timeLimit"
   | "rateLimit"
+  | "trackStarted"
 >;
 
 export interface TaskDefinition<S extends ArgsSchema = ArgsSchema, R = unknown> extends Readonly<RunOptions> {
@@ -123,5 +129,6 @@ function checkRunOptions(where: string, o: RunOptions): void {
   }
   if (typeof o.retryBackoff === "number" && !(o.retryBackoff > 0)) fail("retryBackoff is true or a factor in seconds > 0");
   if (o.autoretryFor?.some((e) => typeof e !== "string" && typeof e !== "function")) fail("autoretryFor lists error classes or names");
+  if (o.trackStarted !== undefined && typeof o.trackStarted !== "boolean") fail("trackStarted is true or false");
   if (o.rateLimit !== undefined && !RATE_LIMIT.test(o.rateLimit)) fail(`rateLimit '${o.rateLimit}' must look like "10/s", "100/m" or "1000/h"`);
 }

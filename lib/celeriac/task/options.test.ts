@@ -39,6 +39,13 @@ describe("effectiveOptions", () => {
     const o = effectiveOptions(t("a", { timeLimit: 5, ignoreResult: true }), resolveConfig({ taskTimeLimit: 30, taskIgnoreResult: false }));
     expect(o).toMatchObject({ timeLimitMs: 5000, ignoreResult: true });
   });
+  it("trackStarted: the task's own, else an annotation, else taskTrackStarted (true unless set)", () => {
+    expect(effectiveOptions(t("a"), resolveConfig({})).trackStarted).toBe(true);
+    expect(effectiveOptions(t("a"), resolveConfig({ taskTrackStarted: false })).trackStarted).toBe(false);
+    expect(effectiveOptions(t("a", { trackStarted: true }), resolveConfig({ taskTrackStarted: false })).trackStarted).toBe(true);
+    expect(effectiveOptions(t("a"), resolveConfig({ taskAnnotations: { a: { trackStarted: false } } })).trackStarted).toBe(false);
+    expect(() => t("a", { trackStarted: "yes" as never })).toThrow(/trackStarted is true or false/);
+  });
   it("applies taskAnnotations over the task, the exact name over globs", () => {
     const config = resolveConfig({
       taskAnnotations: { "*": { rateLimit: "100/m" }, "emails.*": { rateLimit: "10/s", maxRetries: 5 }, "emails.send": { maxRetries: 9 } },

@@ -7,6 +7,7 @@ import type { AnyTaskDefinition, ErrorClass } from "./define";
 
 export interface EffectiveOptions {
   ignoreResult: boolean;
+  trackStarted: boolean;
   maxRetries: number;
   autoretryFor: readonly (ErrorClass | string)[];
   retryBackoff: boolean | number;
@@ -47,6 +48,7 @@ export function effectiveOptions(task: AnyTaskDefinition, config: ResolvedConfig
   const pick = <K extends keyof Annotation & keyof AnyTaskDefinition>(key: K) => annotated[key] ?? task[key];
   return {
     ignoreResult: pick("ignoreResult") ?? config.taskIgnoreResult,
+    trackStarted: pick("trackStarted") ?? config.taskTrackStarted,
     maxRetries: pick("maxRetries") ?? DEFAULTS.maxRetries,
     autoretryFor: task.autoretryFor ?? [],
     retryBackoff: pick("retryBackoff") ?? DEFAULTS.retryBackoff,

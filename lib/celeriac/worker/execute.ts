@@ -127,7 +127,7 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
     if (delayMs > 0) return { status: "DEFERRED", delayMs };
   }
   if (!outcome) {
-    if (record) await durably(deps, "record the task as STARTED", () => deps.backend.started(run));
+    if (record && options!.trackStarted) await durably(deps, "record the task as STARTED", () => deps.backend.started(run));
     outcome = await runTask(deps, task!, options!, message, log);
   }
   const doneAt = new Date();

@@ -5,6 +5,7 @@ import { retryDelayMs, settleError } from "./retry";
 
 const base: EffectiveOptions = {
   ignoreResult: false,
+  trackStarted: true,
   maxRetries: 3,
   autoretryFor: [],
   retryBackoff: false,

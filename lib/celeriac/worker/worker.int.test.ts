@@ -46,6 +46,7 @@ function defineTasks(app: Harness["app"]) {
     }),
     slow: app.task({ name: "t.slow", args: z.tuple([z.number()]), run: (_ctx, ms) => sleep(ms).then(() => ms) }),
     quiet: app.task({ name: "t.quiet", args: z.tuple([z.string()]), ignoreResult: true, run: (_c, tag) => void calls.push(tag) }),
+    untracked: app.task({ name: "t.untracked", args: z.tuple([z.number()]), trackStarted: false, run: (_ctx, ms) => sleep(ms).then(() => ms) }),
     heavy: app.task({ name: "t.heavy", args: z.tuple([]), queue: "heavy", run: () => "heavy done" }),
   };
 }
@@ -194,6 +195,18 @@ describe("results", () => {
     const r = await t.slow.delay(800);
     await expect.poll(() => r.status(), { timeout: 5_000, interval: 50 }).toBe(States.STARTED);
     await r.get({ timeout: 10_000 });
+  });
+
+  it("trackStarted false: no STARTED write, the row goes from PENDING to SUCCESS with its start time and worker", async () => {
+    const before = new Date();
+    const [untracked, tracked] = await Promise.all([t.untracked.delay(600), t.slow.delay(600)]);
+    await expect.poll(() => tracked.status(), { timeout: 5_000, interval: 20 }).toBe(States.STARTED);
+    expect(await untracked.status()).toBe(States.PENDING); // running by now, alongside the tracked one
+    expect(await untracked.get({ timeout: 10_000 })).toBe(600);
+    const row = (await h.db.taskResult.findUnique({ where: { id: untracked.id } }))!;
+    expect(row).toMatchObject({ status: "SUCCESS", worker: "celeriac@test" });
+    expect(row.startedAt!.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(row.doneAt!.getTime() - row.startedAt!.getTime()).toBeGreaterThanOrEqual(590);
   });
 
   it("writes nothing for an ignoreResult task, which still runs", async () => {
