@@ -240,6 +240,11 @@ function digestOf(definition: Definition): string {
 
 const DEFINITION_KEYS = ["name", "task", "args", "queue", "priority", "expireSeconds", "schedule", "oneOff", "startTime", "expires", "catchUp"] as const;
 
+/** True when a row's definition is not the given one (what counts as an edit: not enabled, not description). */
+function definitionDiffers(view: PeriodicTaskView, definition: Definition): boolean {
+  return DEFINITION_KEYS.some((key) => canonical(view[key]) !== canonical(definition[key]));
+}
+
 export interface SyncReport {
   created: string[];
   updated: string[];
@@ -281,14 +286,9 @@ export class PeriodicTaskStore {
    */
   async update(id: number, input: PeriodicTaskInput): Promise<PeriodicTaskView> {
     const definition = parseDefinition(input);
-    const current = await this.require(id);
-    const changed = DEFINITION_KEYS.some((key) => canonical(current[key]) !== canonical(definition[key]));
-    const schedule = canonical(current.schedule) === canonical(definition.schedule) ? {} : await this.createSchedule(definition.schedule);
-    await this.prisma.periodicTask.update({
-      where: { id },
-      data: { ...this.columns(definition), ...schedule, ...(changed ? { managed: false } : {}) },
-    });
-    await this.dropSchedulesOf(current, schedule);
+    const row = await this.require(id);
+    const changed = definitionDiffers(viewOf(row), definition);
+    await this.rewrite(row, { ...this.columns(definition), ...(changed ? { managed: false } : {}) }, definition.schedule);
     return (await this.get(id))!;
   }
 
@@ -298,9 +298,7 @@ export class PeriodicTaskStore {
   }
 
   async remove(id: number): Promise<void> {
-    const current = await this.require(id);
-    await this.prisma.periodicTask.delete({ where: { id } });
-    await this.dropSchedulesOf(current, { intervalId: null, crontabId: null, clockedId: null });
+    await this.delete(await this.require(id));
   }
 
   /** Hands a detached row back to settings: the next sync rewrites it from its settings entry. */
@@ -324,11 +322,9 @@ export class PeriodicTaskStore {
         report.created.push(definition.name);
       } else if (row.managed && row.settingsDigest !== digest) {
         const { enabled: _, ...columns } = this.columns(definition);
-        const schedule = await this.createSchedule(definition.schedule);
-        await this.prisma.periodicTask.update({ where: { id: row.id }, data: { ...columns, ...schedule, settingsDigest: digest } });
-        await this.dropSchedulesOf(row, schedule);
+        await this.rewrite(row, { ...columns, settingsDigest: digest }, definition.schedule);
         report.updated.push(definition.name);
-      } else if (!row.managed && (row.settingsDigest !== digest || DEFINITION_KEYS.some((key) => canonical(viewOf(row)[key]) !== canonical(definition[key])))) {
+      } else if (!row.managed && (row.settingsDigest !== digest || definitionDiffers(viewOf(row), definition))) {
         // Also when the entry did not change since the admin's edit: the row still differs from settings.
         report.kept.push(definition.name);
         log.warn(
@@ -340,8 +336,7 @@ export class PeriodicTaskStore {
     const names = new Set(definitions.map((d) => d.name));
     for (const row of rows) {
       if (row.managed && !names.has(row.name)) {
-        await this.prisma.periodicTask.delete({ where: { id: row.id } });
-        await this.dropSchedulesOf(row, { intervalId: null, crontabId: null, clockedId: null });
+        await this.delete(row);
         report.removed.push(row.name);
       }
     }
@@ -362,10 +357,10 @@ export class PeriodicTaskStore {
     return count === 1;
   }
 
-  private async require(id: number): Promise<PeriodicTaskView & { row: Row }> {
+  private async require(id: number): Promise<Row> {
     const row = await this.prisma.periodicTask.findUnique({ where: { id }, include });
     if (!row) throw new ConfigError(`no periodic task with id ${id}`);
-    return { ...viewOf(row), row };
+    return row;
   }
 
   private columns(definition: Definition) {
@@ -387,13 +382,23 @@ export class PeriodicTaskStore {
     return links;
   }
 
-  /** Deletes the schedule rows a task no longer points at (each task has its own). */
-  private async dropSchedulesOf(before: { row: Row } | Row, now: Partial<ScheduleLinks>): Promise<void> {
-    const row = "row" in before ? before.row : before;
-    const gone = (key: keyof ScheduleLinks) => (key in now && row[key] !== null && row[key] !== now[key] ? [row[key] as number] : []);
-    const where = (ids: number[]) => ({ where: { id: { in: ids } } });
-    if (gone("intervalId").length) await this.prisma.intervalSchedule.deleteMany(where(gone("intervalId")));
-    if (gone("crontabId").length) await this.prisma.crontabSchedule.deleteMany(where(gone("crontabId")));
-    if (gone("clockedId").length) await this.prisma.clockedSchedule.deleteMany(where(gone("clockedId")));
+  /** Writes `data` over a row, and its schedule when it changed (each task has its own schedule row). */
+  private async rewrite(row: Row, data: Partial<TaskData>, spec: ScheduleSpec): Promise<void> {
+    const schedule = canonical(viewOf(row).schedule) === canonical(spec) ? undefined : await this.createSchedule(spec);
+    await this.prisma.periodicTask.update({ where: { id: row.id }, data: { ...data, ...schedule } });
+    if (schedule) await this.dropSchedules(row);
+  }
+
+  private async delete(row: Row): Promise<void> {
+    await this.prisma.periodicTask.delete({ where: { id: row.id } });
+    await this.dropSchedules(row);
+  }
+
+  /** Deletes the schedule row `row` pointed at (after the task was repointed or deleted). */
+  private async dropSchedules(row: Row): Promise<void> {
+    const only = (id: number) => ({ where: { id: { in: [id] } } });
+    if (row.intervalId !== null) await this.prisma.intervalSchedule.deleteMany(only(row.intervalId));
+    if (row.crontabId !== null) await this.prisma.crontabSchedule.deleteMany(only(row.crontabId));
+    if (row.clockedId !== null) await this.prisma.clockedSchedule.deleteMany(only(row.clockedId));
   }
 }
