@@ -20,6 +20,6 @@ export { every, crontab, cron, clocked, isDue, nextRun, describeSchedule, type S
 export { runBeat, parseBeatArgs, BEAT_USAGE } from "./beat/cli";
 export type { RunningBeat } from "./beat/beat";
 export type { BeatSend } from "./beat/scheduler";
-export { nextRunOf } from "./beat/entry";
+export { nextRunOf, scheduleSummary, sourceOf, type Source } from "./beat/entry";
 export { PeriodicTaskStore, periodicTaskInputSchema, scheduleFromSpec, type PeriodicTaskInput, type PeriodicTaskView, type ScheduleSpec } from "./beat/store";
 export { VERSION } from "./version";

@@ -7,7 +7,7 @@ import { pageGate } from "@/lib/admin-guard";
 import styles from "../admin.module.css";
 import { Forbidden } from "../forbidden";
 import { overview, type BeatStatus } from "./data";
-import type { Source } from "./present";
+import type { Source } from "@/lib/celeriac";
 import { RowActions } from "./row-actions";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PeriodicTaskView } from "@/lib/celeriac";
-import { formatInZone, presentTask, sourceOf } from "./present";
+import { formatInZone, presentTask } from "./present";
 
 const created = new Date("2026-05-01T10:00:00Z");
 
@@ -29,14 +29,6 @@ function view(over: Partial<PeriodicTaskView> = {}): PeriodicTaskView {
     ...over,
   };
 }
-
-describe("sourceOf", () => {
-  it("settings for managed rows, edited-in-admin for detached ones, admin otherwise", () => {
-    expect(sourceOf({ managed: true, detached: false })).toBe("settings");
-    expect(sourceOf({ managed: false, detached: true })).toBe("settings, edited in admin");
-    expect(sourceOf({ managed: false, detached: false })).toBe("admin");
-  });
-});
 
 describe("formatInZone / presentTask", () => {
   it("formats wall time in a zone", () => {

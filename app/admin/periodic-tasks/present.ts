@@ -2,19 +2,10 @@
  * The periodic-task list as the admin shows it (page and GET /api/admin/periodic-tasks), pure apart from
  * the clock it is given:
  *
- *   sourceOf(view)          "settings" (managed: mirrors settings.beatSchedule), "settings, edited in admin"
- *                           (detached: a deploy never overwrites it), "admin" (made here)
  *   formatInZone(date, z)   "2026-05-01 14:30:00 Europe/Berlin"
  *   presentTask(view, …)    one row, JSON-safe (ISO strings), for the table and the API
  */
-import { describeSchedule, nextRunOf, scheduleFromSpec, type PeriodicTaskView } from "@/lib/celeriac";
-
-export type Source = "settings" | "settings, edited in admin" | "admin";
-
-export function sourceOf(view: Pick<PeriodicTaskView, "managed" | "detached">): Source {
-  if (view.managed) return "settings";
-  return view.detached ? "settings, edited in admin" : "admin";
-}
+import { scheduleSummary, sourceOf, type PeriodicTaskView, type Source } from "@/lib/celeriac";
 
 /** A date as wall time in a zone: "2026-05-01 14:30:00 Europe/Berlin". */
 export function formatInZone(date: Date, timeZone: string): string {
@@ -57,15 +48,7 @@ export interface TaskRow {
 }
 
 export function presentTask(view: PeriodicTaskView, now: Date, timezone: string): TaskRow {
-  let schedule: string;
-  let next: Date | null = null;
-  try {
-    schedule = describeSchedule(scheduleFromSpec(view.schedule));
-    next = nextRunOf(view, now, timezone);
-  } catch (error) {
-    // A row written by hand with a schedule the framework refuses: shown, never hiding the rest.
-    schedule = `invalid schedule: ${(error as Error).message}`;
-  }
+  const { schedule, nextRunAt: next } = scheduleSummary(view, now, timezone);
   return {
     id: view.id,
     name: view.name,

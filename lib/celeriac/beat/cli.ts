@@ -46,7 +46,8 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
   if (cli.loglevel) app.log.level = cli.loglevel;
   const registry = await discoverTasks(tasksDir, app.builtinTasks);
   const hostname = cli.hostname ?? app.hostname;
-  const entries = settingsDefinitions(app.config).map((d) => `  . ${d.name}: ${d.task} ${describeSchedule(scheduleFromSpec(d.schedule))}`);
+  const definitions = settingsDefinitions(app.config);
+  const entries = definitions.map((d) => `  . ${d.name}: ${d.task} ${describeSchedule(scheduleFromSpec(d.schedule))}`);
   const now = new Date().toISOString().replace("T", " ").slice(0, 19);
   process.stdout.write(
     [
@@ -66,7 +67,7 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
   );
   const log = app.log.child({ beat: hostname });
   // Said once at start; each slot of such an entry is then recorded as a FAILURE (unregistered task).
-  for (const entry of settingsDefinitions(app.config).filter((d) => registry.get(d.task) === undefined)) {
+  for (const entry of definitions.filter((d) => registry.get(d.task) === undefined)) {
     log.warn({ periodicTask: entry.name, task: entry.task }, `settings.beatSchedule entry '${entry.name}' names task '${entry.task}', which is not under ${tasksDir}/`);
   }
   const beat = app.startBeat({ registry, hostname, log });

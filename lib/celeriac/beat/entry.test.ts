@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextRunOf, type EntryView } from "./entry";
+import { nextRunOf, scheduleSummary, sourceOf, type EntryView } from "./entry";
 
 const created = new Date("2026-05-01T10:00:00Z");
 
@@ -55,3 +55,25 @@ describe("nextRunOf: when beat sends a row next (the admin shows it)", () => {
   });
 });
 
+
+describe("sourceOf", () => {
+  it("settings for managed rows, edited-in-admin for detached ones, admin otherwise", () => {
+    expect(sourceOf({ managed: true, detached: false })).toBe("settings");
+    expect(sourceOf({ managed: false, detached: true })).toBe("settings, edited in admin");
+    expect(sourceOf({ managed: false, detached: false })).toBe("admin");
+  });
+});
+
+describe("scheduleSummary", () => {
+  it("describes the schedule and gives the next run", () => {
+    expect(scheduleSummary(view({ lastRunAt: new Date("2026-05-01T10:00:30Z") }), new Date("2026-05-01T10:00:45Z"), "UTC")).toEqual({
+      schedule: "every 30s",
+      nextRunAt: new Date("2026-05-01T10:01:00Z"),
+    });
+  });
+
+  it("says a schedule is invalid instead of throwing", () => {
+    const bad = view({ schedule: { kind: "cron", expression: "not a cron", timezone: null } });
+    expect(scheduleSummary(bad, created, "UTC")).toMatchObject({ schedule: expect.stringMatching(/^invalid schedule: /), nextRunAt: null });
+  });
+});

@@ -5,10 +5,30 @@
  * - no slot at or after `expires` runs; a oneOff row that ran, a disabled row and a clocked row that ran
  *   have no next run.
  */
-import { isDue, NEVER_MS, type DueOptions, type Schedule } from "./schedule";
+import { describeSchedule, isDue, NEVER_MS, type DueOptions, type Schedule } from "./schedule";
 import { scheduleFromSpec, type PeriodicTaskView } from "./store";
 
 export type EntryView = Pick<PeriodicTaskView, "schedule" | "enabled" | "oneOff" | "totalRunCount" | "lastRunAt" | "startTime" | "expires" | "catchUp" | "createdAt">;
+
+export type Source = "settings" | "settings, edited in admin" | "admin";
+
+/** Where a row comes from: settings (managed), settings but edited in the admin since (detached), or the admin. */
+export function sourceOf(row: Pick<PeriodicTaskView, "managed" | "detached">): Source {
+  if (row.managed) return "settings";
+  return row.detached ? "settings, edited in admin" : "admin";
+}
+
+/**
+ * A row's schedule as text and its next run, for the admin and `inspect beat`. A row written by hand with
+ * a schedule the framework refuses says so (beat skips it) instead of failing the whole listing.
+ */
+export function scheduleSummary(row: EntryView, now: Date, timezone: string): { schedule: string; nextRunAt: Date | null } {
+  try {
+    return { schedule: describeSchedule(scheduleFromSpec(row.schedule)), nextRunAt: nextRunOf(row, now, timezone) };
+  } catch (error) {
+    return { schedule: `invalid schedule: ${(error as Error).message}`, nextRunAt: null };
+  }
+}
 
 /** isDue's options for a row, in the app's time zone. */
 export function dueOptionsOf(row: EntryView, schedule: Schedule, timezone: string): DueOptions {

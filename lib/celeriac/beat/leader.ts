@@ -43,10 +43,6 @@ export class LeaderLease {
     return this.term !== null && now < this.validUntil;
   }
 
-  get currentTerm(): number | null {
-    return this.term;
-  }
-
   /** Lets another beat take over at once (a stopping beat). */
   async release(): Promise<void> {
     if (this.term === null) return;

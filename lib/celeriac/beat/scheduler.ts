@@ -21,9 +21,8 @@ import type { TransactionOptions } from "../transaction/transaction";
 import type { Registry } from "../task/registry";
 import type { LeaderLease } from "./leader";
 import { dueOptionsOf, expiredAt } from "./entry";
-import { isDue, type Schedule } from "./schedule";
-import { PeriodicTaskStore, scheduleFromSpec, type PeriodicTaskClient, type PeriodicTaskView, type SyncReport, definitionFromEntry } from "./store";
-import { crontab } from "./schedule";
+import { crontab, isDue, type Schedule } from "./schedule";
+import { definitionFromEntry, PeriodicTaskStore, scheduleFromSpec, type PeriodicTaskClient, type PeriodicTaskView, type SyncReport } from "./store";
 
 /**
  * Beat looks this far ahead: it reads the rows and finds the slots due by then before they are due, then

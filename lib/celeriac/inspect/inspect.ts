@@ -6,10 +6,9 @@
  * The known queues are the union of the queues live workers serve and the queues the broker keeps state
  * for (BullMQ meta keys), so a queue nobody serves still shows up with what waits in it.
  */
-import { nextRunOf } from "../beat/entry";
+import { scheduleSummary, sourceOf, type Source } from "../beat/entry";
 import { LEASE_NAME } from "../beat/leader";
-import { describeSchedule } from "../beat/schedule";
-import { scheduleFromSpec, type PeriodicTaskStore } from "../beat/store";
+import type { PeriodicTaskStore } from "../beat/store";
 import type { Broker, LeaseInfo } from "../broker/broker";
 import type { QueueCounts, TaskCounts, WorkerHeartbeat } from "../broker/inspection";
 
@@ -152,7 +151,7 @@ export interface BeatReply {
     task: string;
     schedule: string;
     enabled: boolean;
-    source: "settings" | "settings, edited in admin" | "admin";
+    source: Source;
     lastRunAt: Date | null;
     nextRunAt: Date | null;
     totalRunCount: number;
@@ -162,15 +161,9 @@ export interface BeatReply {
 /** Which beat leads, and every periodic task with its last and next run (beat's own rules, beat/entry.ts). */
 export async function beatStatus(broker: Broker, store: PeriodicTaskStore, timezone: string, now = new Date()): Promise<BeatReply> {
   const [leader, rows] = await Promise.all([broker.leaseHolder(LEASE_NAME), store.list()]);
-  const tasks = rows.map((row) => ({
-    name: row.name,
-    task: row.task,
-    schedule: describeSchedule(scheduleFromSpec(row.schedule)),
-    enabled: row.enabled,
-    source: row.managed ? ("settings" as const) : row.detached ? ("settings, edited in admin" as const) : ("admin" as const),
-    lastRunAt: row.lastRunAt,
-    nextRunAt: nextRunOf(row, now, timezone),
-    totalRunCount: row.totalRunCount,
-  }));
+  const tasks = rows.map((row) => {
+    const { schedule, nextRunAt } = scheduleSummary(row, now, timezone);
+    return { name: row.name, task: row.task, schedule, enabled: row.enabled, source: sourceOf(row), lastRunAt: row.lastRunAt, nextRunAt, totalRunCount: row.totalRunCount };
+  });
   return { leader, tasks };
 }

@@ -5,7 +5,7 @@ import { celeriac } from "@/lib/celery";
 import styles from "../../admin.module.css";
 import { Forbidden } from "../../forbidden";
 import { formValuesOf } from "../form-values";
-import { sourceOf } from "../present";
+import { sourceOf } from "@/lib/celeriac";
 import { TaskForm } from "../task-form";
 
 export const dynamic = "force-dynamic";
