@@ -10,10 +10,21 @@
  */
 import type { PeriodicTaskInput, PeriodicTaskView, ScheduleSpec } from "@/lib/celeriac";
 
+// The framework's modules are server-only, so the client form keeps these lists; the checks below make
+// them fail to compile if they ever differ from the framework's ScheduleSpec.
 export const PERIODS = ["days", "hours", "minutes", "seconds", "milliseconds"] as const;
 export const KINDS = ["interval", "crontab", "cron", "clocked"] as const;
 export type Kind = (typeof KINDS)[number];
 export const CRONTAB_FIELDS = ["minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear"] as const;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type CrontabSpec = Extract<ScheduleSpec, { kind: "crontab" }>;
+const listsMatchTheFramework: [
+  Same<(typeof PERIODS)[number], Extract<ScheduleSpec, { kind: "interval" }>["period"]>,
+  Same<Kind, ScheduleSpec["kind"]>,
+  Same<(typeof CRONTAB_FIELDS)[number], Exclude<keyof CrontabSpec, "kind" | "timezone">>,
+] = [true, true, true];
+void listsMatchTheFramework;
 
 export interface FormValues {
   name: string;
