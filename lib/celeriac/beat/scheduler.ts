@@ -87,6 +87,8 @@ export class Scheduler {
   private readonly definitions;
   /** Rows whose schedule could not be read, by id and version, so each is logged once. */
   private readonly reported = new Set<string>();
+  /** Schedules built in the last turn, by spec: building a crontab checks it with cron-parser, not redone every turn. */
+  private built = new Map<string, Schedule | Error>();
   private lastTerm: number | null = null;
 
   constructor(
@@ -141,8 +143,9 @@ export class Scheduler {
     const horizon = new Date(now.getTime() + this.lookaheadMs);
     let nextInMs = Number.POSITIVE_INFINITY;
     const due: { row: PeriodicTaskView; slotAt: Date; next: () => number }[] = [];
+    const built = new Map<string, Schedule | Error>();
     for (const row of await store.enabled()) {
-      const schedule = this.scheduleOf(row);
+      const schedule = this.scheduleOf(row, built);
       if (schedule === undefined || expiredAt(row, now)) continue;
       if (row.startTime !== null && horizon < row.startTime) {
         nextInMs = Math.min(nextInMs, row.startTime.getTime() - horizon.getTime());
@@ -157,6 +160,7 @@ export class Scheduler {
         nextInMs = Math.min(nextInMs, result.nextInMs);
       }
     }
+    this.built = built; // only the schedules still in use are kept
     // A few sends at once: with many rows due on one slot, the last is not held up by all the others.
     let cursor = 0;
     const sender = async () => {
@@ -185,17 +189,24 @@ export class Scheduler {
     }
   }
 
-  private scheduleOf(row: PeriodicTaskView): Schedule | undefined {
-    try {
-      return scheduleFromSpec(row.schedule);
-    } catch (error) {
-      const key = `${row.id}@${row.updatedAt.getTime()}`;
-      if (!this.reported.has(key)) {
-        this.reported.add(key);
-        this.deps.log.error({ periodicTask: row.name, reason: (error as Error).message }, "periodic task skipped: its schedule is invalid");
+  private scheduleOf(row: PeriodicTaskView, built: Map<string, Schedule | Error>): Schedule | undefined {
+    const key = JSON.stringify(row.schedule);
+    let schedule = built.get(key) ?? this.built.get(key);
+    if (schedule === undefined) {
+      try {
+        schedule = scheduleFromSpec(row.schedule);
+      } catch (error) {
+        schedule = error as Error;
       }
-      return undefined;
     }
+    built.set(key, schedule);
+    if (!(schedule instanceof Error)) return schedule;
+    const reportKey = `${row.id}@${row.updatedAt.getTime()}`;
+    if (!this.reported.has(reportKey)) {
+      this.reported.add(reportKey);
+      this.deps.log.error({ periodicTask: row.name, reason: schedule.message }, "periodic task skipped: its schedule is invalid");
+    }
+    return undefined;
   }
 
   /**
