@@ -19,7 +19,8 @@ import { makeTask, type Task } from "./dispatch/apply";
 import { createLogger, type Logger } from "./log";
 import { AsyncResult } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
-import { PrismaResultBackend, type TaskResultClient } from "./results/prisma";
+import { isPostgresUrl, openResultSql } from "./results/open";
+import { SqlResultBackend } from "./results/sql-backend";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
 import { Signals } from "./signals";
 import { Registry } from "./task/registry";
@@ -31,7 +32,7 @@ import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/wo
 
 /** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
-export type CeleriacPrisma = TaskResultClient & OutboxClient & PeriodicTaskClient & TransactionPort<any>;
+export type CeleriacPrisma = OutboxClient & PeriodicTaskClient & TransactionPort<any>;
 
 /** The transaction client Prisma hands to `$transaction(fn)`: the client less what a transaction may not do. */
 export type TxOf<P> = Omit<P, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends" | "$use">;
@@ -39,8 +40,12 @@ export type TxOf<P> = Omit<P, "$connect" | "$disconnect" | "$on" | "$transaction
 export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> extends Settings {
   /** The app's Prisma client: any client generated from prisma/models (TaskResult, TaskOutbox). */
   prisma: P;
-  /** The database URL: shown (without its password) in the worker banner; tells SQLite from PostgreSQL. */
-  databaseUrl?: string;
+  /**
+   * The database URL the Prisma client uses (`file:…` or `postgresql://…`): result rows are written and
+   * read through the driver itself on a connection of their own (results/sql.ts); shown without its
+   * password in the worker banner.
+   */
+  databaseUrl: string;
 }
 
 export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
@@ -87,7 +92,7 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
    * tasks (default: the tasks defined through this app).
    */
   startBeat(options?: { registry?: Registry; hostname?: string; log?: Logger; onSend?: (send: BeatSend) => void }): RunningBeat;
-  /** Closes the broker's connections. */
+  /** Writes the results still waiting (for a few seconds at most) and closes the broker's and the store's connections. */
   close(): Promise<void>;
 }
 
@@ -97,20 +102,25 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const log = createLogger(config.logLevel, config.logFormat, { app: config.appName });
   const hostname = `celeriac@${osHostname()}`;
   const registry = new Registry();
-  const backend = new PrismaResultBackend(prisma, databaseUrl ? redactUrl(databaseUrl) : "prisma");
   const signals = new Signals((signal, error) => log.error({ err: error, signal }, "a signal handler threw"));
   const broker: Broker = config.alwaysEager
     ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
     : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
-  const outbox = new OutboxStore(prisma, databaseUrl && /^postgres(ql)?:/.test(databaseUrl) ? "postgresql" : "sqlite");
-  const { transaction, onCommit } = makeTransactions<TxOf<P>>({
+  const backend = new SqlResultBackend(openResultSql(databaseUrl), redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes) });
+  const outbox = new OutboxStore(prisma, isPostgresUrl(databaseUrl) ? "postgresql" : "sqlite");
+  const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
     outbox,
     broker,
     backend,
     log,
   });
-  const results = { backend, pollIntervalMs: config.resultPollIntervalMs, revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate) };
+  const results = {
+    backend,
+    pollIntervalMs: config.resultPollIntervalMs,
+    revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate),
+    onAnnounce: (listener: Parameters<Broker["onAnnounce"]>[0]) => broker.onAnnounce(listener),
+  };
   const deps = { config, broker, results, log };
   const cleanupResults = async (now = new Date()) =>
     config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
@@ -168,6 +178,10 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         },
         beatOptions.onSend,
       ),
-    close: () => broker.close(),
+    close: async () => {
+      await dispatchesMarked();
+      await backend.close();
+      await broker.close();
+    },
   };
 }

@@ -128,8 +128,11 @@ export const settingsSchema = z.object({
   workerLockMs: z.number().int().min(1000).default(30_000),
   /** Largest serialized argument list `.delay()` accepts, in bytes. @defaultValue 262144 (256 KiB) */
   maxPayloadBytes: z.number().int().positive().default(256 * 1024),
-  /** How often AsyncResult.get() polls the result store, in ms. @defaultValue 200 */
-  resultPollIntervalMs: z.number().int().positive().default(200),
+  /**
+   * AsyncResult.get() wakes when a worker announces (Redis pub/sub) that the row was written, and reads
+   * the store anyway this often, in ms, in case an announcement was lost. @defaultValue 1000
+   */
+  resultPollIntervalMs: z.number().int().positive().default(1000),
   /** Celery: worker_concurrency. Tasks run at once per queue by one worker. @defaultValue CPU count */
   concurrency: z.number().int().positive().max(1000).default(() => availableParallelism()),
   /** How long a stopping worker waits for running tasks before it exits anyway, in ms. @defaultValue 30000 */

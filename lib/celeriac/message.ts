@@ -3,6 +3,7 @@
  * the outcome of running it (what the worker records).
  */
 import type { ErrorInfo } from "./errors";
+import type { TaskState } from "./states";
 
 export interface TaskMessage {
   /** Task id; also the BullMQ job id and the TaskResult row id. */
@@ -38,3 +39,6 @@ export function outcomeError(outcome: Outcome): ErrorInfo | null {
   if (outcome.status === "REVOKED") return { type: "TaskRevokedError", message: outcome.reason };
   return null;
 }
+
+/** A task result's state change, as the worker announces it once the row is durable. */
+export type StateChange = readonly [id: string, status: TaskState];

@@ -2,7 +2,7 @@
  * The broker port: how task messages reach workers. Implementations: bullmq.ts (Redis, production) and
  * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
  */
-import type { HandlerResult, Outcome, TaskMessage } from "../message";
+import type { HandlerResult, Outcome, StateChange, TaskMessage } from "../message";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
 
 export interface LeaseInfo {
@@ -54,10 +54,20 @@ export interface Broker {
    * or the ms until the slot it reserved.
    */
   reserveRate(task: string, rate: string): Promise<number>;
-  /** Marks a task id revoked for every worker (for a day); with `terminate`, workers running it stop it. */
+  /**
+   * Marks a task id revoked for every worker (for a day) and tells the running workers at once (Celery
+   * broadcasts revokes the same way); with `terminate`, workers running it stop it.
+   */
   revoke(taskId: string, terminate: boolean): Promise<void>;
-  /** True when the task id was revoked. */
-  isRevoked(taskId: string): Promise<boolean>;
+  /**
+   * True when the task id was revoked. A consuming broker answers from memory: its revoked ids are loaded
+   * when it starts consuming and kept current by the revoke broadcasts, so a task costs no round trip.
+   */
+  isRevoked(taskId: string): boolean | Promise<boolean>;
+  /** Publishes result state changes (written already) to whoever listens; best effort, never rejects. */
+  announce(changes: readonly StateChange[]): void;
+  /** Calls `listener` with every announced change until the returned function is called; resolves once listening. */
+  onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
   /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
   sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
   /** Removes a worker's heartbeat at once (the worker stopped). */

@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import { defineLeaseCommands, parseLeaseValue } from "./lease";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit";
 import { queueNameSchema } from "../config";
-import type { Outcome, TaskMessage } from "../message";
+import type { Outcome, StateChange, TaskMessage } from "../message";
 import { redactUrl } from "../url";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection";
@@ -26,7 +26,7 @@ interface JobData {
   rateReserved?: boolean;
 }
 
-const REVOKED_KEPT_S = 24 * 3600;
+const REVOKED_KEPT_MS = 24 * 3600 * 1000;
 /** How long a send waits for a Redis connection that is (re)connecting before it gives up. */
 const READY_TIMEOUT_MS = 3000;
 
@@ -67,6 +67,10 @@ export class BullmqBroker implements Broker {
   private becomingReady: Promise<Redis> | undefined;
   private readonly queues = new Map<string, Queue<JobData>>();
   private readonly consumerConnections = new Set<Redis>();
+  /** Revoked ids → until when they stay revoked; live while a consumer listens to the control channel. */
+  private revokedIds: Map<string, number> | undefined;
+  private resultListeners = new Set<(changes: readonly StateChange[]) => void>();
+  private resultSubscriber: Promise<Redis> | undefined;
 
   constructor(private readonly options: BullmqBrokerOptions) {
     this.transport = redactUrl(options.redisUrl);
@@ -203,7 +207,8 @@ export class BullmqBroker implements Broker {
         const closing = Promise.all(workers.map((w) => w.close())).finally(() => {
           this.consumerConnections.delete(connection);
           connection.disconnect();
-          control?.disconnect();
+          control.disconnect();
+          this.revokedIds = undefined;
         });
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
@@ -214,18 +219,31 @@ export class BullmqBroker implements Broker {
     };
   }
 
-  /** Workers listen on one channel for terminate requests (pub/sub needs a connection of its own). */
-  private async subscribeControl(options: ConsumeOptions): Promise<Redis | undefined> {
-    const onTerminate = options.onTerminate;
-    if (!onTerminate) return undefined;
+  /**
+   * Workers listen on one channel for revokes (pub/sub needs a connection of its own). The revoked ids are
+   * loaded after subscribing, and again after each reconnect, so a revoke made while the channel was
+   * down is still seen: revoke() stores the id before it publishes.
+   */
+  private async subscribeControl(options: ConsumeOptions): Promise<Redis> {
     const subscriber = this.connect();
     const channel = this.key("control");
+    const revoked = (this.revokedIds ??= new Map());
     subscriber.on("message", (from: string, text: string) => {
       if (from !== channel) return;
-      const request = JSON.parse(text) as { terminate?: string };
-      if (request.terminate) onTerminate(request.terminate);
+      const request = JSON.parse(text) as { revoke?: string; until?: number; terminate?: boolean };
+      if (!request.revoke) return;
+      revoked.set(request.revoke, request.until ?? Date.now() + REVOKED_KEPT_MS);
+      if (request.terminate) options.onTerminate?.(request.revoke);
     });
+    const load = async () => {
+      const now = Date.now();
+      const flat = await (await this.ready()).zrangebyscore(this.key("revoked"), now, "+inf", "WITHSCORES");
+      for (let i = 0; i < flat.length; i += 2) revoked.set(flat[i], Number(flat[i + 1]));
+      for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
+    };
     await subscriber.subscribe(channel);
+    await load();
+    subscriber.on("ready", () => void load().catch((error: Error) => options.onError?.(error)));
     return subscriber;
   }
 
@@ -233,14 +251,65 @@ export class BullmqBroker implements Broker {
     return defineRateLimitCommand(await this.ready()).celeriacGcraReserve(this.key("rate", task), emissionIntervalMs(rate));
   }
 
+  /** `{prefix}:revoked` is a sorted set of ids scored by when they stop being revoked; expired ones are trimmed here. */
   async revoke(taskId: string, terminate: boolean): Promise<void> {
     const redis = await this.ready();
-    await redis.set(this.key("revoked", taskId), "1", "EX", REVOKED_KEPT_S);
-    if (terminate) await redis.publish(this.key("control"), JSON.stringify({ terminate: taskId }));
+    const now = Date.now();
+    const until = now + REVOKED_KEPT_MS;
+    await redis
+      .multi()
+      .zadd(this.key("revoked"), until, taskId)
+      .zremrangebyscore(this.key("revoked"), "-inf", now)
+      .publish(this.key("control"), JSON.stringify({ revoke: taskId, until, terminate }))
+      .exec();
   }
 
-  async isRevoked(taskId: string): Promise<boolean> {
-    return (await (await this.ready()).exists(this.key("revoked", taskId))) === 1;
+  isRevoked(taskId: string): boolean | Promise<boolean> {
+    if (this.revokedIds) {
+      const until = this.revokedIds.get(taskId);
+      return until !== undefined && until > Date.now();
+    }
+    return this.ready()
+      .then((redis) => redis.zscore(this.key("revoked"), taskId))
+      .then((score) => score !== null && Number(score) > Date.now());
+  }
+
+  /** One PUBLISH per flush on `{prefix}:results`: a JSON array of [id, state]. */
+  announce(changes: readonly StateChange[]): void {
+    const redis = this.producer();
+    if (redis.status !== "ready" || changes.length === 0) return; // readers fall back to polling
+    redis.publish(this.key("results"), JSON.stringify(changes)).catch(() => undefined);
+  }
+
+  async onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void> {
+    this.resultListeners.add(listener);
+    try {
+      await (this.resultSubscriber ??= this.subscribeResults());
+    } catch (error) {
+      this.resultListeners.delete(listener);
+      this.resultSubscriber = undefined;
+      throw error;
+    }
+    return () => void this.resultListeners.delete(listener);
+  }
+
+  private async subscribeResults(): Promise<Redis> {
+    const subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    subscriber.on("error", () => undefined);
+    const channel = this.key("results");
+    subscriber.on("message", (from: string, text: string) => {
+      if (from !== channel || this.resultListeners.size === 0) return;
+      const changes = JSON.parse(text) as StateChange[];
+      for (const listener of this.resultListeners) listener(changes);
+    });
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      subscriber.disconnect();
+      throw error;
+    }
+    return subscriber;
   }
 
   /** `{prefix}:worker:<id>`, a plain string with a TTL: a worker that dies stops renewing it, and it goes. */
@@ -339,6 +408,10 @@ export class BullmqBroker implements Broker {
     this.producerConnection = undefined;
     for (const c of this.consumerConnections) c.disconnect();
     this.consumerConnections.clear();
+    const subscriber = this.resultSubscriber;
+    this.resultSubscriber = undefined;
+    this.resultListeners.clear();
+    await subscriber?.then((r) => r.disconnect(), () => undefined);
   }
 }
 

@@ -35,8 +35,15 @@ export class EagerBroker implements Broker {
 
   async revoke(): Promise<void> {}
 
-  async isRevoked(): Promise<boolean> {
+  isRevoked(): boolean {
     return false;
+  }
+
+  /** Eager results are settled inside `.delay()`: nobody waits for an announcement. */
+  announce(): void {}
+
+  async onAnnounce(): Promise<() => void> {
+    return () => undefined;
   }
 
   /** No workers and no queues: inspect finds nothing, purge removes nothing. */

@@ -5,13 +5,16 @@
  */
 import { ResultNotReadyError, ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors";
 import { READY_STATES, States, type TaskState } from "../states";
-import { outcomeError, type Outcome, type TaskMessage } from "../message";
+import { outcomeError, type Outcome, type StateChange, type TaskMessage } from "../message";
 import type { ResultBackend, TaskRecord } from "./backend";
 
 export interface GetOptions {
   /** Give up after this many ms with a ResultTimeoutError. @defaultValue no limit */
   timeout?: number;
-  /** Poll the store this often, in ms. @defaultValue the app's resultPollIntervalMs */
+  /**
+   * Read the store again at least this often, in ms, whether or not a state change was announced.
+   * @defaultValue the app's resultPollIntervalMs
+   */
   interval?: number;
 }
 
@@ -21,6 +24,48 @@ export interface ResultSource {
   pollIntervalMs: number;
   /** Marks the task revoked for every worker; `terminate` also stops it where it runs. */
   revoke(taskId: string, terminate: boolean): Promise<void>;
+  /** Listens to the workers' announcements of written state changes (broker pub/sub). */
+  onAnnounce?(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
+}
+
+/** A wait for one id's next announced change: `next(ms)` resolves on it (or at once if one came meanwhile), or after ms. */
+export interface ChangeWatch {
+  next(ms: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Watches one task id's announcements; null when they cannot be heard (no Redis): the caller polls.
+ * Listening starts before the caller's first read, so a change written between that read and the wait
+ * is not missed.
+ */
+export async function watchChanges(source: ResultSource, id: string): Promise<ChangeWatch | null> {
+  let changed = false;
+  let wake: (() => void) | undefined;
+  const stop = await source
+    .onAnnounce?.((changes) => {
+      if (!changes.some(([changedId]) => changedId === id)) return;
+      changed = true;
+      wake?.();
+    })
+    .catch(() => undefined);
+  if (!stop) return null;
+  return {
+    next: (ms) => {
+      if (changed) return ((changed = false), Promise.resolve());
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          changed = false;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    close: stop,
+  };
 }
 
 export class AsyncResult<R = unknown> {
@@ -70,16 +115,27 @@ export class AsyncResult<R = unknown> {
     return this.unwrap(await this.info());
   }
 
-  /** Waits for the task to finish and resolves its value; rejects like result(), or with ResultTimeoutError. */
+  /**
+   * Waits for the task to finish and resolves its value; rejects like result(), or with ResultTimeoutError.
+   * It wakes on the worker's announcement that the row was written (one round trip after the write), and
+   * reads the store anyway every `interval` ms in case an announcement was lost.
+   */
   async get(options: GetOptions = {}): Promise<R> {
+    if (this.settled) return this.unwrap(this.settled);
     const interval = options.interval ?? this.source.pollIntervalMs;
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
-    for (;;) {
-      const record = await this.info();
-      if (record && READY_STATES.has(record.status)) return this.unwrap(record);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ResultTimeoutError(this.id, options.timeout!);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    const watch = await watchChanges(this.source, this.id);
+    try {
+      for (;;) {
+        const record = await this.info();
+        if (record && READY_STATES.has(record.status)) return this.unwrap(record);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new ResultTimeoutError(this.id, options.timeout!);
+        const wait = Math.min(interval, left);
+        await (watch ? watch.next(wait) : new Promise((resolve) => setTimeout(resolve, wait)));
+      }
+    } finally {
+      watch?.close();
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * The result store port. The worker writes a row when a task starts and again when it ends; callers read
- * it through AsyncResult. Implementation: prisma.ts (the TaskResult model).
+ * it through AsyncResult. Implementation: sql-backend.ts (the TaskResult table beneath Prisma).
  */
 import type { ErrorInfo } from "../errors";
 import type { Outcome, TaskMessage } from "../message";
@@ -37,14 +37,21 @@ export interface FinishedRun extends StartedRun {
 export interface ResultBackend {
   /** Where results are kept, for banners (credentials removed). */
   readonly description: string;
-  /** Records that a worker took the task (state STARTED). */
+  /**
+   * Records that a worker took the task (state STARTED); resolves once it is durable. The worker does not
+   * wait for it: the outcome write, which may replace it while both wait, is the one it waits for.
+   */
   started(run: StartedRun): Promise<void>;
-  /** Records how the task ended; creates the row when no STARTED row was written. */
+  /** Records how the task ended, creating the row when no STARTED row was written; resolves once durable. */
   finished(run: FinishedRun): Promise<void>;
+  /** Records a dispatch made after a commit as PENDING, off the caller's path; a row a worker wrote first wins. */
+  pending(message: TaskMessage): void;
   /** Records REVOKED on a row that has not started or is waiting to retry; other rows are left as they are. */
   revoked(id: string, reason: string): Promise<void>;
   /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */
   deleteFinishedBefore(before: Date): Promise<number>;
   /** The task's row, or null when nothing was recorded for that id (state PENDING). */
   get(id: string): Promise<TaskRecord | null>;
+  /** Writes what waits (for a bounded time) and closes the store's connections. */
+  close(): Promise<void>;
 }

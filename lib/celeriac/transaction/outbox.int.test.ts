@@ -97,11 +97,13 @@ describe("fast path and relays racing", () => {
     }
   });
 
-  it("a durable dispatch is sent by the fast path at once, without waiting for the relay", async () => {
+  it("a durable dispatch is sent by the fast path at once, without a claim, and marked sent soon after", async () => {
     const fast = h.app.task({ name: "outbox.fast", args: z.tuple([]), run: () => "fast" });
     const id = await h.app.transaction(async () => fast.delayOnCommit(), { durable: true });
-    expect((await h.db.taskOutbox.findUnique({ where: { id } }))!.dispatchedAt).not.toBeNull();
+    // No relay runs here: only the fast path can have sent it.
     expect(await h.app.AsyncResult.from(id).get({ timeout: 5_000 })).toBe("fast");
+    await expect.poll(async () => (await h.db.taskOutbox.findUnique({ where: { id } }))!.dispatchedAt, { timeout: 2_000, interval: 20 }).not.toBeNull();
+    expect((await h.db.taskOutbox.findUnique({ where: { id } }))!.claimedAt).toBeNull();
   });
 
   it("a rolled-back durable transaction leaves no outbox row", async () => {

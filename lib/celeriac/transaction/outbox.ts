@@ -9,6 +9,14 @@ import type { TaskMessage } from "../message";
 
 export type Dialect = "sqlite" | "postgresql";
 
+/**
+ * The fast path sends a row this young without claiming it: relays take only rows older than their grace
+ * (RELAY_GRACE_MS, longer), so nobody else can be sending it.
+ */
+export const FAST_PATH_MS = 2_000;
+/** Rows younger than this are left to the fast path by relays. */
+export const RELAY_GRACE_MS = 5_000;
+
 export interface OutboxRow {
   id: string;
   name: string;
@@ -139,7 +147,12 @@ export class OutboxStore {
   }
 
   async markDispatched(id: string, now: Date): Promise<void> {
-    await this.prisma.taskOutbox.updateMany({ where: { id }, data: { dispatchedAt: now, lastError: null } });
+    await this.markDispatchedMany([id], now);
+  }
+
+  /** One statement for many rows: the fast path's marks are group-committed. */
+  async markDispatchedMany(ids: string[], now: Date): Promise<void> {
+    await this.prisma.taskOutbox.updateMany({ where: { id: { in: ids } }, data: { dispatchedAt: now, lastError: null } });
   }
 
   /** Gives a row back to the relay after a failed send. */

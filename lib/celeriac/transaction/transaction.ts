@@ -7,15 +7,19 @@
  * - A nested transaction() joins the outer one through a SAVEPOINT (Prisma has no nested transactions):
  *   if the inner block throws, its writes are rolled back to the savepoint and its callbacks and
  *   dispatches are dropped; if the caller catches the error, the outer block goes on and commits.
- * - Dispatches made inside write their PENDING TaskResult rows (or, when durable, TaskOutbox rows) through
- *   the transaction just before it commits, and are sent after the commit, in order with the callbacks.
+ * - Dispatches made inside are sent after the commit, in order with the callbacks. A durable one writes its
+ *   TaskOutbox row through the transaction just before the commit: that one insert is all it adds to the
+ *   transaction; after the commit it is sent without a claim while no relay can take it yet (relays take
+ *   rows older than their grace), and its "sent" mark is group-committed off the caller's path. A plain
+ *   one costs the transaction nothing: its PENDING row is group-committed after the commit (an id without
+ *   a row reads as PENDING anyway, and a worker's row written first wins).
  */
 import type { Broker } from "../broker/broker";
 import { DispatchError, toErrorInfo } from "../errors";
 import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
-import { pendingRow } from "../results/prisma";
-import { toOutboxRow, type OutboxClient, type OutboxStore } from "./outbox";
+import { groupCommit } from "../group-commit";
+import { FAST_PATH_MS, toOutboxRow, type OutboxClient, type OutboxStore } from "./outbox";
 import { currentScope, runInScope, runOutsideScope, Scope, type AfterCommit, type DeferredDispatch } from "./scope";
 
 export interface TransactionOptions {
@@ -31,7 +35,6 @@ export interface TransactionOptions {
 
 /** What the transaction client must offer: the app's tx client has all of it. */
 export interface TxPort extends Pick<OutboxClient, "taskOutbox"> {
-  taskResult: { createMany(args: { data: ReturnType<typeof pendingRow>[] }): Promise<unknown> };
   $executeRawUnsafe(sql: string): Promise<number>;
 }
 
@@ -55,27 +58,35 @@ export interface TransactionDeps<Tx> {
 export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
   const { outbox, broker, backend, log } = deps;
 
-  async function writePending(scope: Scope): Promise<void> {
-    const tx = scope.tx as TxPort;
-    const dispatches = scope.dispatches();
-    const pending = dispatches.filter((d) => !d.durable && d.recordPending).map((d) => pendingRow(d.message));
-    if (pending.length) await tx.taskResult.createMany({ data: pending });
-    await outbox.insert(tx as unknown as OutboxClient, dispatches.filter((d) => d.durable).map(toOutboxRow));
+  const sentMarks = groupCommit<string>(
+    (ids) => outbox.markDispatchedMany(ids, new Date()),
+    (error, ids) => log.warn({ err: error }, `could not mark ${ids.length} sent outbox rows; the relay will find their tasks taken or send them again (same job id)`),
+  );
+
+  async function writeOutbox(scope: Scope): Promise<void> {
+    const rows = scope.dispatches().filter((d) => d.durable).map(toOutboxRow);
+    await outbox.insert(scope.tx as unknown as OutboxClient, rows);
   }
 
-  /** Sends one dispatch after the commit. Durable: claim the outbox row, send, mark it sent (the relay retries failures). */
-  async function send({ message, publish, durable }: DeferredDispatch): Promise<void> {
+  /**
+   * Sends one dispatch after the commit. Durable: a row younger than FAST_PATH_MS is no relay's yet and is
+   * sent at once; an older one (a slow commit) is claimed first. Sent rows are marked off this path; a
+   * failed send gives the row to the relay.
+   */
+  async function send({ message, publish, durable, recordPending }: DeferredDispatch): Promise<void> {
     if (durable) {
-      if (!(await outbox.claimOne(message.id, new Date()))) return; // the relay has it
+      const fresh = Date.now() - message.sentAt < FAST_PATH_MS;
+      if (!fresh && !(await outbox.claimOne(message.id, new Date()))) return; // the relay has it
       try {
         await broker.publish(message, publish);
-        await outbox.markDispatched(message.id, new Date());
+        sentMarks.add(message.id);
       } catch (error) {
         log.warn({ err: error, taskId: message.id }, "could not enqueue after commit; the outbox relay will retry");
         await outbox.release(message.id, String(error)).catch((e: unknown) => log.error({ err: e }, "could not release outbox row"));
       }
       return;
     }
+    if (recordPending) backend.pending(message);
     try {
       await broker.publish(message, publish);
     } catch (error) {
@@ -126,7 +137,7 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
     const value = await deps.prisma.$transaction(async (tx) => {
       scope = new Scope(tx, durable);
       const result = await runInScope(scope, () => fn(tx));
-      await writePending(scope);
+      await writeOutbox(scope);
       return result;
     }, prismaOptions);
     await runOutsideScope(() => runAfterCommit(scope!.afterCommit));
@@ -140,5 +151,5 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
     else void runCallback(callback);
   }
 
-  return { transaction, onCommit };
+  return { transaction, onCommit, idle: () => sentMarks.idle() };
 }

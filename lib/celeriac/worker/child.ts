@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     hostname: process.env.CELERIAC_HOSTNAME ?? celeriac.hostname,
     log: celeriac.log.child({ child: process.pid }),
     isRevoked: (id: string) => celeriac.broker.isRevoked(id),
+    waitForStarted: true,
     reserveRate: (task: string, rate: string) => celeriac.broker.reserveRate(task, rate),
   };
   process.on("message", (request: FromParent) => {

@@ -6,8 +6,10 @@
  *
  * Each step either passes on or ends the run with an outcome. Nothing a task does (throwing a non-Error,
  * returning a Date, never being registered, running past its time limit) escapes as an exception: it
- * becomes a FAILURE or RETRY row. Result-store writes that fail (database down) are retried until they
- * succeed or the worker stops, so an outage delays results but loses none.
+ * becomes a FAILURE or RETRY row. The STARTED write is not waited for (the result writer may merge it
+ * into the outcome's); the outcome's is, so the broker acknowledges the job only once its row is durable.
+ * The writer retries failed writes until they succeed or the worker stops: an outage delays results but
+ * loses none.
  */
 import type { ResolvedConfig } from "../config";
 import { InvalidArgumentsError, NotJsonError, NotRegisteredError, Retry, TaskRevokedError, toErrorInfo } from "../errors";
@@ -35,9 +37,14 @@ export interface ExecuteDeps {
   /** Aborted when the worker gives up on running tasks; passed on as ctx.signal. */
   signal?: AbortSignal;
   /** True when the task id was revoked before it started. */
-  isRevoked?: (taskId: string) => Promise<boolean>;
+  isRevoked?: (taskId: string) => boolean | Promise<boolean>;
   /** Takes a slot of a rate limit shared by all workers; resolves 0, or the ms until the slot it reserved. */
   reserveRate?: (task: string, rate: string) => Promise<number>;
+  /**
+   * Wait for the STARTED row before running (process-pool children: a task that blocks the event loop
+   * would otherwise hold its STARTED write back until it ends). @defaultValue false
+   */
+  waitForStarted?: boolean;
   /** Runs in progress, by task id: aborting one abandons it as REVOKED (revoke with terminate). */
   running?: Map<string, AbortController>;
 }
@@ -52,20 +59,6 @@ function checkExpired(message: TaskMessage, now: number): Outcome | undefined {
 async function checkRevoked(deps: ExecuteDeps, message: TaskMessage): Promise<Outcome | undefined> {
   if (!(await deps.isRevoked?.(message.id))) return undefined;
   return { status: "REVOKED", reason: "revoked before it started" };
-}
-
-/** Retries a result-store write until it succeeds: a database outage must delay results, not lose them. */
-async function durably(deps: ExecuteDeps, what: string, write: () => Promise<void>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (deps.signal?.aborted) throw error;
-      const waitMs = Math.min(5000, 100 * 2 ** attempt);
-      deps.log.warn({ err: error, attempt, waitMs }, `could not ${what}; retrying`);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
-  }
 }
 
 function makeContext(deps: ExecuteDeps, message: TaskMessage, log: Logger, signal: AbortSignal): TaskContext {
@@ -127,12 +120,16 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
     if (delayMs > 0) return { status: "DEFERRED", delayMs };
   }
   if (!outcome) {
-    if (record && options!.trackStarted) await durably(deps, "record the task as STARTED", () => deps.backend.started(run));
+    if (record && options!.trackStarted) {
+      const started = deps.backend.started(run);
+      if (deps.waitForStarted) await started;
+      else started.catch((error: unknown) => log.debug({ err: error }, "the STARTED write was given up (the worker is stopping)"));
+    }
     outcome = await runTask(deps, task!, options!, message, log);
   }
   const doneAt = new Date();
   const finished: FinishedRun = { ...run, outcome, doneAt };
-  if (record) await durably(deps, `record the task as ${outcome.status}`, () => deps.backend.finished(finished));
+  if (record) await deps.backend.finished(finished);
   const runtimeMs = doneAt.getTime() - startedAt.getTime();
   if (task) emitOutcome(deps, message, outcome, runtimeMs);
   logOutcome(log, outcome, runtimeMs);

@@ -1,0 +1,107 @@
+/**
+ * The result store on PostgreSQL through `pg` (see sql.ts for why not Prisma). A batch of rows is one
+ * statement: `INSERT … SELECT FROM unnest($1::text[], …) ON CONFLICT (id) DO UPDATE`, so a flush of 200
+ * rows costs one round trip. Timestamps travel as UTC text and come back as epoch milliseconds: the
+ * columns are Prisma's TIMESTAMP(3) without a zone, holding UTC, whatever this process's TZ.
+ */
+import pg from "pg";
+import { READY_STATES, States } from "../states";
+import type { TaskRecord } from "./backend";
+import { COLUMNS, OUTCOME_COLUMNS, pendingRecord, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row";
+import type { ResultSql } from "./sql";
+
+const TYPES: Record<(typeof COLUMNS)[number], string> = {
+  id: "text",
+  createdAt: "timestamp(3)",
+  name: "text",
+  args: "jsonb",
+  status: "text",
+  queue: "text",
+  worker: "text",
+  retries: "int4",
+  startedAt: "timestamp(3)",
+  result: "jsonb",
+  errorType: "text",
+  errorMessage: "text",
+  errorStack: "text",
+  doneAt: "timestamp(3)",
+  runtimeMs: "float8",
+};
+
+const q = (column: string) => `"${column}"`;
+const keep = new Set<string>(OUTCOME_COLUMNS);
+const assignments = UPDATED_COLUMNS.map((c) =>
+  keep.has(c) ? `${q(c)} = CASE WHEN EXCLUDED."status" = 'STARTED' THEN "TaskResult".${q(c)} ELSE EXCLUDED.${q(c)} END` : `${q(c)} = EXCLUDED.${q(c)}`,
+).join(", ");
+const unnest = `SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(", ")})`;
+const INSERT = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) ${unnest}`;
+const UPSERT = `${INSERT} ON CONFLICT ("id") DO UPDATE SET ${assignments}`;
+const INSERT_PENDING = `${INSERT} ON CONFLICT ("id") DO NOTHING`;
+
+const epochMs = (c: string) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8 AS ${q(c)}`;
+const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
+const SELECT_RESULT = `SELECT ${COLUMNS.map((c) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c))).join(", ")} FROM "TaskResult" WHERE "id" = $1`;
+const SELECT_OUTBOX = `SELECT "id", "name", "args", "queue", ${epochMs("createdAt")} FROM "TaskOutbox" WHERE "id" = $1`;
+const REVOKE = `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = $2, "doneAt" = $3::timestamp(3)
+  WHERE "id" = $1 AND "status" IN ('${States.PENDING}', '${States.RETRY}')`;
+const DELETE_FINISHED = `DELETE FROM "TaskResult" WHERE "status" = ANY($1::text[]) AND "doneAt" < $2::timestamp(3)`;
+
+/** UTC wall time without a zone, as TIMESTAMP(3) columns hold it. */
+const utc = (d: Date | null) => (d === null ? null : d.toISOString().slice(0, -1));
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+function columnsOf(rows: readonly ResultRow[]): unknown[][] {
+  return COLUMNS.map((c) =>
+    rows.map((r) => (TYPES[c] === "jsonb" ? json(r[c]) : TYPES[c].startsWith("timestamp") ? utc(r[c] as Date | null) : r[c])),
+  );
+}
+
+/** The part of a pg.Pool used here. */
+export type PgQueryable = Pick<pg.Pool, "query" | "end">;
+
+export class PostgresResultSql implements ResultSql {
+  readonly dialect = "postgresql";
+
+  constructor(private readonly pool: PgQueryable) {}
+
+  /** A small pool of its own: result writes are one statement per flush, reads one per call. */
+  static open(url: string): PostgresResultSql {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle connection the server terminates (restart, outage) must not crash the process; the next
+    // query reports the outage and the writer retries.
+    pool.on("error", () => undefined);
+    return new PostgresResultSql(pool);
+  }
+
+  async upsert(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length) await this.pool.query(UPSERT, columnsOf(rows));
+  }
+
+  async insertPending(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length) await this.pool.query(INSERT_PENDING, columnsOf(rows));
+  }
+
+  async find(id: string): Promise<TaskRecord | null> {
+    const { rows } = await this.pool.query(SELECT_RESULT, [id]);
+    if (rows[0]) {
+      const r = rows[0];
+      return recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) });
+    }
+    const { rows: outbox } = await this.pool.query(SELECT_OUTBOX, [id]);
+    return outbox[0] ? pendingRecord({ ...outbox[0], createdAt: date(outbox[0].createdAt)! }) : null;
+  }
+
+  async revoke(id: string, reason: string, at: Date): Promise<void> {
+    await this.pool.query(REVOKE, [id, reason, utc(at)]);
+  }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(DELETE_FINISHED, [[...READY_STATES], utc(before)]);
+    return rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The result store: TaskResult rows written through the group-committing writer and read by primary key,
+ * both beneath Prisma (sql.ts says why). After each flush the state changes are announced (the broker
+ * publishes them), so AsyncResult.get(), the SSE endpoint and the dashboard wake at once instead of
+ * polling.
+ */
+import { groupCommit } from "../group-commit";
+import type { Logger } from "../log";
+import type { StateChange, TaskMessage } from "../message";
+import { States } from "../states";
+import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
+import { finishedRow, pendingRow, startedRow, type ResultRow } from "./row";
+import type { ResultSql } from "./sql";
+import { ResultWriter } from "./writer";
+
+export interface SqlResultBackendOptions {
+  log: Logger;
+  /** Announces state changes once they are durable (best effort: readers fall back to polling). */
+  announce?: (changes: StateChange[]) => void;
+}
+
+export class SqlResultBackend implements ResultBackend {
+  private readonly writer: ResultWriter;
+  private readonly pendingRows;
+
+  constructor(
+    private readonly sql: ResultSql,
+    readonly description: string,
+    private readonly options: SqlResultBackendOptions,
+  ) {
+    const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map((r) => [r.id, r.status] as const));
+    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log });
+    this.pendingRows = groupCommit<ResultRow>(
+      (rows) => sql.insertPending(rows),
+      (error, rows) => options.log.warn({ err: error }, `could not record ${rows.length} dispatched tasks as PENDING; they read as PENDING anyway`),
+    );
+  }
+
+  started(run: StartedRun): Promise<void> {
+    return this.writer.write(startedRow(run));
+  }
+
+  finished(run: FinishedRun): Promise<void> {
+    return this.writer.write(finishedRow(run));
+  }
+
+  pending(message: TaskMessage): void {
+    this.pendingRows.add(pendingRow(message));
+  }
+
+  async revoked(id: string, reason: string): Promise<void> {
+    await this.pendingRows.idle(); // a PENDING row this process is about to write is revoked too
+    await this.sql.revoke(id, reason, new Date());
+    this.options.announce?.([[id, States.REVOKED]]);
+  }
+
+  deleteFinishedBefore(before: Date): Promise<number> {
+    return this.sql.deleteFinishedBefore(before);
+  }
+
+  get(id: string): Promise<TaskRecord | null> {
+    return this.sql.find(id);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.writer.close(), this.pendingRows.idle()]);
+    await this.sql.close();
+  }
+}

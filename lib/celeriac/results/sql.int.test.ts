@@ -1,0 +1,146 @@
+/**
+ * Conformance of the raw result stores (postgres.ts, sqlite.ts): the integration suite runs once on SQLite
+ * and once on PostgreSQL, so both stores meet these same expectations. Rows they write must read back the
+ * same through Prisma (the admin and the app read with it), and rows Prisma writes through them.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createDb } from "@/lib/db";
+import type { TaskMessage } from "../message";
+import { States } from "../states";
+import { openResultSql } from "./open";
+import { finishedRow, pendingRow, startedRow, type ResultRow } from "./row";
+
+const url = inject("databaseUrl");
+const sql = openResultSql(url);
+const db = createDb(url);
+
+afterAll(async () => {
+  await sql.close();
+  await db.$disconnect();
+});
+
+const message = (over: Partial<TaskMessage> = {}): TaskMessage => ({
+  id: `conf-${randomUUID()}`,
+  task: "conf.task",
+  args: [1, "two", { three: [3] }],
+  queue: "conf",
+  sentAt: Date.parse("2026-03-29T00:59:59.123Z"),
+  retries: 0,
+  ...over,
+});
+const at = (iso: string) => new Date(iso);
+const started = (m: TaskMessage) => startedRow({ message: m, worker: "celeriac@conf", startedAt: at("2026-03-29T01:00:00.250Z") });
+const succeeded = (m: TaskMessage, result: unknown) =>
+  finishedRow({ message: m, worker: "celeriac@conf", startedAt: at("2026-03-29T01:00:00.250Z"), doneAt: at("2026-03-29T01:00:01.000Z"), outcome: { status: "SUCCESS", result } });
+
+describe(`the ${sql.dialect} result store`, () => {
+  it("writes a STARTED row that reads back the same through the store and through Prisma", async () => {
+    const m = message();
+    await sql.upsert([started(m)]);
+    const mine = await sql.find(m.id);
+    expect(mine).toEqual({
+      id: m.id,
+      name: "conf.task",
+      status: "STARTED",
+      args: [1, "two", { three: [3] }],
+      result: null,
+      error: null,
+      queue: "conf",
+      worker: "celeriac@conf",
+      retries: 0,
+      createdAt: at("2026-03-29T00:59:59.123Z"),
+      startedAt: at("2026-03-29T01:00:00.250Z"),
+      doneAt: null,
+      runtimeMs: null,
+    });
+    const prisma = await db.taskResult.findUnique({ where: { id: m.id } });
+    expect(prisma).toMatchObject({ status: "STARTED", args: m.args, createdAt: mine!.createdAt, startedAt: mine!.startedAt, worker: "celeriac@conf" });
+  });
+
+  it("an outcome replaces STARTED; JSON results of every shape survive the round trip", async () => {
+    const values: unknown[] = [5, 0, -1.5, "text with 'quotes', \"double\", \\back\\slash and ünïcode ✓", true, [1, [2, null]], { a: { b: "c" } }, null, "5", 12345678];
+    for (const value of values) {
+      const m = message();
+      await sql.upsert([started(m)]);
+      await sql.upsert([succeeded(m, value)]);
+      const row = await sql.find(m.id);
+      expect(row, JSON.stringify(value)).toMatchObject({ status: "SUCCESS", result: value, doneAt: at("2026-03-29T01:00:01.000Z"), runtimeMs: 750 });
+      expect((await db.taskResult.findUnique({ where: { id: m.id } }))!.result, JSON.stringify(value)).toEqual(value);
+    }
+  });
+
+  it("a STARTED after a RETRY keeps the last error; the retries count as recorded", async () => {
+    const m = message();
+    const retry = finishedRow({
+      message: m,
+      worker: "celeriac@conf",
+      startedAt: at("2026-03-29T01:00:00.000Z"),
+      doneAt: at("2026-03-29T01:00:00.100Z"),
+      outcome: { status: "RETRY", error: { type: "Flaky", message: "try again", stack: "Flaky: try again\n    at x" }, countdownMs: 0 },
+    });
+    await sql.upsert([retry]);
+    expect(await sql.find(m.id)).toMatchObject({ status: "RETRY", retries: 1, doneAt: null, error: { type: "Flaky", message: "try again" } });
+    await sql.upsert([started({ ...m, retries: 1 })]);
+    expect(await sql.find(m.id)).toMatchObject({ status: "STARTED", retries: 1, runtimeMs: 100, error: { type: "Flaky", message: "try again", stack: "Flaky: try again\n    at x" } });
+  });
+
+  it("writes a batch of 300 rows in one call, mixing new rows and updates", async () => {
+    const messages = Array.from({ length: 300 }, () => message());
+    await sql.upsert(messages.slice(0, 100).map(started));
+    await sql.upsert(messages.map((m, i) => succeeded(m, i)));
+    const rows = await db.taskResult.findMany({ where: { id: { in: messages.map((m) => m.id) } } });
+    expect(rows).toHaveLength(300);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(["SUCCESS"]));
+    expect(rows.map((r) => r.result).sort((a, b) => Number(a) - Number(b))).toEqual(messages.map((_, i) => i));
+  });
+
+  it("a batch is all or none", async () => {
+    const good = message();
+    const bad = { ...started(message()), name: null } as unknown as ResultRow; // NOT NULL column
+    await expect(sql.upsert([started(good), bad])).rejects.toThrow();
+    expect(await sql.find(good.id)).toBeNull();
+  });
+
+  it("a PENDING row never overwrites a row a worker wrote first", async () => {
+    const early = message();
+    const late = message();
+    await sql.upsert([succeeded(early, "done")]);
+    await sql.insertPending([pendingRow(early), pendingRow(late)]);
+    expect(await sql.find(early.id)).toMatchObject({ status: "SUCCESS", result: "done" });
+    expect(await sql.find(late.id)).toMatchObject({ status: "PENDING", worker: null, startedAt: null, args: late.args });
+  });
+
+  it("revokes PENDING and RETRY rows only", async () => {
+    const pending = message();
+    const done = message();
+    await sql.insertPending([pendingRow(pending)]);
+    await sql.upsert([succeeded(done, 1)]);
+    await sql.revoke(pending.id, "revoked", at("2026-03-29T02:00:00.000Z"));
+    await sql.revoke(done.id, "revoked", at("2026-03-29T02:00:00.000Z"));
+    expect(await sql.find(pending.id)).toMatchObject({ status: States.REVOKED, error: { type: "TaskRevokedError", message: "revoked" }, doneAt: at("2026-03-29T02:00:00.000Z") });
+    expect(await sql.find(done.id)).toMatchObject({ status: States.SUCCESS });
+  });
+
+  it("deletes finished rows done before an instant, and nothing else", async () => {
+    const old = message();
+    const running = message();
+    await sql.upsert([succeeded(old, 1), started(running)]);
+    const deleted = await sql.deleteFinishedBefore(at("2026-03-29T01:00:02.000Z"));
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect(await sql.find(old.id)).toBeNull();
+    expect(await sql.find(running.id)).toMatchObject({ status: "STARTED" });
+  });
+
+  it("reads rows Prisma wrote, and an unsent outbox row as PENDING", async () => {
+    const id = `conf-${randomUUID()}`;
+    await db.taskResult.create({
+      data: { id, name: "conf.prisma", args: ["a"], status: "FAILURE", errorType: "Boom", errorMessage: "boom", queue: "q", createdAt: at("2026-01-01T00:00:00.001Z"), doneAt: at("2026-01-01T00:00:01.000Z") },
+    });
+    expect(await sql.find(id)).toMatchObject({ name: "conf.prisma", args: ["a"], status: "FAILURE", error: { type: "Boom", message: "boom" }, createdAt: at("2026-01-01T00:00:00.001Z"), doneAt: at("2026-01-01T00:00:01.000Z") });
+    const queued = `conf-${randomUUID()}`;
+    await db.taskOutbox.create({ data: { id: queued, name: "conf.outbox", args: [7], queue: "q", createdAt: at("2026-01-01T00:00:00.002Z") } });
+    expect(await sql.find(queued)).toMatchObject({ id: queued, name: "conf.outbox", args: [7], status: "PENDING", createdAt: at("2026-01-01T00:00:00.002Z") });
+    expect(await sql.find(`conf-${randomUUID()}`)).toBeNull();
+  });
+});

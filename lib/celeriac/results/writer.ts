@@ -1,0 +1,154 @@
+/**
+ * Group commit for result rows (PostgreSQL's own group commit, Sidekiq's and Oban's batched acks): each
+ * state change is handed to the writer, which flushes at once when idle — a lone task pays no added
+ * wait — and, while a flush is in flight, gathers what arrives into the next one, one statement for the
+ * lot. `write()` resolves when the row is durable: the worker acknowledges the job to BullMQ only then.
+ *
+ * Rows of one id merge while they wait: an outcome replaces a STARTED still waiting (a short task costs
+ * one write; a long one still shows STARTED), a later outcome replaces an earlier one. A STARTED that
+ * follows a waiting outcome (a retry run at once) waits for the next flush, so the outcome is written
+ * first. A flush that fails (database down) is retried with a growing pause, in order, until it
+ * succeeds or the writer is closed: an outage delays results and never loses one.
+ */
+import type { Logger } from "../log";
+import { States } from "../states";
+import type { ResultRow } from "./row";
+
+export interface WriterOptions {
+  /** Writes one batch (distinct ids), all or none. */
+  flush(rows: readonly ResultRow[]): Promise<void>;
+  /** Called after each successful flush with its rows (the announcement of the state changes). */
+  flushed?: (rows: readonly ResultRow[]) => void;
+  log: Logger;
+  /** Most rows in one statement. @defaultValue 500 */
+  maxBatch?: number;
+}
+
+interface Waiting {
+  row: ResultRow;
+  done: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+}
+
+export class WriterClosedError extends Error {
+  override name = "WriterClosedError";
+}
+
+export class ResultWriter {
+  /** Rows not yet in flight, in generations: a generation holds each id at most once. */
+  private readonly generations: Map<string, Waiting>[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private closed = false;
+  private readonly maxBatch: number;
+
+  constructor(private readonly options: WriterOptions) {
+    this.maxBatch = options.maxBatch ?? 500;
+  }
+
+  /** Queues the row; resolves once it (or a row that replaced it) is in the database. */
+  write(row: ResultRow): Promise<void> {
+    if (this.closed) return Promise.reject(new WriterClosedError("the result writer is closed"));
+    return new Promise<void>((resolve, reject) => {
+      this.place(row, { resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private place(row: ResultRow, waiter: Waiting["done"][number]): void {
+    const gens = this.generations;
+    let at = -1;
+    for (let i = gens.length - 1; i >= 0; i--) if (gens[i].has(row.id)) (at = i), (i = -1);
+    if (at >= 0) {
+      const waiting = gens[at].get(row.id)!;
+      if (row.status !== States.STARTED || waiting.row.status === States.STARTED) {
+        waiting.row = row;
+        waiting.done.push(waiter);
+        return;
+      }
+      at++; // a STARTED after an outcome: in the next generation, written after it
+    } else at = 0;
+    while (gens.length <= at) gens.push(new Map());
+    gens[at].set(row.id, { row, done: [waiter] });
+  }
+
+  /** A flush on the next turn of the event loop, so the rows of every callback of this turn go together. */
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing ??= this.drain().finally(() => {
+        this.flushing = undefined;
+        // A row written after the last take() but before this callback ran would wait for nothing.
+        if (this.generations.length) this.schedule();
+      });
+    });
+  }
+
+  private take(): Waiting[] {
+    const first = this.generations[0];
+    if (!first) return [];
+    const batch: Waiting[] = [];
+    for (const [id, waiting] of first) {
+      if (batch.length >= this.maxBatch) break;
+      batch.push(waiting);
+      first.delete(id);
+    }
+    if (first.size === 0) this.generations.shift();
+    return batch;
+  }
+
+  /** Flushes batch after batch until nothing waits. */
+  private async drain(): Promise<void> {
+    for (let batch = this.take(); batch.length; batch = this.take()) {
+      const rows = batch.map((w) => w.row);
+      try {
+        await this.flushDurably(rows);
+      } catch (error) {
+        for (const w of batch) w.done.forEach((d) => d.reject(error));
+        continue;
+      }
+      for (const w of batch) w.done.forEach((d) => d.resolve());
+      try {
+        this.options.flushed?.(rows);
+      } catch (error) {
+        this.options.log.error({ err: error }, "announcing written results failed");
+      }
+    }
+  }
+
+  private async flushDurably(rows: readonly ResultRow[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.flush(rows);
+      } catch (error) {
+        if (this.closed) throw error;
+        const waitMs = Math.min(5000, 100 * 2 ** attempt);
+        this.options.log.warn({ err: error, attempt, waitMs, rows: rows.length }, `could not write ${rows.length} task results; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        if (this.closed) throw new WriterClosedError(`the result writer closed before ${rows.length} results could be written`, { cause: error });
+      }
+    }
+  }
+
+  /** Resolves once every row written so far is durable (or given up on by close()). */
+  async idle(): Promise<void> {
+    while (this.flushing || this.scheduled || this.generations.length) {
+      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  /**
+   * Stops taking rows after flushing what waits, for up to `timeoutMs`; past it (the database is down)
+   * the flush in progress is given up after its pause, and the waiting writes reject: their jobs were not
+   * acknowledged and are delivered again later.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.closed = true;
+    for (const gen of this.generations.splice(0)) for (const w of gen.values()) w.done.forEach((d) => d.reject(new WriterClosedError("the result writer closed")));
+    await this.flushing?.catch(() => undefined);
+  }
+}
