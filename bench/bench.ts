@@ -12,6 +12,9 @@
  *   6. Beat lateness (beat.ts): periodic tasks every 1 s sent by one beat process and by two (one leads), on SQLite (WAL)
  *      and PostgreSQL when reachable: sentAt − slotAt and worker start − slotAt (p50/p99/max), sends vs expected, no slot
  *      twice, who led; the leader SIGKILLed (time to the other's first send, slots collapsed); 50 entries (per-turn cost).
+ *   7. The result path vs the seed stack (result-path.ts): the production worker (compiled, `node …/worker.js`, defaults)
+ *      in its own process: 10,000 no-op tasks first .delay() → last row; enqueue → result via get() and enqueue → task
+ *      start one at a time (p50/p99); the worker's RSS; the ratio to raw BullMQ's drain in the same run; targets beside.
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
  * BENCH_SECTIONS (default "1,2,3,4,5,6": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
@@ -20,7 +23,7 @@
  * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000); section 6:
  * BENCH_BEAT_S (seconds per lateness run, 30), BENCH_BEAT_ENTRIES (periodic tasks in those runs, 1), BENCH_BEAT_TAKEOVER_S
  * (the takeover run, 20; the leader is killed BENCH_BEAT_KILL_AFTER_S = 5 s in), BENCH_BEAT_MANY (entries of the per-turn
- * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10).
+ * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10); section 7: BENCH_RESULTS_N (10000), BENCH_LATENCY_N (tasks one at a time, 500).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -34,6 +37,7 @@ import { delayVsAdd } from "./delay-vs-add";
 import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
 import { poolsSection, printPools, type PoolsOptions } from "./pools";
 import { printSignup, signupSection, type SignupOptions } from "./signup";
+import { printResultPath, resultPathSection } from "./result-path";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -48,7 +52,9 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim()));
+const RESULTS_N = Number(process.env.BENCH_RESULTS_N ?? 10_000);
+const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 500);
 const HTTP: LoadOptions = {
   connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
   seconds: Number(process.env.BENCH_HTTP_S ?? 8),
@@ -296,6 +302,20 @@ async function beatLateness(withPostgres: boolean) {
   return { ...BEAT, results };
 }
 
+/** Section 7 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable. */
+async function resultPath(withPostgres: boolean) {
+  const dbs: BenchDatabase[] = [];
+  for (const kind of (withPostgres ? ["sqlite-wal", "postgres"] : ["sqlite-wal"]) as BenchDatabase["kind"][]) {
+    const db = await phase(`create ${kind} database`, () => createBenchDatabase(kind));
+    databases.push(db);
+    dbs.push(db);
+  }
+  const options = { dbs, keyPrefix, queue, n: RESULTS_N, latencyN: LATENCY_N, chunk: CHUNK, phase, note };
+  const r = await resultPathSection(options);
+  printResultPath(r, options);
+  return r;
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -324,9 +344,10 @@ async function main(): Promise<void> {
   const pools = SECTIONS.has("4") ? await poolsAndRates() : undefined;
   const signup = SECTIONS.has("5") ? await signupRoute() : undefined;
   const beat = SECTIONS.has("6") ? await beatLateness(facts.postgres !== undefined) : undefined;
+  const results = SECTIONS.has("7") ? await resultPath(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results }, compact));
 }
 
 let exitCode = 0;

@@ -1,23 +1,19 @@
 /**
  * Fresh, migrated result databases for one bench run: a temp SQLite file (optionally in WAL mode), or a
  * new PostgreSQL database `celeriac_bench_<pid>_<n>` on the server. Each is dropped by `drop()`.
- * The Prisma client is built as lib/db.ts builds it, but for a URL given here (lib/db.ts reads the env once).
+ * The Prisma client is lib/db.ts's own (createDb: the app's adapters, WAL on SQLite), for a URL given here.
  */
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
-import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
+import { createDb, type Db } from "@/lib/db";
 
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
-/** The SQLite client's type describes either client (same models), as in lib/db.ts. */
-export type Db = SqliteClient;
+export type { Db };
 
 export interface BenchDatabase {
   kind: "sqlite" | "sqlite-wal" | "postgres";
@@ -29,11 +25,8 @@ export interface BenchDatabase {
 
 let serial = 0;
 
-/** A Prisma client for a bench database URL (PostgreSQL or a SQLite file), as lib/db.ts builds its own. */
-export function clientFor(url: string): Db {
-  if (/^postgres(ql)?:/.test(url)) return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
-  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url }) });
-}
+/** A Prisma client for a bench database URL (PostgreSQL or a SQLite file): the app's own (lib/db.ts). */
+export const clientFor = (url: string): Db => createDb(url);
 
 async function migrate(url: string): Promise<void> {
   await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], {
@@ -77,9 +70,9 @@ export async function createBenchDatabase(kind: BenchDatabase["kind"]): Promise<
   const url = `file:${file}`;
   const remove = () => ["", "-wal", "-shm", "-journal"].forEach((s) => rmSync(file + s, { force: true }));
   await migrate(url).catch((e) => (remove(), Promise.reject(e)));
+  // lib/db.ts puts every SQLite file it opens in WAL mode, as the app runs; "sqlite" (rollback journal) is for comparison.
   const client = clientFor(url);
-  // WAL is a property of the file: set once here, every later connection uses it.
-  if (kind === "sqlite-wal") await client.$queryRawUnsafe("PRAGMA journal_mode=WAL");
+  if (kind === "sqlite") await client.$queryRawUnsafe("PRAGMA journal_mode=DELETE");
   return { kind, url, client, drop: async () => (await client.$disconnect(), remove()) };
 }
 

@@ -52,7 +52,8 @@ if (migrate.status !== 0) {
 
 const children = [
   start("web", "node_modules/.bin/next", ["dev", "-H", "127.0.0.1", "-p", PORT]),
-  start("worker", "node_modules/.bin/tsx", ["worker.ts"]),
+  // debug: a line per task that succeeded too (production workers log those only at debug).
+  start("worker", "node_modules/.bin/tsx", ["worker.ts", "--loglevel", "debug"]),
   start("beat", "node_modules/.bin/tsx", ["beat.ts"]),
 ];
 // The inbox is a convenience: if it cannot start (its port is taken), the app runs on without it.

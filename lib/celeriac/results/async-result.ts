@@ -121,18 +121,43 @@ export class AsyncResult<R = unknown> {
    * reads the store anyway every `interval` ms in case an announcement was lost.
    */
   async get(options: GetOptions = {}): Promise<R> {
-    if (this.settled) return this.unwrap(this.settled);
-    const interval = options.interval ?? this.source.pollIntervalMs;
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
+    for await (const record of this.reads(deadline, options.interval)) {
+      if (record && READY_STATES.has(record.status)) return this.unwrap(record);
+    }
+    throw new ResultTimeoutError(this.id, options.timeout!);
+  }
+
+  /**
+   * The task's record now, then each time its state changes, until it finishes (the last one yielded is the
+   * finished record) or `signal` aborts; null while nothing is recorded (PENDING). For streaming a task's
+   * progress to a browser (GET /api/tasks/[id]/events) or a CLI.
+   */
+  async *changes(options: { signal?: AbortSignal; interval?: number } = {}): AsyncGenerator<TaskRecord | null, void> {
+    let last: string | undefined;
+    for await (const record of this.reads(Infinity, options.interval, options.signal)) {
+      const status = record?.status ?? States.PENDING;
+      if (status !== last) yield record;
+      last = status;
+      if (READY_STATES.has(status)) return;
+    }
+  }
+
+  /** Reads the record now and again on each announcement about it (or every `interval` ms), until `deadline` or `signal`. */
+  private async *reads(deadline: number, interval = this.source.pollIntervalMs, signal?: AbortSignal): AsyncGenerator<TaskRecord | null> {
+    if (this.settled) {
+      yield this.settled;
+      return;
+    }
     const watch = await watchChanges(this.source, this.id);
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
     try {
-      for (;;) {
-        const record = await this.info();
-        if (record && READY_STATES.has(record.status)) return this.unwrap(record);
+      while (!signal?.aborted) {
+        yield await this.info();
         const left = deadline - Date.now();
-        if (left <= 0) throw new ResultTimeoutError(this.id, options.timeout!);
+        if (left <= 0 || signal?.aborted) return;
         const wait = Math.min(interval, left);
-        await (watch ? watch.next(wait) : new Promise((resolve) => setTimeout(resolve, wait)));
+        await Promise.race([watch ? watch.next(wait) : new Promise((resolve) => setTimeout(resolve, wait)), aborted]);
       }
     } finally {
       watch?.close();

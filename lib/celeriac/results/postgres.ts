@@ -63,6 +63,8 @@ export type PgQueryable = Pick<pg.Pool, "query" | "end">;
 export class PostgresResultSql implements ResultSql {
   readonly dialect = "postgresql";
 
+  private closing: Promise<void> | undefined;
+
   constructor(private readonly pool: PgQueryable) {}
 
   /** A small pool of its own: result writes are one statement per flush, reads one per call. */
@@ -74,21 +76,22 @@ export class PostgresResultSql implements ResultSql {
     return new PostgresResultSql(pool);
   }
 
+  // Named statements are parsed and planned once per connection, not at every flush.
   async upsert(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length) await this.pool.query(UPSERT, columnsOf(rows));
+    if (rows.length) await this.pool.query({ name: "celeriac_result_upsert", text: UPSERT, values: columnsOf(rows) });
   }
 
   async insertPending(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length) await this.pool.query(INSERT_PENDING, columnsOf(rows));
+    if (rows.length) await this.pool.query({ name: "celeriac_result_pending", text: INSERT_PENDING, values: columnsOf(rows) });
   }
 
   async find(id: string): Promise<TaskRecord | null> {
-    const { rows } = await this.pool.query(SELECT_RESULT, [id]);
+    const { rows } = await this.pool.query({ name: "celeriac_result_find", text: SELECT_RESULT, values: [id] });
     if (rows[0]) {
       const r = rows[0];
       return recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) });
     }
-    const { rows: outbox } = await this.pool.query(SELECT_OUTBOX, [id]);
+    const { rows: outbox } = await this.pool.query({ name: "celeriac_outbox_find", text: SELECT_OUTBOX, values: [id] });
     return outbox[0] ? pendingRecord({ ...outbox[0], createdAt: date(outbox[0].createdAt)! }) : null;
   }
 
@@ -101,7 +104,7 @@ export class PostgresResultSql implements ResultSql {
     return rowCount ?? 0;
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  close(): Promise<void> {
+    return (this.closing ??= this.pool.end());
   }
 }

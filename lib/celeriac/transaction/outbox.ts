@@ -52,6 +52,7 @@ export interface OutboxClient {
   };
   taskResult: { count(args: { where: { id: string } }): Promise<number> };
   $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>;
 }
 
 export function toOutboxRow({ message, publish }: { message: TaskMessage; publish: PublishOptions }): NewRow {
@@ -89,9 +90,23 @@ export class OutboxStore {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Writes rows through the caller's transaction client. */
-  async insert(tx: OutboxClient, rows: NewRow[]): Promise<void> {
-    if (rows.length) await tx.taskOutbox.createMany({ data: rows });
+  /**
+   * Writes rows through the caller's transaction client, as one raw INSERT: Prisma's createMany compiles
+   * the query anew each call (its WASM query compiler was a quarter of a durable dispatch's CPU).
+   */
+  async insert(tx: Pick<OutboxClient, "$executeRawUnsafe">, rows: NewRow[]): Promise<void> {
+    if (!rows.length) return;
+    const columns = ["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt"] as const;
+    const pg = this.dialect === "postgresql";
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const marks = columns.map((c) => {
+        values.push(c === "args" ? JSON.stringify(row.args) : row[c]);
+        return pg ? `$${values.length}${c === "args" ? "::jsonb" : ""}` : "?";
+      });
+      return `(${marks.join(", ")})`;
+    });
+    await tx.$executeRawUnsafe(`INSERT INTO "TaskOutbox" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`, ...values);
   }
 
   /** The fast path's claim of one row it just committed: true if this caller may send it. */

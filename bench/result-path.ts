@@ -1,0 +1,186 @@
+/**
+ * Bench section 7: the result path, figure for figure against the seed stack (Celery 5 prefork + django-
+ * celery-results, issue 10), with the worker as users run it in production: the app's own compiled worker
+ * (`node <dist>/worker.js`, no npm, no tsx) in its own process, at its default settings, on the bench's
+ * database and key prefix. This process only sends (through the public API: `.delay()`, `AsyncResult`).
+ *   - throughput: 10,000 no-op tasks, first `.delay()` → last TaskResult row SUCCESS (enqueue and drain overlap);
+ *   - enqueue → result visible through `get()`, one task at a time (p50 / p99);
+ *   - enqueue → task start, one at a time (the task returns its start instant, sub-ms, same machine clock);
+ *   - the worker process's RSS after the throughput run.
+ * Raw BullMQ's drain rate (section 2's no-op worker, c=8) is measured in the same run for the ratio.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { z } from "zod";
+import { buildWorkers } from "@/scripts/build-workers";
+import { benchApp, REDIS_URL } from "./app";
+import type { BenchDatabase } from "./db";
+import { summarize, table, type Summary } from "./stats";
+import { enqueueChunked, rawThroughput, sleep } from "./throughput";
+
+export const TARGETS = {
+  perSecond: 5_000,
+  vsRaw: 0.25,
+  visibleP50Ms: 1.5,
+  visibleP99Ms: 4,
+  startP50Ms: 0.8,
+  rssMb: 130,
+} as const;
+
+const ROOT = resolve(import.meta.dirname, "..");
+const OUTDIR = ".bench-dist";
+
+export interface ResultPathOptions {
+  dbs: BenchDatabase[];
+  keyPrefix: string;
+  queue: (name: string) => string;
+  n: number;
+  latencyN: number;
+  chunk: number;
+  phase: <T>(label: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+  note: (line: string) => void;
+}
+
+export interface ResultPathRun {
+  database: string;
+  concurrency: number;
+  n: number;
+  perSecond: number;
+  totalMs: number;
+  enqueueMs: number;
+  visible: Summary;
+  start: Summary;
+  rssMb: number;
+  rssIdleMb: number;
+}
+
+/** The production worker in its own process; resolves once it printed "ready.". */
+async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, note: (l: string) => void) {
+  // BENCH_WORKER_NODE_ARGS reach the worker's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(OUTDIR, "worker.js"), "-Q", queue], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "info", NODE_ENV: "production", NODE_OPTIONS: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let concurrency = 0;
+  await new Promise<void>((resolveReady, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      concurrency ||= Number(/concurrency:\s*(\d+)/.exec(output)?.[1] ?? 0);
+      if (output.includes(" ready.")) {
+        child.stdout!.off("data", onData);
+        resolveReady();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+  });
+  // The worker logs a line per task at info (as shipped); the bench only drains it.
+  child.stdout!.resume();
+  const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024;
+  return {
+    concurrency,
+    rssMb,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => (note("worker did not stop within 15 s; killed"), child.kill("SIGKILL")), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function onDatabase(o: ResultPathOptions, db: BenchDatabase, signal: AbortSignal): Promise<ResultPathRun> {
+  const queue = o.queue(`results-${db.kind}`);
+  const { app, noop } = benchApp({ db: db.client, databaseUrl: db.url, keyPrefix: o.keyPrefix, queue });
+  const clock = app.task({ name: "bench.clock", args: z.tuple([]), run: () => 0 });
+  const worker = await startWorker(db, o.keyPrefix, queue, o.note);
+  const done = () => db.client.taskResult.count({ where: { queue, status: "SUCCESS" } });
+  const waitFor = async (count: number) => {
+    while ((await done()) < count) {
+      if (signal.aborted) throw new Error(`${await done()} of ${count} results SUCCESS so far`);
+      await sleep(10);
+    }
+    return performance.now();
+  };
+  try {
+    const rssIdleMb = worker.rssMb();
+    // Warm-up: JIT, connections, prepared statements on both sides.
+    await enqueueChunked(1_000, o.chunk, signal, (i) => noop.delay(i));
+    await waitFor(1_000);
+    const t0 = performance.now();
+    const enqueueMs = await enqueueChunked(o.n, o.chunk, signal, (i) => noop.delay(i));
+    const totalMs = (await waitFor(1_000 + o.n)) - t0;
+    const rssMb = worker.rssMb();
+    const visible: number[] = [];
+    const start: number[] = [];
+    for (let i = 0; i < 50 + o.latencyN; i++) {
+      signal.throwIfAborted();
+      const a = performance.now();
+      const r = await noop.delay(i);
+      await r.get({ timeout: 10_000 });
+      const b = performance.now();
+      const sentAt = performance.timeOrigin + performance.now();
+      const startedAt = (await (await clock.delay()).get({ timeout: 10_000 })) as number;
+      if (i < 50) continue;
+      visible.push((b - a) * 1000);
+      start.push((startedAt - sentAt) * 1000);
+    }
+    return {
+      database: db.kind === "postgres" ? "PostgreSQL" : "SQLite (WAL)",
+      concurrency: worker.concurrency,
+      n: o.n,
+      perSecond: (o.n / totalMs) * 1000,
+      totalMs,
+      enqueueMs,
+      visible: summarize(visible),
+      start: summarize(start),
+      rssMb,
+      rssIdleMb,
+    };
+  } finally {
+    await worker.stop();
+    await app.close();
+  }
+}
+
+export async function resultPathSection(o: ResultPathOptions) {
+  await o.phase("build the production worker (with the bench's tasks)", () =>
+    buildWorkers({ outdir: OUTDIR, extraTasks: [{ in: "bench/e2e-tasks/bench.ts", out: "bench" }] }),
+  );
+  const raw = await o.phase(`raw BullMQ drain, ${o.n} jobs, c=8`, (signal) =>
+    rawThroughput({ keyPrefix: o.keyPrefix, queue: o.queue("results-raw"), n: o.n, chunk: o.chunk, concurrency: 8, signal }),
+  );
+  const runs: ResultPathRun[] = [];
+  for (const db of o.dbs) runs.push(await o.phase(`result path on ${db.kind}: worker process, ${o.n} tasks + ${o.latencyN} one at a time`, (signal) => onDatabase(o, db, signal)));
+  return { raw: { perSecond: raw.perSecond }, targets: TARGETS, runs };
+}
+
+const verdict = (ok: boolean) => (ok ? "met" : "NOT MET");
+
+export function printResultPath(r: Awaited<ReturnType<typeof resultPathSection>>, o: Pick<ResultPathOptions, "n" | "latencyN">): void {
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  console.log(`7. The result path vs the seed stack: the production worker (node dist/worker.js, defaults) in its own process`);
+  const rows: (string | number)[][] = [["figure", "database", "celeriac", "target", "", "seed stack (issue 10)"]];
+  for (const run of r.runs) {
+    const pg = run.database === "PostgreSQL";
+    rows.push(
+      [`tasks/s, ${run.n} no-op, results stored (c=${run.concurrency})`, run.database, Math.round(run.perSecond), `≥ ${TARGETS.perSecond}`, verdict(run.perSecond >= TARGETS.perSecond), pg ? "~970" : "~660"],
+      ["  ÷ raw BullMQ drain (c=8, same run)", run.database, (run.perSecond / r.raw.perSecond).toFixed(2), `≥ ${TARGETS.vsRaw}`, verdict(run.perSecond / r.raw.perSecond >= TARGETS.vsRaw), ""],
+      ["enqueue → result via get(), p50 ms", run.database, ms(run.visible.p50), `≤ ${TARGETS.visibleP50Ms}`, verdict(run.visible.p50 / 1000 <= TARGETS.visibleP50Ms), pg ? "2.3" : ""],
+      ["enqueue → result via get(), p99 ms", run.database, ms(run.visible.p99), `≤ ${TARGETS.visibleP99Ms}`, verdict(run.visible.p99 / 1000 <= TARGETS.visibleP99Ms), ""],
+      ["enqueue → task start, p50 ms", run.database, ms(run.start.p50), `≤ ${TARGETS.startP50Ms}`, verdict(run.start.p50 / 1000 <= TARGETS.startP50Ms), pg ? "0.8" : ""],
+      ["worker RSS after the run, MB", run.database, Math.round(run.rssMb), `≤ ${TARGETS.rssMb}`, verdict(run.rssMb <= TARGETS.rssMb), "217 (process tree)"],
+    );
+  }
+  console.log(table(rows));
+  console.log(`(raw BullMQ drain in this run: ${Math.round(r.raw.perSecond)} jobs/s. Throughput: first .delay() → last row SUCCESS, after 1,000 warm-up tasks;`);
+  console.log(` latencies: ${o.latencyN} tasks one at a time after 50 warm-up; start = the task's own clock − the instant before .delay(). Worker RSS idle: ${r.runs.map((x) => `${Math.round(x.rssIdleMb)} MB`).join(", ")}.)\n`);
+}
