@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "./config";
+import { availableParallelism } from "node:os";
+import { ASYNC_CONCURRENCY, concurrencyFor, resolveConfig } from "./config";
 import { ConfigError } from "./errors";
 import { redactUrl } from "./url";
 
@@ -8,8 +9,14 @@ describe("resolveConfig", () => {
     const c = resolveConfig();
     expect(c).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", keyPrefix: "celeriac", defaultQueue: "default" });
     expect(c).toMatchObject({ alwaysEager: false, maxPayloadBytes: 262_144, logLevel: "info", logFormat: "json" });
-    expect(c.concurrency).toBeGreaterThan(0);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+  it("concurrency: the setting when given, else 10 for the async pool and the CPU count for the process pool", () => {
+    expect(concurrencyFor(resolveConfig(), "async")).toBe(ASYNC_CONCURRENCY);
+    expect(ASYNC_CONCURRENCY).toBe(10);
+    expect(concurrencyFor(resolveConfig(), "process")).toBe(availableParallelism());
+    expect(concurrencyFor(resolveConfig({ concurrency: 3 }), "async")).toBe(3);
+    expect(concurrencyFor(resolveConfig({ concurrency: 3 }), "process")).toBe(3);
   });
   it("names every bad setting", () => {
     expect(() => resolveConfig({ redisUrl: "http://x", keyPrefix: "a b" })).toThrow(ConfigError);

@@ -133,8 +133,12 @@ export const settingsSchema = z.object({
    * the store anyway this often, in ms, in case an announcement was lost. @defaultValue 1000
    */
   resultPollIntervalMs: z.number().int().positive().default(1000),
-  /** Celery: worker_concurrency. Tasks run at once per queue by one worker. @defaultValue CPU count */
-  concurrency: z.number().int().positive().max(1000).default(() => availableParallelism()),
+  /**
+   * Celery: worker_concurrency. Tasks run at once per queue by one worker. @defaultValue 10 with the async
+   * pool (tasks share one event loop, so waiting on I/O costs no process: Sidekiq's and Oban's order of
+   * magnitude), the CPU count with the process pool (one child process each, as Celery's prefork).
+   */
+  concurrency: z.number().int().positive().max(1000).optional(),
   /** How long a stopping worker waits for running tasks before it exits anyway, in ms. @defaultValue 30000 */
   shutdownGraceMs: z.number().int().nonnegative().default(30_000),
   /** Celery: timezone. Crontab schedules without their own zone run in it. @defaultValue "UTC" */
@@ -165,6 +169,14 @@ export type Settings = z.input<typeof settingsSchema>;
 export type Annotation = z.output<typeof annotation>;
 export type BeatEntry = z.output<typeof beatEntry>;
 export type ResolvedConfig = Readonly<z.output<typeof settingsSchema>>;
+
+/** Tasks at once with the async pool when neither settings nor `-c` say. */
+export const ASYNC_CONCURRENCY = 10;
+
+/** settings.concurrency, or the pool's default (see the setting). */
+export function concurrencyFor(config: Pick<ResolvedConfig, "concurrency">, pool: "async" | "process"): number {
+  return config.concurrency ?? (pool === "process" ? availableParallelism() : ASYNC_CONCURRENCY);
+}
 
 export function resolveConfig(settings: Settings = {}): ResolvedConfig {
   const parsed = settingsSchema.safeParse(settings);

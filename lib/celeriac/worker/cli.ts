@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Celeriac } from "../app";
-import { LOG_LEVELS, queueNameSchema, type LogLevel } from "../config";
+import { concurrencyFor, LOG_LEVELS, queueNameSchema, type LogLevel } from "../config";
 import { ConfigError } from "../errors";
 import { discoverTasks } from "../task/discover";
 import { startRelay } from "../transaction/relay";
@@ -16,7 +16,8 @@ import { exitOnSignals } from "./shutdown";
 
 export const WORKER_USAGE = `usage: npm run worker -- [options]
   -Q, --queues <a,b>       queues to consume (default: the default queue and every queue a task names)
-  -c, --concurrency <n>    tasks run at once, per queue (default: settings.concurrency, the CPU count)
+  -c, --concurrency <n>    tasks run at once, per queue (default: settings.concurrency, else 10 with
+                           the async pool, the CPU count with the process pool)
   -P, --pool <kind>        async: tasks share this process (I/O-bound work; default)
                            process: each task in a child process (CPU-bound work, hard time limits)
       --max-tasks-per-child <n>  process pool: replace a child after n tasks (default: never)
@@ -99,7 +100,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule }: Ru
   const registry = await discoverTasks(tasksDir, app.builtinTasks);
   const tasks = registry.all();
   const queues = cli.queues ?? [...new Set([app.config.defaultQueue, ...tasks.flatMap((t) => (t.queue ? [t.queue] : []))])];
-  const concurrency = cli.concurrency ?? app.config.concurrency;
+  const concurrency = cli.concurrency ?? concurrencyFor(app.config, cli.pool);
   const hostname = cli.hostname ?? app.hostname;
   process.stdout.write(
     renderBanner({
