@@ -6,6 +6,7 @@
  * `broker.publish()` alone (no validation).
  */
 import { randomUUID } from "node:crypto";
+import { jobOptions } from "@/lib/celeriac/broker/bullmq";
 import { performance } from "node:perf_hooks";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -15,16 +16,9 @@ import type { AnyTaskDefinition } from "@/lib/celeriac/task/define";
 import type { Noop } from "./app";
 import { summarize, type Summary } from "./stats";
 
-/** The options BullmqBroker.publish passes for a task with no countdown and no priority. */
+/** The job options celeriac's broker passes (lib/celeriac/broker/bullmq.ts) for a task with no countdown, for a new id. */
 export function rawJobOptions() {
-  return {
-    jobId: randomUUID(),
-    delay: undefined,
-    priority: undefined,
-    attempts: 1,
-    removeOnComplete: true,
-    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-  };
+  return jobOptions(randomUUID(), { delayMs: 0 });
 }
 
 export interface DelayVsAddResult {
@@ -60,7 +54,7 @@ export async function delayVsAdd(options: {
   signal: AbortSignal;
 }): Promise<DelayVsAddResult> {
   const { app, noop, n, warmup, rounds, signal } = options;
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
   const queue = new Queue(options.rawQueue, { connection, prefix: `{${app.config.keyPrefix}}` });
   try {
     const delay: Call = (i) => noop.delay(i);

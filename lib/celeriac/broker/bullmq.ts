@@ -42,6 +42,19 @@ const PURGE_GRACE_MS = -7 * 24 * 3600 * 1000;
 /** BullMQ's delayed-set score is the due time × 0x1000 plus a counter that keeps FIFO order within a ms. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
+/** The BullMQ job options of every task message (exported for the bench's raw BullMQ baseline). */
+export function jobOptions(taskId: string, options: PublishOptions) {
+  return {
+    jobId: taskId,
+    delay: options.delayMs > 0 ? options.delayMs : undefined,
+    priority: options.priority,
+    attempts: ATTEMPTS_CEILING,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: true,
+    removeOnFail: FAILED_JOBS_KEPT,
+  };
+}
+
 /** A run that asked to go again: BullMQ's retry machinery waits `delayMs` (see backoffStrategy below). */
 class RetryLater extends Error {
   override name = "RetryLater";
@@ -138,15 +151,7 @@ export class BullmqBroker implements Broker {
     const data: JobData = { args: message.args, sentAt: message.sentAt };
     if (message.expires !== undefined) data.expires = message.expires;
     await this.ready();
-    await this.queue(message.queue).add(message.task, data, {
-      jobId: message.id,
-      delay: options.delayMs > 0 ? options.delayMs : undefined,
-      priority: options.priority,
-      attempts: ATTEMPTS_CEILING,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: true,
-      removeOnFail: FAILED_JOBS_KEPT,
-    });
+    await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
     return undefined;
   }
 
