@@ -56,6 +56,7 @@ export async function delayVsAdd(options: {
   const { app, noop, n, warmup, rounds, signal } = options;
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
   const queue = new Queue(options.rawQueue, { connection, prefix: `{${app.config.keyPrefix}}` });
+  if (connection.status !== "ready") await new Promise((resolve) => connection.once("ready", resolve)); // no offline queue, as the broker's
   try {
     const delay: Call = (i) => noop.delay(i);
     const raw: Call = (i) => queue.add(noop.name, { args: [i], sentAt: Date.now(), retries: 0 }, rawJobOptions());
