@@ -54,6 +54,8 @@ export interface ResultPathRun {
   start: Summary;
   rssMb: number;
   rssIdleMb: number;
+  /** The worker process's CPU per task during the throughput run (diagnostic). */
+  workerCpuUsPerTask: number;
 }
 
 /** The production worker in its own process; resolves once it printed "ready.". */
@@ -83,9 +85,15 @@ async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, 
   // The worker logs a line per task at info (as shipped); the bench only drains it.
   child.stdout!.resume();
   const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024;
+  /** The worker's user + system CPU so far, µs (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+  const cpuUs = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  };
   return {
     concurrency,
     rssMb,
+    cpuUs,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -116,8 +124,10 @@ async function onDatabase(o: ResultPathOptions, db: BenchDatabase, signal: Abort
     await enqueueChunked(1_000, o.chunk, signal, (i) => noop.delay(i));
     await waitFor(1_000);
     const t0 = performance.now();
+    const cpu0 = worker.cpuUs();
     const enqueueMs = await enqueueChunked(o.n, o.chunk, signal, (i) => noop.delay(i));
     const totalMs = (await waitFor(1_000 + o.n)) - t0;
+    const workerCpuUsPerTask = (worker.cpuUs() - cpu0) / o.n;
     const rssMb = worker.rssMb();
     const visible: number[] = [];
     const start: number[] = [];
@@ -144,6 +154,7 @@ async function onDatabase(o: ResultPathOptions, db: BenchDatabase, signal: Abort
       start: summarize(start),
       rssMb,
       rssIdleMb,
+      workerCpuUsPerTask,
     };
   } finally {
     await worker.stop();
@@ -177,6 +188,7 @@ export function printResultPath(r: Awaited<ReturnType<typeof resultPathSection>>
       ["enqueue → result via get(), p50 ms", run.database, ms(run.visible.p50), `≤ ${TARGETS.visibleP50Ms}`, verdict(run.visible.p50 / 1000 <= TARGETS.visibleP50Ms), pg ? "2.3" : ""],
       ["enqueue → result via get(), p99 ms", run.database, ms(run.visible.p99), `≤ ${TARGETS.visibleP99Ms}`, verdict(run.visible.p99 / 1000 <= TARGETS.visibleP99Ms), ""],
       ["enqueue → task start, p50 ms", run.database, ms(run.start.p50), `≤ ${TARGETS.startP50Ms}`, verdict(run.start.p50 / 1000 <= TARGETS.startP50Ms), pg ? "0.8" : ""],
+      ["  worker CPU µs per task (diagnostic)", run.database, Math.round(run.workerCpuUsPerTask), "", "", ""],
       ["worker RSS after the run, MB", run.database, Math.round(run.rssMb), `≤ ${TARGETS.rssMb}`, verdict(run.rssMb <= TARGETS.rssMb), "217 (process tree)"],
     );
   }
