@@ -1,0 +1,65 @@
+/**
+ * GET /api/tasks/[id]/events: the task's state as server-sent events, for `new EventSource(url)`.
+ *
+ *   event: state            the state now, then one at each change (PENDING → STARTED → SUCCESS…)
+ *   id: <status>            data: the JSON body GET /api/tasks/[id] answers (taskView(), never the stack)
+ *   data: {"id":…,"name":…,"status":…}
+ *
+ *   event: end              after the finished state (SUCCESS, FAILURE, REVOKED); then the stream closes.
+ *   data: {"id":…,"status":…}   Close the EventSource on it (or on the finished state), or it reconnects.
+ *
+ *   : keep-alive            a comment every 15 s, so proxies keep an idle stream open.
+ *
+ * A reconnection whose `Last-Event-ID` is a finished state (an EventSource that was not closed after
+ * `end`) answers 204, which tells EventSource to stop reconnecting: it has seen how the task ended, and a
+ * finished state never changes. A malformed id is a 400 JSON answer, like GET /api/tasks/[id], before any
+ * stream starts (EventSource reports it as an error and does not retry). The first state is read before
+ * the answer, so a store that fails answers with route()'s JSON error instead of an empty stream; a
+ * failure later ends the stream (logged), and the browser reconnects. When the client goes away
+ * (request.signal), the changes() generator is aborted and its watch on the task is dropped.
+ */
+import { READY_STATES, type TaskRecord, type TaskState } from "@/lib/celeriac";
+import { AsyncResult, celeriac } from "@/lib/celery";
+import { route } from "@/lib/http";
+import { eventStream, SSE_HEADERS, sseEvent } from "@/lib/sse";
+import { taskIdParam, taskView } from "../../task-view";
+
+export const dynamic = "force-dynamic";
+
+type Changes = AsyncGenerator<TaskRecord | null, void>;
+
+/** The stream's events: a `state` for `first` and each later change, then `end` after a finished state. */
+async function* taskEvents(id: string, first: IteratorResult<TaskRecord | null, void>, changes: Changes): AsyncGenerator<string, void> {
+  try {
+    for (let next = first; !next.done; next = await changes.next()) {
+      const view = taskView(id, next.value);
+      yield sseEvent({ event: "state", id: view.status, data: JSON.stringify(view) });
+      if (READY_STATES.has(view.status)) {
+        yield sseEvent({ event: "end", data: JSON.stringify({ id, status: view.status }) });
+        return;
+      }
+    }
+  } finally {
+    await changes.return();
+  }
+}
+
+export const GET = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
+  const id = taskIdParam((await params).id);
+  if (READY_STATES.has(request.headers.get("last-event-id") as TaskState)) return new Response(null, { status: 204 });
+
+  const stop = new AbortController(); // the stream's own end (its reader cancelled), besides the client's
+  const signal = AbortSignal.any([request.signal, stop.signal]);
+  const changes = AsyncResult.from(id).changes({ signal });
+  const first = await changes.next();
+  const body = eventStream(taskEvents(id, first, changes), {
+    signal,
+    // Abort settles a pending read; return() closes changes even if taskEvents never started (then its finally does not run).
+    onStop: () => {
+      stop.abort();
+      void changes.return().catch(() => {});
+    },
+    onError: (err) => celeriac.log.error({ err, taskId: id }, "task event stream failed"),
+  });
+  return new Response(body, { headers: SSE_HEADERS });
+});
