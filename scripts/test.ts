@@ -1,8 +1,9 @@
 /**
  * `npm test`: the whole suite, in order — type checks (including compile-time type tests), unit tests,
- * integration tests on SQLite and on PostgreSQL (real Redis), then a production build and the Playwright
- * end-to-end tests in Chromium. Every step runs even when an earlier one fails; the command exits
- * non-zero if any failed and closes with one line: "N passed, N failed".
+ * integration tests on SQLite and on PostgreSQL (real Redis), then the production build (`npm run build`:
+ * Next.js, and the worker, beat and CLI compiled to dist/) and the Playwright end-to-end tests in
+ * Chromium. Every step runs even when an earlier one fails; the command exits non-zero if any failed
+ * and closes with one line: "N passed, N failed".
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -51,7 +52,8 @@ const steps: Step[] = [
   vitest("unit", "unit"),
   vitest("integration-sqlite", "int", { CELERIAC_TEST_DB: "sqlite" }),
   vitest("integration-postgres", "int", { CELERIAC_TEST_DB: "postgres" }),
-  { name: "build", command: ["node_modules/.bin/next", "build"] },
+  // `npm run build`, as a deployment runs it: next build, then the compiled worker, beat and CLI in dist/.
+  { name: "build", command: ["npm", "run", "build"] },
   {
     name: "e2e",
     command: ["node_modules/.bin/playwright", "test", "--reporter=list,json"],

@@ -1,0 +1,104 @@
+/**
+ * The production build (`npm run build` → scripts/build-workers.ts): the compiled entries run in plain
+ * `node`, no tsx. Built here into a directory of its own (same options as dist/), so a dist/ someone is
+ * running is left alone: the compiled task modules register on the one app the worker uses, the compiled
+ * worker discovers them, runs a task sent from another process, and stops warm on SIGTERM with exit 0.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkers } from "@/scripts/build-workers";
+import { pointAppAtTestRun } from "./app-env";
+import { deleteKeys, REDIS_URL } from "./redis";
+
+const { databaseUrl, keyPrefix } = pointAppAtTestRun("build");
+const env = { ...process.env, REDIS_URL, CELERIAC_LOG_LEVEL: "info", CELERIAC_LOG_FORMAT: "json" };
+// Inside the project, so that Node finds node_modules/ from the compiled files, as it does from dist/.
+const OUTDIR = `node_modules/.cache/celeriac-build-test-${randomBytes(4).toString("hex")}`;
+
+const { add } = await import("@/tasks/demo");
+const { celeriac } = await import("@/lib/celery");
+
+let out: string;
+let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${worker?.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs a compiled file with plain node from /, so nothing is found through the working directory. */
+function node(args: string[], options: { input?: boolean } = {}) {
+  return spawnSync(process.execPath, args, { cwd: "/", env, encoding: "utf8", timeout: 20_000, stdio: [options.input ? "pipe" : "ignore", "pipe", "pipe"] });
+}
+
+beforeAll(async () => {
+  out = await buildWorkers({ outdir: OUTDIR });
+});
+
+afterAll(async () => {
+  worker?.child.kill("SIGKILL");
+  rmSync(out, { recursive: true, force: true });
+  await celeriac.close();
+  await deleteKeys(keyPrefix);
+});
+
+describe("the compiled worker (node dist/worker.js)", () => {
+  it("compiled task modules register on the one app instance lib/celery.js exports (shared chunks, not copies)", () => {
+    const script = `
+      import { readdirSync } from "node:fs";
+      const out = ${JSON.stringify(out)};
+      const { celeriac } = await import(out + "/lib/celery.js");
+      const demo = await import(out + "/tasks/demo.js");
+      for (const f of readdirSync(out + "/tasks", { recursive: true })) if (f.endsWith(".js")) await import(out + "/tasks/" + f);
+      console.log(JSON.stringify({ names: celeriac.registry.names(), same: celeriac.registry.get("demo.add") === demo.add }));
+    `;
+    const run = node(["--input-type=module", "-e", script]);
+    expect(run.stderr).toBe("");
+    const { names, same } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    expect(same).toBe(true);
+    expect(names).toEqual(expect.arrayContaining(["articles.expandAbbreviations", "demo.add", "emails.sendWelcome"]));
+  });
+
+  it("starts as one plain node process, discovers the compiled tasks next to it, from any working directory", async () => {
+    const child = spawn(process.execPath, [join(out, "worker.js"), "-c", "2", "-l", "info"], { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout!.on("data", (d) => (text += d));
+    child.stderr!.on("data", (d) => (text += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    worker = { child, output: () => text, exited };
+    await waitFor(() => /celeriac@\S+ ready\./.test(text) || child.exitCode !== null, "the compiled worker's ready line");
+    expect(text).toMatch(/celeriac@\S+ ready\./);
+    expect(text).toContain(`.> results:     ${databaseUrl}\n`);
+    expect(text).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
+  });
+
+  it("runs a task sent from another process: SUCCESS with its value", async () => {
+    const r = await add.delay(20, 22);
+    expect(await r.get({ timeout: 15_000 })).toBe(42);
+    expect((await r.info())?.status).toBe("SUCCESS");
+  });
+
+  it("the compiled CLI sees it: celeriac.js inspect registered", () => {
+    const run = node([join(out, "celeriac.js"), "inspect", "registered", "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("demo.add");
+  });
+
+  it("on SIGTERM stops warm and exits 0", async () => {
+    worker!.child.kill("SIGTERM");
+    expect(await worker!.exited).toBe(0);
+    expect(worker!.output()).toContain("warm shutdown");
+  });
+
+  it("refuses --pool process with a reason (its children need tsx) instead of crashing", () => {
+    const run = node([join(out, "worker.js"), "-P", "process"]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("--pool process is not available in the compiled worker");
+  });
+});
