@@ -1,10 +1,10 @@
 "use client";
 /**
- * "add x + y in the background": POST /api/add, then poll GET /api/tasks/[id] every 300 ms and show each
- * state seen (PENDING → STARTED → SUCCESS) until the task is finished.
+ * "add x + y in the background": POST /api/add, then follow the task's events (GET /api/tasks/[id]/events)
+ * and show each state seen (PENDING → STARTED → SUCCESS) until the task is finished.
  */
 import { useState, type FormEvent } from "react";
-import { postJson, TaskStatus, useTaskPoll, type TaskView } from "./task-status";
+import { postJson, TaskStatus, useTaskUpdates, type TaskView } from "./task-status";
 
 /** An empty box is sent as null (not 0), so the server's validation reports it. */
 function numberOrNull(value: FormDataEntryValue | null): number | null {
@@ -14,7 +14,7 @@ function numberOrNull(value: FormDataEntryValue | null): number | null {
 export function AddForm() {
   const [submitting, setSubmitting] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
-  const { task, states, pollError, follow, reset } = useTaskPoll();
+  const { task, states, followError, follow, reset } = useTaskUpdates();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -56,7 +56,7 @@ export function AddForm() {
         </p>
       )}
 
-      <TaskStatus task={task} states={states} pollError={pollError} />
+      <TaskStatus task={task} states={states} followError={followError} />
     </section>
   );
 }

@@ -7,7 +7,8 @@ export default function Home() {
       <h1>celeriac demo</h1>
       <p className="lead">
         The form enqueues the <code>demo.add</code> task and answers at once; a worker (<code>npm run worker</code>)
-        runs it about two seconds later, and this page polls its state until it is done.
+        runs it, which takes about two seconds, and the server pushes each state change to this page (server-sent
+        events) until it is done.
       </p>
       <AddForm />
     </main>

@@ -1,21 +1,18 @@
 "use client";
 /**
- * Following a background task from the browser: `useTaskPoll()` polls GET /api/tasks/[id] every 300 ms
- * and keeps each state seen (PENDING → STARTED → SUCCESS) until the task finishes; `<TaskStatus>` shows it.
+ * Following a background task from the browser: `useTaskUpdates()` listens to GET /api/tasks/[id]/events
+ * (server-sent events, one per state change) and keeps each state seen (PENDING → STARTED → SUCCESS) until
+ * the task finishes; `<TaskStatus>` shows it. If the event stream breaks before the task finished (a proxy
+ * that does not pass SSE, a server restart), it polls GET /api/tasks/[id] every 300 ms instead.
  */
 import { useEffect, useRef, useState } from "react";
+import type { TaskView } from "./api/tasks/task-view";
+
+export type { TaskView };
 
 const POLL_MS = 300;
 // The finished states (celeriac's READY_STATES); kept here so no server module reaches the browser bundle.
 const FINISHED = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
-
-export interface TaskView {
-  id: string;
-  name: string | null;
-  status: string;
-  result?: unknown;
-  error?: { type: string; message: string };
-}
 
 /** The `{ error }` message of a failed API call, or a generic one. */
 async function errorMessage(response: Response): Promise<string> {
@@ -40,31 +37,68 @@ export async function postJson<T>(url: string, body: unknown, okStatus: number):
   return (await response.json()) as T;
 }
 
-export function useTaskPoll() {
+export function useTaskUpdates() {
   const [task, setTask] = useState<TaskView | null>(null);
   const [states, setStates] = useState<string[]>([]);
-  const [pollError, setPollError] = useState<string | null>(null);
-  const run = useRef(0); // bumps on each follow()/reset(), so a stale poll loop stops
+  const [followError, setFollowError] = useState<string | null>(null);
+  const run = useRef(0); // bumps on each follow()/reset(), so a stale stream or poll loop stops
+  const source = useRef<EventSource | null>(null);
 
-  useEffect(() => () => void (run.current += 1), []);
+  function stop() {
+    run.current += 1;
+    source.current?.close();
+    source.current = null;
+  }
+
+  useEffect(() => stop, []);
 
   function record(view: TaskView) {
     setTask(view);
     setStates((seen) => (seen[seen.length - 1] === view.status ? seen : [...seen, view.status]));
   }
 
+  /** Follows the task's event stream; falls back to poll() if it fails before the task finished. */
+  function listen(id: string, myRun: number, onFinished?: (task: TaskView) => void) {
+    const events = new EventSource(`/api/tasks/${encodeURIComponent(id)}/events`);
+    source.current = events;
+    const fallBack = () => {
+      events.close();
+      if (run.current !== myRun) return;
+      source.current = null;
+      void poll(id, myRun, onFinished);
+    };
+    events.addEventListener("state", (event) => {
+      if (run.current !== myRun) return events.close();
+      let view: TaskView;
+      try {
+        view = JSON.parse((event as MessageEvent<string>).data) as TaskView;
+      } catch {
+        return fallBack();
+      }
+      record(view);
+      if (FINISHED.has(view.status)) {
+        events.close(); // before the server's `end`, so EventSource never reconnects to a finished task
+        onFinished?.(view);
+      }
+    });
+    events.addEventListener("end", () => events.close());
+    // Not reached after a finished state (closed above). A 400 (bad id) also lands here: poll() shows its message.
+    events.addEventListener("error", fallBack);
+  }
+
+  /** Polls GET /api/tasks/[id] every POLL_MS until the task finishes: the fallback when the event stream fails. */
   async function poll(id: string, myRun: number, onFinished?: (task: TaskView) => void) {
     while (run.current === myRun) {
       try {
         const response = await fetch(`/api/tasks/${encodeURIComponent(id)}`, { cache: "no-store" });
         if (run.current !== myRun) return;
         if (!response.ok) {
-          setPollError(await errorMessage(response));
+          setFollowError(await errorMessage(response));
           return;
         }
         const view = (await response.json()) as TaskView;
         if (run.current !== myRun) return;
-        setPollError(null);
+        setFollowError(null);
         record(view);
         if (FINISHED.has(view.status)) {
           onFinished?.(view);
@@ -72,30 +106,32 @@ export function useTaskPoll() {
         }
       } catch (error) {
         if (run.current !== myRun) return;
-        setPollError(`could not reach the server (${(error as Error).message}); retrying`);
+        // Only now is the broken event stream worth mentioning: polling cannot reach the server either.
+        setFollowError(`live updates failed and the server could not be reached (${(error as Error).message}); retrying`);
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 
   function reset() {
-    run.current += 1;
+    stop();
     setTask(null);
     setStates([]);
-    setPollError(null);
+    setFollowError(null);
   }
 
-  /** Shows `view` (the enqueue answer) and polls its task until it finishes, then calls `onFinished`. */
+  /** Shows `view` (the enqueue answer) and follows its task until it finishes, then calls `onFinished`. */
   function follow(view: TaskView, onFinished?: (task: TaskView) => void) {
     reset();
     record(view);
-    void poll(view.id, run.current, onFinished);
+    if (typeof EventSource === "undefined") void poll(view.id, run.current, onFinished);
+    else listen(view.id, run.current, onFinished);
   }
 
-  return { task, states, pollError, follow, reset };
+  return { task, states, followError, follow, reset };
 }
 
-export function TaskStatus({ task, states, pollError }: { task: TaskView | null; states: string[]; pollError: string | null }) {
+export function TaskStatus({ task, states, followError }: { task: TaskView | null; states: string[]; followError: string | null }) {
   return (
     <>
       {task && (
@@ -130,9 +166,9 @@ export function TaskStatus({ task, states, pollError }: { task: TaskView | null;
           result: {JSON.stringify(task.result)}
         </p>
       )}
-      {pollError && (
-        <p className="error" role="status" data-testid="poll-error">
-          {pollError}
+      {followError && (
+        <p className="error" role="status" data-testid="follow-error">
+          {followError}
         </p>
       )}
     </>

@@ -1,10 +1,15 @@
 /**
  * The first demo end to end: the page enqueues demo.add, the worker (a separate process) runs it, and
- * the page polls until it shows the result. Needs a build (`next build`) and Redis; see playwright.config.ts.
+ * the page follows its events (GET /api/tasks/[id]/events) until it shows the result, or polls
+ * GET /api/tasks/[id] if the event stream breaks. Needs a build (`next build`) and Redis; see playwright.config.ts.
  */
 import { expect, test } from "@playwright/test";
 
 test("adds 2 + 3 in the background and shows each state, then the result", async ({ page }, testInfo) => {
+  const taskRequests: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/tasks/")) taskRequests.push(new URL(request.url()).pathname);
+  });
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "add x + y in the background" })).toBeVisible();
   await page.getByLabel("x", { exact: true }).fill("2");
@@ -12,18 +17,70 @@ test("adds 2 + 3 in the background and shows each state, then the result", async
   await page.getByRole("button", { name: "Add in the background" }).click();
 
   await expect(page.getByTestId("task-id")).toHaveText(/^[0-9a-f-]{36}$/);
-  // The task sleeps 2 s in the worker, so the page sees it unfinished first.
-  await expect(page.getByTestId("status")).toHaveText(/^(PENDING|STARTED)$/);
+  const id = await page.getByTestId("task-id").textContent();
+  // The task sleeps 2 s in the worker: STARTED shows while it runs, so each event arrives as it happens.
+  await expect(page.getByTestId("status")).toHaveText("STARTED", { timeout: 10_000 });
   await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
   await expect(page.getByTestId("result")).toHaveText("result: 5");
 
-  const seen = await page.getByTestId("states").getByRole("listitem").allTextContents();
-  expect(seen[0]).toBe("PENDING");
-  expect(seen.at(-1)).toBe("SUCCESS");
-  expect(seen.length).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId("states").getByRole("listitem")).toHaveText(["PENDING", "STARTED", "SUCCESS"]);
   expect(page.getByTestId("form-error")).toHaveCount(0);
+  expect(page.getByTestId("follow-error")).toHaveCount(0);
+  // One event stream, closed after SUCCESS: no polling, no reconnection.
+  expect(taskRequests).toEqual([`/api/tasks/${id}/events`]);
 
   await page.screenshot({ path: testInfo.outputPath("success.png"), fullPage: true });
+});
+
+test("falls back to polling when the event stream fails (e.g. a proxy that breaks SSE), states still in order", async ({ page }) => {
+  await page.route("**/api/tasks/*/events", (route) => route.abort());
+  const polls: string[] = [];
+  page.on("request", (request) => {
+    if (/\/api\/tasks\/[^/]+$/.test(new URL(request.url()).pathname)) polls.push(request.url());
+  });
+  await page.goto("/");
+  await page.getByLabel("x", { exact: true }).fill("4");
+  await page.getByLabel("y", { exact: true }).fill("5");
+  await page.getByRole("button", { name: "Add in the background" }).click();
+
+  await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
+  await expect(page.getByTestId("result")).toHaveText("result: 9");
+  await expect(page.getByTestId("states").getByRole("listitem")).toHaveText(["PENDING", "STARTED", "SUCCESS"]);
+  expect(polls.length).toBeGreaterThanOrEqual(2);
+  // Polling worked, so the broken stream is not worth an error line.
+  expect(page.getByTestId("follow-error")).toHaveCount(0);
+});
+
+test("the events endpoint streams a real task's states in order, then ends; a reconnection after the end gets 204", async ({ request }) => {
+  const accepted = await request.post("/api/add", { data: { x: 20, y: 22 } });
+  expect(accepted.status()).toBe(202);
+  const { id } = await accepted.json();
+
+  // The whole stream, read until the server closes it after the finished state.
+  const response = await request.get(`/api/tasks/${id}/events`, { timeout: 15_000 });
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toMatch(/^text\/event-stream/);
+  expect(response.headers()["cache-control"]).toBe("no-cache, no-transform");
+  expect(response.headers()["content-encoding"]).toBeUndefined(); // next start does not gzip (buffer) it
+  const events = (await response.text())
+    .split("\n\n")
+    .filter((block) => block.trim() && !block.startsWith(":"))
+    .map((block) => Object.fromEntries(block.split("\n").map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)])));
+  const states = events.filter((event) => event.event === "state");
+  // The stream starts with the state at connection time: PENDING, or STARTED if the worker was quicker.
+  expect(["PENDING,STARTED,SUCCESS", "STARTED,SUCCESS"]).toContain(states.map((event) => event.id).join(","));
+  expect(JSON.parse(states.at(-1)!.data)).toEqual({ id, name: "demo.add", status: "SUCCESS", result: 42 });
+  expect(events.at(-1)).toEqual({ event: "end", data: JSON.stringify({ id, status: "SUCCESS" }) });
+
+  const again = await request.get(`/api/tasks/${id}/events`, { headers: { "last-event-id": "SUCCESS" } });
+  expect(again.status()).toBe(204);
+
+  // A bad id is a 400 JSON answer, never a stream; so is malformed percent-encoding (Next alone answers 500).
+  for (const path of ["/api/tasks/bad%20id/events", "/api/tasks/%ZZ/events", "/api/tasks/%ZZ"]) {
+    const badId = await request.get(path);
+    expect(badId.status(), path).toBe(400);
+    expect((await badId.json()).error, path).toMatch(/invalid task id/);
+  }
 });
 
 test("an empty number is refused with the server's 400 message, shown inline", async ({ page }, testInfo) => {

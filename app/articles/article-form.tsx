@@ -2,7 +2,7 @@
 /** Creates an article, follows its expandAbbreviations task, then shows the body as the task left it. */
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { postJson, TaskStatus, useTaskPoll, type TaskView } from "../task-status";
+import { postJson, TaskStatus, useTaskUpdates, type TaskView } from "../task-status";
 
 interface Article {
   id: number;
@@ -17,7 +17,7 @@ export function ArticleForm() {
   const [formError, setFormError] = useState<string | null>(null);
   const [saved, setSaved] = useState<Article | null>(null);
   const [current, setCurrent] = useState<Article | null>(null);
-  const { task, states, pollError, follow, reset } = useTaskPoll();
+  const { task, states, followError, follow, reset } = useTaskUpdates();
 
   async function showCurrent(id: number) {
     const response = await fetch(`/api/articles/${id}`, { cache: "no-store" });
@@ -34,7 +34,7 @@ export function ArticleForm() {
     reset();
     try {
       const body = { title: form.get("title"), body: form.get("body") };
-      const { article, taskId, status } = await postJson<{ article: Article; taskId: string; status: string }>("/api/articles", body, 201);
+      const { article, taskId, status } = await postJson<{ article: Article; taskId: string; status: TaskView["status"] }>("/api/articles", body, 201);
       setSaved(article);
       follow({ id: taskId, name: "articles.expandAbbreviations", status } satisfies TaskView, () => showCurrent(article.id));
     } catch (error) {
@@ -68,7 +68,7 @@ export function ArticleForm() {
           Saved as: <q data-testid="saved-body">{saved.body}</q>
         </p>
       )}
-      <TaskStatus task={task} states={states} pollError={pollError} />
+      <TaskStatus task={task} states={states} followError={followError} />
       {current && (
         <p>
           Body now: <q data-testid="current-body">{current.body}</q>

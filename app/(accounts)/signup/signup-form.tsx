@@ -2,7 +2,7 @@
 /** POST /api/signup; on 201 the form gives way to "check your inbox" and follows the welcome-mail task. */
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { TaskStatus, useTaskPoll } from "../../task-status";
+import { TaskStatus, useTaskUpdates } from "../../task-status";
 import { Field, FormError, useApiForm } from "../form";
 
 const FIELDS = ["name", "email", "password"] as const;
@@ -10,7 +10,7 @@ const FIELDS = ["name", "email", "password"] as const;
 export function SignupForm() {
   const { submitting, fields, formError, submit } = useApiForm(FIELDS);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const { task, states, pollError, follow } = useTaskPoll();
+  const { task, states, followError, follow } = useTaskUpdates();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -29,7 +29,7 @@ export function SignupForm() {
         <p role="status" data-testid="signup-done">
           Your account is ready. A welcome mail is on its way to <strong>{sentTo}</strong>: check your inbox.
         </p>
-        <TaskStatus task={task} states={states} pollError={pollError} />
+        <TaskStatus task={task} states={states} followError={followError} />
         <p>
           <Link href="/login">Log in</Link>
         </p>
