@@ -150,7 +150,8 @@ export class AsyncResult<R = unknown> {
       return;
     }
     const watch = await watchChanges(this.source, this.id);
-    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", (onAbort = resolve), { once: true }));
     try {
       while (!signal?.aborted) {
         yield await this.info();
@@ -161,6 +162,7 @@ export class AsyncResult<R = unknown> {
       }
     } finally {
       watch?.close();
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
   }
 
