@@ -151,7 +151,7 @@ export class AsyncResult<R = unknown> {
     }
     const watch = await watchChanges(this.source, this.id);
     let onAbort: (() => void) | undefined;
-    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", (onAbort = resolve), { once: true }));
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", (onAbort = () => resolve()), { once: true }));
     try {
       while (!signal?.aborted) {
         yield await this.info();
