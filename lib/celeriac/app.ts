@@ -14,7 +14,7 @@ import { PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store";
 import type { Broker } from "./broker/broker";
 import { BullmqBroker } from "./broker/bullmq";
 import { EagerBroker } from "./broker/eager";
-import { resolveConfig, type ResolvedConfig, type Settings } from "./config";
+import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config";
 import { makeTask, type Task } from "./dispatch/apply";
 import { createLogger, type Logger } from "./log";
 import { AsyncResult } from "./results/async-result";
@@ -156,7 +156,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         signals,
         registry,
         queues: [config.defaultQueue],
-        concurrency: config.concurrency,
+        concurrency: concurrencyFor(config, workerOptions.pool ? "process" : "async"),
         hostname,
         graceMs: config.shutdownGraceMs,
         log,
