@@ -19,7 +19,7 @@ import { makeTask, type Task } from "./dispatch/apply";
 import { createLogger, type Logger } from "./log";
 import { AsyncResult } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
-import { isPostgresUrl, openResultSql } from "./results/open";
+import { openResultSql } from "./results/open";
 import { SqlResultBackend } from "./results/sql-backend";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
 import { Signals } from "./signals";
@@ -106,8 +106,10 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const broker: Broker = config.alwaysEager
     ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
     : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
-  const backend = new SqlResultBackend(openResultSql(databaseUrl), redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes) });
-  const outbox = new OutboxStore(prisma, isPostgresUrl(databaseUrl) ? "postgresql" : "sqlite");
+  // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.
+  const sql = openResultSql(databaseUrl);
+  const backend = new SqlResultBackend(sql, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes) });
+  const outbox = new OutboxStore(sql);
   const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
     outbox,

@@ -4,7 +4,7 @@ import { PostgresResultSql } from "./postgres";
 import type { ResultSql } from "./sql";
 import { SqliteResultSql } from "./sqlite";
 
-export function isPostgresUrl(url: string): boolean {
+function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:/.test(url);
 }
 

@@ -95,6 +95,11 @@ export class PostgresResultSql implements ResultSql {
     return outbox[0] ? pendingRecord({ ...outbox[0], createdAt: date(outbox[0].createdAt)! }) : null;
   }
 
+  async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {
+    const result = await this.pool.query(text, values as unknown[]);
+    return { rows: result.rows as T[], count: result.rowCount ?? 0 };
+  }
+
   async revoke(id: string, reason: string, at: Date): Promise<void> {
     await this.pool.query(REVOKE, [id, reason, utc(at)]);
   }

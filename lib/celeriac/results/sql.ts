@@ -25,5 +25,12 @@ export interface ResultSql {
   revoke(id: string, reason: string, at: Date): Promise<void>;
   /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */
   deleteFinishedBefore(before: Date): Promise<number>;
+  /**
+   * One statement of this store's dialect on its own connection (placeholders `$1…` on PostgreSQL, `?` on
+   * SQLite): for the outbox relay's few statements, so a worker that only runs tasks and relays never loads
+   * Prisma's query compiler (~50 MB of its memory, measured). Resolves the rows (a query) and the count of
+   * rows changed.
+   */
+  run<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }>;
   close(): Promise<void>;
 }

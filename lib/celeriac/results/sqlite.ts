@@ -73,6 +73,8 @@ export class SqliteResultSql implements ResultSql {
   readonly dialect = "sqlite";
   private db: Database.Database | undefined;
   private prepared: ReturnType<typeof prepare> | undefined;
+  /** Statements run through run(), prepared once each. */
+  private readonly adHoc = new Map<string, Database.Statement>();
 
   /** The file at a `file:` URL, opened on first use on a connection of its own (WAL is set on the file by lib/db.ts). */
   constructor(private readonly url: string) {}
@@ -86,7 +88,7 @@ export class SqliteResultSql implements ResultSql {
   }
 
   /** Runs a synchronous statement, retrying a busy database without blocking, up to BUSY_WAIT_MS. */
-  private async run<T>(statement: () => T): Promise<T> {
+  private async whenNotBusy<T>(statement: () => T): Promise<T> {
     const deadline = Date.now() + BUSY_WAIT_MS;
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
       try {
@@ -99,15 +101,15 @@ export class SqliteResultSql implements ResultSql {
   }
 
   async upsert(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length) await this.run(() => this.statements.upsertAll(rows));
+    if (rows.length) await this.whenNotBusy(() => this.statements.upsertAll(rows));
   }
 
   async insertPending(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length) await this.run(() => this.statements.insertPendingAll(rows));
+    if (rows.length) await this.whenNotBusy(() => this.statements.insertPendingAll(rows));
   }
 
   async find(id: string): Promise<TaskRecord | null> {
-    const row = (await this.run(() => this.statements.selectResult.get(id))) as Record<string, unknown> | undefined;
+    const row = (await this.whenNotBusy(() => this.statements.selectResult.get(id))) as Record<string, unknown> | undefined;
     if (row) {
       return recordFromRow({
         ...(row as unknown as ResultRow),
@@ -118,22 +120,33 @@ export class SqliteResultSql implements ResultSql {
         doneAt: readDate(row.doneAt),
       });
     }
-    const outbox = (await this.run(() => this.statements.selectOutbox.get(id))) as Record<string, unknown> | undefined;
+    const outbox = (await this.whenNotBusy(() => this.statements.selectOutbox.get(id))) as Record<string, unknown> | undefined;
     if (!outbox) return null;
     return pendingRecord({ id, name: String(outbox.name), queue: String(outbox.queue), args: readJson(outbox.args), createdAt: readDate(outbox.createdAt)! });
   }
 
+  async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {
+    return this.whenNotBusy(() => {
+      this.statements; // opens the connection
+      let statement = this.adHoc.get(text);
+      if (!statement) this.adHoc.set(text, (statement = this.db!.prepare(text)));
+      if (statement.reader) return { rows: statement.all(...values) as T[], count: 0 };
+      return { rows: [] as T[], count: statement.run(...values).changes };
+    });
+  }
+
   async revoke(id: string, reason: string, at: Date): Promise<void> {
-    await this.run(() => this.statements.revokeOne.run(reason, iso(at), id));
+    await this.whenNotBusy(() => this.statements.revokeOne.run(reason, iso(at), id));
   }
 
   async deleteFinishedBefore(before: Date): Promise<number> {
-    return (await this.run(() => this.statements.deleteFinished.run(iso(before)))).changes;
+    return (await this.whenNotBusy(() => this.statements.deleteFinished.run(iso(before)))).changes;
   }
 
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
     this.prepared = undefined;
+    this.adHoc.clear();
   }
 }

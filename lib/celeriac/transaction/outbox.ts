@@ -1,11 +1,13 @@
 /**
- * The TaskOutbox table (durable dispatch). Rows are written through the caller's transaction; sending a
- * row starts with a claim — an atomic conditional UPDATE — so the fast path and any number of relays
- * never send one row twice while a claim is fresh. A claim older than the lease (its sender died) may be
- * taken over; the taker first checks whether a worker already took the task.
+ * The TaskOutbox table (durable dispatch). Rows are written through the caller's transaction. A relay's
+ * send starts with a claim — an atomic conditional UPDATE — so any number of relays never send one row
+ * twice while a claim is fresh; the fast path sends a row younger than FAST_PATH_MS without one (no relay
+ * takes rows that young) and claims an older one like a relay. A claim older than the lease (its sender
+ * died) may be taken over; the taker first checks whether a worker already took the task.
  */
 import type { PublishOptions } from "../broker/broker";
 import type { TaskMessage } from "../message";
+import type { ResultSql } from "../results/sql";
 
 export type Dialect = "sqlite" | "postgresql";
 
@@ -34,24 +36,9 @@ export interface OutboxRow {
 
 type NewRow = Pick<OutboxRow, "id" | "name" | "queue" | "priority" | "runAt" | "expires" | "createdAt"> & { args: never };
 
-interface Where {
-  id?: string | { in: string[] };
-  dispatchedAt?: null | { not: null; lt?: Date };
-  createdAt?: { lt: Date };
-  claimedAt?: null;
-  OR?: ({ claimedAt: null } | { claimedAt: { lt: Date } })[];
-}
-
-/** The part of a Prisma client (or transaction client) the outbox uses. */
+/** The part of a Prisma client (or transaction client) the outbox uses: rows are inserted through the caller's transaction. */
 export interface OutboxClient {
-  taskOutbox: {
-    createMany(args: { data: NewRow[] }): Promise<unknown>;
-    updateMany(args: { where: Where; data: Partial<Pick<OutboxRow, "claimedAt" | "dispatchedAt" | "lastError">> & { attempts?: { increment: number } } }): Promise<{ count: number }>;
-    findMany(args: { where: Where; orderBy?: { createdAt: "asc" }; take?: number }): Promise<OutboxRow[]>;
-    deleteMany(args: { where: Where }): Promise<{ count: number }>;
-  };
-  taskResult: { count(args: { where: { id: string } }): Promise<number> };
-  $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>;
+  taskOutbox: { createMany(args: { data: NewRow[] }): Promise<unknown> };
   $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>;
 }
 
@@ -84,11 +71,66 @@ export function fromOutboxRow(row: OutboxRow, now: number): { message: TaskMessa
   return { message, publish };
 }
 
+/** How each dialect spells a placeholder, a timestamp going in and coming out, and an id list. */
+const DIALECTS = {
+  postgresql: {
+    at: (i: number) => `$${i}::timestamp(3)`,
+    param: (i: number) => `$${i}`,
+    anyOf: (i: number) => `= ANY($${i}::text[])`,
+    /** TIMESTAMP(3) without a zone holds UTC wall time. */
+    date: (d: Date) => d.toISOString().slice(0, -1),
+    ids: (ids: string[]) => ids,
+    readAt: (c: string) => `(EXTRACT(EPOCH FROM "${c}") * 1000)::float8 AS "${c}"`,
+    skipLocked: "FOR UPDATE SKIP LOCKED",
+  },
+  sqlite: {
+    at: () => "?",
+    param: () => "?",
+    anyOf: () => "IN (SELECT value FROM json_each(?))",
+    /** As Prisma's SQLite adapter stores DateTime. */
+    date: (d: Date) => d.toISOString().replace("Z", "+00:00"),
+    ids: (ids: string[]) => JSON.stringify(ids),
+    readAt: (c: string) => `"${c}"`,
+    // One writer at a time: the single UPDATE … WHERE id IN (SELECT …) is atomic as it is.
+    skipLocked: "",
+  },
+} as const;
+
+const readDate = (v: unknown): Date | null =>
+  v === null || v === undefined ? null : new Date(typeof v === "number" ? v : /[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? String(v) : `${String(v).replace(" ", "T")}Z`);
+
+/**
+ * The outbox table's statements after the insert, on the result store's own connection (`pg` or
+ * better-sqlite3, results/sql.ts), not Prisma's: the relay runs in every worker, and going through
+ * Prisma loaded its query compiler there (~50 MB, measured) for a query a second.
+ */
 export class OutboxStore {
-  constructor(
-    private readonly prisma: OutboxClient,
-    private readonly dialect: Dialect,
-  ) {}
+  private readonly d: (typeof DIALECTS)[Dialect];
+
+  constructor(private readonly sql: Pick<ResultSql, "run" | "dialect">) {
+    this.d = DIALECTS[sql.dialect];
+  }
+
+  private get dialect(): Dialect {
+    return this.sql.dialect;
+  }
+
+  private row(raw: Record<string, unknown>): OutboxRow {
+    return {
+      id: String(raw.id),
+      name: String(raw.name),
+      args: typeof raw.args === "string" ? JSON.parse(raw.args) : raw.args,
+      queue: String(raw.queue),
+      priority: raw.priority === null || raw.priority === undefined ? null : Number(raw.priority),
+      runAt: readDate(raw.runAt),
+      expires: readDate(raw.expires),
+      createdAt: readDate(raw.createdAt)!,
+      claimedAt: readDate(raw.claimedAt),
+      dispatchedAt: readDate(raw.dispatchedAt),
+      attempts: Number(raw.attempts),
+      lastError: raw.lastError === null || raw.lastError === undefined ? null : String(raw.lastError),
+    };
+  }
 
   /**
    * Writes rows through the caller's transaction client, as one raw INSERT: Prisma's createMany compiles
@@ -111,54 +153,40 @@ export class OutboxStore {
 
   /** The fast path's claim of one row it just committed: true if this caller may send it. */
   async claimOne(id: string, now: Date): Promise<boolean> {
-    const { count } = await this.prisma.taskOutbox.updateMany({
-      where: { id, dispatchedAt: null, claimedAt: null },
-      data: { claimedAt: now },
-    });
+    const { d } = this;
+    const { count } = await this.sql.run(
+      `UPDATE "TaskOutbox" SET "claimedAt" = ${d.at(1)} WHERE "id" = ${d.param(2)} AND "dispatchedAt" IS NULL AND "claimedAt" IS NULL`,
+      [d.date(now), id],
+    );
     return count === 1;
   }
 
   /**
-   * The relay's claim: unsent rows older than `olderThan`, unclaimed or with a claim older than the lease.
-   * PostgreSQL takes them with FOR UPDATE SKIP LOCKED, so concurrent relays split the rows between them;
-   * SQLite has one writer at a time, and each row's conditional UPDATE decides who has it.
+   * The relay's claim: unsent rows older than `olderThan`, unclaimed or with a claim older than the lease,
+   * in one UPDATE. PostgreSQL takes them with FOR UPDATE SKIP LOCKED, so concurrent relays split the rows
+   * between them; SQLite has one writer at a time.
    */
   async claimBatch(now: Date, { olderThan, leaseExpired, limit }: { olderThan: Date; leaseExpired: Date; limit: number }): Promise<OutboxRow[]> {
-    if (this.dialect === "postgresql") {
-      return this.prisma.$queryRawUnsafe<OutboxRow[]>(
-        `UPDATE "TaskOutbox" SET "claimedAt" = $1, "attempts" = "attempts" + 1
-         WHERE "id" IN (
-           SELECT "id" FROM "TaskOutbox"
-           WHERE "dispatchedAt" IS NULL AND "createdAt" < $2 AND ("claimedAt" IS NULL OR "claimedAt" < $3)
-           ORDER BY "createdAt" LIMIT $4
-           FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        now,
-        olderThan,
-        leaseExpired,
-        limit,
-      );
-    }
-    const claimable: Where = { dispatchedAt: null, OR: [{ claimedAt: null }, { claimedAt: { lt: leaseExpired } }] };
-    const candidates = await this.prisma.taskOutbox.findMany({
-      where: { ...claimable, createdAt: { lt: olderThan } },
-      orderBy: { createdAt: "asc" },
-      take: limit,
-    });
-    const claimed: OutboxRow[] = [];
-    for (const row of candidates) {
-      const { count } = await this.prisma.taskOutbox.updateMany({
-        where: { ...claimable, id: row.id },
-        data: { claimedAt: now, attempts: { increment: 1 } },
-      });
-      if (count === 1) claimed.push({ ...row, claimedAt: now, attempts: row.attempts + 1 });
-    }
-    return claimed;
+    const { d } = this;
+    const columns = ["id", "name", "args", "queue", "priority", "attempts", "lastError"].map((c) => `"${c}"`);
+    const dates = ["runAt", "expires", "createdAt", "claimedAt", "dispatchedAt"].map(d.readAt);
+    const { rows } = await this.sql.run<Record<string, unknown>>(
+      `UPDATE "TaskOutbox" SET "claimedAt" = ${d.at(1)}, "attempts" = "attempts" + 1
+       WHERE "id" IN (
+         SELECT "id" FROM "TaskOutbox"
+         WHERE "dispatchedAt" IS NULL AND "createdAt" < ${d.at(2)} AND ("claimedAt" IS NULL OR "claimedAt" < ${d.at(3)})
+         ORDER BY "createdAt" LIMIT ${d.param(4)}
+         ${d.skipLocked})
+       RETURNING ${[...columns, ...dates].join(", ")}`,
+      [d.date(now), d.date(olderThan), d.date(leaseExpired), limit],
+    );
+    return rows.map((r) => this.row(r)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
   /** True when a worker has already recorded the task: a re-send after a lost claim must not run it again. */
   async taken(id: string): Promise<boolean> {
-    return (await this.prisma.taskResult.count({ where: { id } })) > 0;
+    const { rows } = await this.sql.run(`SELECT 1 AS "found" FROM "TaskResult" WHERE "id" = ${this.d.param(1)}`, [id]);
+    return rows.length > 0;
   }
 
   async markDispatched(id: string, now: Date): Promise<void> {
@@ -167,17 +195,19 @@ export class OutboxStore {
 
   /** One statement for many rows: the fast path's marks are group-committed. */
   async markDispatchedMany(ids: string[], now: Date): Promise<void> {
-    await this.prisma.taskOutbox.updateMany({ where: { id: { in: ids } }, data: { dispatchedAt: now, lastError: null } });
+    const { d } = this;
+    await this.sql.run(`UPDATE "TaskOutbox" SET "dispatchedAt" = ${d.at(1)}, "lastError" = NULL WHERE "id" ${d.anyOf(2)}`, [d.date(now), d.ids(ids)]);
   }
 
   /** Gives a row back to the relay after a failed send. */
   async release(id: string, error: string): Promise<void> {
-    await this.prisma.taskOutbox.updateMany({ where: { id, dispatchedAt: null }, data: { claimedAt: null, lastError: error } });
+    const { d } = this;
+    await this.sql.run(`UPDATE "TaskOutbox" SET "claimedAt" = NULL, "lastError" = ${d.param(1)} WHERE "id" = ${d.param(2)} AND "dispatchedAt" IS NULL`, [error, id]);
   }
 
   /** Deletes rows sent before `before`. */
   async prune(before: Date): Promise<number> {
-    const { count } = await this.prisma.taskOutbox.deleteMany({ where: { dispatchedAt: { not: null, lt: before } } });
+    const { count } = await this.sql.run(`DELETE FROM "TaskOutbox" WHERE "dispatchedAt" IS NOT NULL AND "dispatchedAt" < ${this.d.at(1)}`, [this.d.date(before)]);
     return count;
   }
 }
