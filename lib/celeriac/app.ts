@@ -171,11 +171,13 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
       startBeat(
         {
           config,
+          broker,
           store: periodicTasks,
           backend,
           registry: beatOptions.registry ?? registry,
           lease: new LeaderLease(broker, `${beatOptions.hostname ?? hostname}:${process.pid}:${randomBytes(4).toString("hex")}`, config.beatLockMs),
           transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,
+          onCommit,
           log: beatOptions.log ?? log,
         },
         beatOptions.onSend,
