@@ -5,7 +5,7 @@
  */
 import { ResultNotReadyError, ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors";
 import { READY_STATES, States, type TaskState } from "../states";
-import { outcomeError, type Outcome, type StateChange, type TaskMessage } from "../message";
+import { outcomeError, type AnnouncedRow, type Outcome, type StateChange, type TaskMessage } from "../message";
 import type { ResultBackend, TaskRecord } from "./backend";
 
 export interface GetOptions {
@@ -28,10 +28,18 @@ export interface ResultSource {
   onAnnounce?(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
 }
 
-/** A wait for one id's next announced change: `next(ms)` resolves on it (or at once if one came meanwhile), or after ms. */
+/**
+ * A wait for one id's next announced change: `next(ms)` resolves on it (or at once if one came meanwhile),
+ * or after ms; with the announced row when it came along (then no read is needed), else undefined.
+ */
 export interface ChangeWatch {
-  next(ms: number): Promise<void>;
+  next(ms: number): Promise<TaskRecord | undefined>;
   close(): void;
+}
+
+function recordOf(row: AnnouncedRow): TaskRecord {
+  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+  return { ...row, createdAt: new Date(row.createdAt), startedAt: date(row.startedAt), doneAt: date(row.doneAt) };
 }
 
 /**
@@ -41,25 +49,33 @@ export interface ChangeWatch {
  */
 export async function watchChanges(source: ResultSource, id: string): Promise<ChangeWatch | null> {
   let changed = false;
+  let row: AnnouncedRow | undefined;
   let wake: (() => void) | undefined;
   const stop = await source
     .onAnnounce?.((changes) => {
-      if (!changes.some(([changedId]) => changedId === id)) return;
+      const change = changes.findLast(([changedId]) => changedId === id);
+      if (!change) return;
       changed = true;
+      row = change[2];
       wake?.();
     })
     .catch(() => undefined);
   if (!stop) return null;
+  const take = () => {
+    const record = changed && row ? recordOf(row) : undefined;
+    changed = false;
+    row = undefined;
+    return record;
+  };
   return {
     next: (ms) => {
-      if (changed) return ((changed = false), Promise.resolve());
-      return new Promise<void>((resolve) => {
+      if (changed) return Promise.resolve(take());
+      return new Promise<TaskRecord | undefined>((resolve) => {
         const timer = setTimeout(done, ms);
         function done() {
           clearTimeout(timer);
           wake = undefined;
-          changed = false;
-          resolve();
+          resolve(take());
         }
         wake = done;
       });
@@ -153,12 +169,13 @@ export class AsyncResult<R = unknown> {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", (onAbort = () => resolve()), { once: true }));
     try {
+      let announced: TaskRecord | undefined;
       while (!signal?.aborted) {
-        yield await this.info();
+        yield announced ?? (await this.info());
         const left = deadline - Date.now();
         if (left <= 0 || signal?.aborted) return;
         const wait = Math.min(interval, left);
-        await Promise.race([watch ? watch.next(wait) : new Promise((resolve) => setTimeout(resolve, wait)), aborted]);
+        announced = await Promise.race([watch ? watch.next(wait) : new Promise<undefined>((resolve) => setTimeout(resolve, wait)), aborted.then(() => undefined)]);
       }
     } finally {
       watch?.close();

@@ -13,6 +13,19 @@ import { finishedRow, pendingRow, startedRow, type ResultRow } from "./row";
 import type { ResultSql } from "./sql";
 import { ResultWriter } from "./writer";
 
+/** A row whose result and error take more than this (JSON) is announced without them: readers read it. */
+const ANNOUNCED_ROW_MAX = 2048;
+
+/** The change of one written row; the row itself rides along when it is small (a STARTED row keeps stored outcome columns: never). */
+function announced(row: ResultRow): StateChange {
+  if (row.status === States.STARTED) return [row.id, row.status];
+  const { createdAt, startedAt, doneAt, errorType, errorMessage, errorStack, ...rest } = row;
+  const error = errorType ? { type: errorType, message: errorMessage ?? "", ...(errorStack ? { stack: errorStack } : {}) } : null;
+  const size = JSON.stringify(rest.result ?? null).length + (error ? JSON.stringify(error).length : 0) + JSON.stringify(rest.args ?? null).length;
+  if (size > ANNOUNCED_ROW_MAX) return [row.id, row.status];
+  return [row.id, row.status, { ...rest, error, createdAt: createdAt.getTime(), startedAt: startedAt?.getTime() ?? null, doneAt: doneAt?.getTime() ?? null }];
+}
+
 export interface SqlResultBackendOptions {
   log: Logger;
   /** Announces state changes once they are durable (best effort: readers fall back to polling). */
@@ -28,7 +41,7 @@ export class SqlResultBackend implements ResultBackend {
     readonly description: string,
     private readonly options: SqlResultBackendOptions,
   ) {
-    const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map((r) => [r.id, r.status] as const));
+    const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map(announced));
     this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log });
     this.pendingRows = groupCommit<ResultRow>(
       (rows) => sql.insertPending(rows),
