@@ -166,6 +166,9 @@ export async function resultPathSection(o: ResultPathOptions) {
   await o.phase("build the production worker (with the bench's tasks)", () =>
     buildWorkers({ outdir: OUTDIR, extraTasks: [{ in: "bench/e2e-tasks/bench.ts", out: "bench" }] }),
   );
+  await o.phase("raw BullMQ warm-up, 2000 jobs", (signal) =>
+    rawThroughput({ keyPrefix: o.keyPrefix, queue: o.queue("results-raw-warmup"), n: 2_000, chunk: o.chunk, concurrency: 8, signal }),
+  );
   const raw = await o.phase(`raw BullMQ drain, ${o.n} jobs, c=8`, (signal) =>
     rawThroughput({ keyPrefix: o.keyPrefix, queue: o.queue("results-raw"), n: o.n, chunk: o.chunk, concurrency: 8, signal }),
   );

@@ -11,9 +11,9 @@ describe("resolveConfig", () => {
     expect(c).toMatchObject({ alwaysEager: false, maxPayloadBytes: 262_144, logLevel: "info", logFormat: "json" });
     expect(Object.isFrozen(c)).toBe(true);
   });
-  it("concurrency: the setting when given, else 10 for the async pool and the CPU count for the process pool", () => {
+  it("concurrency: the setting when given, else 32 for the async pool and the CPU count for the process pool", () => {
     expect(concurrencyFor(resolveConfig(), "async")).toBe(ASYNC_CONCURRENCY);
-    expect(ASYNC_CONCURRENCY).toBe(10);
+    expect(ASYNC_CONCURRENCY).toBe(32);
     expect(concurrencyFor(resolveConfig(), "process")).toBe(availableParallelism());
     expect(concurrencyFor(resolveConfig({ concurrency: 3 }), "async")).toBe(3);
     expect(concurrencyFor(resolveConfig({ concurrency: 3 }), "process")).toBe(3);

@@ -16,7 +16,7 @@ import { exitOnSignals } from "./shutdown";
 
 export const WORKER_USAGE = `usage: npm run worker -- [options]
   -Q, --queues <a,b>       queues to consume (default: the default queue and every queue a task names)
-  -c, --concurrency <n>    tasks run at once, per queue (default: settings.concurrency, else 10 with
+  -c, --concurrency <n>    tasks run at once, per queue (default: settings.concurrency, else 32 with
                            the async pool, the CPU count with the process pool)
   -P, --pool <kind>        async: tasks share this process (I/O-bound work; default)
                            process: each task in a child process (CPU-bound work, hard time limits)
