@@ -172,6 +172,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         {
           config,
           broker,
+          outbox,
           store: periodicTasks,
           backend,
           registry: beatOptions.registry ?? registry,

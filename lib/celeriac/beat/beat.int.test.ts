@@ -223,7 +223,7 @@ describe("beat in one process", () => {
         const lease = new LeaderLease(app.broker, `fence-${i}`, 60_000);
         expect(await lease.renew()).not.toBeNull(); // two key prefixes: two leases, both held
         const transaction = app.transaction as SchedulerDeps["transaction"];
-        const deps: SchedulerDeps = { config: app.config, broker: app.broker, store: app.periodicTasks, registry: app.registry, lease, transaction, onCommit: app.onCommit, log, backend: app.backend };
+        const deps: SchedulerDeps = { config: app.config, broker: app.broker, outbox: app.outbox, store: app.periodicTasks, registry: app.registry, lease, transaction, onCommit: app.onCommit, log, backend: app.backend };
         return new Scheduler(deps, (s) => sent.push({ ...s, slotAt: s.slotAt.getTime(), sentAt: s.sentAt.getTime(), by: String(i) }));
       }),
     );

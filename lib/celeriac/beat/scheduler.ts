@@ -29,7 +29,7 @@ import type { ResultBackend } from "../results/backend";
 import { routeFor } from "../task/options";
 import type { Task } from "../dispatch/apply";
 import type { Logger } from "../log";
-import { toOutboxRow, type OutboxClient } from "../transaction/outbox";
+import { toOutboxRow, type OutboxClient, type OutboxStore } from "../transaction/outbox";
 import type { TransactionOptions } from "../transaction/transaction";
 import type { Registry } from "../task/registry";
 import type { LeaderLease } from "./leader";
@@ -77,6 +77,8 @@ export interface SchedulerDeps {
   config: ResolvedConfig;
   /** Only to warm the producer side (queueCounts opens the queue a first send would open). */
   broker: Pick<Broker, "queueCounts">;
+  /** Only for the warm-up's dry run: the outbox insert a durable transaction makes. */
+  outbox: Pick<OutboxStore, "insert">;
   store: PeriodicTaskStore;
   registry: Registry;
   lease: LeaderLease;
@@ -347,7 +349,7 @@ export class Scheduler {
    * the send's statements and code ready before the first real send. Failures are only logged.
    */
   private async warmUp(rows: PeriodicTaskView[]): Promise<void> {
-    const { transaction, registry, broker, config, log } = this.deps;
+    const { transaction, registry, broker, outbox: outboxStore, config, log } = this.deps;
     this.warmedAt = Date.now();
     const byTask = new Map(rows.map((row) => [row.task, row]));
     const queues = new Set<string>();
@@ -368,7 +370,7 @@ export class Scheduler {
           const message = { id: `celeriac-beat-warm-up-${randomUUID()}`, task: row.task, args: row.args, queue, sentAt: Date.now(), retries: 0 };
           outbox.push(toOutboxRow({ message, publish: { delayMs: 0, ...(row.priority !== null && { priority: row.priority }) } }));
         }
-        if (outbox.length) await (tx as OutboxClient).taskOutbox.createMany({ data: outbox });
+        await outboxStore.insert(tx as OutboxClient, outbox);
         throw new DryRun();
       }, { durable: true });
     } catch (error) {
