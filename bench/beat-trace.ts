@@ -37,6 +37,16 @@ async function child(): Promise<void> {
     new Proxy(tx, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver);
+        if (prop === "$executeRawUnsafe") {
+          // The outbox insert is one raw INSERT (transaction/outbox.ts).
+          return async (sql: string, ...values: unknown[]) => {
+            const outbox = sql.startsWith('INSERT INTO "TaskOutbox"');
+            if (outbox) stamp("outbox0");
+            const out = await (v as (q: string, ...a: unknown[]) => Promise<unknown>).call(target, sql, ...values);
+            if (outbox) stamp("outbox");
+            return out;
+          };
+        }
         if (prop === "periodicTask" || prop === "taskOutbox") {
           return new Proxy(v as object, {
             get(t, p, r) {
