@@ -176,16 +176,29 @@ function result(database: string, mode: Mode, runs: Run[], cpuUs: number, answer
   };
 }
 
+/** Issue 10's targets: throughput and p99 of each mode against the plain route on the same database. */
+export const DISPATCH_TARGETS: Partial<Record<Mode, { perSecond: number; p99: number }>> = {
+  onCommit: { perSecond: 0.8, p99: 1.3 },
+  durable: { perSecond: 0.6, p99: 1.6 },
+};
+
 export function printDispatchLatency(results: ModeResult[], o: LoadOptions & { labels: Record<string, string> }): void {
   console.log(`3. Dispatch from a route handler: plain vs onCommit vs durable — POST → create Article → dispatch → 202 { taskId }`);
   console.log(`   node:http server in a child process; autocannon, ${o.connections} connections on 127.0.0.1; per mode ${o.warmupS} s warm-up, then ${o.rounds} × ${o.seconds / o.rounds} s, modes alternating; no worker`);
   const plain = (r: ModeResult) => results.find((x) => x.database === r.database && x.mode === "plain")!;
+  const verdict = (r: ModeResult) => {
+    const target = DISPATCH_TARGETS[r.mode];
+    if (!target) return "";
+    const ok = r.perSecond / plain(r).perSecond >= target.perSecond && r.p99Ms / plain(r).p99Ms <= target.p99;
+    return `≥ ${target.perSecond}×, p99 ≤ ${target.p99}×: ${ok ? "met" : "NOT MET"}`;
+  };
   console.log(
     table([
-      ["database", "mode", "req/s", "runs req/s", "÷ plain", "p50 ms", "p99 ms", "max ms", "p50 ÷ plain", "server CPU µs/req", "errors", "non-2xx"],
+      ["database", "mode", "req/s", "runs req/s", "÷ plain", "p50 ms", "p99 ms", "max ms", "p50 ÷ plain", "p99 ÷ plain", "server CPU µs/req", "errors", "non-2xx", "target (issue 10)"],
       ...results.map((r) => [
         o.labels[r.database] ?? r.database, r.mode, r.perSecond, r.roundsPerSecond.map((x) => Math.round(x)).join(" / "), (r.perSecond / plain(r).perSecond).toFixed(2),
-        r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), r.maxMs.toFixed(1), (r.p50Ms / plain(r).p50Ms).toFixed(2), r.serverCpuUs, r.errors, r.non2xx,
+        r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), r.maxMs.toFixed(1), (r.p50Ms / plain(r).p50Ms).toFixed(2), (r.p99Ms / plain(r).p99Ms).toFixed(2), r.serverCpuUs, r.errors, r.non2xx,
+        verdict(r),
       ]),
     ]),
   );
