@@ -12,7 +12,7 @@
  *   commit   $transaction resolved (COMMIT done)
  *   pub0/pub the Redis publish started / answered
  *   pick     the worker's handler entered (BullMQ delivered the job)   run   the task's run() started
- * env: TRACE_VERBOSE=1 prints every transaction's stamps (the warm-up's dry run too) on stderr; TRACE_CHILD_ARGS adds
+ * env: TRACE_WARM_WORKER=1 runs 50 no-op tasks through the worker first (its own first runs are slower); TRACE_VERBOSE=1 prints every transaction's stamps (the warm-up's dry run too) on stderr; TRACE_CHILD_ARGS adds
  * node flags to the beat child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). Also printed: the beat's CPU per second.
  * Instrumentation is by wrapping (the Prisma client, the tx client, the outbox store, the broker); nothing in
  * lib/ knows of it. Temp databases are made and dropped as the bench makes them.
@@ -108,6 +108,7 @@ async function child(): Promise<void> {
     },
   });
   process.on("disconnect", () => process.exit(0));
+  process.on("SIGTERM", () => process.exit(0)); // an exit, so that --cpu-prof writes its profile
   process.send!({ ready: true });
 }
 
@@ -125,6 +126,12 @@ async function parent(): Promise<void> {
   app.broker.consume = (handler, options) => consume((m) => (picked.set(m.id, now()), handler(m)), options);
   app.task({ name: TASK, args: z.tuple([z.number()]), ignoreResult: true, run: (ctx, n) => (ran.set(ctx.id, now()), n) });
   const worker = await app.startWorker({ queues: [queue], concurrency: 8 });
+  if (process.env.TRACE_WARM_WORKER) {
+    // The worker's own first runs out of the way, so a first send's lateness is the beat's.
+    const warm = app.task({ name: "bench.traceWarm", args: z.tuple([z.number()]), ignoreResult: true, run: (_ctx, n) => n });
+    for (let i = 0; i < 50; i++) await warm.delay(i);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const proc = fork(fileURLToPath(import.meta.url), ["child"], {
     execArgv: ["--import", "tsx", ...(process.env.TRACE_CHILD_ARGS ? process.env.TRACE_CHILD_ARGS.split(" ") : [])],
     env: { ...process.env, DATABASE_URL: db.url, BENCH_KEY_PREFIX: keyPrefix, BENCH_BEAT_QUEUE: queue },
