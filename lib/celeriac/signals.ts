@@ -44,6 +44,11 @@ export class Signals {
     };
   }
 
+  /** True when some handler listens: callers skip building a payload nobody reads. */
+  has(signal: SignalName): boolean {
+    return (this.handlers[signal]?.length ?? 0) > 0;
+  }
+
   emit<K extends SignalName>(signal: K, payload: SignalMap[K]): void {
     for (const handler of (this.handlers[signal] ?? []) as SignalHandler<K>[]) {
       try {

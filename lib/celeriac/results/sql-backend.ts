@@ -21,8 +21,7 @@ function announced(row: ResultRow): StateChange {
   if (row.status === States.STARTED) return [row.id, row.status];
   const { createdAt, startedAt, doneAt, errorType, errorMessage, errorStack, ...rest } = row;
   const error = errorType ? { type: errorType, message: errorMessage ?? "", ...(errorStack ? { stack: errorStack } : {}) } : null;
-  const size = JSON.stringify(rest.result ?? null).length + (error ? JSON.stringify(error).length : 0) + JSON.stringify(rest.args ?? null).length;
-  if (size > ANNOUNCED_ROW_MAX) return [row.id, row.status];
+  if (JSON.stringify([rest.args, rest.result, error]).length > ANNOUNCED_ROW_MAX) return [row.id, row.status];
   return [row.id, row.status, { ...rest, error, createdAt: createdAt.getTime(), startedAt: startedAt?.getTime() ?? null, doneAt: doneAt?.getTime() ?? null }];
 }
 

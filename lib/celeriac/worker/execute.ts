@@ -95,13 +95,15 @@ async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: Effe
   return { status: "SUCCESS", result: run.value ?? null };
 }
 
+/** Signals of the outcome; a payload is built only for a signal someone listens to (most runs: none). */
 function emitOutcome(deps: ExecuteDeps, message: TaskMessage, outcome: Outcome, runtimeMs: number): void {
+  const { signals } = deps;
   const base = { taskId: message.id, task: message.task };
-  deps.signals.emit("taskPostrun", { ...base, args: message.args, state: outcome.status, runtimeMs });
-  if (outcome.status === "SUCCESS") deps.signals.emit("taskSuccess", { ...base, result: outcome.result });
-  else if (outcome.status === "FAILURE") deps.signals.emit("taskFailure", { ...base, error: outcome.error });
+  if (signals.has("taskPostrun")) signals.emit("taskPostrun", { ...base, args: message.args, state: outcome.status, runtimeMs });
+  if (outcome.status === "SUCCESS" && signals.has("taskSuccess")) signals.emit("taskSuccess", { ...base, result: outcome.result });
+  else if (outcome.status === "FAILURE") signals.emit("taskFailure", { ...base, error: outcome.error });
   else if (outcome.status === "RETRY") {
-    deps.signals.emit("taskRetry", { ...base, error: outcome.error, retries: message.retries + 1, countdownMs: outcome.countdownMs });
+    signals.emit("taskRetry", { ...base, error: outcome.error, retries: message.retries + 1, countdownMs: outcome.countdownMs });
   }
 }
 
