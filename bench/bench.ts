@@ -287,14 +287,20 @@ async function signupRoute() {
   return { ...SIGNUP, ...r };
 }
 
-/** Section 6 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable: beat processes and their sends. */
-async function beatLateness(withPostgres: boolean) {
+/** A fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable; dropped at the end of the run. */
+async function freshDatabases(withPostgres: boolean): Promise<BenchDatabase[]> {
   const dbs: BenchDatabase[] = [];
   for (const kind of (withPostgres ? ["sqlite-wal", "postgres"] : ["sqlite-wal"]) as BenchDatabase["kind"][]) {
     const db = await phase(`create ${kind} database`, () => createBenchDatabase(kind));
     databases.push(db);
     dbs.push(db);
   }
+  return dbs;
+}
+
+/** Section 6 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable: beat processes and their sends. */
+async function beatLateness(withPostgres: boolean) {
+  const dbs = await freshDatabases(withPostgres);
   const t0 = Date.now();
   const results = await beatSection({ ...BEAT, dbs, keyPrefix, queue, phase, note });
   printBeat(results, BEAT);
@@ -304,12 +310,7 @@ async function beatLateness(withPostgres: boolean) {
 
 /** Section 7 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable. */
 async function resultPath(withPostgres: boolean) {
-  const dbs: BenchDatabase[] = [];
-  for (const kind of (withPostgres ? ["sqlite-wal", "postgres"] : ["sqlite-wal"]) as BenchDatabase["kind"][]) {
-    const db = await phase(`create ${kind} database`, () => createBenchDatabase(kind));
-    databases.push(db);
-    dbs.push(db);
-  }
+  const dbs = await freshDatabases(withPostgres);
   const options = { dbs, keyPrefix, queue, n: RESULTS_N, latencyN: LATENCY_N, chunk: CHUNK, phase, note };
   const r = await resultPathSection(options);
   printResultPath(r, options);

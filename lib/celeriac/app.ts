@@ -19,7 +19,9 @@ import { makeTask, type Task } from "./dispatch/apply";
 import { createLogger, type Logger } from "./log";
 import { AsyncResult } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
+import type { StateChange } from "./message";
 import { openResultSql } from "./results/open";
+import type { AnnouncedRow } from "./results/row";
 import { SqlResultBackend } from "./results/sql-backend";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
 import { Signals } from "./signals";
@@ -121,7 +123,8 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     backend,
     pollIntervalMs: config.resultPollIntervalMs,
     revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate),
-    onAnnounce: (listener: Parameters<Broker["onAnnounce"]>[0]) => broker.onAnnounce(listener),
+    // The broker carries what the result store announced: rows of the store's AnnouncedRow shape.
+    onAnnounce: (listener: (changes: readonly StateChange<AnnouncedRow>[]) => void) => broker.onAnnounce(listener as (changes: readonly StateChange[]) => void),
   };
   const deps = { config, broker, results, log };
   const cleanupResults = async (now = new Date()) =>

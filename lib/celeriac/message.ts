@@ -42,23 +42,7 @@ export function outcomeError(outcome: Outcome): ErrorInfo | null {
 
 /**
  * A task result's state change, as the worker announces it once the row is durable: the id, the new state
- * and, when small, the row itself (dates as epoch ms), so a waiting reader need not read it back.
+ * and, when small, the row itself (its shape is the result store's: results/row.ts AnnouncedRow), so a
+ * waiting reader need not read it back.
  */
-export type StateChange = readonly [id: string, status: TaskState, row?: AnnouncedRow];
-
-/** A result row as announced (JSON): its dates as epoch milliseconds. */
-export interface AnnouncedRow {
-  id: string;
-  name: string;
-  status: TaskState;
-  args: unknown;
-  result: unknown;
-  error: ErrorInfo | null;
-  queue: string | null;
-  worker: string | null;
-  retries: number;
-  createdAt: number;
-  startedAt: number | null;
-  doneAt: number | null;
-  runtimeMs: number | null;
-}
+export type StateChange<Row = unknown> = readonly [id: string, status: TaskState, row?: Row];

@@ -4,13 +4,14 @@
  * and still finds a result whose announcement was lost, at the poll interval.
  */
 import { describe, expect, it } from "vitest";
-import type { AnnouncedRow, StateChange } from "../message";
+import type { StateChange } from "../message";
+import type { AnnouncedRow } from "./row";
 import { AsyncResult, type ResultSource } from "./async-result";
 import type { ResultBackend, TaskRecord } from "./backend";
 
 function fakeSource(pollIntervalMs: number) {
   let stored: TaskRecord | null = null;
-  const listeners = new Set<(changes: readonly StateChange[]) => void>();
+  const listeners = new Set<(changes: readonly StateChange<AnnouncedRow>[]) => void>();
   const counts = { reads: 0 };
   const backend = { get: async () => (counts.reads++, stored) } as unknown as ResultBackend;
   const source: ResultSource = {
@@ -27,7 +28,7 @@ function fakeSource(pollIntervalMs: number) {
     counts,
     listeners,
     store: (r: AnnouncedRow) => void (stored = { ...r, createdAt: new Date(r.createdAt), startedAt: new Date(r.startedAt!), doneAt: new Date(r.doneAt!) }),
-    announce: (changes: StateChange[]) => listeners.forEach((l) => l(changes)),
+    announce: (changes: StateChange<AnnouncedRow>[]) => listeners.forEach((l) => l(changes)),
     row,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { ResultNotReadyError, ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors";
 import { READY_STATES, States, type TaskState } from "../states";
-import { outcomeError, type AnnouncedRow, type Outcome, type StateChange, type TaskMessage } from "../message";
+import { outcomeError, type Outcome, type StateChange, type TaskMessage } from "../message";
+import type { AnnouncedRow } from "./row";
 import type { ResultBackend, TaskRecord } from "./backend";
 
 export interface GetOptions {
@@ -25,7 +26,7 @@ export interface ResultSource {
   /** Marks the task revoked for every worker; `terminate` also stops it where it runs. */
   revoke(taskId: string, terminate: boolean): Promise<void>;
   /** Listens to the workers' announcements of written state changes (broker pub/sub). */
-  onAnnounce?(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
+  onAnnounce?(listener: (changes: readonly StateChange<AnnouncedRow>[]) => void): Promise<() => void>;
 }
 
 /**

@@ -4,26 +4,22 @@
  * they are in the database: a re-run after a RETRY still shows the last error while it runs.
  */
 import { outcomeError, type TaskMessage } from "../message";
-import { isTaskState, States, type TaskState } from "../states";
+import { isTaskState, States } from "../states";
 import type { FinishedRun, StartedRun, TaskRecord } from "./backend";
 
-export interface ResultRow {
-  id: string;
-  name: string;
-  args: unknown;
-  status: TaskState;
-  result: unknown;
+/** The record with its error in the table's three columns. */
+export type ResultRow = Omit<TaskRecord, "error"> & {
   errorType: string | null;
   errorMessage: string | null;
   errorStack: string | null;
-  queue: string | null;
-  worker: string | null;
-  retries: number;
-  createdAt: Date;
-  startedAt: Date | null;
-  doneAt: Date | null;
-  runtimeMs: number | null;
-}
+};
+
+/** A row as announced (JSON): the record with its dates as epoch milliseconds. */
+export type AnnouncedRow = Omit<TaskRecord, "createdAt" | "startedAt" | "doneAt"> & {
+  createdAt: number;
+  startedAt: number | null;
+  doneAt: number | null;
+};
 
 /** The columns a STARTED write leaves alone (the SQL of both stores spells the same rule). */
 export const OUTCOME_COLUMNS = ["result", "errorType", "errorMessage", "errorStack", "doneAt", "runtimeMs"] as const;

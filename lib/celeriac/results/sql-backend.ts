@@ -9,7 +9,7 @@ import type { Logger } from "../log";
 import type { StateChange, TaskMessage } from "../message";
 import { States } from "../states";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
-import { finishedRow, pendingRow, startedRow, type ResultRow } from "./row";
+import { finishedRow, pendingRow, startedRow, type AnnouncedRow, type ResultRow } from "./row";
 import type { ResultSql } from "./sql";
 import { ResultWriter } from "./writer";
 
@@ -17,7 +17,7 @@ import { ResultWriter } from "./writer";
 const ANNOUNCED_ROW_MAX = 2048;
 
 /** The change of one written row; the row itself rides along when it is small (a STARTED row keeps stored outcome columns: never). */
-function announced(row: ResultRow): StateChange {
+function announced(row: ResultRow): StateChange<AnnouncedRow> {
   if (row.status === States.STARTED) return [row.id, row.status];
   const { createdAt, startedAt, doneAt, errorType, errorMessage, errorStack, ...rest } = row;
   const error = errorType ? { type: errorType, message: errorMessage ?? "", ...(errorStack ? { stack: errorStack } : {}) } : null;
@@ -28,7 +28,7 @@ function announced(row: ResultRow): StateChange {
 export interface SqlResultBackendOptions {
   log: Logger;
   /** Announces state changes once they are durable (best effort: readers fall back to polling). */
-  announce?: (changes: StateChange[]) => void;
+  announce?: (changes: StateChange<AnnouncedRow>[]) => void;
 }
 
 export class SqlResultBackend implements ResultBackend {
