@@ -61,7 +61,7 @@ async function checkRevoked(deps: ExecuteDeps, message: TaskMessage): Promise<Ou
   return { status: "REVOKED", reason: "revoked before it started" };
 }
 
-function makeContext(deps: ExecuteDeps, message: TaskMessage, log: Logger, signal: AbortSignal): TaskContext {
+function makeContext(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, signal: AbortSignal): TaskContext {
   return {
     id: message.id,
     name: message.task,
@@ -69,14 +69,16 @@ function makeContext(deps: ExecuteDeps, message: TaskMessage, log: Logger, signa
     retries: message.retries,
     hostname: deps.hostname,
     signal,
-    log,
+    get log() {
+      return log();
+    },
     retry: ({ countdown, error } = {}) => {
       throw new Retry(countdown === undefined ? undefined : countdown * 1000, error);
     },
   };
 }
 
-async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: EffectiveOptions, message: TaskMessage, log: Logger): Promise<Outcome> {
+async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: EffectiveOptions, message: TaskMessage, log: () => Logger): Promise<Outcome> {
   const parsed = parseArgs(task, message.args);
   if (!parsed.ok) return failure(new InvalidArgumentsError(parsed.message));
   deps.signals.emit("taskPrerun", { taskId: message.id, task: task.name, args: message.args });
@@ -109,7 +111,9 @@ function emitOutcome(deps: ExecuteDeps, message: TaskMessage, outcome: Outcome, 
 
 export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): Promise<HandlerResult> {
   const startedAt = new Date();
-  const log = deps.log.child({ taskId: message.id, task: message.task });
+  // The task's logger is made when something logs: most runs of short tasks log nothing (success is debug).
+  let taskLog: Logger | undefined;
+  const log = () => (taskLog ??= deps.log.child({ taskId: message.id, task: message.task }));
   const run: StartedRun = { message, worker: deps.hostname, startedAt };
   const task = deps.lookup(message.task);
   const options = task && effectiveOptions(task, deps.config);
@@ -125,7 +129,7 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
     if (record && options!.trackStarted) {
       const started = deps.backend.started(run);
       if (deps.waitForStarted) await started;
-      else started.catch((error: unknown) => log.debug({ err: error }, "the STARTED write was given up (the worker is stopping)"));
+      else started.catch((error: unknown) => log().debug({ err: error }, "the STARTED write was given up (the worker is stopping)"));
     }
     outcome = await runTask(deps, task!, options!, message, log);
   }
@@ -134,7 +138,7 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
   if (record) await deps.backend.finished(finished);
   const runtimeMs = doneAt.getTime() - startedAt.getTime();
   if (task) emitOutcome(deps, message, outcome, runtimeMs);
-  logOutcome(log, outcome, runtimeMs);
+  if (outcome.status !== "SUCCESS" || deps.log.isLevelEnabled("debug")) logOutcome(log(), outcome, runtimeMs);
   return outcome;
 }
 
