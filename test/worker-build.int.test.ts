@@ -2,11 +2,12 @@
  * The production build (`npm run build` → scripts/build-workers.ts): the compiled entries run in plain
  * `node`, no tsx. Built here into a directory of its own (same options as dist/), so a dist/ someone is
  * running is left alone: the compiled task modules register on the one app the worker uses, the compiled
- * worker discovers them, runs a task sent from another process, and stops warm on SIGTERM with exit 0.
+ * worker discovers them, runs a task sent from another process, and stops warm on SIGTERM with exit 0; with
+ * `--pool process` it forks the compiled child in plain node, which runs the task.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkers } from "@/scripts/build-workers";
@@ -22,7 +23,9 @@ const { add } = await import("@/tasks/demo");
 const { celeriac } = await import("@/lib/celery");
 
 let out: string;
-let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+type RunningWorker = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+let worker: RunningWorker | undefined;
+const workers: RunningWorker[] = [];
 
 async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,12 +40,25 @@ function node(args: string[], options: { input?: boolean } = {}) {
   return spawnSync(process.execPath, args, { cwd: "/", env, encoding: "utf8", timeout: 20_000, stdio: [options.input ? "pipe" : "ignore", "pipe", "pipe"] });
 }
 
+/** Starts `node <build>/worker.js …args` from / (plain node, no tsx) and waits for its ready line. */
+async function startCompiledWorker(args: string[]): Promise<RunningWorker> {
+  const child = spawn(process.execPath, [join(out, "worker.js"), ...args], { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  child.stdout!.on("data", (d) => (text += d));
+  child.stderr!.on("data", (d) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  worker = { child, output: () => text, exited };
+  workers.push(worker);
+  await waitFor(() => /celeriac@\S+ ready\./.test(text) || child.exitCode !== null, "the compiled worker's ready line", 40_000);
+  return worker;
+}
+
 beforeAll(async () => {
   out = await buildWorkers({ outdir: OUTDIR });
 });
 
 afterAll(async () => {
-  worker?.child.kill("SIGKILL");
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
   rmSync(out, { recursive: true, force: true });
   await celeriac.close();
   await deleteKeys(keyPrefix);
@@ -66,13 +82,7 @@ describe("the compiled worker (node dist/worker.js)", () => {
   });
 
   it("starts as one plain node process, discovers the compiled tasks next to it, from any working directory", async () => {
-    const child = spawn(process.execPath, [join(out, "worker.js"), "-c", "2", "-l", "info"], { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    child.stdout!.on("data", (d) => (text += d));
-    child.stderr!.on("data", (d) => (text += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    worker = { child, output: () => text, exited };
-    await waitFor(() => /celeriac@\S+ ready\./.test(text) || child.exitCode !== null, "the compiled worker's ready line");
+    const text = (await startCompiledWorker(["-c", "2", "-l", "info"])).output();
     expect(text).toMatch(/celeriac@\S+ ready\./);
     expect(text).toContain(`.> results:     ${databaseUrl}\n`);
     expect(text).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
@@ -96,9 +106,28 @@ describe("the compiled worker (node dist/worker.js)", () => {
     expect(worker!.output()).toContain("warm shutdown");
   });
 
-  it("refuses --pool process with a reason (its children need tsx) instead of crashing", () => {
-    const run = node([join(out, "worker.js"), "-P", "process"]);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain("--pool process is not available in the compiled worker");
-  });
+  it("--pool process: forks the compiled child (plain node), which loads dist/lib/celery.js and dist/tasks/; SUCCESS; SIGTERM exits 0", async () => {
+    const { child, output, exited } = await startCompiledWorker(["-P", "process", "-c", "1", "-l", "info"]);
+    expect(output()).toMatch(/celeriac@\S+ ready\./);
+    expect(output()).toContain(".> concurrency: 1 (process)");
+    const r = await add.delay(2, 3);
+    expect(await r.get({ timeout: 20_000 })).toBe(5);
+    expect((await r.info())?.status).toBe("SUCCESS");
+    // The task's own log line ("adding", JSON) comes from a child process: tagged `child` with its pid.
+    await waitFor(() => output().includes('"msg":"adding"'), "the task's log line");
+    const line = JSON.parse(output().split("\n").find((l) => l.includes('"msg":"adding"'))!) as { child?: number; x: number };
+    expect(line.x).toBe(2);
+    expect(line.child).toEqual(expect.any(Number));
+    expect(line.child).not.toBe(child.pid);
+    // On Linux, the child's command line: plain node running the compiled child, no tsx loader.
+    const cmdline = `/proc/${line.child}/cmdline`;
+    if (existsSync(cmdline)) {
+      const argv = readFileSync(cmdline, "utf8").split("\0");
+      expect(argv.some((a) => a.endsWith("lib/celeriac/worker/child.js"))).toBe(true);
+      expect(argv.join(" ")).not.toContain("tsx");
+    }
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(output()).toContain("warm shutdown");
+  }, 60_000);
 });

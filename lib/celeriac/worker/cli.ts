@@ -87,10 +87,15 @@ export interface RunWorkerOptions {
   tasksDir: string;
   /** The module that exports this app as `celeriac`: process-pool children load it. */
   appModule: string;
+  /**
+   * The process-pool child module (lib/celeriac/worker/child.ts, or its compiled .js), found by the entry
+   * module next to itself: in the compiled build this code is in a shared chunk. Default: child.ts via tsx.
+   */
+  childEntry?: string;
 }
 
 /** The worker process's main(): returns once the worker is ready; signals end the process. */
-export async function runWorker(app: Celeriac, { argv, tasksDir, appModule }: RunWorkerOptions): Promise<void> {
+export async function runWorker(app: Celeriac, { argv, tasksDir, appModule, childEntry }: RunWorkerOptions): Promise<void> {
   const cli = parseWorkerArgs(argv);
   if (cli.help) {
     process.stdout.write(`${WORKER_USAGE}\n`);
@@ -118,7 +123,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule }: Ru
   const log = app.log.child({ worker: hostname });
   const pool =
     cli.pool === "process"
-      ? startProcessPool({ size: concurrency, appModule, tasksDir, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
+      ? startProcessPool({ size: concurrency, appModule, tasksDir, childEntry, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
       : undefined;
   await pool?.ready();
   const worker = await app.startWorker({ registry, queues, concurrency, hostname, log, pool });

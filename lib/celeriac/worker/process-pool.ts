@@ -17,10 +17,20 @@ import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
 import { effectiveOptions } from "../task/options";
 
-/** Resolved when a pool starts, not at import: bundlers (Next) give this module a non-file URL. */
-const childEntry = () => fileURLToPath(new URL("./child.ts", import.meta.url));
-/** Children run TypeScript: they inherit the parent's tsx loader, or get one (a parent not started by tsx). */
-const CHILD_EXEC_ARGV = process.execArgv.some((arg) => arg.includes("tsx")) ? process.execArgv : [...process.execArgv, "--import", "tsx"];
+/**
+ * The child module when the caller names none: child.ts next to this source file, run through tsx. Resolved
+ * when a pool starts, not at import: bundlers (Next) give this module a non-file URL, and in the compiled
+ * build (dist/) this code sits in a shared chunk, so the compiled worker passes its own `childEntry`.
+ */
+const defaultChildEntry = () => fileURLToPath(new URL("./child.ts", import.meta.url));
+/**
+ * A compiled child (.js, .mjs, .cjs) runs in plain node with the parent's flags (e.g. --enable-source-maps).
+ * A TypeScript child inherits the parent's tsx loader, or gets one (a parent not started by tsx).
+ */
+function childExecArgv(entry: string): string[] {
+  if (!/\.[cm]?tsx?$/.test(entry)) return process.execArgv;
+  return process.execArgv.some((arg) => arg.includes("tsx")) ? process.execArgv : [...process.execArgv, "--import", "tsx"];
+}
 /** A child that dies before it is ready (the app or a task module fails to load) is not respawned at once. */
 const RESPAWN_DELAY_MS = 1000;
 /** How long past its time limit a child gets to end the task itself before it is killed. */
@@ -31,6 +41,11 @@ export interface ProcessPoolOptions {
   /** Module exporting the app as `celeriac` (e.g. "lib/celery.ts"), loaded by each child. */
   appModule: string;
   tasksDir: string;
+  /**
+   * The child module to fork (worker/child.ts, or its compiled copy, e.g. "dist/lib/celeriac/worker/child.js");
+   * default: child.ts next to this module, through tsx.
+   */
+  childEntry?: string;
   maxTasksPerChild?: number;
   registry: Registry;
   backend: ResultBackend;
@@ -59,16 +74,18 @@ export function startProcessPool(options: ProcessPoolOptions) {
   const waiting: ((slot: Slot) => void)[] = [];
   const busy = new Map<string, Slot>();
   let closing = false;
+  const childEntry = options.childEntry ?? defaultChildEntry();
+  const execArgv = childExecArgv(childEntry);
 
   function spawn(): Slot {
-    const child = fork(childEntry(), [], {
+    const child = fork(childEntry, [], {
       env: {
         ...process.env,
         CELERIAC_APP_MODULE: options.appModule,
         CELERIAC_TASKS_DIR: options.tasksDir,
         CELERIAC_HOSTNAME: options.hostname,
       },
-      execArgv: CHILD_EXEC_ARGV,
+      execArgv,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let ready!: () => void;
