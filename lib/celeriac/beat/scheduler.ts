@@ -18,7 +18,9 @@
  * Redis publish are all that happen after the instant. Nothing is visible before it: the claim commits at
  * the instant (readers see the old lastRunAt until then), and the task is published after that commit. The
  * send path is warmed once in a while by a dry run (a claim of no row, the task's argument checks, an
- * outbox insert, all rolled back; and the producer's queue), so a cold process's first send is not slow.
+ * outbox insert, all rolled back; and the producer's queue), so a cold process's first send does not also
+ * pay for the first run of those statements and that code. (What the dry run cannot reach, the first real
+ * publish and the worker's first delivery, still makes a new process's first send the slowest, measured.)
  */
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn, setTimeout as delay } from "node:timers/promises";
