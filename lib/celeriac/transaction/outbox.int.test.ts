@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createHarness, type Harness } from "@/test/harness";
+import { MIN_RELAY_GRACE_MS } from "./outbox";
 import { startRelay } from "./relay";
 
 let h: Harness;
@@ -66,7 +67,7 @@ describe("a crash between commit and enqueue", () => {
     try {
       await sleep(2000);
       expect(runs).not.toContain(taskId);
-      expect(await h.app.AsyncResult.from(taskId).status()).toBe("PENDING"); // its PENDING row stays
+      expect(await h.app.AsyncResult.from(taskId).status()).toBe("PENDING"); // no worker ever took it
     } finally {
       await relay.stop();
     }
@@ -74,16 +75,25 @@ describe("a crash between commit and enqueue", () => {
 });
 
 describe("fast path and relays racing", () => {
-  it("never run a task twice", async () => {
+  it("never run a task twice", { timeout: 60_000 }, async () => {
     const ran = new Map<string, number>();
     const race = h.app.task({ name: "outbox.race", args: z.tuple([z.number()]), run: (ctx) => void ran.set(ctx.id, (ran.get(ctx.id) ?? 0) + 1) });
-    // Two relays with no grace period compete with the fast path for every row.
+    // Two relays at their least grace (asked for none) compete with the fast path for every row: each
+    // transaction commits only once its rows are older than that grace, so the fast path must claim them
+    // too (a fresh row's send takes no claim, and no relay may take such a row: that is tested below).
     const relays = [1, 2].map(() => startRelay({ outbox: h.app.outbox, broker: h.app.broker, log: h.app.log, intervalMs: 2, graceMs: 0 }));
     try {
       const ids = (
         await Promise.all(
-          Array.from({ length: 20 }, (_, batch) =>
-            h.app.transaction(async () => Array.from({ length: 10 }, (_, i) => race.delayOnCommit(batch * 10 + i)), { durable: true, maxWait: 60_000 }),
+          Array.from({ length: 4 }, (_, batch) =>
+            h.app.transaction(
+              async () => {
+                const batchIds = Array.from({ length: 25 }, (_, i) => race.delayOnCommit(batch * 25 + i));
+                await sleep(MIN_RELAY_GRACE_MS + 100);
+                return batchIds;
+              },
+              { durable: true, maxWait: 60_000, timeout: 30_000 },
+            ),
           ),
         )
       ).flat();
@@ -94,6 +104,21 @@ describe("fast path and relays racing", () => {
       expect(unsent).toBe(0);
     } finally {
       await Promise.all(relays.map((r) => r.stop()));
+    }
+  });
+
+  it("a relay never takes a row younger than its least grace, whatever it is asked", async () => {
+    const young = h.app.task({ name: "outbox.young", args: z.tuple([]), run: () => 1 });
+    // A young row made to look never sent (as after a crash), and a relay asked for no grace at all.
+    const id = await h.app.transaction(async () => young.delayOnCommit(), { durable: true });
+    await expect.poll(async () => (await h.db.taskOutbox.findUnique({ where: { id } }))!.dispatchedAt, { timeout: 2_000, interval: 20 }).not.toBeNull();
+    await h.db.taskOutbox.update({ where: { id }, data: { dispatchedAt: null, claimedAt: null, createdAt: new Date() } });
+    const relay = startRelay({ outbox: h.app.outbox, broker: h.app.broker, log: h.app.log, intervalMs: 1_000_000, graceMs: 0 }, { autostart: false });
+    try {
+      expect(await relay.tick()).toBe(0);
+      expect((await h.db.taskOutbox.findUnique({ where: { id } }))!.claimedAt).toBeNull();
+    } finally {
+      await relay.stop();
     }
   });
 

@@ -18,6 +18,11 @@ export type Dialect = "sqlite" | "postgresql";
 export const FAST_PATH_MS = 2_000;
 /** Rows younger than this are left to the fast path by relays. */
 export const RELAY_GRACE_MS = 5_000;
+/**
+ * The least grace a relay may be given: a row the fast path judged fresh just before its send must not
+ * become a relay's while that send is under way, so relays wait a second longer than FAST_PATH_MS.
+ */
+export const MIN_RELAY_GRACE_MS = FAST_PATH_MS + 1_000;
 
 export interface OutboxRow {
   id: string;

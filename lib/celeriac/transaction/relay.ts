@@ -6,7 +6,7 @@
  */
 import type { Broker } from "../broker/broker";
 import type { Logger } from "../log";
-import { fromOutboxRow, RELAY_GRACE_MS, type OutboxStore } from "./outbox";
+import { fromOutboxRow, MIN_RELAY_GRACE_MS, RELAY_GRACE_MS, type OutboxStore } from "./outbox";
 
 export interface RelayOptions {
   outbox: OutboxStore;
@@ -14,7 +14,7 @@ export interface RelayOptions {
   log: Logger;
   /** How often the relay looks, ms. @defaultValue 1000 */
   intervalMs?: number;
-  /** Rows younger than this are left to the fast path, ms; keep it above FAST_PATH_MS. @defaultValue RELAY_GRACE_MS (5000) */
+  /** Rows younger than this are left to the fast path, ms; at least MIN_RELAY_GRACE_MS (3000). @defaultValue RELAY_GRACE_MS (5000) */
   graceMs?: number;
   /** A claim older than this is considered dead and taken over, ms. @defaultValue 30000 */
   leaseMs?: number;
@@ -31,7 +31,9 @@ export interface Relay {
 }
 
 export function startRelay(options: RelayOptions, { autostart = true } = {}): Relay {
-  const { outbox, broker, log, intervalMs = 1000, graceMs = RELAY_GRACE_MS, leaseMs = 30_000, retentionMs = 3_600_000, batchSize = 100 } = options;
+  const { outbox, broker, log, intervalMs = 1000, leaseMs = 30_000, retentionMs = 3_600_000, batchSize = 100 } = options;
+  // The fast path sends young rows without a claim: a relay taking them too would send them twice.
+  const graceMs = Math.max(MIN_RELAY_GRACE_MS, options.graceMs ?? RELAY_GRACE_MS);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
