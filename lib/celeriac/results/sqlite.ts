@@ -79,12 +79,12 @@ export class SqliteResultSql implements ResultSql {
   /** The file at a `file:` URL, opened on first use on a connection of its own (WAL is set on the file by lib/db.ts). */
   constructor(private readonly url: string) {}
 
+  private get connection(): Database.Database {
+    return (this.db ??= new Database(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
+  }
+
   private get statements(): ReturnType<typeof prepare> {
-    if (!this.prepared) {
-      this.db ??= new Database(this.url.slice("file:".length).split("?")[0], { timeout: 0 });
-      this.prepared = prepare(this.db);
-    }
-    return this.prepared;
+    return (this.prepared ??= prepare(this.connection));
   }
 
   /** Runs a synchronous statement, retrying a busy database without blocking, up to BUSY_WAIT_MS. */
@@ -127,9 +127,8 @@ export class SqliteResultSql implements ResultSql {
 
   async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {
     return this.whenNotBusy(() => {
-      this.statements; // opens the connection
       let statement = this.adHoc.get(text);
-      if (!statement) this.adHoc.set(text, (statement = this.db!.prepare(text)));
+      if (!statement) this.adHoc.set(text, (statement = this.connection.prepare(text)));
       if (statement.reader) return { rows: statement.all(...values) as T[], count: 0 };
       return { rows: [] as T[], count: statement.run(...values).changes };
     });
