@@ -11,7 +11,7 @@
  * logs a warning while settings and row differ. `returnToSettings()` hands it back.
  *
  * The framework never imports the generated client: it needs only these delegates, typed by the shape it
- * uses (as results/prisma.ts does).
+ * uses (as transaction/outbox.ts does for its insert).
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";

@@ -238,13 +238,14 @@ export class BullmqBroker implements Broker {
       const request = JSON.parse(text) as { revoke?: string; until?: number; terminate?: boolean };
       if (!request.revoke) return;
       revoked.set(request.revoke, request.until ?? Date.now() + REVOKED_KEPT_MS);
+      if (revoked.size % 1000 === 0) dropExpired(revoked, Date.now()); // a worker that runs for weeks keeps a day's worth
       if (request.terminate) options.onTerminate?.(request.revoke);
     });
     const load = async () => {
       const now = Date.now();
       const flat = await (await this.ready()).zrangebyscore(this.key("revoked"), now, "+inf", "WITHSCORES");
       for (let i = 0; i < flat.length; i += 2) revoked.set(flat[i], Number(flat[i + 1]));
-      for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
+      dropExpired(revoked, now);
     };
     await subscriber.subscribe(channel);
     await load();
@@ -279,7 +280,7 @@ export class BullmqBroker implements Broker {
       .then((score) => score !== null && Number(score) > Date.now());
   }
 
-  /** One PUBLISH per flush on `{prefix}:results`: a JSON array of [id, state]. */
+  /** One PUBLISH per flush on `{prefix}:results`: a JSON array of [id, state, row?]. */
   announce(changes: readonly StateChange[]): void {
     const redis = this.producer();
     if (redis.status !== "ready" || changes.length === 0) return; // readers fall back to polling
@@ -418,6 +419,10 @@ export class BullmqBroker implements Broker {
     this.resultListeners.clear();
     await subscriber?.then((r) => r.disconnect(), () => undefined);
   }
+}
+
+function dropExpired(revoked: Map<string, number>, now: number): void {
+  for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
 }
 
 /** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */

@@ -13,7 +13,7 @@ export interface DeferredDispatch {
   publish: PublishOptions;
   /** Written to the outbox (survives a crash after commit) rather than sent from memory. */
   durable: boolean;
-  /** Write a PENDING TaskResult row through the transaction (false for ignoreResult tasks). */
+  /** Record a PENDING TaskResult row after the commit (false for ignoreResult tasks). */
   recordPending: boolean;
 }
 
