@@ -3,7 +3,9 @@
  * The server (bench/dispatch-server.ts) runs in a child process, the load generator (autocannon, closed
  * loop: each connection sends its next POST when the previous answer arrives) in this one, over
  * 127.0.0.1. Per database: a warm-up of each mode, then `rounds` measured runs per mode in alternating
- * order (plain, onCommit, durable, then reversed) so drift hits every mode alike. No worker runs.
+ * order (plain, inTx, onCommit, durable, then reversed) so drift hits every mode alike. No worker runs.
+ * `inTx` (`.delay()` inside a bare Prisma `$transaction`) is not a celeriac mode: it prices Prisma's
+ * interactive transaction, which on commit and durable pay and the plain route does not.
  * Afterwards the rows and jobs are counted per mode against the 202 answers (a correctness check).
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -16,7 +18,7 @@ import type { BenchDatabase } from "./db";
 import { MODES, type Mode, type ServerCounts, type ServerStats } from "./dispatch-server";
 import { summarize, table } from "./stats";
 
-const PATHS: Record<Mode, string> = { plain: "/articles/plain", onCommit: "/articles/on-commit", durable: "/articles/durable" };
+const PATHS: Record<Mode, string> = { plain: "/articles/plain", inTx: "/articles/in-tx", onCommit: "/articles/on-commit", durable: "/articles/durable" };
 const BODY = "Celery-like background tasks for Next.js, e.g. a welcome mail after sign-up, i.e. work done later.";
 
 export interface LoadOptions {
@@ -183,9 +185,10 @@ export const DISPATCH_TARGETS: Partial<Record<Mode, { perSecond: number; p99: nu
 };
 
 export function printDispatchLatency(results: ModeResult[], o: LoadOptions & { labels: Record<string, string> }): void {
-  console.log(`3. Dispatch from a route handler: plain vs onCommit vs durable — POST → create Article → dispatch → 202 { taskId }`);
+  console.log(`3. Dispatch from a route handler: plain vs onCommit vs durable (inTx: .delay() inside a bare Prisma $transaction, for reference) — POST → create Article → dispatch → 202 { taskId }`);
   console.log(`   node:http server in a child process; autocannon, ${o.connections} connections on 127.0.0.1; per mode ${o.warmupS} s warm-up, then ${o.rounds} × ${o.seconds / o.rounds} s, modes alternating; no worker`);
   const plain = (r: ModeResult) => results.find((x) => x.database === r.database && x.mode === "plain")!;
+  const inTx = (r: ModeResult) => results.find((x) => x.database === r.database && x.mode === "inTx")!;
   const verdict = (r: ModeResult) => {
     const target = DISPATCH_TARGETS[r.mode];
     if (!target) return "";
@@ -194,10 +197,10 @@ export function printDispatchLatency(results: ModeResult[], o: LoadOptions & { l
   };
   console.log(
     table([
-      ["database", "mode", "req/s", "runs req/s", "÷ plain", "p50 ms", "p99 ms", "max ms", "p50 ÷ plain", "p99 ÷ plain", "server CPU µs/req", "errors", "non-2xx", "target (issue 10)"],
+      ["database", "mode", "req/s", "runs req/s", "÷ plain", "p50 ms", "p99 ms", "max ms", "p50 ÷ plain", "p99 ÷ plain", "÷ inTx", "server CPU µs/req", "errors", "non-2xx", "target (issue 10)"],
       ...results.map((r) => [
         o.labels[r.database] ?? r.database, r.mode, r.perSecond, r.roundsPerSecond.map((x) => Math.round(x)).join(" / "), (r.perSecond / plain(r).perSecond).toFixed(2),
-        r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), r.maxMs.toFixed(1), (r.p50Ms / plain(r).p50Ms).toFixed(2), (r.p99Ms / plain(r).p99Ms).toFixed(2), r.serverCpuUs, r.errors, r.non2xx,
+        r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), r.maxMs.toFixed(1), (r.p50Ms / plain(r).p50Ms).toFixed(2), (r.p99Ms / plain(r).p99Ms).toFixed(2), r.mode === "onCommit" || r.mode === "durable" ? (r.perSecond / inTx(r).perSecond).toFixed(2) : "", r.serverCpuUs, r.errors, r.non2xx,
         verdict(r),
       ]),
     ]),

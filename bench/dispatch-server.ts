@@ -14,7 +14,8 @@ import { z } from "zod";
 import { benchApp } from "./app";
 import { clientFor } from "./db";
 
-export const MODES = ["plain", "onCommit", "durable"] as const;
+/** `inTx` is the reference for on commit: the same create and `.delay()` inside a bare Prisma `$transaction`. */
+export const MODES = ["plain", "inTx", "onCommit", "durable"] as const;
 export type Mode = (typeof MODES)[number];
 export type ServerCounts = Record<Mode, { ok: number; failed: number; inflight: number }>;
 export type ServerStats = { type: "stats"; counts: ServerCounts; cpu: NodeJS.CpuUsage };
@@ -38,6 +39,7 @@ function start(): void {
     return { app, task };
   };
   const plain = setup("plain");
+  const inTx = setup("inTx");
   const onCommit = setup("onCommit");
   const durable = setup("durable");
 
@@ -46,6 +48,12 @@ function start(): void {
       const article = await db.article.create({ data });
       return (await plain.task.delay(article.id)).id;
     },
+    // What one writes without on-commit (the job may run before the row is committed): Prisma's own cost.
+    inTx: (data) =>
+      db.$transaction(async (tx) => {
+        const article = await tx.article.create({ data });
+        return (await inTx.task.delay(article.id)).id;
+      }),
     onCommit: (data) =>
       onCommit.app.transaction(async (tx) => {
         const article = await tx.article.create({ data });
@@ -57,7 +65,7 @@ function start(): void {
         return durable.task.delayOnCommit(article.id);
       }, { durable: true }),
   };
-  const routes = new Map<string, Mode>([["/articles/plain", "plain"], ["/articles/on-commit", "onCommit"], ["/articles/durable", "durable"]]);
+  const routes = new Map<string, Mode>([["/articles/plain", "plain"], ["/articles/in-tx", "inTx"], ["/articles/on-commit", "onCommit"], ["/articles/durable", "durable"]]);
   const counts = Object.fromEntries(MODES.map((m) => [m, { ok: 0, failed: 0, inflight: 0 }])) as ServerCounts;
   let errorsLogged = 0;
 
@@ -87,7 +95,7 @@ function start(): void {
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await Promise.all([plain, onCommit, durable].map(({ app }) => app.close()));
+    await Promise.all([plain, inTx, onCommit, durable].map(({ app }) => app.close()));
     await db.$disconnect();
     process.exit(0);
   };

@@ -18,6 +18,8 @@
  *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
  *   ├─ MailError                  a mail was not sent (mail/errors.ts: MailTransientError, MailRejectedError)
  *   ├─ BrokerUnavailableError     Redis did not answer: nothing was enqueued (HTTP 503)
+ *   ├─ SchemaNotReadyError        the database lacks the tables or columns this version needs: the
+ *   │                             message names the command that fixes it (HTTP 503)
  *   ├─ ResultNotReadyError        a result was read before the task finished
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *
@@ -61,6 +63,8 @@ export class Retry extends CeleriacError {
 }
 
 export class BrokerUnavailableError extends CeleriacError {}
+
+export class SchemaNotReadyError extends CeleriacError {}
 
 export class TaskError extends CeleriacError {}
 
