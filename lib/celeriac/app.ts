@@ -10,7 +10,7 @@ import { z } from "zod";
 import { startBeat, type RunningBeat } from "./beat/beat";
 import { LeaderLease } from "./beat/leader";
 import { BACKEND_CLEANUP, type BeatSend } from "./beat/scheduler";
-import { PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store";
+import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store";
 import type { Broker } from "./broker/broker";
 import { BullmqBroker } from "./broker/bullmq";
 import { EagerBroker } from "./broker/eager";
@@ -21,12 +21,14 @@ import { AsyncResult } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
 import type { StateChange } from "./message";
 import { openResultSql } from "./results/open";
-import type { AnnouncedRow } from "./results/row";
+import { COLUMNS, type AnnouncedRow } from "./results/row";
+import type { RequiredTables } from "./results/schema-check";
+import { SchemaMonitor } from "./results/schema-monitor";
 import { SqlResultBackend } from "./results/sql-backend";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define";
 import { Signals } from "./signals";
 import { Registry } from "./task/registry";
-import { OutboxStore, type OutboxClient } from "./transaction/outbox";
+import { OUTBOX_COLUMNS, OutboxStore, type OutboxClient } from "./transaction/outbox";
 import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction";
 import { redactUrl } from "./url";
 import { executeMessage } from "./worker/execute";
@@ -48,7 +50,19 @@ export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> exte
    * password in the worker banner.
    */
   databaseUrl: string;
+  /**
+   * The names of the migrations this build ships, oldest first (read when the schema is checked; undefined
+   * when they are not deployed beside the code). The worker, beat and the CLI then refuse a database that
+   * has not applied one of them, which covers the app's own tables too; without it they check celeriac's
+   * tables and columns only.
+   */
+  migrations?: () => readonly string[] | undefined;
+  /** The command that migrates the database, named in "not migrated" messages. @defaultValue "npm run db:deploy" */
+  migrateCommand?: string;
 }
+
+/** celeriac's own tables, with every column its statements use (the schema check at start). */
+export const CELERIAC_TABLES: RequiredTables = { TaskResult: COLUMNS, TaskOutbox: OUTBOX_COLUMNS, ...PERIODIC_TASK_TABLES };
 
 export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly config: ResolvedConfig;
@@ -57,6 +71,11 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly registry: Registry;
   readonly broker: Broker;
   readonly backend: ResultBackend;
+  /**
+   * Whether the database is migrated for this build: `assertReady()` (the worker, beat and the CLI call it
+   * at start), `explain(error)` (a missing table's error as a SchemaNotReadyError with the fix, for HTTP 503).
+   */
+  readonly schema: SchemaMonitor;
   /** `celeriac@<host>`. */
   readonly hostname: string;
   /** Celery's signals: `signals.on("taskFailure", ({ taskId, error }) => …)`. */
@@ -99,7 +118,7 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
 }
 
 export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOptions<P>): Celeriac<P> {
-  const { prisma, databaseUrl, ...settings } = options;
+  const { prisma, databaseUrl, migrations, migrateCommand, ...settings } = options;
   const config = resolveConfig(settings);
   const log = createLogger(config.logLevel, config.logFormat, { app: config.appName });
   const hostname = `celeriac@${osHostname()}`;
@@ -110,7 +129,16 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
   // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.
   const sql = openResultSql(databaseUrl);
-  const backend = new SqlResultBackend(sql, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes) });
+  const schema = new SchemaMonitor({
+    sql,
+    where: redactUrl(databaseUrl),
+    tables: CELERIAC_TABLES,
+    migrations,
+    fix: migrateCommand,
+    log,
+    reportIntervalMs: config.schemaReportIntervalMs,
+  });
+  const backend = new SqlResultBackend(sql, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes), schema });
   const outbox = new OutboxStore(sql);
   const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
@@ -118,6 +146,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     broker,
     backend,
     log,
+    schema,
   });
   const results = {
     backend,
@@ -140,6 +169,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     registry,
     broker,
     backend,
+    schema,
     signals,
     hostname,
     task(taskOptions) {
@@ -182,6 +212,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
           lease: new LeaderLease(broker, `${beatOptions.hostname ?? hostname}:${process.pid}:${randomBytes(4).toString("hex")}`, config.beatLockMs),
           transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,
           onCommit,
+          schema,
           log: beatOptions.log ?? log,
         },
         beatOptions.onSend,

@@ -161,6 +161,12 @@ export const settingsSchema = z.object({
    * periodic task created, edited or disabled in the database takes effect within about this long. @defaultValue 1000
    */
   beatMaxLoopIntervalMs: z.number().int().min(10).default(1_000),
+  /**
+   * A table or column that goes missing while a worker or beat runs (dropped, an old dump restored) is
+   * logged at most this often, in ms, with the command that fixes it; meanwhile results and sends wait and
+   * are retried. @defaultValue 60000
+   */
+  schemaReportIntervalMs: z.number().int().min(100).default(60_000),
   /** Celery: worker_loglevel. @defaultValue "info" */
   logLevel: z.enum(LOG_LEVELS).default("info"),
   /** "json": one JSON object per line, for log collectors; "pretty": readable lines. @defaultValue "json" */

@@ -22,7 +22,7 @@ export function startBeat(deps: SchedulerDeps, onSend?: (send: BeatSend) => void
       try {
         sleepMs = await scheduler.turn();
       } catch (error) {
-        deps.log.error({ err: error }, "beat turn failed (database unreachable?); trying again");
+        if (!deps.schema?.report(error)) deps.log.error({ err: error }, "beat turn failed (database unreachable?); trying again");
         sleepMs = deps.config.beatMaxLoopIntervalMs;
       }
       if (stopped) break;

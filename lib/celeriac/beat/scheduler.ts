@@ -28,6 +28,7 @@ import type { Broker } from "../broker/broker";
 import type { ResolvedConfig } from "../config";
 import { NotRegisteredError, toErrorInfo } from "../errors";
 import type { ResultBackend } from "../results/backend";
+import type { SchemaMonitor } from "../results/schema-monitor";
 import { routeFor } from "../task/options";
 import type { Task } from "../dispatch/apply";
 import type { Logger } from "../log";
@@ -89,6 +90,8 @@ export interface SchedulerDeps {
   transaction<T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** The app's onCommit: a send is reported once its own publish is done, in order with the others. */
   onCommit(callback: () => unknown): void;
+  /** A missing table (PeriodicTask, TaskOutbox) is reported by it, once a minute, instead of at every turn. */
+  schema?: Pick<SchemaMonitor, "report">;
   log: Logger;
 }
 
@@ -157,6 +160,8 @@ export class Scheduler {
   /** Schedules built in the last turn, by spec: building a crontab checks it with cron-parser, not redone every turn. */
   private built = new Map<string, Schedule | Error>();
   private lastTerm: number | null = null;
+  /** Whether the settings were synced since this beat took the lead (a sync that failed is tried again next turn). */
+  private synced = false;
   /** What preparing one row's send took lately (see learnPrepare). */
   private preparePerRowMs = PREPARE_FIRST_GUESS_MS;
   /** When the send path last ran, for real or as a dry run (see warmUp). */
@@ -186,14 +191,15 @@ export class Scheduler {
       term = null;
     }
     if (term !== this.lastTerm) {
-      if (term !== null) {
-        log.info({ term, holder: lease.holder }, "beat is the leader: sending due periodic tasks");
-        const report = await this.sync();
-        if (report.created.length + report.updated.length + report.removed.length > 0) log.info(report, "periodic tasks from settings synced");
-      } else if (this.lastTerm !== null) {
-        log.warn({ term: this.lastTerm }, "beat lost the lead: another beat sends now");
-      }
+      if (term !== null) log.info({ term, holder: lease.holder }, "beat is the leader: sending due periodic tasks");
+      else if (this.lastTerm !== null) log.warn({ term: this.lastTerm }, "beat lost the lead: another beat sends now");
       this.lastTerm = term;
+      this.synced = false;
+    }
+    if (term !== null && !this.synced) {
+      const report = await this.sync();
+      this.synced = true;
+      if (report.created.length + report.updated.length + report.removed.length > 0) log.info(report, "periodic tasks from settings synced");
     }
     if (term === null) return Math.min(STANDBY_POLL_MS, config.beatMaxLoopIntervalMs);
     const idle = Math.min(config.beatMaxLoopIntervalMs, Math.floor(lease.ttlMs / 3));
@@ -278,7 +284,9 @@ export class Scheduler {
       return true;
     } catch (error) {
       if (error instanceof NotLeading) return "not leading";
-      this.deps.log.error({ err: error, periodicTask: group.map((d) => d.row.name).join(", ") }, "could not send a due periodic task; trying again shortly");
+      if (!this.deps.schema?.report(error)) {
+        this.deps.log.error({ err: error, periodicTask: group.map((d) => d.row.name).join(", ") }, "could not send a due periodic task; trying again shortly");
+      }
       return false;
     }
   }

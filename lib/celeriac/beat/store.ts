@@ -20,6 +20,7 @@ import { queueNameSchema } from "../config";
 import { ConfigError } from "../errors";
 import { assertJsonArgs } from "../json";
 import type { Logger } from "../log";
+import { columnsOf } from "../results/schema-check";
 import { clocked, cron, crontab, every, toSchedule, type CatchUp, type Schedule } from "./schedule";
 
 export const PERIODS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1 } as const;
@@ -109,6 +110,17 @@ interface TaskRow {
   createdAt: Date;
   updatedAt: Date;
 }
+/** The tables this store reads and writes, with every column (for the schema check at start). */
+export const PERIODIC_TASK_TABLES = {
+  PeriodicTask: columnsOf<TaskRow>()([
+    "id", "name", "task", "args", "queue", "priority", "expireSeconds", "intervalId", "crontabId", "clockedId", "enabled", "oneOff",
+    "startTime", "expires", "catchUp", "lastRunAt", "totalRunCount", "description", "managed", "settingsDigest", "createdAt", "updatedAt",
+  ]),
+  IntervalSchedule: columnsOf<IntervalRow>()(["id", "every", "period"]),
+  CrontabSchedule: columnsOf<CrontabRow>()(["id", "minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear", "cron", "timezone"]),
+  ClockedSchedule: columnsOf<ClockedRow>()(["id", "clockedTime"]),
+};
+
 type Row = TaskRow & { interval: IntervalRow | null; crontab: CrontabRow | null; clocked: ClockedRow | null };
 const include = { interval: true, crontab: true, clocked: true } as const;
 type Include = typeof include;

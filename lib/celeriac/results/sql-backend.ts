@@ -10,6 +10,7 @@ import type { StateChange, TaskMessage } from "../message";
 import { States } from "../states";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend";
 import { finishedRow, pendingRow, startedRow, type AnnouncedRow, type ResultRow } from "./row";
+import type { SchemaMonitor } from "./schema-monitor";
 import type { ResultSql } from "./sql";
 import { ResultWriter } from "./writer";
 
@@ -29,6 +30,11 @@ export interface SqlResultBackendOptions {
   log: Logger;
   /** Announces state changes once they are durable (best effort: readers fall back to polling). */
   announce?: (changes: StateChange<AnnouncedRow>[]) => void;
+  /**
+   * A missing table or column: reads reject with its SchemaNotReadyError (the fix in the message), and
+   * failed writes are reported by it once a minute instead of logged at each retry.
+   */
+  schema?: Pick<SchemaMonitor, "report" | "rethrow">;
 }
 
 export class SqlResultBackend implements ResultBackend {
@@ -41,10 +47,13 @@ export class SqlResultBackend implements ResultBackend {
     private readonly options: SqlResultBackendOptions,
   ) {
     const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map(announced));
-    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log });
+    const reported = (error: unknown) => options.schema?.report(error) ?? false;
+    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log, reported });
     this.pendingRows = groupCommit<ResultRow>(
       (rows) => sql.insertPending(rows),
-      (error, rows) => options.log.warn({ err: error }, `could not record ${rows.length} dispatched tasks as PENDING; they read as PENDING anyway`),
+      (error, rows) => {
+        if (!reported(error)) options.log.warn({ err: error }, `could not record ${rows.length} dispatched tasks as PENDING; they read as PENDING anyway`);
+      },
     );
   }
 
@@ -62,16 +71,22 @@ export class SqlResultBackend implements ResultBackend {
 
   async revoked(id: string, reason: string): Promise<void> {
     await this.pendingRows.idle(); // a PENDING row this process is about to write is revoked too
-    await this.sql.revoke(id, reason, new Date());
+    await this.sql.revoke(id, reason, new Date()).catch((error: unknown) => this.rethrow(error));
     this.options.announce?.([[id, States.REVOKED]]);
   }
 
   deleteFinishedBefore(before: Date): Promise<number> {
-    return this.sql.deleteFinishedBefore(before);
+    return this.sql.deleteFinishedBefore(before).catch((error: unknown) => this.rethrow(error));
   }
 
   get(id: string): Promise<TaskRecord | null> {
-    return this.sql.find(id);
+    return this.sql.find(id).catch((error: unknown) => this.rethrow(error));
+  }
+
+  /** A missing table's error as the SchemaNotReadyError that names the fix; any other error as it is. */
+  private rethrow(error: unknown): Promise<never> {
+    if (this.options.schema) return this.options.schema.rethrow(error);
+    throw error;
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,11 @@ export interface WriterOptions {
   /** Called after each successful flush with its rows (the announcement of the state changes). */
   flushed?: (rows: readonly ResultRow[]) => void;
   log: Logger;
+  /**
+   * Told of each failed flush before it is retried; true when it reported the failure itself (a missing
+   * table, logged once a minute by the schema monitor), and then the writer does not log the attempt.
+   */
+  reported?: (error: unknown) => boolean;
   /** Most rows in one statement. @defaultValue 500 */
   maxBatch?: number;
 }
@@ -124,7 +129,7 @@ export class ResultWriter {
       } catch (error) {
         if (this.closed) throw error;
         const waitMs = Math.min(5000, 100 * 2 ** attempt);
-        this.options.log.warn({ err: error, attempt, waitMs, rows: rows.length }, `could not write ${rows.length} task results; retrying`);
+        if (!this.options.reported?.(error)) this.options.log.warn({ err: error, attempt, waitMs, rows: rows.length }, `could not write ${rows.length} task results; retrying`);
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         if (this.closed) throw new WriterClosedError(`the result writer closed before ${rows.length} results could be written`, { cause: error });
       }

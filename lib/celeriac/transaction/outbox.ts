@@ -7,6 +7,7 @@
  */
 import type { PublishOptions } from "../broker/broker";
 import type { TaskMessage } from "../message";
+import { columnsOf } from "../results/schema-check";
 import type { ResultSql } from "../results/sql";
 
 export type Dialect = "sqlite" | "postgresql";
@@ -38,6 +39,10 @@ export interface OutboxRow {
   attempts: number;
   lastError: string | null;
 }
+
+/** Every column of the table, as the relay reads it back (and the schema check expects it). */
+export const OUTBOX_COLUMNS = columnsOf<OutboxRow>()(["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt", "claimedAt", "dispatchedAt", "attempts", "lastError"]);
+const OUTBOX_DATES = new Set<string>(["runAt", "expires", "createdAt", "claimedAt", "dispatchedAt"]);
 
 type NewRow = Pick<OutboxRow, "id" | "name" | "queue" | "priority" | "runAt" | "expires" | "createdAt"> & { args: never };
 
@@ -173,8 +178,7 @@ export class OutboxStore {
    */
   async claimBatch(now: Date, { olderThan, leaseExpired, limit }: { olderThan: Date; leaseExpired: Date; limit: number }): Promise<OutboxRow[]> {
     const { d } = this;
-    const columns = ["id", "name", "args", "queue", "priority", "attempts", "lastError"].map((c) => `"${c}"`);
-    const dates = ["runAt", "expires", "createdAt", "claimedAt", "dispatchedAt"].map(d.readAt);
+    const returning = OUTBOX_COLUMNS.map((c) => (OUTBOX_DATES.has(c) ? d.readAt(c) : `"${c}"`));
     const { rows } = await this.sql.run<Record<string, unknown>>(
       `UPDATE "TaskOutbox" SET "claimedAt" = ${d.at(1)}, "attempts" = "attempts" + 1
        WHERE "id" IN (
@@ -182,7 +186,7 @@ export class OutboxStore {
          WHERE "dispatchedAt" IS NULL AND "createdAt" < ${d.at(2)} AND ("claimedAt" IS NULL OR "claimedAt" < ${d.at(3)})
          ORDER BY "createdAt" LIMIT ${d.param(4)}
          ${d.skipLocked})
-       RETURNING ${[...columns, ...dates].join(", ")}`,
+       RETURNING ${returning.join(", ")}`,
       [d.date(now), d.date(olderThan), d.date(leaseExpired), limit],
     );
     return rows.map((r) => this.row(r)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

@@ -6,12 +6,15 @@
  */
 import type { Broker } from "../broker/broker";
 import type { Logger } from "../log";
+import type { SchemaMonitor } from "../results/schema-monitor";
 import { fromOutboxRow, MIN_RELAY_GRACE_MS, RELAY_GRACE_MS, type OutboxStore } from "./outbox";
 
 export interface RelayOptions {
   outbox: OutboxStore;
   broker: Broker;
   log: Logger;
+  /** A missing TaskOutbox or TaskResult table is reported by it, once a minute, instead of at every pass. */
+  schema?: Pick<SchemaMonitor, "report">;
   /** How often the relay looks, ms. @defaultValue 1000 */
   intervalMs?: number;
   /** Rows younger than this are left to the fast path, ms; at least MIN_RELAY_GRACE_MS (3000). @defaultValue RELAY_GRACE_MS (5000) */
@@ -31,7 +34,7 @@ export interface Relay {
 }
 
 export function startRelay(options: RelayOptions, { autostart = true } = {}): Relay {
-  const { outbox, broker, log, intervalMs = 1000, leaseMs = 30_000, retentionMs = 3_600_000, batchSize = 100 } = options;
+  const { outbox, broker, log, schema, intervalMs = 1000, leaseMs = 30_000, retentionMs = 3_600_000, batchSize = 100 } = options;
   // The fast path sends young rows without a claim: a relay taking them too would send them twice.
   const graceMs = Math.max(MIN_RELAY_GRACE_MS, options.graceMs ?? RELAY_GRACE_MS);
   let timer: NodeJS.Timeout | undefined;
@@ -56,7 +59,7 @@ export function startRelay(options: RelayOptions, { autostart = true } = {}): Re
         }
         await outbox.markDispatched(row.id, new Date());
       } catch (error) {
-        log.warn({ err: error, taskId: row.id }, "outbox relay could not send a task; it will retry");
+        if (!schema?.report(error)) log.warn({ err: error, taskId: row.id }, "outbox relay could not send a task; it will retry");
         await outbox.release(row.id, String(error));
       }
     }
@@ -72,7 +75,9 @@ export function startRelay(options: RelayOptions, { autostart = true } = {}): Re
     if (stopped) return;
     timer = setTimeout(() => {
       running = tick()
-        .catch((error: unknown) => log.error({ err: error }, "outbox relay pass failed; retrying"))
+        .catch((error: unknown) => {
+          if (!schema?.report(error)) log.error({ err: error }, "outbox relay pass failed; retrying");
+        })
         .finally(schedule);
     }, intervalMs);
   }

@@ -18,6 +18,7 @@ import type { Broker } from "../broker/broker";
 import { DispatchError, toErrorInfo } from "../errors";
 import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
+import type { SchemaMonitor } from "../results/schema-monitor";
 import { groupCommit } from "../group-commit";
 import { FAST_PATH_MS, toOutboxRow, type OutboxClient, type OutboxStore } from "./outbox";
 import { currentScope, runInScope, runOutsideScope, Scope, type AfterCommit, type DeferredDispatch } from "./scope";
@@ -53,19 +54,23 @@ export interface TransactionDeps<Tx> {
   broker: Broker;
   backend: ResultBackend;
   log: Logger;
+  /** A missing TaskOutbox: the durable insert rejects with its SchemaNotReadyError, failed marks are reported once a minute. */
+  schema?: Pick<SchemaMonitor, "report" | "rethrow">;
 }
 
 export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
-  const { outbox, broker, backend, log } = deps;
+  const { outbox, broker, backend, log, schema } = deps;
 
   const sentMarks = groupCommit<string>(
     (ids) => outbox.markDispatchedMany(ids, new Date()),
-    (error, ids) => log.warn({ err: error }, `could not mark ${ids.length} sent outbox rows; the relay will find their tasks taken or send them again (same job id)`),
+    (error, ids) => {
+      if (!schema?.report(error)) log.warn({ err: error }, `could not mark ${ids.length} sent outbox rows; the relay will find their tasks taken or send them again (same job id)`);
+    },
   );
 
   async function writeOutbox(scope: Scope): Promise<void> {
     const rows = scope.dispatches().filter((d) => d.durable).map(toOutboxRow);
-    await outbox.insert(scope.tx as unknown as OutboxClient, rows);
+    await outbox.insert(scope.tx as unknown as OutboxClient, rows).catch((error: unknown) => (schema ? schema.rethrow(error) : Promise.reject(error)));
   }
 
   /**
