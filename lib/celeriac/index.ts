@@ -22,4 +22,5 @@ export type { RunningBeat } from "./beat/beat";
 export type { BeatSend } from "./beat/scheduler";
 export { nextRunOf, scheduleSummary, sourceOf, type Source } from "./beat/entry";
 export { PeriodicTaskStore, periodicTaskInputSchema, scheduleFromSpec, type PeriodicTaskInput, type PeriodicTaskView, type ScheduleSpec } from "./beat/store";
+export { safeText, textProblem } from "./text";
 export { VERSION } from "./version";

@@ -22,6 +22,8 @@ describe("assertJsonArgs", () => {
     ["a Map", [new Map()], /an instance of Map/],
     ["a Symbol", [Symbol("s")], /a Symbol/],
     ["a nested Date", [{ order: { items: [{ when: new Date() }] } }], /argument 0 \(args\[0\]\.order\.items\[0\]\.when\) is a Date/],
+    ["a NUL character", ["a\u0000b"], /argument 0 \(args\[0\]\) is a string containing a NUL character/],
+    ["an unpaired surrogate", [{ s: "\ud800x" }], /argument 0 \(args\[0\]\.s\) is a string containing an unpaired surrogate \(\\ud800\)/],
   ])("refuses %s, naming where it is", (_label, args, message) => {
     expect(() => assertJsonArgs(args, 1024)).toThrow(NotJsonError);
     expect(() => assertJsonArgs(args, 1024)).toThrow(message);

@@ -3,13 +3,16 @@
  * would silently change (a Date, a class instance, undefined, NaN, a cycle) is refused, naming where it is.
  */
 import { NotJsonError } from "./errors";
+import { textProblem } from "./text";
 
 function describe(value: unknown): string | undefined {
   switch (typeof value) {
-    case "string":
-      // JSON allows it, but PostgreSQL's text and jsonb cannot store it: refused everywhere, so a task
-      // that works on SQLite in development does not wedge on PostgreSQL in production.
-      return value.includes("\u0000") ? "a string containing a NUL character (\\u0000), which PostgreSQL cannot store" : undefined;
+    case "string": {
+      // JSON allows NUL and lone surrogates, but PostgreSQL cannot store them: refused everywhere (text.ts),
+      // so a task that works on SQLite in development does not wedge on PostgreSQL in production.
+      const problem = textProblem(value);
+      return problem && `a string containing ${problem}`;
+    }
     case "boolean":
       return undefined;
     case "number":

@@ -68,6 +68,15 @@ describe("periodic task definitions", () => {
     expect(() => parseDefinition({ ...base, startTime: "yesterday" as never })).toThrow(/startTime/);
   });
 
+  it("refuses text PostgreSQL cannot store in every text field and argument, naming it", () => {
+    expect(() => parseDefinition({ ...base, name: "a\u0000b" })).toThrow(/name: contains a NUL character/);
+    expect(() => parseDefinition({ ...base, task: "\ud800x" })).toThrow(/task: contains an unpaired surrogate/);
+    expect(() => parseDefinition({ ...base, description: "x\udc00" })).toThrow(/description: contains an unpaired surrogate/);
+    expect(() => parseDefinition({ ...base, schedule: { kind: "cron", expression: "* * * * *\u0000" } })).toThrow(/schedule\.expression: contains a NUL/);
+    expect(() => parseDefinition({ ...base, schedule: { kind: "crontab", minute: "\ud800" } as never })).toThrow(/schedule\.minute: contains an unpaired/);
+    expect(() => parseDefinition({ ...base, args: [{ note: "\ud800x" }] })).toThrow(/args\[0\]\.note\) is a string containing an unpaired surrogate/);
+  });
+
   it("reads ISO strings as instants (what the admin form sends)", () => {
     const definition = parseDefinition({ ...base, startTime: "2026-12-01T08:00:00Z", schedule: { kind: "clocked", at: "2026-12-24T18:00:00+08:00" } });
     expect(definition.startTime).toEqual(at("2026-12-01T08:00:00Z"));

@@ -19,6 +19,7 @@ import type { BeatEntry } from "../config";
 import { queueNameSchema } from "../config";
 import { ConfigError } from "../errors";
 import { assertJsonArgs } from "../json";
+import { safeText } from "../text";
 import type { Logger } from "../log";
 import { columnsOf } from "../results/schema-check";
 import { clocked, cron, crontab, every, toSchedule, type CatchUp, type Schedule } from "./schedule";
@@ -27,8 +28,8 @@ export const PERIODS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, se
 export type Period = keyof typeof PERIODS;
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
-const crontabField = z.string().trim().min(1).max(200).default("*");
-const zoneField = z.string().trim().min(1).nullish().transform((zone) => zone ?? null);
+const crontabField = safeText().trim().min(1).max(200).default("*");
+const zoneField = safeText().trim().min(1).nullish().transform((zone) => zone ?? null);
 
 /** A schedule as the admin writes it and the tables store it. */
 export const scheduleSpecSchema = z.discriminatedUnion("kind", [
@@ -44,7 +45,7 @@ export const scheduleSpecSchema = z.discriminatedUnion("kind", [
       timezone: zoneField,
     })
     .strict(),
-  z.object({ kind: z.literal("cron"), expression: z.string().trim().min(1).max(200), timezone: zoneField }).strict(),
+  z.object({ kind: z.literal("cron"), expression: safeText().trim().min(1).max(200), timezone: zoneField }).strict(),
   z.object({ kind: z.literal("clocked"), at: instant }).strict(),
 ]);
 export type ScheduleSpec = z.output<typeof scheduleSpecSchema>;
@@ -52,8 +53,8 @@ export type ScheduleSpec = z.output<typeof scheduleSpecSchema>;
 /** A periodic task as the admin API accepts it (dates as Date or ISO strings). */
 export const periodicTaskInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    task: z.string().trim().min(1).max(200),
+    name: safeText().trim().min(1).max(200),
+    task: safeText().trim().min(1).max(200),
     args: z.array(z.unknown()).default([]),
     queue: queueNameSchema.nullish().transform((v) => v ?? null),
     priority: z.number().int().min(1).nullish().transform((v) => v ?? null),
@@ -64,7 +65,7 @@ export const periodicTaskInputSchema = z
     startTime: instant.nullish().transform((v) => v ?? null),
     expires: instant.nullish().transform((v) => v ?? null),
     catchUp: z.enum(["none", "one"]).default("one"),
-    description: z.string().max(2000).default(""),
+    description: safeText().max(2000).default(""),
   })
   .strict();
 export type PeriodicTaskInput = z.input<typeof periodicTaskInputSchema>;

@@ -1,0 +1,33 @@
+/**
+ * The one rule for text that crosses a boundary (a request field, a periodic task's name, a task argument):
+ * no NUL character and no unpaired UTF-16 surrogate.
+ *
+ *   NUL ("\u0000")        JSON and SQLite take it, PostgreSQL's text and jsonb cannot store it: a value
+ *                         that works in development would fail in production, so it is refused everywhere.
+ *   a lone surrogate      "\ud800x" is valid JSON (the escape sequence) but not Unicode: it cannot be encoded
+ *                         as UTF-8 (PostgreSQL refuses it; Node writes U+FFFD instead, silently changing it).
+ *
+ * `textProblem()` says what is wrong with a string; `safeText()` is a zod string that refuses both, with a
+ * message the field's path is prefixed to ("title: contains a NUL character (\u0000)"). Every string field
+ * of the app's request schemas and of the periodic-task schema starts from it.
+ */
+import { z } from "zod";
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What makes `text` unstorable ("a NUL character (\\u0000)", "an unpaired surrogate (\\ud800)"), or undefined. */
+export function textProblem(text: string): string | undefined {
+  if (text.includes("\u0000")) return "a NUL character (\\u0000), which PostgreSQL cannot store";
+  const lone = LONE_SURROGATE.exec(text);
+  if (lone) return `an unpaired surrogate (\\u${lone[0].charCodeAt(0).toString(16)}), which is not Unicode text`;
+  return undefined;
+}
+
+/** A zod string that refuses NUL and unpaired surrogates; chain the usual checks after it (`.trim().min(1)`). */
+export function safeText() {
+  return z.string().superRefine((text, ctx) => {
+    const problem = textProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: `contains ${problem}` });
+  });
+}
