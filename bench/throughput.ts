@@ -79,7 +79,7 @@ export async function celeriacThroughput(o: {
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
     let finished = 0;
-    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++, revoked: async () => {}, deleteFinishedBefore: async () => 0, pending: () => {}, close: async () => {} };
+    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++, revoked: async () => {}, deleteFinishedBefore: async () => 0, pending: async () => {}, close: async () => {} };
     const signalled = o.settings?.taskIgnoreResult === true;
     if (signalled) app.signals.on("taskSuccess", () => void finished++);
     const counted = o.stubStore || signalled;

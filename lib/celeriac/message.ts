@@ -21,6 +21,11 @@ export interface TaskMessage {
   retries: number;
   /** The task already holds a rate-limit slot (it was deferred to it): run without taking another. */
   rateReserved?: boolean;
+  /**
+   * Who may read the result: a principal of the app's choosing (e.g. "user:42"), stored in the TaskResult
+   * row's `owner` column; celeriac records it and the app enforces it. None: the row has no owner.
+   */
+  owner?: string;
 }
 
 export type Outcome =

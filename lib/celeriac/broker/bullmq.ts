@@ -1,7 +1,7 @@
 /**
  * The production broker: one BullMQ queue per celeriac queue, over ioredis.
  *
- * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires? }; a task's
+ * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires?, owner? }; a task's
  * retry count is BullMQ's attemptsMade (each RETRY is one failed attempt, retried with celeriac's delay).
  * Every key starts with `{keyPrefix}`: the hash tag keeps all of an app's keys in one Redis Cluster slot,
  * which BullMQ's multi-key Lua scripts need, and keeps apps and test runs sharing a Redis apart.
@@ -24,6 +24,7 @@ interface JobData {
   sentAt: number;
   expires?: number;
   rateReserved?: boolean;
+  owner?: string;
 }
 
 const REVOKED_KEPT_MS = 24 * 3600 * 1000;
@@ -168,6 +169,7 @@ export class BullmqBroker implements Broker {
           throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
         case "RETRY":
           throw new RetryLater(`${outcome.error.type}: ${outcome.error.message}`, outcome.countdownMs);
+    if (message.owner !== undefined) data.owner = message.owner;
         case "DEFERRED":
           // BullMQ's manual delay: back to the delayed set without counting an attempt; the slot it
           // waits for is reserved already.
@@ -443,3 +445,4 @@ function toMessage(job: Job<JobData>): TaskMessage {
     rateReserved: job.data.rateReserved,
   };
 }
+    owner: job.data.owner,

@@ -57,7 +57,29 @@ describe("prepare (what .delay/.applyAsync send)", () => {
     expect(() => prepare(anything, [new Date()], undefined, config)).toThrow(NotJsonError);
   });
 
+  it("records no owner unless the call or the task names one; the call's wins", () => {
+    const mail = defineTask({ name: "mail", args: z.tuple([z.number().int()]), owner: (userId) => `user:${userId}`, run: () => 0 });
+    expect(prepare(add, [1, 2], undefined, config).message).not.toHaveProperty("owner");
+    expect(prepare(add, [1, 2], { owner: "user:5" }, config).message.owner).toBe("user:5");
+    expect(prepare(mail, [42], undefined, config).message.owner).toBe("user:42");
+    expect(prepare(mail, [42], { owner: "staff" }, config).message.owner).toBe("staff");
+  });
+
+  it("derives the task's owner from the parsed arguments, and checks what it returns", () => {
+    const trimmed = defineTask({ name: "trimmed", args: z.tuple([z.string().trim()]), owner: (name) => `user:${name}`, run: () => 0 });
+    expect(prepare(trimmed, ["  ada "], undefined, config).message.owner).toBe("user:ada");
+    expect(() => prepare(trimmed, ["a b"], undefined, config)).toThrow(DispatchError);
+    expect(() => prepare(trimmed, ["a b"], undefined, config)).toThrow(/task 'trimmed': its owner\(\) returned an invalid owner/);
+    const none = defineTask({ name: "none", args: z.tuple([]), owner: () => undefined, run: () => 0 });
+    expect(prepare(none, [], undefined, config).message).not.toHaveProperty("owner");
+  });
+
   it.each([
+    [{ owner: "" }, /owner/],
+    [{ owner: "user 1" }, /owner: printable ASCII without spaces/],
+    [{ owner: "ü" }, /owner/],
+    [{ owner: "x".repeat(201) }, /owner/],
+    [{ owner: 42 }, /owner/],
     [{ countdown: -1 }, /countdown/],
     [{ countdown: 1, eta: new Date() }, /countdown or eta, not both/],
     [{ priority: 0 }, /priority/],

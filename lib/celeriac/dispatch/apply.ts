@@ -1,8 +1,9 @@
 /**
  * `.delay()` and `.applyAsync()`: validate the arguments (schema, then JSON-ness and size), pick the
- * queue (call option > task option > defaultQueue), give the task an id, and publish it. Nothing is
- * enqueued when any check fails; the error says which argument or option is wrong. Queue precedence:
- * the call's `queue`, the task's `queue`, the first matching taskRoutes entry, defaultQueue.
+ * queue, give the task an id and its owner, and publish it. Nothing is enqueued when any check fails;
+ * the error says which argument or option is wrong. Queue precedence: the call's `queue`, the task's
+ * `queue`, the first matching taskRoutes entry, defaultQueue. Owner: the call's `owner`, else the task's
+ * `owner(...args)`, else none.
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
@@ -20,6 +21,13 @@ import { routeFor } from "../task/options";
 import { parseArgs } from "../task/validate";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
+
+/** A result's owner: an opaque principal of the app's ("user:42"), printable and short enough to index. */
+const ownerSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces, e.g. \"user:42\"");
 
 const applyOptionsSchema = z
   .object({
@@ -39,6 +47,12 @@ const applyOptionsSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,200}$/, "letters, digits, '_', '.', '-' only")
       .refine((id) => !/^\d+$/.test(id), "an id must not be all digits (BullMQ reserves those)")
       .optional(),
+    /**
+     * Who may read the result (stored in the TaskResult row's `owner`; the app decides what it means).
+     * A dispatch with an owner writes its PENDING row before it resolves, so the owner can read it at once.
+     * @defaultValue the task's `owner(...args)`, else none
+     */
+    owner: ownerSchema.optional(),
   })
   .strict()
   .refine((o) => o.countdown === undefined || o.eta === undefined, "give countdown or eta, not both");
@@ -85,6 +99,15 @@ function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
 
 type Prepared = { message: TaskMessage; publish: PublishOptions };
 
+/** The owner the task derives from its arguments, checked like a call's `owner` option. */
+function ownerOf(task: TaskDefinition, args: readonly unknown[]): string | undefined {
+  const owner = task.owner?.(...args);
+  if (owner === undefined) return undefined;
+  const checked = ownerSchema.safeParse(owner);
+  if (!checked.success) throw new DispatchError(`task '${task.name}': its owner() returned an invalid owner: ${checked.error.issues[0].message}`);
+  return checked.data;
+}
+
 /** Builds the message and broker options of one call; throws DispatchError, nothing is sent. */
 export function prepare(task: TaskDefinition, args: readonly unknown[], options: ApplyOptions | undefined, config: ResolvedConfig): Prepared {
   const opts = parseOptions(task, options);
@@ -92,6 +115,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
   assertJsonArgs(args, config.maxPayloadBytes);
   const parsed = parseArgs(task, args);
   if (!parsed.ok) throw new InvalidArgumentsError(parsed.message);
+  const owner = opts.owner ?? ownerOf(task, parsed.args);
   const now = Date.now();
   const runAt = opts.eta !== undefined ? toMs(opts.eta) : now + (opts.countdown ?? 0) * 1000;
   const expires =
@@ -107,6 +131,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
     retries: 0,
   };
   if (expires !== undefined) message.expires = expires;
+  if (owner !== undefined) message.owner = owner;
   return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
 }
 
@@ -116,9 +141,13 @@ export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
   const task = definition as TaskDefinition;
   const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);
 
+  // An owned dispatch records its PENDING row once the broker has it (a failed send leaves no row behind):
+  // the owner reads it as soon as this resolves, while a worker's row, written first, still wins.
   const publishNow = async ({ message, publish }: Prepared): Promise<Result> => {
     const outcome = await deps.broker.publish(message, publish);
-    return handle(message.id, outcome && recordFromOutcome(message, outcome));
+    if (outcome) return handle(message.id, recordFromOutcome(message, outcome));
+    if (message.owner !== undefined && !task.ignoreResult) await deps.results.backend.pending(message);
+    return handle(message.id);
   };
 
   const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {

@@ -215,5 +215,6 @@ export function recordFromOutcome(message: TaskMessage, outcome: Outcome): TaskR
     startedAt: null,
     doneAt: now,
     runtimeMs: null,
+    owner: message.owner ?? null,
   };
 }

@@ -21,6 +21,8 @@ export interface TaskRecord {
   startedAt: Date | null;
   doneAt: Date | null;
   runtimeMs: number | null;
+  /** Who may read it, as the dispatch said (`owner` option or the task's owner()); null: no owner. */
+  owner: string | null;
 }
 
 export interface StartedRun {
@@ -44,8 +46,12 @@ export interface ResultBackend {
   started(run: StartedRun): Promise<void>;
   /** Records how the task ended, creating the row when no STARTED row was written; resolves once durable. */
   finished(run: FinishedRun): Promise<void>;
-  /** Records a dispatch made after a commit as PENDING, off the caller's path; a row a worker wrote first wins. */
-  pending(message: TaskMessage): void;
+  /**
+   * Records a dispatch as PENDING, batched with the others of the moment; a row a worker wrote first wins.
+   * Resolves once it is written, or its write failed (logged: the id reads as no row until a worker takes
+   * it); never rejects, so callers that need not wait (an ownerless dispatch after a commit) ignore it.
+   */
+  pending(message: TaskMessage): Promise<void>;
   /** Records REVOKED on a row that has not started or is waiting to retry; other rows are left as they are. */
   revoked(id: string, reason: string): Promise<void>;
   /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */

@@ -7,10 +7,10 @@
 import pg from "pg";
 import { READY_STATES, States } from "../states";
 import type { TaskRecord } from "./backend";
-import { COLUMNS, OUTCOME_COLUMNS, pendingRecord, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row";
+import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "./row";
 import type { ResultSql } from "./sql";
 
-const TYPES: Record<(typeof COLUMNS)[number], string> = {
+const TYPES: Record<Column, string> = {
   id: "text",
   createdAt: "timestamp(3)",
   name: "text",
@@ -26,6 +26,7 @@ const TYPES: Record<(typeof COLUMNS)[number], string> = {
   errorStack: "text",
   doneAt: "timestamp(3)",
   runtimeMs: "float8",
+  owner: "text",
 };
 
 const q = (column: string) => `"${column}"`;
@@ -43,8 +44,7 @@ const INSERT_PENDING = `${INSERT} ON CONFLICT ("id") DO NOTHING`;
 
 const epochMs = (c: string) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8 AS ${q(c)}`;
 const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
-const SELECT_RESULT = `SELECT ${COLUMNS.map((c) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c))).join(", ")} FROM "TaskResult" WHERE "id" = $1`;
-const SELECT_OUTBOX = `SELECT "id", "name", "args", "queue", ${epochMs("createdAt")} FROM "TaskOutbox" WHERE "id" = $1`;
+const FIND = findStatement("$1", (c) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c)));
 const REVOKE = `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = $2, "doneAt" = $3::timestamp(3)
   WHERE "id" = $1 AND "status" IN ('${States.PENDING}', '${States.RETRY}')`;
 const DELETE_FINISHED = `DELETE FROM "TaskResult" WHERE "status" = ANY($1::text[]) AND "doneAt" < $2::timestamp(3)`;
@@ -90,13 +90,9 @@ export class PostgresResultSql implements ResultSql {
   }
 
   async find(id: string): Promise<TaskRecord | null> {
-    const { rows } = await this.pool.query({ name: "celeriac_result_find", text: SELECT_RESULT, values: [id] });
-    if (rows[0]) {
-      const r = rows[0];
-      return recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) });
-    }
-    const { rows: outbox } = await this.pool.query({ name: "celeriac_outbox_find", text: SELECT_OUTBOX, values: [id] });
-    return outbox[0] ? pendingRecord({ ...outbox[0], createdAt: date(outbox[0].createdAt)! }) : null;
+    const { rows } = await this.pool.query({ name: "celeriac_result_find", text: FIND, values: [id] });
+    const r = rows[0];
+    return r ? recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) }) : null;
   }
 
   async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {

@@ -1,7 +1,8 @@
 /**
  * One TaskResult row as the result writer sends it: every column, so one statement (an upsert) serves
  * every state change. A STARTED row leaves the outcome columns (result, error, doneAt, runtimeMs) as
- * they are in the database: a re-run after a RETRY still shows the last error while it runs.
+ * they are in the database: a re-run after a RETRY still shows the last error while it runs. Also the
+ * one statement both stores find a task with (findStatement).
  */
 import { outcomeError, type TaskMessage } from "../message";
 import { isTaskState, States } from "../states";
@@ -23,10 +24,49 @@ export type AnnouncedRow = Omit<TaskRecord, "createdAt" | "startedAt" | "doneAt"
 
 /** The columns a STARTED write leaves alone (the SQL of both stores spells the same rule). */
 export const OUTCOME_COLUMNS = ["result", "errorType", "errorMessage", "errorStack", "doneAt", "runtimeMs"] as const;
-/** The columns every write sets on an existing row (all but the id and createdAt). */
-export const UPDATED_COLUMNS = ["name", "args", "status", "queue", "worker", "retries", "startedAt", ...OUTCOME_COLUMNS] as const;
+/**
+ * The columns every write sets on an existing row (all but the id and createdAt). The owner too: every
+ * write of one message carries the same, and a task id sent again (taskId) belongs to its latest sender,
+ * whose arguments and outcome the row then holds.
+ */
+export const UPDATED_COLUMNS = ["name", "args", "status", "queue", "worker", "retries", "startedAt", ...OUTCOME_COLUMNS, "owner"] as const;
 /** Every column, in the order both stores bind them. */
 export const COLUMNS = ["id", "createdAt", ...UPDATED_COLUMNS] as const;
+export type Column = (typeof COLUMNS)[number];
+
+/** What a durable dispatch's TaskOutbox row stands for in each column until a worker writes the TaskResult row: PENDING. */
+const OUTBOX_AS_PENDING: Record<Column, string> = {
+  id: `"id"`,
+  createdAt: `"createdAt"`,
+  name: `"name"`,
+  args: `"args"`,
+  status: `'${States.PENDING}'`,
+  queue: `"queue"`,
+  worker: "NULL",
+  retries: "0",
+  startedAt: "NULL",
+  result: "NULL",
+  errorType: "NULL",
+  errorMessage: "NULL",
+  errorStack: "NULL",
+  doneAt: "NULL",
+  runtimeMs: "NULL",
+  owner: `"owner"`,
+};
+
+const quoted = (column: string) => `"${column}"`;
+
+/**
+ * The one statement (both dialects) that finds a task: its TaskResult row, else its outbox row as a PENDING
+ * record, else nothing. One round trip whether the id has a row, an outbox row or neither, so a miss costs
+ * what a hit does. `id` is the dialect's placeholder; `read` spells each column of the answer.
+ */
+export function findStatement(id: string, read: (column: Column) => string = quoted): string {
+  return `SELECT ${COLUMNS.map(read).join(", ")} FROM (
+  SELECT 0 AS "source", ${COLUMNS.map(quoted).join(", ")} FROM "TaskResult" WHERE "id" = ${id}
+  UNION ALL SELECT 1, ${COLUMNS.map((c) => OUTBOX_AS_PENDING[c]).join(", ")} FROM "TaskOutbox" WHERE "id" = ${id}
+) AS "found" ORDER BY "source" LIMIT 1`;
+}
 
 export function startedRow({ message, worker, startedAt }: StartedRun): ResultRow {
   return {
@@ -45,6 +85,7 @@ export function startedRow({ message, worker, startedAt }: StartedRun): ResultRo
     startedAt,
     doneAt: null,
     runtimeMs: null,
+    owner: message.owner ?? null,
   };
 }
 
@@ -80,9 +121,4 @@ export function recordFromRow(row: Omit<ResultRow, "status"> & { status: string 
     status: isTaskState(status) ? status : States.PENDING,
     error: errorType ? { type: errorType, message: errorMessage ?? "", stack: errorStack ?? undefined } : null,
   };
-}
-
-/** The PENDING record a durable dispatch's outbox row stands for until a worker writes the TaskResult row. */
-export function pendingRecord(row: { id: string; name: string; args: unknown; queue: string; createdAt: Date }): TaskRecord {
-  return { ...row, status: States.PENDING, result: null, error: null, worker: null, retries: 0, startedAt: null, doneAt: null, runtimeMs: null };
 }

@@ -65,8 +65,8 @@ export class SqlResultBackend implements ResultBackend {
     return this.writer.write(finishedRow(run));
   }
 
-  pending(message: TaskMessage): void {
-    this.pendingRows.add(pendingRow(message));
+  pending(message: TaskMessage): Promise<void> {
+    return this.pendingRows.add(pendingRow(message));
   }
 
   async revoked(id: string, reason: string): Promise<void> {

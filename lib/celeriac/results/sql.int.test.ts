@@ -53,6 +53,7 @@ describe(`the ${sql.dialect} result store`, () => {
       startedAt: at("2026-03-29T01:00:00.250Z"),
       doneAt: null,
       runtimeMs: null,
+      owner: null,
     });
     const prisma = await db.taskResult.findUnique({ where: { id: m.id } });
     expect(prisma).toMatchObject({ status: "STARTED", args: m.args, createdAt: mine!.createdAt, startedAt: mine!.startedAt, worker: "celeriac@conf" });
@@ -111,6 +112,29 @@ describe(`the ${sql.dialect} result store`, () => {
     expect(await sql.find(late.id)).toMatchObject({ status: "PENDING", worker: null, startedAt: null, args: late.args });
   });
 
+  it("stores the owner with the PENDING row and keeps it through STARTED and the outcome; Prisma reads it", async () => {
+    const owned = message({ owner: "user:7" });
+    await sql.insertPending([pendingRow(owned)]);
+    expect(await sql.find(owned.id)).toMatchObject({ status: "PENDING", owner: "user:7" });
+    await sql.upsert([started(owned)]);
+    expect(await sql.find(owned.id)).toMatchObject({ status: "STARTED", owner: "user:7" });
+    await sql.upsert([succeeded(owned, "mine")]);
+    expect(await sql.find(owned.id)).toMatchObject({ status: "SUCCESS", result: "mine", owner: "user:7" });
+    expect((await db.taskResult.findUnique({ where: { id: owned.id } }))!.owner).toBe("user:7");
+
+    // A batch mixing owners, and rows without one.
+    const batch = [message({ owner: "user:1" }), message(), message({ owner: "anyone" })];
+    await sql.upsert(batch.map((m) => succeeded(m, 0)));
+    expect((await Promise.all(batch.map((m) => sql.find(m.id)))).map((r) => r!.owner)).toEqual(["user:1", null, "anyone"]);
+  });
+
+  it("a task id sent again belongs to its latest sender, whose row it then is", async () => {
+    const first = message({ owner: "user:1" });
+    await sql.upsert([succeeded(first, "first")]);
+    await sql.upsert([succeeded({ ...first, owner: "user:2", args: ["again"] }, "second")]);
+    expect(await sql.find(first.id)).toMatchObject({ owner: "user:2", args: ["again"], result: "second" });
+  });
+
   it("revokes PENDING and RETRY rows only", async () => {
     const pending = message();
     const done = message();
@@ -138,9 +162,34 @@ describe(`the ${sql.dialect} result store`, () => {
       data: { id, name: "conf.prisma", args: ["a"], status: "FAILURE", errorType: "Boom", errorMessage: "boom", queue: "q", createdAt: at("2026-01-01T00:00:00.001Z"), doneAt: at("2026-01-01T00:00:01.000Z") },
     });
     expect(await sql.find(id)).toMatchObject({ name: "conf.prisma", args: ["a"], status: "FAILURE", error: { type: "Boom", message: "boom" }, createdAt: at("2026-01-01T00:00:00.001Z"), doneAt: at("2026-01-01T00:00:01.000Z") });
+    const owned = `conf-${randomUUID()}`;
+    await db.taskResult.create({ data: { id: owned, name: "conf.prisma", status: "SUCCESS", owner: "user:3" } });
+    expect(await sql.find(owned)).toMatchObject({ status: "SUCCESS", owner: "user:3" });
     const queued = `conf-${randomUUID()}`;
-    await db.taskOutbox.create({ data: { id: queued, name: "conf.outbox", args: [7], queue: "q", createdAt: at("2026-01-01T00:00:00.002Z") } });
-    expect(await sql.find(queued)).toMatchObject({ id: queued, name: "conf.outbox", args: [7], status: "PENDING", createdAt: at("2026-01-01T00:00:00.002Z") });
+    await db.taskOutbox.create({ data: { id: queued, name: "conf.outbox", args: [7], queue: "q", createdAt: at("2026-01-01T00:00:00.002Z"), owner: "user:9" } });
+    expect(await sql.find(queued)).toEqual({
+      id: queued,
+      name: "conf.outbox",
+      args: [7],
+      status: "PENDING",
+      result: null,
+      error: null,
+      queue: "q",
+      worker: null,
+      retries: 0,
+      createdAt: at("2026-01-01T00:00:00.002Z"),
+      startedAt: null,
+      doneAt: null,
+      runtimeMs: null,
+      owner: "user:9",
+    });
     expect(await sql.find(`conf-${randomUUID()}`)).toBeNull();
+  });
+
+  it("prefers the TaskResult row to the outbox row of the same id (the worker took the task)", async () => {
+    const m = message({ owner: "user:4" });
+    await db.taskOutbox.create({ data: { id: m.id, name: m.task, args: m.args as never, queue: m.queue, owner: "user:4" } });
+    await sql.upsert([succeeded(m, "taken")]);
+    expect(await sql.find(m.id)).toMatchObject({ status: "SUCCESS", result: "taken", worker: "celeriac@conf", owner: "user:4" });
   });
 });

@@ -19,7 +19,10 @@ export interface ResultSql {
   upsert(rows: readonly ResultRow[]): Promise<void>;
   /** Inserts PENDING rows whose ids have no row yet; a row a worker wrote first is left as it is. */
   insertPending(rows: readonly ResultRow[]): Promise<void>;
-  /** The task's row; else its unsent outbox row as a PENDING record; else null. */
+  /**
+   * The task's row; else its outbox row as a PENDING record; else null. One statement either way, so
+   * an id without a row takes as long to answer as one with a row (row.ts findStatement).
+   */
   find(id: string): Promise<TaskRecord | null>;
   /** REVOKED on a PENDING or RETRY row; other rows are left as they are. */
   revoke(id: string, reason: string, at: Date): Promise<void>;

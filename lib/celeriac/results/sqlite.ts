@@ -11,7 +11,7 @@
 import Database from "better-sqlite3";
 import { READY_STATES, States } from "../states";
 import type { TaskRecord } from "./backend";
-import { COLUMNS, OUTCOME_COLUMNS, pendingRecord, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row";
+import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row";
 import type { ResultSql } from "./sql";
 
 /** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
@@ -60,8 +60,7 @@ function prepare(db: Database.Database) {
   return {
     upsertAll: (rows: readonly ResultRow[]) => upsertAll.immediate(rows),
     insertPendingAll: (rows: readonly ResultRow[]) => insertPendingAll.immediate(rows),
-    selectResult: db.prepare(`SELECT * FROM "TaskResult" WHERE "id" = ?`),
-    selectOutbox: db.prepare(`SELECT "id", "name", "args", "queue", "createdAt" FROM "TaskOutbox" WHERE "id" = ?`),
+    find: db.prepare(findStatement("@id")),
     revokeOne: db.prepare(
       `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = ?, "doneAt" = ? WHERE "id" = ? AND "status" IN ('${States.PENDING}', '${States.RETRY}')`,
     ),
@@ -109,20 +108,16 @@ export class SqliteResultSql implements ResultSql {
   }
 
   async find(id: string): Promise<TaskRecord | null> {
-    const row = (await this.whenNotBusy(() => this.statements.selectResult.get(id))) as Record<string, unknown> | undefined;
-    if (row) {
-      return recordFromRow({
-        ...(row as unknown as ResultRow),
-        args: readJson(row.args),
-        result: readJson(row.result),
-        createdAt: readDate(row.createdAt)!,
-        startedAt: readDate(row.startedAt),
-        doneAt: readDate(row.doneAt),
-      });
-    }
-    const outbox = (await this.whenNotBusy(() => this.statements.selectOutbox.get(id))) as Record<string, unknown> | undefined;
-    if (!outbox) return null;
-    return pendingRecord({ id, name: String(outbox.name), queue: String(outbox.queue), args: readJson(outbox.args), createdAt: readDate(outbox.createdAt)! });
+    const row = (await this.whenNotBusy(() => this.statements.find.get({ id }))) as Record<string, unknown> | undefined;
+    if (!row) return null;
+    return recordFromRow({
+      ...(row as unknown as ResultRow),
+      args: readJson(row.args),
+      result: readJson(row.result),
+      createdAt: readDate(row.createdAt)!,
+      startedAt: readDate(row.startedAt),
+      doneAt: readDate(row.doneAt),
+    });
   }
 
   async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {

@@ -18,6 +18,7 @@ describe("defineTask", () => {
     ["a name with spaces", { ...ok, name: "send mail" }, /a task name starts with a letter/],
     ["args that are not a zod tuple", { ...ok, args: z.object({}) }, /'args' must be a zod tuple/],
     ["a missing run", { ...ok, run: undefined }, /'run' must be a function/],
+    ["an owner that is not a function", { ...ok, owner: "user:1" }, /'owner' must be a function of the arguments/],
     ["a bad queue name", { ...ok, queue: "no spaces" }, /invalid queue name/],
     ["priority 0", { ...ok, priority: 0 }, /priority must be an integer from 1/],
     ["a fractional priority", { ...ok, priority: 1.5 }, /priority must be an integer from 1/],

@@ -52,6 +52,12 @@ export interface TaskOptions<S extends ArgsSchema, R> {
    * task (the row goes from PENDING straight to its outcome, still with its start time). @defaultValue settings.taskTrackStarted
    */
   trackStarted?: boolean;
+  /**
+   * Who may read the result when the call names no `owner`: a principal derived from the arguments, for a
+   * task whose result belongs to whoever its arguments name, e.g. `owner: (userId) => \`user:${userId}\``
+   * for a mail to one user. Returning undefined leaves the row without an owner. @defaultValue no owner
+   */
+  owner?: (...args: ArgsOut<S>) => string | undefined;
   /** The work. Pass ids, not objects: load fresh rows here. The return value must be JSON. */
   run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
 }
@@ -80,6 +86,7 @@ export interface TaskDefinition<S extends ArgsSchema = ArgsSchema, R = unknown> 
   readonly queue: string | undefined;
   readonly priority: number | undefined;
   readonly ignoreResult: boolean | undefined;
+  readonly owner: ((...args: ArgsOut<S>) => string | undefined) | undefined;
   readonly run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
 }
 
@@ -96,7 +103,7 @@ export const MAX_PRIORITY = 2_097_152; // BullMQ's largest priority (2^21)
 const seconds = (value: unknown) => value === undefined || (typeof value === "number" && Number.isFinite(value) && value >= 0);
 
 export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>): TaskDefinition<S, R> {
-  const { name, args, queue, priority, ignoreResult, run, ...runOptions } = options;
+  const { name, args, queue, priority, ignoreResult, owner, run, ...runOptions } = options;
   const where = `task '${String(name)}'`;
   if (typeof name !== "string" || !TASK_NAME.test(name)) {
     throw new TaskDefinitionError(
@@ -107,6 +114,9 @@ export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>):
     throw new TaskDefinitionError(`${where}: 'args' must be a zod tuple, e.g. args: z.tuple([z.number()])`);
   }
   if (typeof run !== "function") throw new TaskDefinitionError(`${where}: 'run' must be a function`);
+  if (owner !== undefined && typeof owner !== "function") {
+    throw new TaskDefinitionError(`${where}: 'owner' must be a function of the arguments, e.g. owner: (userId) => \`user:\${userId}\``);
+  }
   if (queue !== undefined && !queueNameSchema.safeParse(queue).success) {
     throw new TaskDefinitionError(`${where}: invalid queue name '${queue}'`);
   }
@@ -114,7 +124,7 @@ export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>):
     throw new TaskDefinitionError(`${where}: priority must be an integer from 1 (most urgent) to ${MAX_PRIORITY}`);
   }
   checkRunOptions(where, runOptions);
-  return Object.freeze({ name, args, queue, priority, ignoreResult, run, ...runOptions });
+  return Object.freeze({ name, args, queue, priority, ignoreResult, owner, run, ...runOptions });
 }
 
 export const RATE_LIMIT = /^(\d+)\/(s|m|h)$/;

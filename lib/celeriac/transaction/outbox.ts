@@ -38,13 +38,15 @@ export interface OutboxRow {
   dispatchedAt: Date | null;
   attempts: number;
   lastError: string | null;
+  /** The dispatch's owner (TaskMessage.owner): the outbox row's PENDING record and the re-sent message carry it. */
+  owner: string | null;
 }
 
 /** Every column of the table, as the relay reads it back (and the schema check expects it). */
-export const OUTBOX_COLUMNS = columnsOf<OutboxRow>()(["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt", "claimedAt", "dispatchedAt", "attempts", "lastError"]);
+export const OUTBOX_COLUMNS = columnsOf<OutboxRow>()(["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt", "claimedAt", "dispatchedAt", "attempts", "lastError", "owner"]);
 const OUTBOX_DATES = new Set<string>(["runAt", "expires", "createdAt", "claimedAt", "dispatchedAt"]);
 
-type NewRow = Pick<OutboxRow, "id" | "name" | "queue" | "priority" | "runAt" | "expires" | "createdAt"> & { args: never };
+type NewRow = Pick<OutboxRow, "id" | "name" | "queue" | "priority" | "runAt" | "expires" | "createdAt" | "owner"> & { args: never };
 
 /** The part of a Prisma client (or transaction client) the outbox uses: rows are inserted through the caller's transaction. */
 export interface OutboxClient {
@@ -62,6 +64,7 @@ export function toOutboxRow({ message, publish }: { message: TaskMessage; publis
     runAt: publish.delayMs > 0 ? new Date(message.sentAt + publish.delayMs) : null,
     expires: message.expires === undefined ? null : new Date(message.expires),
     createdAt: new Date(message.sentAt),
+    owner: message.owner ?? null,
   };
 }
 
@@ -76,6 +79,7 @@ export function fromOutboxRow(row: OutboxRow, now: number): { message: TaskMessa
     retries: 0,
   };
   if (row.expires) message.expires = row.expires.getTime();
+  if (row.owner !== null) message.owner = row.owner;
   const publish: PublishOptions = { delayMs: row.runAt ? Math.max(0, row.runAt.getTime() - now) : 0 };
   if (row.priority !== null) publish.priority = row.priority;
   return { message, publish };
@@ -139,6 +143,7 @@ export class OutboxStore {
       dispatchedAt: readDate(raw.dispatchedAt),
       attempts: Number(raw.attempts),
       lastError: raw.lastError === null || raw.lastError === undefined ? null : String(raw.lastError),
+      owner: raw.owner === null || raw.owner === undefined ? null : String(raw.owner),
     };
   }
 
@@ -148,7 +153,7 @@ export class OutboxStore {
    */
   async insert(tx: Pick<OutboxClient, "$executeRawUnsafe">, rows: NewRow[]): Promise<void> {
     if (!rows.length) return;
-    const columns = ["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt"] as const;
+    const columns = ["id", "name", "args", "queue", "priority", "runAt", "expires", "createdAt", "owner"] as const;
     const pg = this.dialect === "postgresql";
     const values: unknown[] = [];
     const tuples = rows.map((row) => {

@@ -12,7 +12,8 @@
  *   transaction; after the commit it is sent without a claim while no relay can take it yet (relays take
  *   rows older than their grace), and its "sent" mark is group-committed off the caller's path. A plain
  *   one costs the transaction nothing: its PENDING row is group-committed after the commit (an id without
- *   a row reads as PENDING anyway, and a worker's row written first wins).
+ *   a row reads as PENDING anyway, and a worker's row written first wins); transaction() waits for that
+ *   row only when the dispatch has an owner, who must be able to read it once the caller answers.
  */
 import type { Broker } from "../broker/broker";
 import { DispatchError, toErrorInfo } from "../errors";
@@ -91,9 +92,11 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
       }
       return;
     }
-    if (recordPending) backend.pending(message);
+    const recorded = recordPending ? backend.pending(message) : undefined;
     try {
       await broker.publish(message, publish);
+      // An owner reads the task as soon as transaction() resolves: its PENDING row must be there by then.
+      if (message.owner !== undefined) await recorded;
     } catch (error) {
       // Committed, but the broker refused: say so on the PENDING row instead of leaving it PENDING forever.
       log.error({ err: error, taskId: message.id, task: message.task }, "could not enqueue after commit; the task is lost");
