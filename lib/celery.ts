@@ -6,11 +6,15 @@
 import { createCeleriac, createMailer, crontab, type Settings } from "@/lib/celeriac";
 import { db } from "./db";
 import { env } from "./env";
+import { shippedMigrations } from "./migrations";
 
 export const celeriac = createCeleriac({
   appName: "celeriac-demo",
   prisma: db,
   databaseUrl: env.DATABASE_URL,
+  // The worker, beat and the CLI refuse a database that lacks one of these (npm run db:deploy applies them).
+  migrations: () => shippedMigrations(env.DATABASE_URL),
+  migrateCommand: "npm run db:deploy",
   redisUrl: env.REDIS_URL,
   keyPrefix: env.CELERIAC_KEY_PREFIX,
   alwaysEager: env.CELERIAC_ALWAYS_EAGER,

@@ -1,5 +1,5 @@
 /**
- * Fresh, migrated databases for test runs: a temp SQLite file, or a new PostgreSQL database on the
+ * Fresh databases for test runs (migrated unless asked not to): a temp SQLite file, or a new PostgreSQL database on the
  * server at TEST_POSTGRES_URL. Each run gets its own and drops it at the end, so runs never collide.
  */
 import { execFileSync } from "node:child_process";
@@ -33,18 +33,19 @@ async function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(kind: "sqlite" | "postgres", label = "test"): Promise<TestDatabase> {
+/** `{ migrate: false }` leaves it empty, as a fresh DATABASE_URL before `npm run db:deploy`. */
+export async function createTestDatabase(kind: "sqlite" | "postgres", label = "test", { migrate: migrated = true } = {}): Promise<TestDatabase> {
   const name = `celeriac_${label}_${process.pid}_${randomBytes(3).toString("hex")}`;
   if (kind === "sqlite") {
     const file = join(tmpdir(), `${name}.db`);
     const url = `file:${file}`;
-    migrate(url);
+    if (migrated) migrate(url);
     return { url, drop: async () => rmSync(file, { force: true }) };
   }
   await onServer((c) => c.query(`CREATE DATABASE "${name}"`));
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
-  migrate(url.toString());
+  if (migrated) migrate(url.toString());
   return {
     url: url.toString(),
     drop: () => onServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),

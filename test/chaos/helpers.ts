@@ -155,21 +155,23 @@ export interface RedisServer {
 
 /**
  * A dedicated redis-server with every write fsynced to its append-only file before it is acknowledged
- * (`--appendonly yes --appendfsync always`), no RDB snapshots, in a temp directory of its own.
+ * (`--appendonly yes --appendfsync always`), no RDB snapshots, in a temp directory of its own; with
+ * `password`, clients must AUTH (its `url` carries it).
  */
-export function redisServer(port: number): RedisServer {
+export function redisServer(port: number, { password }: { password?: string } = {}): RedisServer {
   const dir = mkdtempSync(join(tmpdir(), "celeriac-chaos-redis-"));
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let out = "";
   const server: RedisServer = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: password ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     dir,
     output: () => out,
     async start() {
       if (child) throw new Error("redis-server is running already");
       const args = ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir, "--save", ""];
+      if (password) args.push("--requirepass", password);
       const proc = spawn("/usr/bin/redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
       child = proc;
       proc.stdout!.on("data", (d) => (out += d));

@@ -1,12 +1,14 @@
 /**
  * `npm run beat -- [-l info] [-n name]`: discover the tasks (to check arguments and route like `.delay()`),
- * print the banner, and run the scheduler until SIGTERM/SIGINT. Start as many as you like: one leads.
+ * check the database (startup.ts), print the banner, wait for Redis, and run the scheduler until
+ * SIGTERM/SIGINT. Start as many as you like: one leads.
  */
 import { parseArgs } from "node:util";
 import { release, type } from "node:os";
 import type { Celeriac } from "../app";
 import { LOG_LEVELS, type LogLevel } from "../config";
 import { ConfigError } from "../errors";
+import { checkDatabase, exitOnStartupError, waitForBroker } from "../startup";
 import { discoverTasks } from "../task/discover";
 import { VERSION } from "../version";
 import { exitOnSignals } from "../worker/shutdown";
@@ -36,8 +38,15 @@ export function parseBeatArgs(argv: readonly string[]): { loglevel?: LogLevel; h
   return { loglevel: level as LogLevel | undefined, hostname: values.hostname, help: values.help ?? false };
 }
 
-/** The beat process's main(): returns once beat runs; signals end the process. */
-export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonly string[]; tasksDir: string }): Promise<void> {
+/**
+ * The beat process's main(): returns once beat runs; signals end the process. A start-up error (a bad
+ * flag or setting, a database not migrated) ends it with one line on stderr and exit 78.
+ */
+export function runBeat(app: Celeriac, options: { argv: readonly string[]; tasksDir: string }): Promise<void> {
+  return serve(app, options).catch((error: unknown) => exitOnStartupError(error, "celeriac beat"));
+}
+
+async function serve(app: Celeriac, { argv, tasksDir }: { argv: readonly string[]; tasksDir: string }): Promise<void> {
   const cli = parseBeatArgs(argv);
   if (cli.help) {
     process.stdout.write(`${BEAT_USAGE}\n`);
@@ -46,6 +55,8 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
   if (cli.loglevel) app.log.level = cli.loglevel;
   const registry = await discoverTasks(tasksDir, app.builtinTasks);
   const hostname = cli.hostname ?? app.hostname;
+  const log = app.log.child({ beat: hostname });
+  await checkDatabase(app, log);
   const definitions = settingsDefinitions(app.config);
   const entries = definitions.map((d) => `  . ${d.name}: ${d.task} ${describeSchedule(scheduleFromSpec(d.schedule))}`);
   const now = new Date().toISOString().replace("T", " ").slice(0, 19);
@@ -65,7 +76,7 @@ export async function runBeat(app: Celeriac, { argv, tasksDir }: { argv: readonl
       "",
     ].join("\n") + "\n",
   );
-  const log = app.log.child({ beat: hostname });
+  await waitForBroker(app, log);
   // Said once at start; each slot of such an entry is then recorded as a FAILURE (unregistered task).
   for (const entry of definitions.filter((d) => registry.get(d.task) === undefined)) {
     log.warn({ periodicTask: entry.name, task: entry.task }, `settings.beatSchedule entry '${entry.name}' names task '${entry.task}', which is not under ${tasksDir}/`);

@@ -45,6 +45,11 @@ export interface Consumer {
 export interface Broker {
   /** Where messages go, for banners and logs (credentials removed). */
   readonly transport: string;
+  /**
+   * Connects once, without retrying, and resolves when the broker answers; rejects with the connection's
+   * own error (its `code`, e.g. ECONNREFUSED) otherwise. The worker and beat wait on it at start.
+   */
+  probe(): Promise<void>;
   /** Enqueues a message. A broker that runs messages inline resolves with the outcome. */
   publish(message: TaskMessage, options: PublishOptions): Promise<Outcome | undefined>;
   /** Starts handling messages from the given queues. */

@@ -30,6 +30,8 @@ interface JobData {
 const REVOKED_KEPT_MS = 24 * 3600 * 1000;
 /** How long a send waits for a Redis connection that is (re)connecting before it gives up. */
 const READY_TIMEOUT_MS = 3000;
+/** probe(): how long one connection attempt may take. */
+const PROBE_TIMEOUT_MS = 2000;
 
 const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
 /** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
@@ -137,6 +139,26 @@ export class BullmqBroker implements Broker {
     return this.becomingReady;
   }
 
+  /**
+   * One connection of its own, one attempt, one PING: the connections BullMQ and the producer use retry
+   * for ever and report every failed attempt, which is right once running and noise while Redis is simply
+   * not there yet. Within the connect timeout, so an address that drops packets fails too.
+   */
+  async probe(): Promise<void> {
+    const redis = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS });
+    // connect() rejects with "Connection is closed."; the socket's own error (ECONNREFUSED…) says why.
+    let cause: Error | undefined;
+    redis.on("error", (error: Error) => (cause ??= error));
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      throw cause ?? error;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */
   queue(name: string): Queue<JobData> {
     let queue = this.queues.get(name);
@@ -151,6 +173,7 @@ export class BullmqBroker implements Broker {
   async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
     const data: JobData = { args: message.args, sentAt: message.sentAt };
     if (message.expires !== undefined) data.expires = message.expires;
+    if (message.owner !== undefined) data.owner = message.owner;
     await this.ready();
     await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
     return undefined;
@@ -169,7 +192,6 @@ export class BullmqBroker implements Broker {
           throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
         case "RETRY":
           throw new RetryLater(`${outcome.error.type}: ${outcome.error.message}`, outcome.countdownMs);
-    if (message.owner !== undefined) data.owner = message.owner;
         case "DEFERRED":
           // BullMQ's manual delay: back to the delayed set without counting an attempt; the slot it
           // waits for is reserved already.
@@ -233,6 +255,8 @@ export class BullmqBroker implements Broker {
    */
   private async subscribeControl(options: ConsumeOptions): Promise<Redis> {
     const subscriber = this.connect();
+    // Without a listener ioredis prints each failed reconnect as an "Unhandled error event" with its stack.
+    subscriber.on("error", (error: Error) => options.onError?.(error));
     const channel = this.key("control");
     const revoked = (this.revokedIds ??= new Map());
     subscriber.on("message", (from: string, text: string) => {
@@ -443,6 +467,6 @@ function toMessage(job: Job<JobData>): TaskMessage {
     // Each RETRY is one failed attempt in BullMQ; a stalled (redelivered) run is not.
     retries: job.attemptsMade,
     rateReserved: job.data.rateReserved,
+    owner: job.data.owner,
   };
 }
-    owner: job.data.owner,

@@ -29,6 +29,8 @@ export class EagerBroker implements Broker {
   }
 
   /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to limit or revoke. */
+  async probe(): Promise<void> {}
+
   async reserveRate(): Promise<number> {
     return 0;
   }

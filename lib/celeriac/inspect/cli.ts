@@ -2,13 +2,16 @@
  * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]` and `purge [-Q a,b] --force`:
  * Celery's `celery inspect …` and `celery purge`, read from the workers' heartbeats and the queues in
  * Redis. Exit codes: 0 done; 1 refused or failed (purge without --force, an unknown queue, Redis not
- * answering); 2 bad usage; 69 no worker is running (Celery's EX_UNAVAILABLE, for active/registered/stats).
+ * answering); 2 bad usage; 69 no worker is running (Celery's EX_UNAVAILABLE, for active/registered/stats);
+ * 78 the database is not migrated (EX_CONFIG, as the worker and beat: `inspect beat` reads it).
  */
 import { parseArgs } from "node:util";
 import type { PeriodicTaskStore } from "../beat/store";
 import type { Broker } from "../broker/broker";
 import { queueNameSchema } from "../config";
-import { ConfigError } from "../errors";
+import { ConfigError, SchemaNotReadyError } from "../errors";
+import type { SchemaMonitor } from "../results/schema-monitor";
+import { EX_CONFIG } from "../startup";
 import { active, beatStatus, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect";
 import { renderActive, renderBeat, renderPurge, renderRegistered, renderScheduled, renderStats } from "./render";
 
@@ -30,7 +33,7 @@ options:
   -f, --force           purge: really delete (there is no prompt; without it purge only says what it would do)
   -h, --help            this text`;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 69 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 69, config: EX_CONFIG } as const;
 
 const INSPECT_COMMANDS = ["active", "scheduled", "registered", "stats", "beat"] as const;
 export type InspectWhat = (typeof INSPECT_COMMANDS)[number];
@@ -89,6 +92,8 @@ export interface InspectApp {
   readonly broker: Broker;
   readonly config: { readonly keyPrefix: string; readonly timezone: string };
   readonly periodicTasks: PeriodicTaskStore;
+  /** Checked before a command that reads the database (`inspect beat`). */
+  readonly schema?: Pick<SchemaMonitor, "assertReady">;
   close(): Promise<void>;
 }
 
@@ -124,7 +129,7 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
     return await Promise.race([command.command === "inspect" ? inspect(app, command, io) : purgeQueues(app, command, io), timeout]);
   } catch (error) {
     io.stderr(`Error: ${(error as Error).message}\n`);
-    return EXIT.failed;
+    return error instanceof SchemaNotReadyError ? EXIT.config : EXIT.failed;
   } finally {
     clearTimeout(timer);
     await app.close();
@@ -134,6 +139,7 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
 async function inspect(app: InspectApp, { what, json }: { what: InspectWhat; json: boolean }, io: InspectIo): Promise<number> {
   const print = (value: unknown, text: () => string) => io.stdout(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
   if (what === "beat") {
+    await app.schema?.assertReady();
     const reply = await beatStatus(app.broker, app.periodicTasks, app.config.timezone);
     print(reply, () => renderBeat(reply));
     if (reply.leader) return EXIT.ok;

@@ -1,12 +1,14 @@
 /**
- * `npm run worker -- [-Q default,heavy] [-c 8] [-l info] [-n name]`: discover the tasks, print the banner,
- * serve the queues until SIGTERM/SIGINT. By default a worker serves the default queue and every queue a
- * discovered task names, so one `npm run worker` runs every task; -Q narrows it (Celery's -Q).
+ * `npm run worker -- [-Q default,heavy] [-c 8] [-l info] [-n name]`: discover the tasks, check the database
+ * (startup.ts: wait for it, refuse one that is not migrated), print the banner, wait for Redis, serve the
+ * queues until SIGTERM/SIGINT. By default a worker serves the default queue and every queue a discovered
+ * task names, so one `npm run worker` runs every task; -Q narrows it (Celery's -Q).
  */
 import { parseArgs } from "node:util";
 import type { Celeriac } from "../app";
 import { concurrencyFor, LOG_LEVELS, queueNameSchema, type LogLevel } from "../config";
 import { ConfigError } from "../errors";
+import { checkDatabase, exitOnStartupError, waitForBroker } from "../startup";
 import { discoverTasks } from "../task/discover";
 import { startRelay } from "../transaction/relay";
 import { startProcessPool } from "./process-pool";
@@ -94,8 +96,15 @@ export interface RunWorkerOptions {
   childEntry?: string;
 }
 
-/** The worker process's main(): returns once the worker is ready; signals end the process. */
-export async function runWorker(app: Celeriac, { argv, tasksDir, appModule, childEntry }: RunWorkerOptions): Promise<void> {
+/**
+ * The worker process's main(): returns once the worker is ready; signals end the process. A start-up
+ * error (a bad flag or setting, a database not migrated) ends it with one line on stderr and exit 78.
+ */
+export function runWorker(app: Celeriac, options: RunWorkerOptions): Promise<void> {
+  return serve(app, options).catch((error: unknown) => exitOnStartupError(error, "celeriac worker"));
+}
+
+async function serve(app: Celeriac, { argv, tasksDir, appModule, childEntry }: RunWorkerOptions): Promise<void> {
   const cli = parseWorkerArgs(argv);
   if (cli.help) {
     process.stdout.write(`${WORKER_USAGE}\n`);
@@ -107,6 +116,8 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule, chil
   const queues = cli.queues ?? [...new Set([app.config.defaultQueue, ...tasks.flatMap((t) => (t.queue ? [t.queue] : []))])];
   const concurrency = cli.concurrency ?? concurrencyFor(app.config, cli.pool);
   const hostname = cli.hostname ?? app.hostname;
+  const log = app.log.child({ worker: hostname });
+  await checkDatabase(app, log);
   process.stdout.write(
     renderBanner({
       hostname,
@@ -120,7 +131,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule, chil
       tasks: registry.names(),
     }) + "\n",
   );
-  const log = app.log.child({ worker: hostname });
+  await waitForBroker(app, log);
   const pool =
     cli.pool === "process"
       ? startProcessPool({ size: concurrency, appModule, tasksDir, childEntry, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
@@ -128,7 +139,7 @@ export async function runWorker(app: Celeriac, { argv, tasksDir, appModule, chil
   await pool?.ready();
   const worker = await app.startWorker({ registry, queues, concurrency, hostname, log, pool });
   // Durable dispatches that their web process could not send after the commit are sent from here.
-  const relay = startRelay({ outbox: app.outbox, broker: app.broker, log });
+  const relay = startRelay({ outbox: app.outbox, broker: app.broker, log, schema: app.schema });
   exitOnSignals(async () => {
     await relay.stop();
     return worker.stop();

@@ -11,6 +11,7 @@ import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
 import type { HandlerResult, TaskMessage } from "../message";
+import { START_RETRY_MS } from "../startup";
 import { executeMessage } from "./execute";
 import { createHeartbeat } from "./heartbeat";
 
@@ -42,6 +43,21 @@ export interface RunningWorker {
   stop(): Promise<{ drained: boolean }>;
 }
 
+/**
+ * While Redis is away every connection of the worker reports every reconnect attempt (several a second):
+ * a network error is said once per START_RETRY_MS, without a stack; any other broker error is logged as is.
+ */
+function brokerErrorLog(log: Logger, transport: string): (error: Error) => void {
+  let saidAt = Number.NEGATIVE_INFINITY;
+  return (error) => {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string") return void log.error({ err: error }, `broker error: ${error.message}`);
+    if (Date.now() - saidAt < START_RETRY_MS) return;
+    saidAt = Date.now();
+    log.warn(`Redis at ${transport} does not answer (${code}); reconnecting, running tasks go on and new ones wait`);
+  };
+}
+
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { broker, backend, registry, hostname, log, config, signals } = options;
   const abort = new AbortController();
@@ -65,7 +81,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
-    onError: (error) => log.error({ err: error }, `broker connection error: ${error.message}`),
+    onError: brokerErrorLog(log, broker.transport),
     onTerminate: (taskId) => (pool ? pool.terminate(taskId) : running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated"))),
   });
   await heartbeat.start();
