@@ -34,11 +34,13 @@ const { env, secretKey } = await import("@/lib/env");
 const { checkResetToken } = await import("@/lib/reset-token");
 const { startDevInbox } = await import("@/lib/dev-inbox");
 const emails = await import("./emails");
+const { userOwner } = await import("@/lib/result-access");
 
 /** Addresses at these domains are refused for good (550), or once and then accepted (greylisting, 451). */
 const seen = new Set<string>();
 function refuse(to: string) {
   if (to.endsWith("@rejected.test")) return { responseCode: 550, message: "5.1.1 no such user" };
+  if (to.endsWith("@bounced.test")) return { responseCode: 550, message: `5.1.1 <${to}>: Recipient address rejected: User unknown` };
   if (to.endsWith("@greylisted.test") && !seen.has(to)) {
     seen.add(to);
     return { responseCode: 451, message: "4.7.1 greylisted, try again later" };
@@ -55,6 +57,8 @@ const newUser = (domain = "example.test") => {
   return db.user.create({ data: { email: `user${n}@${domain}`, name: `User ${n}`, passwordHash: "x" } });
 };
 const mailTo = (email: string) => db.devMail.findMany({ where: { to: email } });
+/** The task's stored row as JSON, to check that no address made it in (result, error, anything). */
+const storedRow = async (id: string) => JSON.stringify(await db.taskResult.findUniqueOrThrow({ where: { id } }));
 
 beforeAll(async () => {
   inbox = await openInbox();
@@ -70,10 +74,13 @@ afterAll(async () => {
 });
 
 describe("emails.sendWelcome", () => {
-  it("mails the user a welcome with a login link", async () => {
+  it("mails the user a welcome with a login link; the result counts, names no address, and is the user's", async () => {
     const user = await newUser();
-    const result = await (await emails.sendWelcomeEmail.delay(user.id)).get({ timeout: 10_000 });
-    expect(result).toEqual({ messageId: expect.stringMatching(/^<.+>$/), accepted: [user.email] });
+    const handle = await emails.sendWelcomeEmail.delay(user.id);
+    const result = await handle.get({ timeout: 10_000 });
+    expect(result).toEqual({ messageId: expect.stringMatching(/^<.+>$/), accepted: 1, rejected: 0 });
+    expect((await handle.info())!.owner).toBe(userOwner(user.id));
+    expect(await storedRow(handle.id)).not.toContain(user.email);
 
     const [mail, ...more] = await mailTo(user.email);
     expect(more).toEqual([]);
@@ -102,9 +109,12 @@ describe("emails.sendWelcome", () => {
 });
 
 describe("emails.sendPasswordReset", () => {
-  it("mails a link whose token checkResetToken accepts", async () => {
+  it("mails a link whose token checkResetToken accepts; the result is the account's", async () => {
     const user = await newUser();
-    await (await emails.sendPasswordResetEmail.delay(user.id)).get({ timeout: 10_000 });
+    const handle = await emails.sendPasswordResetEmail.delay(user.id);
+    expect(await handle.get({ timeout: 10_000 })).toEqual({ messageId: expect.any(String), accepted: 1, rejected: 0 });
+    expect((await handle.info())!.owner).toBe(userOwner(user.id));
+    expect(await storedRow(handle.id)).not.toContain(user.email);
     const [mail] = await mailTo(user.email);
     expect(mail.subject).toBe("Reset your celeriac demo password");
 
@@ -136,7 +146,7 @@ describe("retry policy", () => {
       await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - downSince))));
       inbox = await openInbox();
 
-      expect(await result.get({ timeout: 15_000 })).toMatchObject({ accepted: [user.email] });
+      expect(await result.get({ timeout: 15_000 })).toMatchObject({ accepted: 1 });
       const record = await result.info();
       expect(record).toMatchObject({ status: "SUCCESS", retries: retries.length });
       expect(retries.length).toBeGreaterThanOrEqual(2); // down 2.5 s: tries at 0, 0.5 and 1.5 s fail
@@ -151,7 +161,7 @@ describe("retry policy", () => {
   it("retries a 4xx reply (greylisting) and succeeds", async () => {
     const user = await newUser("greylisted.test");
     const result = await emails.sendWelcomeEmail.delay(user.id);
-    expect(await result.get({ timeout: 10_000 })).toMatchObject({ accepted: [user.email] });
+    expect(await result.get({ timeout: 10_000 })).toMatchObject({ accepted: 1 });
     expect(await result.info()).toMatchObject({ status: "SUCCESS", retries: 1 });
     expect(await mailTo(user.email)).toHaveLength(1);
   });
@@ -166,6 +176,14 @@ describe("retry policy", () => {
       error: { type: "MailRejectedError", message: "550 5.1.1 no such user" },
     });
     expect(await mailTo(user.email)).toEqual([]);
+  });
+
+  it("keeps the server's reply but not the address it names, in the row and the API's error", async () => {
+    const user = await newUser("bounced.test");
+    const result = await emails.sendWelcomeEmail.delay(user.id);
+    await expect(result.get({ timeout: 10_000 })).rejects.toMatchObject({ name: "TaskFailedError" });
+    expect((await result.info())!.error).toMatchObject({ type: "MailRejectedError", message: "550 5.1.1 <address>: Recipient address rejected: User unknown" });
+    expect(await storedRow(result.id)).not.toContain(user.email);
   });
 });
 
@@ -213,7 +231,13 @@ describe("emails.notifyAllUsers", () => {
       failures: [{ userId: refused.id, error: "550 5.1.1 no such user" }],
     });
     const handedOver = celeriac.AsyncResult.from<typeof emails.sendAnnouncementEmail>(`${chunk.id}.user-${grey.id}`);
-    expect(await handedOver.get({ timeout: 10_000 })).toMatchObject({ accepted: [grey.email] });
+    expect(await handedOver.get({ timeout: 10_000 })).toEqual({ messageId: expect.any(String), accepted: 1, rejected: 0 });
+    expect((await handedOver.info())!.owner).toBe(userOwner(grey.id)); // the recipient's, like every single mail
+    expect((await chunk.info())!.owner).toBeNull(); // a chunk mails many: staff only
+    for (const email of [ok.email, refused.email, grey.email]) {
+      expect(await storedRow(chunk.id)).not.toContain(email);
+      expect(await storedRow(handedOver.id)).not.toContain(email);
+    }
     const mails = await db.devMail.findMany({ where: { subject: "Small news" }, orderBy: { to: "asc" } });
     expect(mails.map((m) => m.to).sort()).toEqual([grey.email, ok.email].sort());
   });

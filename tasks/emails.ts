@@ -11,6 +11,12 @@
  *   error message; sending the same mail again would only be refused again.
  * Delivery is at least once: a worker lost after the server accepted a mail but before the task finished
  * sends it again.
+ *
+ * Results and errors name no address: a single mail's result is counts ({ messageId, accepted, rejected }),
+ * a refusal's message has the address taken out of the server's reply (lib/celeriac/mail/errors.ts), and the
+ * recipient is in the arguments as a user id already. A single mail's result belongs to its recipient
+ * (owner "user:<id>", lib/result-access.ts), whoever sent it: the new user for the welcome mail, the
+ * account for a reset link (never the anonymous visitor who asked for it, who is not told the task id).
  */
 import { z } from "zod";
 import { deliverMail, MailError, type MailMessage, type TaskContext } from "@/lib/celeriac";
@@ -18,6 +24,7 @@ import { mailer, task } from "@/lib/celery";
 import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
 import { makeResetToken } from "@/lib/reset-token";
+import { userOwner } from "@/lib/result-access";
 
 /** The retry policy of every single-mail task (see the module header). */
 const RETRY = { retryBackoff: true, maxRetries: 5 } as const;
@@ -94,17 +101,20 @@ export function announcementEmail(user: Recipient, announcement: { subject: stri
 
 const message = (user: Recipient, rendered: Rendered): MailMessage => ({ to: user.email, ...rendered });
 
-/** What a single-mail task returns: what the server accepted, or why nothing was sent. */
-export type MailTaskResult = { messageId: string; accepted: string[] } | { skipped: "user deleted" | "announcement deleted" };
+/**
+ * What a single-mail task returns: how many recipients the server accepted and refused (never who), or
+ * why nothing was sent.
+ */
+export type MailTaskResult = { messageId: string; accepted: number; rejected: number } | { skipped: "user deleted" | "announcement deleted" };
 
 /**
  * Sends one mail from a single-mail task: a transient failure retries the task (its backoff), a permanent
- * one fails it with the server's reply. The task's result is what the server accepted.
+ * one fails it with the server's reply. The task's result counts what the server accepted.
  */
 export async function sendEmail(ctx: TaskContext, to: Recipient, rendered: Rendered): Promise<MailTaskResult> {
-  const { messageId, accepted } = await deliverMail(ctx, mailer, message(to, rendered));
+  const { messageId, accepted, rejected } = await deliverMail(ctx, mailer, message(to, rendered));
   ctx.log.info({ messageId }, "mail sent");
-  return { messageId, accepted };
+  return { messageId, accepted: accepted.length, rejected: rejected.length };
 }
 
 const loadUser = (userId: number) =>
@@ -113,6 +123,7 @@ const loadUser = (userId: number) =>
 export const sendWelcomeEmail = task({
   name: "emails.sendWelcome",
   args: z.tuple([id]),
+  owner: userOwner,
   ...RETRY,
   async run(ctx, userId): Promise<MailTaskResult> {
     const user = await loadUser(userId);
@@ -124,6 +135,7 @@ export const sendWelcomeEmail = task({
 export const sendPasswordResetEmail = task({
   name: "emails.sendPasswordReset",
   args: z.tuple([id]),
+  owner: userOwner,
   ...RETRY,
   async run(ctx, userId): Promise<MailTaskResult> {
     const user = await loadUser(userId);
@@ -138,6 +150,7 @@ export const sendPasswordResetEmail = task({
 export const sendAnnouncementEmail = task({
   name: "emails.sendAnnouncement",
   args: z.tuple([id, id]),
+  owner: (_announcementId, userId) => userOwner(userId),
   ...RETRY,
   async run(ctx, announcementId, userId): Promise<MailTaskResult> {
     const [announcement, user] = await Promise.all([db.announcement.findUnique({ where: { id: announcementId } }), loadUser(userId)]);

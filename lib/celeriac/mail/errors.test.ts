@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyMailError, MailError, MailRejectedError, MailTransientError, toMailError } from "./errors";
+import { classifyMailError, MailError, MailRejectedError, MailTransientError, toMailError, withoutAddresses } from "./errors";
 
 /** An error shaped like nodemailer's (smtp-connection `_formatError`). */
 function smtpError(message: string, fields: { code?: string; response?: string; responseCode?: number; errno?: string }) {
@@ -53,9 +53,30 @@ describe("toMailError", () => {
     expect(error).toMatchObject({ name: "MailTransientError", message: "connect ECONNREFUSED 127.0.0.1:1", transient: true });
   });
 
+  it("takes the recipient's address out of the reply, from the message and so from the stack", () => {
+    const reply = "550 5.1.1 <bob.smith+news@mail.example.com>: Recipient address rejected: User unknown in virtual mailbox table";
+    const error = toMailError(smtpError(`Can't send mail - all recipients were rejected: ${reply}`, { code: "EENVELOPE", response: reply, responseCode: 550 }));
+    expect(error.message).toBe("550 5.1.1 <address>: Recipient address rejected: User unknown in virtual mailbox table");
+    expect(error.stack).not.toContain("bob");
+    const plain = toMailError(smtpError("Invalid recipient ada@example.org, rejected", { code: "EENVELOPE" }));
+    expect(plain.message).toBe("Invalid recipient <address>, rejected");
+  });
+
   it("keeps other permanent failures as plain MailErrors", () => {
     const error = toMailError(smtpError("No recipients defined", { code: "EENVELOPE" }));
     expect(error.constructor).toBe(MailError);
     expect(error.transient).toBe(false);
+  });
+});
+
+describe("withoutAddresses", () => {
+  it.each([
+    ["550 5.1.1 <a@b.example>: unknown", "550 5.1.1 <address>: unknown"],
+    ["to a@b.example and c.d@e-f.example.org.", "to <address> and <address>."],
+    ["550 5.1.1 no such user", "550 5.1.1 no such user"],
+    ["connect ECONNREFUSED 127.0.0.1:2525", "connect ECONNREFUSED 127.0.0.1:2525"],
+    ["(x@y.example)", "(<address>)"],
+  ])("%s", (text, expected) => {
+    expect(withoutAddresses(text)).toBe(expected);
   });
 });

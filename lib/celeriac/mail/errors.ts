@@ -7,7 +7,8 @@
  *               Sending again later may work: tasks retry.
  *   permanent   the server refused the message: an SMTP 5xx reply ("550 5.1.1 no such user", "535 bad
  *               credentials"), or anything else we cannot explain. Sending the same mail again will fail the
- *               same way: tasks fail at once and keep the server's reply as the error message.
+ *               same way: tasks fail at once and keep the server's reply as the error message (with any
+ *               email address in it replaced by "<address>").
  *
  * The errors a Mailer throws (transport.ts), in celeriac's error tree (../errors.ts):
  *
@@ -83,15 +84,28 @@ export class MailTransientError extends MailError {
 
 export class MailRejectedError extends MailError {}
 
+/** An email address in a reply, with its angle brackets when it has them: "<bob@example.com>", "bob@example.com". */
+const ADDRESS = /<?[^\s<>@"(),:;]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>?/g;
+
+/**
+ * The text with every email address replaced by "<address>": "550 5.1.1 <bob@example.com>: Recipient address
+ * rejected" becomes "550 5.1.1 <address>: Recipient address rejected". A mail error's message is stored in
+ * the task's result row, logged and shown by the API: it keeps the server's words, not the recipient.
+ */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, "<address>");
+}
+
 /**
  * A nodemailer error as a MailError: the server's reply as the message when there is one (that is what a
- * person needs to read), else the error's own message; the original error as `cause`.
+ * person needs to read), else the error's own message, either without the addresses in it; the original
+ * error as `cause`.
  */
 export function toMailError(error: unknown): MailError {
   if (error instanceof MailError) return error;
   const reply = smtpReply(error);
   const { responseCode } = fields(error);
-  const message = reply ?? (error instanceof Error ? error.message : String(error));
+  const message = withoutAddresses(reply ?? (error instanceof Error ? error.message : String(error)));
   const options = { cause: error, responseCode: typeof responseCode === "number" ? responseCode : undefined };
   if (classifyMailError(error) === "transient") return new MailTransientError(message, options);
   return options.responseCode !== undefined && options.responseCode >= 500 ? new MailRejectedError(message, options) : new MailError(message, options);

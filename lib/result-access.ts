@@ -1,0 +1,65 @@
+/**
+ * Who may read a task's result in this app: the one rule GET /api/tasks/[id] and its event stream apply
+ * (and the results admin will). celeriac stores each result's owner, an opaque principal (applyAsync's
+ * `owner`, or the task's owner(...args)); this module gives the principals their meaning:
+ *
+ *   owner "user:<id>"   that user (a demo task a logged-in user caused; a mail, whoever caused it, is its
+ *                       recipient's)
+ *   owner "anyone"      whoever holds the task id (a demo task an anonymous visitor caused: the id, a random
+ *                       UUID handed only to that visitor, is the capability, as in Celery)
+ *   no owner            nobody but staff (what no page asked for: beat's runs, fan-out chunks)
+ *   staff               every result (Flower's and the Django admin's view)
+ *
+ * Anything else, an id with no row included, is "not found": an unknown id and someone else's task answer
+ * alike, so the answer never tells whether an id exists.
+ */
+import type { TaskRecord } from "@/lib/celeriac";
+import { db } from "@/lib/db";
+import { secretKey } from "@/lib/env";
+import { readSession, SESSION_COOKIE, type Session } from "@/lib/session";
+
+/** The owner of a result anyone holding its id may read. */
+export const ANYONE = "anyone";
+
+/** The owner of a result one user may read. */
+export const userOwner = (userId: number): string => `user:${userId}`;
+
+/** Who is asking: the logged-in user, and whether they are staff. */
+export interface Viewer {
+  userId: number;
+  isStaff: boolean;
+}
+
+/** Whether `viewer` (null: nobody logged in) may read the result `row` holds. */
+export function canRead(viewer: Viewer | null, row: Pick<TaskRecord, "owner">): boolean {
+  if (viewer?.isStaff) return true;
+  if (row.owner === ANYONE) return true;
+  return viewer !== null && row.owner === userOwner(viewer.userId);
+}
+
+/** The session cookie of a request, verified; undefined without one (or with a forged or expired one). */
+function sessionOf(request: Request): Session | undefined {
+  const cookie = request.headers
+    .get("cookie")
+    ?.split(";")
+    .map((pair) => pair.trim())
+    .find((pair) => pair.startsWith(`${SESSION_COOKIE}=`));
+  return readSession(secretKey(), cookie?.slice(SESSION_COOKIE.length + 1));
+}
+
+/**
+ * The owner a dispatch made for this request records: the logged-in user, else ANYONE (the visitor it is
+ * answered to is the only one who learns the id). Reads the signed cookie only, no database.
+ */
+export function requestOwner(request: Request): string {
+  const session = sessionOf(request);
+  return session ? userOwner(session.userId) : ANYONE;
+}
+
+/** The logged-in user of a request, with their staff flag; null when nobody is (or the account is gone). */
+export async function viewerOf(request: Request): Promise<Viewer | null> {
+  const session = sessionOf(request);
+  if (!session) return null;
+  const user = await db.user.findUnique({ where: { id: session.userId }, select: { id: true, isStaff: true } });
+  return user && { userId: user.id, isStaff: user.isStaff };
+}
