@@ -49,22 +49,30 @@ async function logIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
-test("sign up, welcome mail, forgotten password, reset link, log in; used and expired links refused", async ({ page, context }, testInfo) => {
+test("sign up, welcome mail, forgotten password, reset link, log in; used and expired links refused", async ({ page, context, browser }, testInfo) => {
   test.setTimeout(90_000);
   const email = uniqueEmail("ada");
   const [firstPassword, newPassword] = ["first-password-1", "second-password-2"];
   let resetLink = "";
+  let welcomeTask = "";
 
   await test.step("sign up: the page answers at once and says to check the inbox", async () => {
     await page.goto("/signup");
     await page.getByLabel("Name").fill("Ada Lovelace");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(firstPassword);
+    const signedUp = page.waitForResponse((response) => response.url().endsWith("/api/signup"));
     await page.getByRole("button", { name: "Sign up" }).click();
+    welcomeTask = (await (await signedUp).json()).taskId;
     await expect(page.getByTestId("signup-done")).toContainText("check your inbox");
     await expect(page.getByTestId("signup-done")).toContainText(email);
-    await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 }); // the welcome-mail task
     await page.screenshot({ path: testInfo.outputPath("signed-up.png"), fullPage: true });
+  });
+
+  await test.step("the welcome-mail task is the new user's: not this anonymous visitor's to read", async () => {
+    const answer = await page.request.get(`/api/tasks/${welcomeTask}`);
+    expect(answer.status()).toBe(404);
+    expect(await answer.json()).toEqual({ error: "task not found" }); // what an id nobody sent gets
   });
 
   await test.step("the welcome mail reaches the dev inbox", async () => {
@@ -109,6 +117,37 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
     const [cookie] = (await context.cookies()).filter((c) => c.name === "celeriac_session");
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
     await page.reload(); // the server reads the cookie
+    await expect(page.getByTestId("logged-in")).toHaveText("Logged in as Ada Lovelace");
+  });
+
+  await test.step("logged in, Ada reads her welcome-mail task: counts, no address", async () => {
+    const answer = await page.request.get(`/api/tasks/${welcomeTask}`);
+    expect(answer.status()).toBe(200);
+    const task = await answer.json();
+    expect(task).toEqual({ id: welcomeTask, name: "emails.sendWelcome", status: "SUCCESS", result: { messageId: expect.any(String), accepted: 1, rejected: 0 } });
+    expect(JSON.stringify(task)).not.toContain(email);
+  });
+
+  await test.step("a task Ada adds is hers: the page follows it, another browser gets the unknown id's 404", async () => {
+    await page.goto("/");
+    await page.getByLabel("x", { exact: true }).fill("6");
+    await page.getByLabel("y", { exact: true }).fill("7");
+    await page.getByRole("button", { name: "Add in the background" }).click();
+    await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
+    await expect(page.getByTestId("result")).toHaveText("result: 13");
+    await expect(page.getByTestId("follow-error")).toHaveCount(0);
+    const id = await page.getByTestId("task-id").textContent();
+    const stranger = await browser.newContext();
+    try {
+      for (const path of [`/api/tasks/${id}`, `/api/tasks/${id}/events`]) {
+        const answer = await stranger.request.get(path);
+        expect(answer.status(), path).toBe(404);
+        expect(await answer.json(), path).toEqual({ error: "task not found" });
+      }
+    } finally {
+      await stranger.close();
+    }
+    await page.goto("/login");
     await expect(page.getByTestId("logged-in")).toHaveText("Logged in as Ada Lovelace");
   });
 

@@ -97,7 +97,7 @@ test("an empty number is refused with the server's 400 message, shown inline", a
   await page.screenshot({ path: testInfo.outputPath("bad-input.png"), fullPage: true });
 });
 
-test("the API answers 400 to bad input and PENDING to an unknown id", async ({ request }) => {
+test("the API answers 400 to bad input and 404 to an unknown id", async ({ request }) => {
   const wrongType = await request.post("/api/add", { data: { x: "a" } });
   expect(wrongType.status()).toBe(400);
   const wrongTypeBody = await wrongType.json();
@@ -111,9 +111,10 @@ test("the API answers 400 to bad input and PENDING to an unknown id", async ({ r
   expect(malformed.status()).toBe(400);
   expect(await malformed.json()).toEqual({ error: "request body must be JSON" });
 
+  // Also what someone else's task answers: the answer never tells whether an id exists.
   const unknown = await request.get("/api/tasks/nonexistent-id");
-  expect(unknown.status()).toBe(200);
-  expect(await unknown.json()).toEqual({ id: "nonexistent-id", name: null, status: "PENDING" });
+  expect(unknown.status()).toBe(404);
+  expect(await unknown.json()).toEqual({ error: "task not found" });
 
   const badId = await request.get("/api/tasks/bad%20id");
   expect(badId.status()).toBe(400);

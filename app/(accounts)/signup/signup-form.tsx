@@ -1,8 +1,10 @@
 "use client";
-/** POST /api/signup; on 201 the form gives way to "check your inbox" and follows the welcome-mail task. */
+/**
+ * POST /api/signup; on 201 the form gives way to "check your inbox". It does not follow the welcome-mail
+ * task: that result is the new user's (lib/result-access.ts), and this visitor is not logged in yet.
+ */
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { TaskStatus, useTaskUpdates } from "../../task-status";
 import { Field, FormError, useApiForm } from "../form";
 
 const FIELDS = ["name", "email", "password"] as const;
@@ -10,7 +12,6 @@ const FIELDS = ["name", "email", "password"] as const;
 export function SignupForm() {
   const { submitting, fields, formError, submit } = useApiForm(FIELDS);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const { task, states, followError, follow } = useTaskUpdates();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -19,7 +20,6 @@ export function SignupForm() {
     const body = await submit("/api/signup", data);
     if (!body) return;
     setSentTo(String(data.email).trim());
-    follow({ id: String(body.taskId), name: "emails.sendWelcome", status: "PENDING" });
   }
 
   if (sentTo) {
@@ -29,7 +29,6 @@ export function SignupForm() {
         <p role="status" data-testid="signup-done">
           Your account is ready. A welcome mail is on its way to <strong>{sentTo}</strong>: check your inbox.
         </p>
-        <TaskStatus task={task} states={states} followError={followError} />
         <p>
           <Link href="/login">Log in</Link>
         </p>

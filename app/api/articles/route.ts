@@ -8,6 +8,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";
+import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
 
 export const dynamic = "force-dynamic";
@@ -21,7 +22,7 @@ export const POST = route(async (request) => {
   const data = await parseBody(request, body);
   const { article, taskId } = await transaction(async (tx) => {
     const article = await tx.article.create({ data });
-    return { article, taskId: expandAbbreviations.delayOnCommit(article.id) };
+    return { article, taskId: expandAbbreviations.applyAsyncOnCommit([article.id], { owner: requestOwner(request) }) };
   });
   return Response.json({ article, taskId, status: "PENDING" }, { status: 201 });
 });

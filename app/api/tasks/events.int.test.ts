@@ -1,8 +1,9 @@
 /**
  * GET /api/tasks/[id]/events against the real app glue: the route handler called with a Request, a real
- * worker in this process running demo.add (it sleeps 2 s), the real Redis and the run's database.
+ * worker in this process running demo.add (it sleeps 2 s), the real Redis and the run's database. The tasks
+ * here are an anonymous visitor's (owner ANYONE: whoever holds the id reads them); who else may read what is
+ * app/api/tasks/access.int.test.ts's business.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { AsyncResult as AsyncResultClass } from "@/lib/celeriac/results/async-result";
@@ -12,6 +13,7 @@ import { deleteKeys } from "@/test/redis";
 const { keyPrefix } = pointAppAtTestRun("task-events");
 const { celeriac, task } = await import("@/lib/celery");
 const { add } = await import("@/tasks/demo");
+const { ANYONE } = await import("@/lib/result-access");
 const events = await import("./[id]/events/route");
 const status = await import("./[id]/route");
 
@@ -36,6 +38,10 @@ vi.spyOn(AsyncResultClass.prototype, "changes").mockImplementation(async functio
 });
 
 let stop: () => Promise<unknown>;
+
+/** A queue no worker here serves: a task sent there stays PENDING for ever. */
+const IDLE = "events-idle";
+const queued = async () => (await add.applyAsync([0, 0], { queue: IDLE, owner: ANYONE })).id;
 
 beforeAll(async () => {
   const worker = await celeriac.startWorker({ concurrency: 2 });
@@ -110,7 +116,8 @@ async function currentBody(id: string): Promise<unknown> {
 
 describe("GET /api/tasks/[id]/events", () => {
   it("streams PENDING, STARTED and SUCCESS of a real task in order, each with GET /api/tasks/[id]'s body, then ends", async () => {
-    const id = randomUUID();
+    // Due in a second: it is still PENDING when the stream opens.
+    const { id } = await add.applyAsync([2, 3], { countdown: 1, owner: ANYONE });
     const response = await open(id);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -118,9 +125,7 @@ describe("GET /api/tasks/[id]/events", () => {
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     const reader = eventReader(response);
 
-    // Opened before the task is sent: nothing recorded yet.
-    expect(await reader.next()).toEqual({ event: "state", id: "PENDING", data: JSON.stringify({ id, name: null, status: "PENDING" }) });
-    await add.applyAsync([2, 3], { taskId: id });
+    expect(await reader.next()).toEqual({ event: "state", id: "PENDING", data: JSON.stringify({ id, name: "demo.add", status: "PENDING" }) });
 
     const started = await reader.next();
     expect(started).toMatchObject({ event: "state", id: "STARTED" });
@@ -137,7 +142,7 @@ describe("GET /api/tasks/[id]/events", () => {
   });
 
   it("streams a failure's type and message, never its stack", async () => {
-    const result = await fails.delay();
+    const result = await fails.applyAsync([], { owner: ANYONE });
     const all = await readAll(await open(result.id));
     const failure = all.find((event) => event.id === "FAILURE")!;
     expect(JSON.parse(failure.data)).toEqual({
@@ -152,7 +157,7 @@ describe("GET /api/tasks/[id]/events", () => {
   });
 
   it("answers a finished task with its state and end at once; a reconnection after a finished state gets 204 (no retry loop)", async () => {
-    const result = await add.delay(1, 1);
+    const result = await add.applyAsync([1, 1], { owner: ANYONE });
     await result.get({ timeout: 15_000 });
 
     const all = await readAll(await open(result.id));
@@ -186,7 +191,7 @@ describe("GET /api/tasks/[id]/events", () => {
 
   it("stops the server's changes() generator when the client disconnects mid-stream", async () => {
     const client = new AbortController();
-    const response = await open(randomUUID(), { signal: client.signal }); // nobody sends it: PENDING for ever
+    const response = await open(await queued(), { signal: client.signal });
     const reader = eventReader(response);
     expect(await reader.next()).toMatchObject({ event: "state", id: "PENDING" });
     expect(running).toBe(1);
@@ -196,14 +201,15 @@ describe("GET /api/tasks/[id]/events", () => {
     await vi.waitFor(() => expect(running).toBe(0), { timeout: 2_000 });
   });
 
-  it("closes the stream at once for a request aborted before the handler ran, and leaves no generator", async () => {
-    const response = await open(randomUUID(), { signal: AbortSignal.abort() });
-    expect(await readAll(response)).toEqual([]);
+  it("starts no stream for a request aborted before the handler ran (nothing read, nothing shown), and leaves no generator", async () => {
+    const response = await open(await queued(), { signal: AbortSignal.abort() });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     await vi.waitFor(() => expect(running).toBe(0), { timeout: 2_000 });
   });
 
   it("stops the generator when the response body is cancelled (its reader went away)", async () => {
-    const reader = eventReader(await open(randomUUID()));
+    const reader = eventReader(await open(await queued()));
     expect(await reader.next()).toMatchObject({ id: "PENDING" });
     await reader.cancel();
     await vi.waitFor(() => expect(running).toBe(0), { timeout: 2_000 });

@@ -1,19 +1,22 @@
 /**
  * One task's state as the HTTP API shows it: the body of GET /api/tasks/[id] and of each `state` event of
- * GET /api/tasks/[id]/events (one presenter, so the two never drift apart).
+ * GET /api/tasks/[id]/events (one presenter, so the two never drift apart), and who gets it.
  *
  *   SUCCESS                     { id, name, status, result }
  *   FAILURE, REVOKED, RETRY     { id, name, status, error: { type, message } }   (never the stack)
  *   PENDING, STARTED            { id, name, status }
  *
- * No record (an id nobody sent, or one still queued) is `{ id, name: null, status: "PENDING" }`, as in Celery.
+ * Only to a viewer who may read the result (lib/result-access.ts canRead). To anyone else, and for an id
+ * with no row at all, both routes answer the same 404 `{ error: "task not found" }`: the answer never tells
+ * whether an id exists.
  */
 import { EXCEPTION_STATES, States, type TaskRecord, type TaskState } from "@/lib/celeriac";
 import { HttpError } from "@/lib/http";
+import { canRead, type Viewer } from "@/lib/result-access";
 
 export interface TaskView {
   id: string;
-  name: string | null;
+  name: string;
   status: TaskState;
   result?: unknown;
   error?: { type: string; message: string };
@@ -27,10 +30,18 @@ export function taskIdParam(id: string): string {
   return id;
 }
 
-/** What the API shows of task `id`'s record (null: nothing recorded yet, PENDING). */
-export function taskView(id: string, record: TaskRecord | null): TaskView {
-  if (!record) return { id, name: null, status: States.PENDING };
-  const { name, status } = record;
+/** The one answer to an id nobody may read here, whether or not it exists. */
+export const TASK_NOT_FOUND = "task not found";
+
+/** The record when `viewer` may read it; else (no row, or not theirs) the 404 that says nothing more. */
+export function readableRecord(viewer: Viewer | null, record: TaskRecord | null): TaskRecord {
+  if (!record || !canRead(viewer, record)) throw new HttpError(404, TASK_NOT_FOUND);
+  return record;
+}
+
+/** What the API shows of a task's record. */
+export function taskView(record: TaskRecord): TaskView {
+  const { id, name, status } = record;
   if (status === States.SUCCESS) return { id, name, status, result: record.result };
   if (EXCEPTION_STATES.has(status)) {
     const error = { type: record.error?.type ?? "Error", message: record.error?.message ?? "unknown error" };

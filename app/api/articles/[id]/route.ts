@@ -6,6 +6,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { transaction } from "@/lib/celery";
 import { HttpError, parseBody, route } from "@/lib/http";
+import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
 
 export const dynamic = "force-dynamic";
@@ -32,7 +33,7 @@ export const PATCH = route(async (request, context: Context) => {
   const result = await transaction(async (tx) => {
     const { count } = await tx.article.updateMany({ where: { id }, data: { body, expandedAt: null } });
     if (count === 0) throw new HttpError(404, "no such article");
-    return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.delayOnCommit(id) };
+    return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.applyAsyncOnCommit([id], { owner: requestOwner(request) }) };
   });
   return Response.json(result);
 });

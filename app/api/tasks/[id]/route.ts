@@ -6,18 +6,22 @@
  *   FAILURE, REVOKED, RETRY     { id, name, status, error: { type, message } }   (never the stack)
  *   PENDING, STARTED            { id, name, status }
  *
- * An id nobody sent answers 200 `{ id, name: null, status: "PENDING" }`, as in Celery: the result store
- * has no row for a task until a worker takes it, so "queued", "scheduled for later" and "unknown" all
- * read as PENDING. An id that is not a valid task id is a 400. GET /api/tasks/[id]/events streams the same
- * body at each state change.
+ * To whoever may read it (lib/result-access.ts: its owner, anyone for an anonymous visitor's task, staff).
+ * Anyone else gets 404 `{ error: "task not found" }`, exactly what an id nobody sent gets: the session and
+ * the row are read alike in both cases (one statement finds the row), so neither the answer nor its timing
+ * tells them apart. An owned dispatch has its PENDING row when the route that made it answers, so its
+ * owner reads PENDING at once. An id that is not a valid task id is a 400. GET /api/tasks/[id]/events
+ * streams the same body at each state change.
  */
 import { AsyncResult } from "@/lib/celery";
 import { route } from "@/lib/http";
-import { taskIdParam, taskView } from "../task-view";
+import { viewerOf } from "@/lib/result-access";
+import { readableRecord, taskIdParam, taskView } from "../task-view";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (_request, { params }: { params: Promise<{ id: string }> }) => {
+export const GET = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
   const id = taskIdParam((await params).id);
-  return Response.json(taskView(id, await AsyncResult.from(id).info()));
+  const [viewer, record] = await Promise.all([viewerOf(request), AsyncResult.from(id).info()]);
+  return Response.json(taskView(readableRecord(viewer, record)));
 });

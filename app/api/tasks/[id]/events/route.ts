@@ -13,26 +13,30 @@
  * A reconnection whose `Last-Event-ID` is a finished state (an EventSource that was not closed after
  * `end`) answers 204, which tells EventSource to stop reconnecting: it has seen how the task ended, and a
  * finished state never changes. A malformed id is a 400 JSON answer, like GET /api/tasks/[id], before any
- * stream starts (EventSource reports it as an error and does not retry). The first state is read before
- * the answer, so a store that fails answers with route()'s JSON error instead of an empty stream; a
- * failure later ends the stream (logged), and the browser reconnects. When the client goes away
- * (request.signal), the changes() generator is aborted and its watch on the task is dropped.
+ * stream starts (EventSource reports it as an error and does not retry). So is the 404 of GET
+ * /api/tasks/[id], to the same viewers, for an id with no row and for someone else's task alike: the
+ * first state is read before the answer, then checked. A store that fails there answers with route()'s
+ * JSON error instead of an empty stream; a failure later ends the stream (logged), and the browser
+ * reconnects; so does a record that stops being readable (deleted, or sent again by someone else). When
+ * the client goes away (request.signal), the changes() generator is aborted and its watch on the task is
+ * dropped.
  */
 import { READY_STATES, type TaskRecord, type TaskState } from "@/lib/celeriac";
 import { AsyncResult, celeriac } from "@/lib/celery";
 import { route } from "@/lib/http";
+import { canRead, viewerOf, type Viewer } from "@/lib/result-access";
 import { eventStream, SSE_HEADERS, sseEvent } from "@/lib/sse";
-import { taskIdParam, taskView } from "../../task-view";
+import { readableRecord, taskIdParam, taskView } from "../../task-view";
 
 export const dynamic = "force-dynamic";
 
 type Changes = AsyncGenerator<TaskRecord | null, void>;
 
 /** The stream's events: a `state` for `first` and each later change, then `end` after a finished state. */
-async function* taskEvents(id: string, first: IteratorResult<TaskRecord | null, void>, changes: Changes): AsyncGenerator<string, void> {
+async function* taskEvents(viewer: Viewer | null, id: string, first: TaskRecord, changes: Changes): AsyncGenerator<string, void> {
   try {
-    for (let next = first; !next.done; next = await changes.next()) {
-      const view = taskView(id, next.value);
+    for (let record: TaskRecord | null | void = first; record && canRead(viewer, record); record = (await changes.next()).value) {
+      const view = taskView(record);
       yield sseEvent({ event: "state", id: view.status, data: JSON.stringify(view) });
       if (READY_STATES.has(view.status)) {
         yield sseEvent({ event: "end", data: JSON.stringify({ id, status: view.status }) });
@@ -51,8 +55,17 @@ export const GET = route(async (request, { params }: { params: Promise<{ id: str
   const stop = new AbortController(); // the stream's own end (its reader cancelled), besides the client's
   const signal = AbortSignal.any([request.signal, stop.signal]);
   const changes = AsyncResult.from(id).changes({ signal });
-  const first = await changes.next();
-  const body = eventStream(taskEvents(id, first, changes), {
+  let viewer: Viewer | null;
+  let first: TaskRecord;
+  try {
+    let now: IteratorResult<TaskRecord | null, void>;
+    [viewer, now] = await Promise.all([viewerOf(request), changes.next()]);
+    first = readableRecord(viewer, now.value ?? null);
+  } catch (error) {
+    await changes.return().catch(() => {}); // no stream: drop the watch on the task now
+    throw error;
+  }
+  const body = eventStream(taskEvents(viewer, id, first, changes), {
     signal,
     // Abort settles a pending read; return() closes changes even if taskEvents never started (then its finally does not run).
     onStop: () => {
