@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkers } from "@/scripts/build-workers";
+import { createTestDatabase } from "./databases";
 import { pointAppAtTestRun } from "./app-env";
 import { deleteKeys, REDIS_URL } from "./redis";
 
@@ -130,4 +131,21 @@ describe("the compiled worker (node dist/worker.js)", () => {
     expect(await exited).toBe(0);
     expect(output()).toContain("warm shutdown");
   }, 60_000);
+
+  it("on a database nobody migrated, worker.js, beat.js and celeriac.js inspect beat exit 78 with one line naming npm run db:deploy", async () => {
+    // Not lib/db's isPostgresUrl: importing lib/db here would read the environment before pointAppAtTestRun().
+    const empty = await createTestDatabase(/^postgres/.test(databaseUrl) ? "postgres" : "sqlite", "build_empty", { migrate: false });
+    try {
+      for (const args of [["worker.js"], ["beat.js"], ["celeriac.js", "inspect", "beat"]]) {
+        const [file, ...rest] = args;
+        const run = spawnSync(process.execPath, [join(out, file), ...rest], { cwd: "/", env: { ...env, DATABASE_URL: empty.url }, encoding: "utf8", timeout: 20_000 });
+        expect(run.status, `${file}: ${run.stdout}${run.stderr}`).toBe(78);
+        expect(run.stdout).toBe("");
+        // The compiled build finds the shipped migrations too (prisma/ above dist/): they are named.
+        expect(run.stderr).toMatch(/^[^\n]*the database at \S+ is not migrated \(missing: TaskResult, .*\d+ migrations \(20261121000000_task_results … \w+\) not applied\): run npm run db:deploy\n$/);
+      }
+    } finally {
+      await empty.drop();
+    }
+  });
 });
