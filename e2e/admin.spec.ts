@@ -56,12 +56,14 @@ test("nobody logged in goes to /login (API 401); a user who is not staff gets 40
   const email = uniqueEmail("plain");
   await signUp(page.request, "Plain User", email);
   await logIn(page, email);
-  await page.goto(LIST);
+  expect((await page.goto(LIST))?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "403: staff only" })).toBeVisible();
   await expect(page.getByTestId("forbidden")).toContainText("staff only");
+  await expect(page.getByText("You are logged in as Plain User.")).toBeVisible();
   await expect(page.getByTestId("periodic-tasks")).toHaveCount(0);
-  await page.goto(`${LIST}/new`);
+  expect((await page.goto(`${LIST}/new`))?.status()).toBe(403);
   await expect(page.getByTestId("forbidden")).toBeVisible();
+  expect((await page.goto(`${LIST}/1`))?.status()).toBe(403);
 
   const list = await page.request.get(API);
   expect(list.status()).toBe(403);

@@ -3,22 +3,24 @@
  * and the pages that render their forms. Pages import this module, so it stays free of the task framework
  * (lib/celery, tasks/): the dispatches live in the route handlers.
  *
- *   fields          zod fields for email (trimmed, lower-cased) and new passwords, with messages for humans
+ *   fields          zod fields for email (trimmed, lower-cased) and new passwords, with messages for humans;
+ *                   like every request field, safeText(): no NUL, no lone surrogate (a password with one would
+ *                   be hashed as U+FFFD, so two different passwords would match)
  *   authenticate    email + password → the user, or null; the same work whether or not the address exists
  *   checkResetLink  a reset token → its user, or the message to show (expired / invalid or used)
  *   sessionUser     a session cookie value → the logged-in user, or null
  *   cookie options  Secure when APP_URL is https
  */
 import { z } from "zod";
+import { safeText } from "@/lib/celeriac";
 import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
 import { hashPassword, verifyPassword } from "@/lib/password";
 import { checkResetToken, tokenUserId } from "@/lib/reset-token";
 import { readSession } from "@/lib/session";
 
-export const emailField = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address."));
-export const newPasswordField = z
-  .string()
+export const emailField = safeText().trim().toLowerCase().pipe(z.email("Enter a valid email address."));
+export const newPasswordField = safeText()
   .min(8, "Use at least 8 characters.")
   .max(200, "Use at most 200 characters.");
 

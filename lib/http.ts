@@ -1,20 +1,39 @@
 /**
- * Route handler plumbing (after cal.com's defaultResponderForAppDir): `route(handler)` wraps an App Router
- * handler so that every thrown error becomes a JSON answer `{ error: message }` with the right status.
- * Errors are classified by class, never by message text:
+ * Route handler plumbing and the request-hardening layer every route handler goes through:
+ * `export const POST = route(async (request) => …, { maxBodyBytes? })`. Before the handler runs, route()
+ * applies, in this order:
+ *
+ *   403  a cross-site POST/PUT/PATCH/DELETE (lib/csrf.ts; login and logout included)
+ *   415  a body that is not `content-type: application/json` (a `charset=utf-8` parameter is fine)
+ *   413  a body over the route's limit (default 64 KiB, lib/request-limits.ts): refused from its
+ *        Content-Length when it declares one, else counted while it is read (a chunked or lying body is
+ *        never buffered past the limit)
+ *
+ * and then maps every error the handler throws to a JSON answer `{ error: message }`, by class, never by
+ * message text:
  *
  *   HttpError          its own status; a malformed JSON body is one: 400 "request body must be JSON"
- *                      (from `readJson`/`parseBody`, and from `request.json()` inside a wrapped handler)
+ *                      (from `readJson`/`parseBody`, and from `request.json()` inside a wrapped handler),
+ *                      and so is JSON nested more than 64 levels deep
  *   ZodError           400, the message lists each bad field ("x: expected number, received string");
- *                      `fields` maps each bad field to its first message, for forms that show them inline
+ *                      `fields` maps each bad field to its first message, for forms that show them inline.
+ *                      Text fields use safeText() (lib/celeriac/text.ts): NUL and lone surrogates are a 400 here
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
  *   ConfigError        400, its message (e.g. a periodic task the admin sent is invalid: names the field)
  *   BrokerUnavailableError  503 (Redis did not answer; nothing was enqueued), logged
+ *   SchemaNotReadyError     503, its message: the database is not migrated, and it names the command
+ *                      (a Prisma error about a missing table is first turned into one by celeriac.schema)
  *   anything else      500 "internal error"; the error itself is logged, never sent to the client
+ *
+ * Methods a route does not export (405 with Allow) and malformed percent-encoding (400) are answered
+ * before routing, by proxy.ts.
  */
 import { z } from "zod";
-import { BrokerUnavailableError, ConfigError, DispatchError } from "@/lib/celeriac";
+import { BrokerUnavailableError, ConfigError, DispatchError, SchemaNotReadyError } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
+import { requestCrossSiteRefusal } from "@/lib/csrf";
+import { env } from "@/lib/env";
+import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES, MAX_JSON_DEPTH } from "@/lib/request-limits";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
 export class HttpError extends Error {
@@ -44,15 +63,30 @@ export function zodFieldErrors(error: z.core.$ZodError): Record<string, string> 
   return fields;
 }
 
-/** The request's JSON body; an empty or malformed body is a 400 "request body must be JSON". */
+/** Whether a JSON value has objects or arrays nested more than `max` levels deep (walked without recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The request's JSON body; an empty, malformed or too deeply nested body is a 400. */
 export async function readJson(request: Request): Promise<unknown> {
+  let value: unknown;
   try {
-    return await request.json();
+    value = await request.json();
   } catch (error) {
     // Only a parse failure is the client's fault; a body read twice (TypeError) is a bug here: a 500.
     if (error instanceof SyntaxError) throw new HttpError(400, "request body must be JSON");
     throw error;
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new HttpError(400, `request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
+  return value;
 }
 
 /** Makes `request.json()` itself answer 400 on a malformed body, for handlers that call it directly. */
@@ -67,6 +101,55 @@ export async function parseBody<S extends z.ZodType>(request: Request, schema: S
   return schema.parse(await readJson(request));
 }
 
+/** `application/json`, alone or with a UTF-8 charset (JSON is UTF-8, RFC 8259); any other type or parameter is not. */
+export function isJsonContentType(value: string): boolean {
+  const [type, ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
+  if (type !== "application/json") return false;
+  return parameters.every((parameter) => parameter === "" || /^charset="?utf-8"?$/.test(parameter));
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body too large: at most ${limit} bytes (${limit / 1024} KiB) here`);
+}
+
+/** The body's bytes, read until it ends or passes `limit` (then the stream is cancelled and it is a 413). */
+async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    total += read.value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(read.value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The request with its body checked (415, 413) and read, as a new Request whose json()/text() return it;
+ * the request itself when it has no body. Whether a body is JSON is decided by its Content-Type before a
+ * byte is read; a body that arrives without one (no header said there would be a body) is checked once read.
+ */
+async function withCheckedBody(request: Request, limit: number): Promise<Request> {
+  if (request.body === null || request.headers.get("content-length") === "0") return request;
+  const type = request.headers.get("content-type");
+  if (type !== null && !isJsonContentType(type)) throw new HttpError(415, `request body must be JSON, sent with content-type: application/json (not ${type})`);
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) throw tooLarge(limit);
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes.byteLength > 0 && type === null) throw new HttpError(415, "request body must be JSON, sent with content-type: application/json (none was given)");
+  return new Request(request, { body: bytes });
+}
+
 /** The error → response mapping `route()` applies; exported for tests. */
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return errorResponse(error.status, error.message);
@@ -79,8 +162,18 @@ export function toErrorResponse(error: unknown): Response {
     celeriac.log.error({ err: error }, "task queue unavailable");
     return errorResponse(503, "the task queue is unavailable; try again shortly");
   }
+  if (error instanceof SchemaNotReadyError) {
+    // Logged at most once a minute for the whole app (every request would fail the same way).
+    celeriac.schema.report(error.cause ?? error);
+    return errorResponse(503, error.message);
+  }
   celeriac.log.error({ err: error }, "unhandled error in a route handler");
   return errorResponse(500, "internal error");
+}
+
+export interface RouteOptions {
+  /** The largest body this route accepts, in bytes (default 64 KiB; at most LARGEST_MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -89,12 +182,19 @@ export function toErrorResponse(error: unknown): Response {
  */
 export function route<C = unknown>(
   handler: (request: Request, context: C) => Response | Promise<Response>,
+  { maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: RouteOptions = {},
 ): (request: Request, context: C) => Promise<Response> {
+  // Next's proxy buffer is sized for the largest limit (next.config.ts): a larger one could not be enforced.
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0 || maxBodyBytes > LARGEST_MAX_BODY_BYTES) {
+    throw new RangeError(`maxBodyBytes must be a whole number of bytes from 1 to ${LARGEST_MAX_BODY_BYTES}, not ${maxBodyBytes}`);
+  }
   return async (request, context) => {
     try {
-      return await handler(withJsonErrors(request), context);
+      const refusal = requestCrossSiteRefusal(request, [env.APP_URL]);
+      if (refusal) throw new HttpError(403, refusal);
+      return await handler(withJsonErrors(await withCheckedBody(request, maxBodyBytes)), context);
     } catch (error) {
-      return toErrorResponse(error);
+      return toErrorResponse((await celeriac.schema.explain(error).catch(() => undefined)) ?? error);
     }
   };
 }

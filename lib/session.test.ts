@@ -35,6 +35,14 @@ describe("session values", () => {
     }
   });
 
+  it("are refused when a number is spelled another way, even though the signature covers its value", () => {
+    const [id, expires, signature] = makeSession(secret, 42, now).split(".");
+    for (const value of [`0${id}.${expires}.${signature}`, `+${id}.${expires}.${signature}`, `${id}.0${expires}.${signature}`, `${id}.${expires}.0.${signature}`, `4.2e1.${expires}.${signature}`]) {
+      expect(readSession(secret, value, now), value).toBeUndefined();
+    }
+    expect(readSession(secret, `${id}.${expires}.${signature}`, now)?.userId).toBe(42);
+  });
+
   it("cannot be made from a password-reset token (signatures are kept apart)", () => {
     const token = makeResetToken(secret, { id: 42, passwordChangedAt: new Date(now) }, now);
     expect(readSession(secret, token, now)).toBeUndefined();

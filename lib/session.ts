@@ -7,6 +7,7 @@
  * Pure functions (the clock is a parameter); route handlers and pages read and write the cookie.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { parseDecimalId } from "@/lib/decimal-id";
 
 export const SESSION_COOKIE = "celeriac_session";
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -29,9 +30,10 @@ export function makeSession(secret: string, userId: number, now = Date.now(), tt
 /** The session a cookie value holds, or undefined if it is missing, malformed, forged or expired. */
 export function readSession(secret: string, value: string | undefined, now = Date.now()): Session | undefined {
   const parts = value?.split(".") ?? [];
-  if (parts.length !== 3 || !/^\d+$/.test(parts[0]) || !/^\d+$/.test(parts[1])) return undefined;
-  const [userId, expiresAt] = [Number(parts[0]), Number(parts[1])];
-  if (!Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(expiresAt)) return undefined;
+  if (parts.length !== 3) return undefined;
+  // Canonical decimals only (lib/decimal-id.ts): the signature covers the numbers, so "07" would verify as 7.
+  const [userId, expiresAt] = [parseDecimalId(parts[0]), parseDecimalId(parts[1], Number.MAX_SAFE_INTEGER)];
+  if (userId === undefined || expiresAt === undefined) return undefined;
   const expected = Buffer.from(sign(secret, userId, expiresAt));
   const given = Buffer.from(parts[2]);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;

@@ -4,6 +4,7 @@
  */
 import { type PeriodicTaskView } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
+import { parseDecimalId } from "@/lib/decimal-id";
 import { HttpError } from "@/lib/http";
 import { presentTask, type TaskRow } from "./present";
 
@@ -38,8 +39,8 @@ export async function overview(now = new Date()): Promise<Overview> {
 
 /** A task id from a URL segment; 404 for anything that is not one (as for an unknown id). */
 export function parseId(text: string): number {
-  const id = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(id) || id < 1) throw new HttpError(404, `no periodic task with id ${JSON.stringify(text)}`);
+  const id = parseDecimalId(text);
+  if (id === undefined) throw new HttpError(404, `no periodic task with id ${JSON.stringify(text)}`);
   return id;
 }
 

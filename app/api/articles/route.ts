@@ -5,17 +5,19 @@
  * GET /api/articles → the 20 newest articles.
  */
 import { z } from "zod";
+import { safeText } from "@/lib/celeriac";
 import { db } from "@/lib/db";
 import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";
 import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
+import { ARTICLE_BODY_BYTES, articleBody } from "./fields";
 
 export const dynamic = "force-dynamic";
 
 const body = z.object({
-  title: z.string().trim().min(1, "a title is required").max(200),
-  body: z.string().trim().min(1, "a body is required").max(20_000),
+  title: safeText().trim().min(1, "a title is required").max(200),
+  body: articleBody,
 });
 
 export const POST = route(async (request) => {
@@ -25,7 +27,7 @@ export const POST = route(async (request) => {
     return { article, taskId: expandAbbreviations.applyAsyncOnCommit([article.id], { owner: requestOwner(request) }) };
   });
   return Response.json({ article, taskId, status: "PENDING" }, { status: 201 });
-});
+}, { maxBodyBytes: ARTICLE_BODY_BYTES });
 
 export const GET = route(async () => {
   const articles = await db.article.findMany({ orderBy: { id: "desc" }, take: 20 });

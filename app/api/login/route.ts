@@ -4,6 +4,7 @@
  * 401 "Wrong email or password." after the same amount of hashing work.
  */
 import { z } from "zod";
+import { safeText } from "@/lib/celeriac";
 import { authenticate, cookieOptions, emailField, MESSAGES } from "@/lib/accounts";
 import { secretKey } from "@/lib/env";
 import { HttpError, parseBody, route } from "@/lib/http";
@@ -13,7 +14,7 @@ export const dynamic = "force-dynamic";
 
 const body = z.object({
   email: emailField,
-  password: z.string().min(1, "Enter your password.").max(200, MESSAGES.wrongLogin),
+  password: safeText().min(1, "Enter your password.").max(200, MESSAGES.wrongLogin),
 });
 
 export const POST = route(async (request) => {

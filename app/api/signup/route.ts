@@ -7,6 +7,7 @@
  *   409  the email already has an account: `{ error, fields: { email } }`
  */
 import { z } from "zod";
+import { safeText } from "@/lib/celeriac";
 import { emailField, MESSAGES, newPasswordField } from "@/lib/accounts";
 import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";
@@ -16,7 +17,7 @@ import { sendWelcomeEmail } from "@/tasks/emails";
 export const dynamic = "force-dynamic";
 
 const body = z.object({
-  name: z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
+  name: safeText().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters."),
   email: emailField,
   password: newPasswordField,
 });

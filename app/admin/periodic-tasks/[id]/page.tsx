@@ -2,8 +2,8 @@
 import { notFound } from "next/navigation";
 import { pageGate } from "@/lib/admin-guard";
 import { celeriac } from "@/lib/celery";
+import { parseDecimalId } from "@/lib/decimal-id";
 import styles from "../../admin.module.css";
-import { Forbidden } from "../../forbidden";
 import { formValuesOf } from "../form-values";
 import { sourceOf } from "@/lib/celeriac";
 import { TaskForm } from "../task-form";
@@ -11,10 +11,10 @@ import { TaskForm } from "../task-form";
 export const dynamic = "force-dynamic";
 
 export default async function EditPeriodicTaskPage({ params }: { params: Promise<{ id: string }> }) {
-  const { user, staff } = await pageGate();
-  if (!staff) return <Forbidden name={user.name} />;
+  await pageGate();
   const { id: text } = await params;
-  const view = /^\d{1,9}$/.test(text) ? await celeriac.periodicTasks.get(Number(text)) : null;
+  const id = parseDecimalId(text);
+  const view = id === undefined ? null : await celeriac.periodicTasks.get(id);
   if (!view) notFound();
   const source = sourceOf(view);
   return (

@@ -4,18 +4,20 @@
  */
 import { z } from "zod";
 import { db } from "@/lib/db";
+import { parseDecimalId } from "@/lib/decimal-id";
 import { transaction } from "@/lib/celery";
 import { HttpError, parseBody, route } from "@/lib/http";
 import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
+import { ARTICLE_BODY_BYTES, articleBody } from "../fields";
 
 export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ id: string }> };
 
 async function articleId({ params }: Context): Promise<number> {
-  const id = Number((await params).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new HttpError(400, "an article id is a positive integer");
+  const id = parseDecimalId((await params).id);
+  if (id === undefined) throw new HttpError(400, "an article id is a positive integer, in decimal");
   return id;
 }
 
@@ -25,7 +27,7 @@ export const GET = route(async (_request, context: Context) => {
   return Response.json({ article });
 });
 
-const edit = z.object({ body: z.string().trim().min(1, "a body is required").max(20_000) });
+const edit = z.object({ body: articleBody });
 
 export const PATCH = route(async (request, context: Context) => {
   const id = await articleId(context);
@@ -36,4 +38,4 @@ export const PATCH = route(async (request, context: Context) => {
     return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.applyAsyncOnCommit([id], { owner: requestOwner(request) }) };
   });
   return Response.json(result);
-});
+}, { maxBodyBytes: ARTICLE_BODY_BYTES });

@@ -8,13 +8,14 @@
  *   400  invalid fields: `{ error, fields: { password? } }`
  */
 import { z } from "zod";
+import { safeText } from "@/lib/celeriac";
 import { MESSAGES, newPasswordField, resetPassword } from "@/lib/accounts";
 import { HttpError, parseBody, route } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
 const body = z.object({
-  token: z.string().max(500, MESSAGES.linkInvalid),
+  token: safeText().max(500, MESSAGES.linkInvalid),
   password: newPasswordField,
 });
 

@@ -18,13 +18,13 @@ export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ id: string }> };
 
-export const GET = route(async (request, { params }: Context) => {
-  await requireStaff(request);
+export const GET = route(async (_request, { params }: Context) => {
+  await requireStaff();
   return Response.json({ task: await requireTask(parseId((await params).id)) });
 });
 
 export const PUT = route(async (request, { params }: Context) => {
-  await requireStaff(request);
+  await requireStaff();
   const id = parseId((await params).id);
   await requireTask(id);
   const saved = await save(request, (input) => celeriac.periodicTasks.update(id, input));
@@ -35,7 +35,7 @@ export const PUT = route(async (request, { params }: Context) => {
 const toggle = z.object({ enabled: z.boolean() }).strict();
 
 export const PATCH = route(async (request, { params }: Context) => {
-  await requireStaff(request);
+  await requireStaff();
   const id = parseId((await params).id);
   const { enabled } = await parseBody(request, toggle);
   await requireTask(id);
@@ -43,8 +43,8 @@ export const PATCH = route(async (request, { params }: Context) => {
   return Response.json({ task: await requireTask(id) });
 });
 
-export const DELETE = route(async (request, { params }: Context) => {
-  await requireStaff(request);
+export const DELETE = route(async (_request, { params }: Context) => {
+  await requireStaff();
   const id = parseId((await params).id);
   // A deleted settings row would be back at the next sync: say so instead of pretending.
   if ((await requireTask(id)).managed) {

@@ -12,8 +12,8 @@ export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ id: string }> };
 
-export const POST = route(async (request, { params }: Context) => {
-  await requireStaff(request);
+export const POST = route(async (_request, { params }: Context) => {
+  await requireStaff();
   const id = parseId((await params).id);
   const view = await requireTask(id);
   if (!view.detached) {

@@ -1,0 +1,180 @@
+/**
+ * route()'s request rules, one by one, on Requests made here (no server): cross-site writes, the JSON-only
+ * body, the body limit while reading, malformed and too-deep JSON, and the error → status mapping.
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+
+process.env.CELERIAC_LOG_LEVEL = "silent";
+process.env.APP_URL = "https://demo.example.com";
+const { HttpError, isJsonContentType, nestedDeeperThan, parseBody, route, toErrorResponse } = await import("./http");
+const { SchemaNotReadyError, safeText } = await import("@/lib/celeriac");
+const { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } = await import("./request-limits");
+
+const URL = "http://127.0.0.1:3100/api/thing";
+const echo = route(async (request) => Response.json({ got: request.body === null ? null : await request.json() }));
+
+function post(body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }, method = "POST"): Request {
+  return new Request(URL, { method, body, headers, duplex: "half" } as RequestInit);
+}
+
+async function answer(response: Response): Promise<{ status: number; body: { error?: string; got?: unknown; fields?: Record<string, string> } }> {
+  return { status: response.status, body: await response.json() };
+}
+
+/** A body that yields `chunk` `times` times, counting how many chunks were pulled from it. */
+function streamed(chunk: Uint8Array, times: number) {
+  const counter = { pulled: 0, cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (counter.pulled === times) return controller.close();
+      counter.pulled += 1;
+      controller.enqueue(chunk);
+    },
+    cancel() {
+      counter.cancelled = true;
+    },
+  });
+  return { stream, counter };
+}
+
+describe("cross-site writes", () => {
+  it("are refused for every mutating method, by Origin or by Sec-Fetch-Site, before the body is read", async () => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      const evil = await answer(await echo(post("{}", { "content-type": "application/json", origin: "http://evil.example", host: "127.0.0.1:3100" }, method), {}));
+      expect(evil, method).toEqual({ status: 403, body: { error: expect.stringMatching(/^cross-site request refused.*evil\.example/) } });
+    }
+    const { stream, counter } = streamed(new Uint8Array(1024), 10);
+    const refused = await echo(post(stream, { "content-type": "text/plain", "sec-fetch-site": "cross-site" }), {});
+    expect(refused.status).toBe(403);
+    expect(counter.pulled).toBeLessThanOrEqual(1); // a stream may be primed with one chunk; nothing was read for the handler
+  });
+
+  it("are allowed from this host, from APP_URL's origin, and from clients that send neither header", async () => {
+    const same = { "content-type": "application/json", origin: "http://127.0.0.1:3100", host: "127.0.0.1:3100", "sec-fetch-site": "same-origin" };
+    expect((await echo(post('{"a":1}', same), {})).status).toBe(200);
+    expect((await echo(post('{"a":1}', { "content-type": "application/json", origin: "https://demo.example.com", host: "10.0.0.5:3000" }), {})).status).toBe(200);
+    expect((await echo(post('{"a":1}'), {})).status).toBe(200);
+  });
+
+  it("do not concern reads", async () => {
+    const read = new Request(URL, { headers: { origin: "http://evil.example", "sec-fetch-site": "cross-site" } });
+    expect(await answer(await echo(read, {}))).toEqual({ status: 200, body: { got: null } });
+  });
+});
+
+describe("the JSON-only body (415)", () => {
+  it.each(["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", 'application/json; charset="utf-8"'])("accepts %j", async (type) => {
+    expect(await answer(await echo(post('{"a":1}', { "content-type": type }), {}))).toEqual({ status: 200, body: { got: { a: 1 } } });
+  });
+
+  it.each(["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1", "application/json-seq", "application/vnd.api+json", "application/json; version=2"])(
+    "refuses %j, naming it",
+    async (type) => {
+      const { status, body } = await answer(await echo(post('{"a":1}', { "content-type": type }), {}));
+      expect(status).toBe(415);
+      expect(body.error).toBe(`request body must be JSON, sent with content-type: application/json (not ${type})`);
+    },
+  );
+
+  it("refuses a body without any content type", async () => {
+    const { status, body } = await answer(await echo(post(new TextEncoder().encode('{"a":1}'), {}), {})); // bytes: no type is implied
+    expect(status).toBe(415);
+    expect(body.error).toMatch(/none was given/);
+  });
+
+  it("does not ask a request without a body for one (POST /api/logout)", async () => {
+    const logout = route(async () => new Response(null, { status: 204 }));
+    expect((await logout(post(null, {}), {})).status).toBe(204);
+    expect((await logout(post("", { "content-type": "application/x-www-form-urlencoded", "content-length": "0" }), {})).status).toBe(204);
+    expect((await logout(post(new Uint8Array(0), {}), {})).status).toBe(204);
+  });
+});
+
+describe("the body limit (413)", () => {
+  it("refuses a declared Content-Length over the limit without reading the body", async () => {
+    const { stream, counter } = streamed(new Uint8Array(1024), 1000);
+    const { status, body } = await answer(await echo(post(stream, { "content-type": "application/json", "content-length": String(DEFAULT_MAX_BODY_BYTES + 1) }), {}));
+    expect(status).toBe(413);
+    expect(body.error).toBe("request body too large: at most 65536 bytes (64 KiB) here");
+    expect(counter.pulled).toBeLessThanOrEqual(1);
+  });
+
+  it("counts a body without Content-Length while reading it, and stops at the limit", async () => {
+    const { stream, counter } = streamed(new Uint8Array(16 * 1024).fill(0x20), 1000); // 16 MB of spaces, if it were all read
+    expect((await echo(post(stream), {})).status).toBe(413);
+    expect(counter.pulled).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES / (16 * 1024) + 2);
+    expect(counter.cancelled).toBe(true);
+  });
+
+  it("is not fooled by a Content-Length smaller than the body", async () => {
+    const { stream } = streamed(new Uint8Array(16 * 1024).fill(0x20), 100);
+    expect((await echo(post(stream, { "content-type": "application/json", "content-length": "2" }), {})).status).toBe(413);
+  });
+
+  it("accepts a body of exactly the limit, and a route may ask for another limit", async () => {
+    const exactly = `"${"x".repeat(DEFAULT_MAX_BODY_BYTES - 2)}"`;
+    expect((await echo(post(exactly), {})).status).toBe(200);
+    expect((await echo(post(` ${exactly}`), {})).status).toBe(413);
+    const small = route(async () => new Response(null, { status: 204 }), { maxBodyBytes: 10 });
+    expect((await small(post('{"a":"123456"}'), {})).status).toBe(413);
+    const large = route(async (request) => Response.json({ length: ((await request.json()) as string).length }), { maxBodyBytes: 128 * 1024 });
+    expect(await answer(await large(post(`"${"x".repeat(100_000)}"`), {}))).toEqual({ status: 200, body: { length: 100_000 } });
+  });
+
+  it("cannot be set above the largest limit Next's proxy buffer is sized for", () => {
+    expect(() => route(async () => new Response(), { maxBodyBytes: LARGEST_MAX_BODY_BYTES + 1 })).toThrow(RangeError);
+    expect(() => route(async () => new Response(), { maxBodyBytes: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("JSON bodies (400)", () => {
+  it("refuses malformed and empty JSON", async () => {
+    for (const text of ["{", "nope", "{'a':1}", ""]) {
+      expect(await answer(await echo(post(text), {})), text).toEqual({ status: 400, body: { error: "request body must be JSON" } });
+    }
+  });
+
+  it("refuses JSON nested deeper than 64 levels (it would overflow the stack further on)", async () => {
+    expect((await echo(post(`${"[".repeat(64)}${"]".repeat(64)}`), {})).status).toBe(200);
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    expect(await answer(await echo(post(deep), {}))).toEqual({ status: 400, body: { error: "request body is nested too deeply (at most 64 levels)" } });
+    expect(nestedDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestedDeeperThan({ a: [{ b: [] }] }, 3)).toBe(true);
+  });
+
+  it("refuses NUL and lone surrogates in text fields, naming the field, from the escape sequences in the raw body", async () => {
+    const schema = z.object({ title: safeText().trim().min(1) });
+    const create = route(async (request) => Response.json(await parseBody(request, schema)));
+    for (const [raw, problem] of [
+      ['{"title":"a\\u0000b"}', /^invalid request: title: contains a NUL character/],
+      ['{"title":"\\ud800x"}', /^invalid request: title: contains an unpaired surrogate \(\\ud800\)/],
+    ] as const) {
+      const { status, body } = await answer(await create(post(raw), {}));
+      expect(status, raw).toBe(400);
+      expect(body.error).toMatch(problem);
+      expect(Object.keys(body.fields!)).toEqual(["title"]);
+    }
+  });
+});
+
+describe("content types", () => {
+  it("isJsonContentType takes application/json with a UTF-8 charset only", () => {
+    expect(isJsonContentType("application/json")).toBe(true);
+    expect(isJsonContentType("application/json;")).toBe(true);
+    expect(isJsonContentType("application/jsonx")).toBe(false);
+    expect(isJsonContentType("application/json; charset=utf-16")).toBe(false);
+  });
+});
+
+describe("toErrorResponse", () => {
+  it("answers 503 with the message for a database that is not migrated", async () => {
+    const message = "the database at file:./fresh.db is not migrated: run npm run db:deploy";
+    expect(await answer(toErrorResponse(new SchemaNotReadyError(message)))).toEqual({ status: 503, body: { error: message } });
+  });
+
+  it("answers an HttpError's status and a bug's 500 without its message", async () => {
+    expect(await answer(toErrorResponse(new HttpError(409, "taken")))).toEqual({ status: 409, body: { error: "taken" } });
+    expect(await answer(toErrorResponse(new Error("secret detail")))).toEqual({ status: 500, body: { error: "internal error" } });
+  });
+});
