@@ -1,17 +1,78 @@
 /**
- * Next.js proxy (formerly middleware), on /api/tasks/** only: a path whose percent-encoding is malformed
- * (`/api/tasks/%ZZ`) is a 400 JSON answer like any other bad task id. Left to Next, decoding the `[id]`
- * parameter fails before the route handler runs, and it answers 500.
+ * Next.js proxy (formerly middleware): runs before routing, for every path but Next's static files.
+ *
+ *   1. A path whose percent-encoding is malformed (`%ZZ`, a lone `%`, `%C0%AF`) is a 400: JSON under /api,
+ *      plain text elsewhere. Left to Next, decoding a dynamic segment fails before the route or page runs,
+ *      and it answers a plain-text 500 without logging anything.
+ *   2. Under /api, a method the route does not export is a 405 with an Allow header naming the ones it
+ *      does (lib/api-routes.ts), and a path no route serves a JSON 404. Next answers 405 without Allow,
+ *      400 for methods it does not know (PROPFIND…), and an HTML 404. Pages answer GET and HEAD only, 405
+ *      otherwise (Next renders a page for a POST, as a server action; this app has none, and one would
+ *      need POST let through here). TRACE never gets here: Next cannot make a Request of it (fetch
+ *      forbids the method), so lib/server-boot.ts answers it before Next.
+ *   3. Security headers (lib/security-headers.ts): a page gets a Content-Security-Policy with a fresh
+ *      nonce, also set on the request, where Next reads it and puts it on its own inline scripts (every
+ *      page is rendered per request for that: app/layout.tsx); an API answer gets the API's policy.
+ *      The headers that never change come from next.config.ts, for static files too.
+ *
+ * Next buffers a request body while the proxy runs: next.config.ts bounds that buffer, and route()
+ * (lib/http.ts) still enforces each route's limit.
  */
 import { NextResponse, type NextRequest } from "next/server";
+import { allowedMethods, apiRouteOf } from "@/lib/api-routes";
+import { env } from "@/lib/env";
+import { API_CSP, makeNonce, pageCsp, STATIC_SECURITY_HEADERS } from "@/lib/security-headers";
 
-export function proxy(request: NextRequest) {
+const HTTPS = env.APP_URL.startsWith("https:");
+/** Sent over HTTPS only: it tells the browser never to use plain HTTP for this host again. */
+const HSTS: Record<string, string> = HTTPS ? { "Strict-Transport-Security": "max-age=31536000" } : {};
+
+function wellEncoded(pathname: string): boolean {
   try {
-    decodeURIComponent(request.nextUrl.pathname);
+    decodeURIComponent(pathname);
+    return true;
   } catch {
-    return NextResponse.json({ error: "invalid task id: malformed percent-encoding in the URL" }, { status: 400 });
+    return false;
   }
-  return NextResponse.next();
 }
 
-export const config = { matcher: "/api/tasks/:path*" };
+/** The proxy's own answer: JSON `{ error }` under /api, plain text elsewhere, with every security header. */
+function refuse(status: 400 | 404 | 405, message: string, api: boolean, headers: Record<string, string> = {}): NextResponse {
+  const all = { ...STATIC_SECURITY_HEADERS, ...HSTS, "Content-Security-Policy": API_CSP, ...headers };
+  return api ? NextResponse.json({ error: message }, { status, headers: all }) : new NextResponse(`${message}\n`, { status, headers: { ...all, "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+const PAGE_METHODS = ["GET", "HEAD"];
+
+export function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  // Next's own endpoints (the dev server's among them): not the app's to police.
+  if (pathname.startsWith("/_next/") || pathname.startsWith("/__nextjs")) return NextResponse.next();
+  const api = pathname === "/api" || pathname.startsWith("/api/");
+  if (!wellEncoded(pathname)) {
+    console.warn(`refused ${request.method} ${pathname.slice(0, 200)}: malformed percent-encoding (400)`);
+    return refuse(400, "malformed percent-encoding in the URL path", api);
+  }
+
+  if (api) {
+    const route = apiRouteOf(pathname);
+    if (!route) return refuse(404, "no such API route", true);
+    const allow = allowedMethods(route);
+    if (!allow.includes(request.method)) return refuse(405, `${request.method} is not allowed here: ${route} answers ${allow.join(", ")}`, true, { Allow: allow.join(", ") });
+    return NextResponse.next({ headers: { ...HSTS, "Content-Security-Policy": API_CSP } });
+  }
+  if (!PAGE_METHODS.includes(request.method)) return refuse(405, `${request.method} is not allowed on a page: pages answer ${PAGE_METHODS.join(", ")}`, false, { Allow: PAGE_METHODS.join(", ") });
+
+  const csp = pageCsp({ nonce: makeNonce(), dev: env.NODE_ENV === "development", https: HTTPS, mailPreview: pathname.startsWith("/dev/mailbox/") });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", csp);
+  for (const [name, value] of Object.entries(HSTS)) response.headers.set(name, value);
+  return response;
+}
+
+export const config = {
+  // Everything but the build's static files and the favicon (no policy to add, nothing to refuse).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -8,7 +9,10 @@ export const metadata: Metadata = {
   description: "Background tasks for Next.js: the demo app",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request: its Content-Security-Policy allows Next's inline scripts by the
+  // request's nonce (proxy.ts), which a page prerendered at build time could not carry.
+  await connection();
   return (
     <html lang="en">
       <body>
