@@ -19,7 +19,8 @@ if (argv[0] === "staff") {
     await Promise.all([db.$disconnect(), celeriac.close()]);
   }
 } else {
-  const [{ runInspectCli }, { celeriac }] = await Promise.all([import("@/lib/celeriac"), import("@/lib/celery")]);
+  const { runInspectCli, exitOnStartupError } = await import("@/lib/celeriac");
+  const { celeriac } = await import("@/lib/celery").catch((error: unknown) => exitOnStartupError(error, "celeriac"));
   process.exitCode = await runInspectCli(celeriac, argv);
 }
 

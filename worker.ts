@@ -2,9 +2,11 @@
  * `npm run worker -- [-Q queues] [-c concurrency] [-P async|process] [-l loglevel]`: runs every task under
  * tasks/. In production, run the compiled copy (`npm run build` makes it): `node dist/worker.js -c 8`.
  */
-import { runWorker } from "@/lib/celeriac";
-import { celeriac } from "@/lib/celery";
+import { exitOnStartupError, runWorker } from "@/lib/celeriac";
 import { besideThisModule } from "@/lib/entry-paths";
+
+// Imported here, not at the top: a bad setting met while creating the app is one line and exit 78 too.
+const { celeriac } = await import("@/lib/celery").catch((error: unknown) => exitOnStartupError(error, "celeriac worker"));
 
 await runWorker(celeriac, {
   argv: process.argv.slice(2),

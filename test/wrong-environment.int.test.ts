@@ -4,7 +4,8 @@
  * tsx's loader), on the run's kind of database:
  *
  * - a fresh database nobody migrated: each command exits 78 (EX_CONFIG) with one line naming what is
- *   missing and `npm run db:deploy`, the URL without its password, no stack, and never says "ready";
+ *   missing and `npm run db:deploy`, the URL without its password, no stack, and never says "ready"; a bad
+ *   setting is one message and 78 as well;
  * - no Redis at start: the worker and beat say "waiting for Redis at …" once per 2 s (password hidden, no
  *   stack), then start as usual when a redis-server comes up on that port, and the worker runs a task;
  * - PostgreSQL unreachable at start: the same wait, until a proxy opens the port.
@@ -102,6 +103,16 @@ describe(`a ${kind} database that is not migrated`, () => {
     expect(out).not.toContain(PASSWORD);
     expect(out).not.toMatch(STACK_LINE);
     expect(out).not.toMatch(/ready/);
+  });
+});
+
+describe("a setting createCeleriac() refuses", () => {
+  it("is one message and exit 78 too, for the worker and beat", async () => {
+    for (const args of [["worker.ts"], ["beat.ts"]]) {
+      const proc = run(args, { DATABASE_URL: migrated.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_TIMEZONE: "Mars/Olympus_Mons" });
+      expect(await proc.exited).toBe(78);
+      expect(proc.output()).toMatch(/^celeriac (worker|beat): invalid celeriac settings:\n {2}timezone: an IANA time zone, .*\n$/);
+    }
   });
 });
 
