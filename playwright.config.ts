@@ -29,7 +29,7 @@ process.env.E2E_KEY_PREFIX ??= `e2e-${process.pid}-${randomBytes(3).toString("he
 process.env.CELERIAC_KEY_PREFIX = process.env.E2E_KEY_PREFIX;
 process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
 // Fixed, not the shell's: the tests sign tokens with it (read it from process.env.SECRET_KEY).
-process.env.SECRET_KEY = "e2e-only-secret-key-0123456789";
+process.env.SECRET_KEY = "e2e-only-secret-key-Qm7vXc2Rt9LpWz4N"; // strong enough for `next start` (lib/env.ts)
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
 

@@ -20,12 +20,15 @@
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { allowedMethods, apiRouteOf } from "@/lib/api-routes";
-import { env } from "@/lib/env";
 import { API_CSP, makeNonce, pageCsp, STATIC_SECURITY_HEADERS } from "@/lib/security-headers";
 
-const HTTPS = env.APP_URL.startsWith("https:");
-/** Sent over HTTPS only: it tells the browser never to use plain HTTP for this host again. */
-const HSTS: Record<string, string> = HTTPS ? { "Strict-Transport-Security": "max-age=31536000" } : {};
+// Next inlines NODE_ENV when it builds the proxy: `next dev` relaxes the page policy (lib/security-headers.ts).
+const DEV = process.env.NODE_ENV === "development";
+
+/** Over HTTPS (as the request came, X-Forwarded-Proto included): never plain HTTP for this host again. */
+function hsts(https: boolean): Record<string, string> {
+  return https ? { "Strict-Transport-Security": "max-age=31536000" } : {};
+}
 
 function wellEncoded(pathname: string): boolean {
   try {
@@ -38,7 +41,7 @@ function wellEncoded(pathname: string): boolean {
 
 /** The proxy's own answer: JSON `{ error }` under /api, plain text elsewhere, with every security header. */
 function refuse(status: 400 | 404 | 405, message: string, api: boolean, headers: Record<string, string> = {}): NextResponse {
-  const all = { ...STATIC_SECURITY_HEADERS, ...HSTS, "Content-Security-Policy": API_CSP, ...headers };
+  const all = { ...STATIC_SECURITY_HEADERS, "Content-Security-Policy": API_CSP, ...headers };
   return api ? NextResponse.json({ error: message }, { status, headers: all }) : new NextResponse(`${message}\n`, { status, headers: { ...all, "Content-Type": "text/plain; charset=utf-8" } });
 }
 
@@ -49,26 +52,27 @@ export function proxy(request: NextRequest) {
   // Next's own endpoints (the dev server's among them): not the app's to police.
   if (pathname.startsWith("/_next/") || pathname.startsWith("/__nextjs")) return NextResponse.next();
   const api = pathname === "/api" || pathname.startsWith("/api/");
+  const https = request.nextUrl.protocol === "https:";
   if (!wellEncoded(pathname)) {
     console.warn(`refused ${request.method} ${pathname.slice(0, 200)}: malformed percent-encoding (400)`);
-    return refuse(400, "malformed percent-encoding in the URL path", api);
+    return refuse(400, "malformed percent-encoding in the URL path", api, hsts(https));
   }
 
   if (api) {
     const route = apiRouteOf(pathname);
-    if (!route) return refuse(404, "no such API route", true);
+    if (!route) return refuse(404, "no such API route", true, hsts(https));
     const allow = allowedMethods(route);
-    if (!allow.includes(request.method)) return refuse(405, `${request.method} is not allowed here: ${route} answers ${allow.join(", ")}`, true, { Allow: allow.join(", ") });
-    return NextResponse.next({ headers: { ...HSTS, "Content-Security-Policy": API_CSP } });
+    if (!allow.includes(request.method)) return refuse(405, `${request.method} is not allowed here: ${route} answers ${allow.join(", ")}`, true, { ...hsts(https), Allow: allow.join(", ") });
+    return NextResponse.next({ headers: { ...hsts(https), "Content-Security-Policy": API_CSP } });
   }
-  if (!PAGE_METHODS.includes(request.method)) return refuse(405, `${request.method} is not allowed on a page: pages answer ${PAGE_METHODS.join(", ")}`, false, { Allow: PAGE_METHODS.join(", ") });
+  if (!PAGE_METHODS.includes(request.method)) return refuse(405, `${request.method} is not allowed on a page: pages answer ${PAGE_METHODS.join(", ")}`, false, { ...hsts(https), Allow: PAGE_METHODS.join(", ") });
 
-  const csp = pageCsp({ nonce: makeNonce(), dev: env.NODE_ENV === "development", https: HTTPS, mailPreview: pathname.startsWith("/dev/mailbox/") });
+  const csp = pageCsp({ nonce: makeNonce(), dev: DEV, https, mailPreview: pathname.startsWith("/dev/mailbox/") });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", csp);
-  for (const [name, value] of Object.entries(HSTS)) response.headers.set(name, value);
+  for (const [name, value] of Object.entries(hsts(https))) response.headers.set(name, value);
   return response;
 }
 

@@ -10,6 +10,7 @@
  * Raw BullMQ's drain rate (section 2's no-op worker, c=8) is measured in the same run for the ratio.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -64,7 +65,7 @@ async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, 
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(OUTDIR, "worker.js"), "-Q", queue], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "info", NODE_ENV: "production", NODE_OPTIONS: "" },
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "info", NODE_ENV: "production", NODE_OPTIONS: "", SECRET_KEY: randomBytes(32).toString("base64url") }, // production refuses to start without a strong key
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -4,6 +4,7 @@
  * headers, and what Next alone would answer with a 500 (TRACE, malformed percent-encoding) or without an
  * Allow header (an unsupported method) is a 4xx.
  */
+import { spawn } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
 
 const PAGES = ["/", "/articles", "/signup", "/login", "/forgot-password", "/reset-password?token=garbage", "/dev/mailbox", "/no-such-page"];
@@ -134,4 +135,21 @@ test("cross-site writes and non-JSON bodies are refused on every route, login in
   expect(tooLarge.status()).toBe(413);
   const huge = await request.post("/api/add", { headers: { "content-type": "application/json" }, data: Buffer.alloc(3 * 1024 * 1024, 0x20) });
   expect(huge.status()).toBe(413);
+});
+
+test("next start refuses to serve in production without a strong SECRET_KEY: one message, exit 78", async () => {
+  for (const [key, problem] of [[undefined, "SECRET_KEY is not set"], ["short-key", "SECRET_KEY is too short"]] as const) {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production" };
+    delete env.SECRET_KEY;
+    if (key) env.SECRET_KEY = key;
+    // Its own port (never 3100): it exits before serving anything.
+    const child = spawn("node_modules/.bin/next", ["start", "-p", "3197", "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, output).toBe(78);
+    expect(output).toContain(`celeriac web: invalid environment:\n  SECRET_KEY: ${problem}`);
+    expect(output).toContain("randomBytes(32).toString('base64url')");
+  }
 });

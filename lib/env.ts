@@ -1,9 +1,16 @@
 /**
  * The app's environment, validated once (create-t3-app's env.js): the only reader of process.env.
  * A bad value stops start-up with a message naming the variable.
+ *
+ * SECRET_KEY signs sessions and password-reset links. In production (NODE_ENV=production, which `next
+ * start` sets; set it for the worker too) it must be set and strong, or every process that loads this
+ * module (web, worker, beat, CLI) refuses to start: the web server at boot (instrumentation.ts), the others
+ * at import. `next build` runs with NODE_ENV=production too, but needs no secret (NEXT_PHASE says it is
+ * building). Development and tests run without one, on a fixed development key.
  */
 import { resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError } from "@/lib/celeriac";
 
 const flag = z
   .enum(["0", "1", "true", "false", ""])
@@ -44,8 +51,8 @@ const schema = z.object({
   /** Serve the development inbox (/dev/mailbox) in production mode too (the e2e tests run `next start`). */
   CELERIAC_DEV_INBOX: flag,
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  /** Signs password-reset links. Required in production; a fixed development value otherwise. */
-  SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),
+  /** Signs sessions and password-reset links. Required in production (secretKeyProblem); a fixed development value otherwise. */
+  SECRET_KEY: z.string().optional(),
   /** Where outgoing mail goes: smtp://user:pass@host:port or smtps://…; default: the dev inbox (npm run dev). */
   EMAIL_URL: z.url({ protocol: /^smtps?$/ }).default("smtp://127.0.0.1:2525"),
   EMAIL_FROM: z.string().default("celeriac demo <no-reply@celeriac.localhost>"),
@@ -53,13 +60,42 @@ const schema = z.object({
   APP_URL: z.url().default("http://127.0.0.1:3000"),
 });
 
-function load() {
-  const parsed = schema.safeParse(process.env);
+const DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me";
+export const SECRET_KEY_MIN_LENGTH = 32;
+const SECRET_KEY_MIN_DISTINCT = 10;
+const MAKE_A_SECRET_KEY = `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`;
+
+/** Why `key` may not sign anything in production, or undefined when it is strong enough (Django's check_secret_key, stricter). */
+export function secretKeyProblem(key: string | undefined): string | undefined {
+  if (!key) return "SECRET_KEY is not set";
+  if (key === DEVELOPMENT_SECRET_KEY) return "SECRET_KEY is the development default";
+  if (key.length < SECRET_KEY_MIN_LENGTH) return `SECRET_KEY is too short (${key.length} characters; at least ${SECRET_KEY_MIN_LENGTH})`;
+  const distinct = new Set(key).size;
+  if (distinct < SECRET_KEY_MIN_DISTINCT) return `SECRET_KEY has too little variety (${distinct} different characters; at least ${SECRET_KEY_MIN_DISTINCT})`;
+  return undefined;
+}
+
+/** The environment a process runs with, checked; throws one message naming every bad variable. Exported for tests. */
+export function parseEnv(source: Record<string, string | undefined>) {
+  const parsed = schema
+    .superRefine((env, ctx) => {
+      if (env.NODE_ENV !== "production" || source.NEXT_PHASE === "phase-production-build") return;
+      const problem = secretKeyProblem(env.SECRET_KEY);
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: `${problem}: production needs a random one of ${SECRET_KEY_MIN_LENGTH}+ characters. Make one with ${MAKE_A_SECRET_KEY}` });
+      }
+    })
+    .safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`invalid environment:\n${lines.join("\n")}`);
+    // A ConfigError: the worker, beat and the CLI end on it with its message and exit 78, no stack.
+    throw new ConfigError(`invalid environment:\n${lines.join("\n")}`);
   }
-  const env = parsed.data;
+  return parsed.data;
+}
+
+function load() {
+  const env = parseEnv(process.env);
   // A relative SQLite path resolves against the process's cwd; pin it to the project root so the web
   // server, the worker and the CLI all open the same file.
   if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
@@ -71,11 +107,11 @@ function load() {
 export const env = load();
 
 /**
- * The key that signs password-reset links. Read when a link is made or checked, not at import, so a
- * production build needs no secret; a production server without SECRET_KEY refuses to sign anything.
+ * The key that signs sessions and password-reset links. A production process has a strong one (checked
+ * at load); only `next build`, which signs nothing, may run without it.
  */
 export function secretKey(): string {
   if (env.SECRET_KEY) return env.SECRET_KEY;
-  if (env.NODE_ENV === "production") throw new Error("SECRET_KEY is not set: it is required in production (16+ characters)");
-  return "development-only-secret-key-change-me";
+  if (env.NODE_ENV === "production") throw new Error("SECRET_KEY is not set: it is required in production");
+  return DEVELOPMENT_SECRET_KEY;
 }

@@ -12,6 +12,7 @@
  */
 import { Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { allowedMethods, apiRouteOf } from "@/lib/api-routes";
+import { EX_CONFIG } from "@/lib/celeriac";
 import { API_CSP, STATIC_SECURITY_HEADERS } from "@/lib/security-headers";
 
 /** Methods a fetch Request cannot carry (the fetch standard's forbidden methods that Node's parser accepts). */
@@ -50,13 +51,13 @@ export function refuseFetchForbiddenMethods(): void {
   } as Server["emit"];
 }
 
-/** The web server's start: stops the process with the message when the environment is wrong. */
+/** The web server's start: a wrong environment stops it with the message and exit 78, as the worker and beat. */
 export async function bootServer(): Promise<void> {
   try {
     await import("@/lib/env");
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    console.error(`celeriac web: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(EX_CONFIG);
   }
   refuseFetchForbiddenMethods();
 }

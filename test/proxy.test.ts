@@ -80,6 +80,15 @@ describe("security headers", () => {
     expect(run("/dev/mailbox").headers.get("content-security-policy")).not.toContain("unsafe-inline");
   });
 
+  it("over HTTPS, adds HSTS and upgrades subresources; over plain HTTP, neither", () => {
+    const secure = proxy(new NextRequest("https://demo.example.com/login"));
+    expect(secure.headers.get("strict-transport-security")).toBe("max-age=31536000");
+    expect(secure.headers.get("content-security-policy")).toMatch(/; upgrade-insecure-requests$/);
+    expect(proxy(new NextRequest("https://demo.example.com/api/articles")).headers.get("strict-transport-security")).toBe("max-age=31536000");
+    expect(run("/login").headers.get("strict-transport-security")).toBeNull();
+    expect(run("/login").headers.get("content-security-policy")).not.toContain("upgrade-insecure-requests");
+  });
+
   it("gives an API answer the API's policy", () => {
     expect(run("/api/articles").headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   });
