@@ -26,7 +26,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn, setTimeout as delay } from "node:timers/promises";
 import type { Broker } from "../broker/broker";
 import type { ResolvedConfig } from "../config";
-import { NotRegisteredError, toErrorInfo } from "../errors";
+import { BrokerUnavailableError, NotRegisteredError, toErrorInfo } from "../errors";
 import type { ResultBackend } from "../results/backend";
 import type { SchemaMonitor } from "../results/schema-monitor";
 import { routeFor } from "../task/options";
@@ -187,7 +187,9 @@ export class Scheduler {
     try {
       term = await lease.renew();
     } catch (error) {
-      log.error({ err: error }, "beat could not reach Redis for its lease; not sending until it can");
+      // Redis away is said in one line a turn (its message names the URL), not with a stack each time.
+      if (error instanceof BrokerUnavailableError) log.error(`beat could not reach Redis for its lease (${error.message}); not sending until it can`);
+      else log.error({ err: error }, "beat could not reach Redis for its lease; not sending until it can");
       term = null;
     }
     if (term !== this.lastTerm) {

@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "../broker/broker";
 import type { ActiveTask, TaskCounts, WorkerHeartbeat } from "../broker/inspection";
+import { BrokerUnavailableError } from "../errors";
 import type { Logger } from "../log";
 import type { HandlerResult, TaskMessage } from "../message";
 
@@ -87,7 +88,11 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
     // One send at a time: while Redis is slow or away, beats are skipped rather than queued up.
     inFlight ??= broker
       .sendHeartbeat(record(), intervalMs * TTL_INTERVALS)
-      .catch((error: unknown) => log.warn({ err: error }, "could not send the worker heartbeat"))
+      .catch((error: unknown) => {
+        // Redis away: the worker's connection errors say so already, every 2 s; this one adds only a stack.
+        if (error instanceof BrokerUnavailableError) log.debug(`could not send the worker heartbeat: ${error.message}`);
+        else log.warn({ err: error }, "could not send the worker heartbeat");
+      })
       .finally(() => (inFlight = undefined));
     return inFlight;
   };
