@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
+import { ConfigError } from "@/lib/celeriac/errors";
 import { env } from "./env";
 import { IsolatedSQLite3 } from "./sqlite-adapter";
 
@@ -25,11 +26,15 @@ export function isPostgresUrl(url: string): boolean {
 function useWriteAheadLog(url: string): void {
   const path = url.slice("file:".length).split("?")[0];
   if (path === "" || path === ":memory:") return;
-  const connection = new Database(path);
+  let connection: Database.Database | undefined;
   try {
+    connection = new Database(path);
     connection.pragma("journal_mode = WAL");
+  } catch (error) {
+    // A directory that does not exist, a file that is no database: a setting to fix, said in one line.
+    throw new ConfigError(`could not use the database at ${url}: ${(error as Error).message}`, { cause: error });
   } finally {
-    connection.close();
+    connection?.close();
   }
 }
 

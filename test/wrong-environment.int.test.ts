@@ -106,13 +106,19 @@ describe(`a ${kind} database that is not migrated`, () => {
   });
 });
 
-describe("a setting createCeleriac() refuses", () => {
-  it("is one message and exit 78 too, for the worker and beat", async () => {
+describe("a setting that cannot work", () => {
+  it("a time zone createCeleriac() refuses is one message and exit 78 too, for the worker and beat", async () => {
     for (const args of [["worker.ts"], ["beat.ts"]]) {
       const proc = run(args, { DATABASE_URL: migrated.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_TIMEZONE: "Mars/Olympus_Mons" });
       expect(await proc.exited).toBe(78);
       expect(proc.output()).toMatch(/^celeriac (worker|beat): invalid celeriac settings:\n {2}timezone: an IANA time zone, .*\n$/);
     }
+  });
+
+  it("a SQLite file in a directory that does not exist is one line and exit 78", async () => {
+    const proc = run(["worker.ts"], { DATABASE_URL: "file:/nonexistent-celeriac-dir/app.db", REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
+    expect(await proc.exited).toBe(78);
+    expect(proc.output()).toBe("celeriac worker: could not use the database at file:/nonexistent-celeriac-dir/app.db: Cannot open database because the directory does not exist\n");
   });
 });
 
