@@ -67,7 +67,7 @@ export function proxy(request: NextRequest) {
   }
   if (!PAGE_METHODS.includes(request.method)) return refuse(405, `${request.method} is not allowed on a page: pages answer ${PAGE_METHODS.join(", ")}`, false, { ...hsts(https), Allow: PAGE_METHODS.join(", ") });
 
-  const csp = pageCsp({ nonce: makeNonce(), dev: DEV, https, mailPreview: pathname.startsWith("/dev/mailbox/") });
+  const csp = pageCsp({ nonce: makeNonce(), dev: DEV, https, mailPreview: pathname === "/dev/mailbox" || pathname.startsWith("/dev/mailbox/") });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });

@@ -16,6 +16,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { watchCspViolations } from "./csp";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;
@@ -75,6 +76,7 @@ test("nobody logged in goes to /login (API 401); a user who is not staff gets 40
 test("staff create an interval task, see it as admin, edit, disable and delete it", async ({ page }, testInfo) => {
   const email = uniqueEmail("staff");
   const name = `e2e-add-${randomBytes(3).toString("hex")}`;
+  const violations = watchCspViolations(page); // the admin's client components under the pages' CSP
   await signUp(page.request, "Staff User", email);
   await makeStaff(email);
   await logIn(page, email);
@@ -141,6 +143,7 @@ test("staff create an interval task, see it as admin, edit, disable and delete i
     const list = (await (await page.request.get(API)).json()) as { tasks: { name: string }[] };
     expect(list.tasks.map((t) => t.name)).not.toContain(name);
   });
+  expect(violations).toEqual([]);
 });
 
 test("the API: 400 with a message for invalid fields and non-JSON bodies, 404 unknown id, 403 cross-site", async ({ page }) => {

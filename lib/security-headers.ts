@@ -31,8 +31,9 @@ export interface PageCspOptions {
   /** Served over HTTPS (APP_URL): subresources are upgraded, never loaded over plain HTTP. */
   https: boolean;
   /**
-   * The page shows a mail's HTML (/dev/mailbox/[id]) in a sandboxed iframe (no scripts, no same origin):
-   * a srcdoc frame inherits the page's policy, and mail HTML is styled with style attributes.
+   * The dev inbox (/dev/mailbox…) shows a mail's HTML in a sandboxed iframe (no scripts, no same origin):
+   * a srcdoc frame inherits the page's policy, and mail HTML is styled with style attributes. The list
+   * page too: a client-side navigation from it to a message keeps the list's policy.
    */
   mailPreview?: boolean;
 }

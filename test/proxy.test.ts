@@ -75,9 +75,9 @@ describe("security headers", () => {
     expect(run("/").headers.get("content-security-policy")).not.toBe(csp);
   });
 
-  it("lets only the dev inbox's mail page keep a mail's style attributes", () => {
-    expect(run("/dev/mailbox/3").headers.get("content-security-policy")).toContain("style-src-attr 'unsafe-inline'");
-    expect(run("/dev/mailbox").headers.get("content-security-policy")).not.toContain("unsafe-inline");
+  it("lets only the dev inbox's pages keep a mail's style attributes", () => {
+    for (const path of ["/dev/mailbox/3", "/dev/mailbox"]) expect(run(path).headers.get("content-security-policy"), path).toContain("style-src-attr 'unsafe-inline'");
+    for (const path of ["/", "/dev", "/dev/mailboxes"]) expect(run(path).headers.get("content-security-policy"), path).not.toContain("unsafe-inline");
   });
 
   it("over HTTPS, adds HSTS and upgrades subresources; over plain HTTP, neither", () => {
