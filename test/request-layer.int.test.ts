@@ -109,6 +109,9 @@ describe("text a database cannot store, as the escape sequences a client sends",
       [JSON.stringify({ ...base, schedule: { kind: "cron", expression: "* * * * *\u0000" } }), /schedule\.expression: contains a NUL/],
       [JSON.stringify({ ...base, args: ["a\u0000"] }), /argument 0 \(args\[0\]\) is a string containing a NUL/],
       [JSON.stringify({ ...base, args: [{ s: "x" }] }).replace('"x"', '"\\ud800"'), /argument 0 \(args\[0\]\.s\) is a string containing an unpaired surrogate/],
+      // Numbers past what the columns (Int) and BullMQ (priority ≤ 2^21) hold: a 400, not the database's error.
+      [JSON.stringify({ ...base, priority: 2 ** 40 }), /^invalid request: priority: /],
+      [JSON.stringify({ ...base, expireSeconds: 2 ** 40 }), /^invalid request: expireSeconds: /],
     ];
     for (const [raw, error] of cases) {
       const { status, body } = await answer(await create(json("/api/admin/periodic-tasks", raw), none));
