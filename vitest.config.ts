@@ -32,6 +32,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The fuzz suite (test/fuzz/): malformed requests to every API route of the production build, which
+        // it serves itself on a fresh database (CELERIAC_TEST_DB=sqlite|postgres); run after `npm run build`.
+        resolve: { alias },
+        test: {
+          name: "fuzz",
+          environment: "node",
+          pool: "forks",
+          include: ["test/fuzz/**/*.fuzz.ts"],
+          testTimeout: 150_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

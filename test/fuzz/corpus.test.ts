@@ -1,0 +1,73 @@
+/** The fuzz corpus: deterministic per seed, the named attacks always present, JSON text as written. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FIELD_ATTACKS, mustCases, NAMED_SEGMENT_ATTACKS, routeCorpus, UNUSUAL_METHODS, type CorpusContext } from "./corpus";
+import { RawJson, toJsonText } from "./json-text";
+import type { ApiRoute } from "./routes";
+
+const route: ApiRoute = {
+  template: "/api/things/[id]",
+  segments: [
+    { kind: "static", value: "api" },
+    { kind: "static", value: "things" },
+    { kind: "dynamic", name: "id" },
+  ],
+  methods: ["GET", "PATCH"],
+  file: "app/api/things/[id]/route.ts",
+};
+
+const context: CorpusContext = {
+  origin: "http://127.0.0.1:4000",
+  cookies: { none: undefined, user: "s=user", staff: "s=staff", "staff-leading-zero": "s=0", "staff-wrong-key": "s=k", "staff-expired": "s=e", garbage: "s=%" },
+  knownIds: ["1", "2"],
+  bodies: { PATCH: { title: "fuzz", meta: { count: 2 } } },
+};
+
+describe("toJsonText", () => {
+  it("writes NUL and lone surrogates as escapes and raw fragments verbatim", () => {
+    expect(toJsonText({ a: "x\u0000\ud800", n: new RawJson("1e400"), d: [NaN, new RawJson("[[[]]]")] })).toBe('{"a":"x\\u0000\\ud800","n":1e400,"d":[NaN,[[[]]]]}');
+  });
+});
+
+describe("mustCases", () => {
+  const cases = mustCases(route, context);
+  const paths = (method: string) => cases.filter((c) => c.request.method === method).map((c) => c.request.path);
+
+  it("puts every named segment attack in the dynamic segment, with every method", () => {
+    for (const method of route.methods) {
+      for (const [, text] of NAMED_SEGMENT_ATTACKS) expect(paths(method)).toContain(`/api/things/${text}`);
+    }
+  });
+
+  it("sends the unusual methods, the absent standard ones and lower-case ones", () => {
+    for (const method of [...UNUSUAL_METHODS, "POST", "PUT", "DELETE", "get", "patch"]) expect(paths(method), method).toContain("/api/things/1");
+  });
+
+  it("puts every field attack in every field of the valid body", () => {
+    for (const attack of FIELD_ATTACKS) {
+      for (const field of ["title", "meta.count"]) expect(cases.some((c) => c.tags.includes(`body:${attack.tags[0]}@${field}`)), `${attack.tags[0]}@${field}`).toBe(true);
+    }
+    const nul = cases.find((c) => c.tags.includes("body:nul@title"))!;
+    expect(nul.request.body!.toString()).toBe('{"title":"a\\u0000b","meta":{"count":2}}');
+  });
+
+  it("sends the cross-site text/plain write for every mutating method", () => {
+    const attack = cases.filter((c) => c.tags.includes("origin:cross-site") && c.request.headers.some(([n, v]) => n === "content-type" && v === "text/plain"));
+    expect(attack.map((c) => `${c.request.method} ${c.session}`)).toEqual(["PATCH staff", "PATCH user"]);
+  });
+});
+
+describe("routeCorpus", () => {
+  it("draws the same requests from the same seed", () => {
+    const draw = (seed: number) => fc.sample(routeCorpus(route, context), { seed, numRuns: 50 }).map((c) => [c.request.method, c.request.path, c.tags]);
+    expect(draw(7)).toEqual(draw(7));
+    expect(draw(7)).not.toEqual(draw(8));
+  });
+
+  it("covers each part of a request over a few hundred draws", () => {
+    const tags = new Set(fc.sample(routeCorpus(route, context), { seed: 1, numRuns: 600 }).flatMap((c) => c.tags.map((t) => t.replace(/@.*/, ""))));
+    for (const expected of ["body:nul", "body:lone-surrogate", "body:huge-string", "body:wrong-type", "body:invalid-json", "body:extra-fields", "origin:cross-site", "content-type:text/plain", "method:TRACE", "segment:bad-percent", "session:user"]) {
+      expect(tags, expected).toContain(expected);
+    }
+  });
+});
