@@ -1,9 +1,9 @@
 /**
  * `npm test`: the whole suite, in order — type checks (including compile-time type tests), unit tests,
  * integration tests on SQLite and on PostgreSQL (real Redis), then the production build (`npm run build`:
- * Next.js, and the worker, beat and CLI compiled to dist/) and the Playwright end-to-end tests in
- * Chromium. Every step runs even when an earlier one fails; the command exits non-zero if any failed
- * and closes with one line: "N passed, N failed".
+ * Next.js, and the worker, beat and CLI compiled to dist/), the fuzz suite against that build on SQLite and
+ * on PostgreSQL (test/fuzz/), and the Playwright end-to-end tests in Chromium. Every step runs even when an
+ * earlier one fails; the command exits non-zero if any failed and closes with one line: "N passed, N failed".
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -54,6 +54,9 @@ const steps: Step[] = [
   vitest("integration-postgres", "int", { CELERIAC_TEST_DB: "postgres" }),
   // `npm run build`, as a deployment runs it: next build, then the compiled worker, beat and CLI in dist/.
   { name: "build", command: ["npm", "run", "build"] },
+  // Malformed requests to every API route of that build (next start, the compiled worker), one fresh database each.
+  vitest("fuzz-sqlite", "fuzz", { CELERIAC_TEST_DB: "sqlite" }),
+  vitest("fuzz-postgres", "fuzz", { CELERIAC_TEST_DB: "postgres" }),
   {
     name: "e2e",
     command: ["node_modules/.bin/playwright", "test", "--reporter=list,json"],
