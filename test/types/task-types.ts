@@ -32,6 +32,21 @@ export async function typeTests(app: Celeriac) {
   // @ts-expect-error unknown option
   await greet.applyAsync(["bob"], { countdwn: 5 });
 
+  const owned: AsyncResult<number> = await add.withOptions({ owner: "user:7" }).delay(1, 2);
+  const ownedId: string = add.withOptions({ owner: "user:7" }).delayOnCommit(1, 2);
+  // @ts-expect-error withOptions keeps the task's argument types
+  await add.withOptions({ owner: "user:7" }).delay("x", 2);
+  // @ts-expect-error an owner is a string
+  await add.applyAsync([1, 2], { owner: 7 });
+  app.task({ name: "t.mail", args: z.tuple([z.number().int()]), owner: (userId) => `user:${userId.toFixed(0)}`, run: () => 0 });
+  app.task({
+    name: "t.badOwner",
+    args: z.tuple([z.number()]),
+    // @ts-expect-error owner() receives the arguments as run does, and returns a string
+    owner: (userId: string) => userId,
+    run: () => 0,
+  });
+
   const fromId = app.AsyncResult.from<typeof add>("some-id");
   const later: number = await fromId.get({ timeout: 1000 });
   // @ts-expect-error AsyncResult.from<typeof add> resolves numbers
@@ -43,5 +58,5 @@ export async function typeTests(app: Celeriac) {
     // @ts-expect-error run receives the schema's types: a number, not a string
     run: (_ctx, s: string) => s,
   });
-  return { total, wrong, text, later, notText };
+  return { total, wrong, text, later, notText, owned, ownedId };
 }
