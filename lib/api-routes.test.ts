@@ -12,8 +12,10 @@ function routesOnDisk(): Record<string, string[]> {
   for (const entry of readdirSync(API_DIR, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name !== "route.ts") continue;
     const dir = relative(API_DIR, entry.parentPath).split(sep).filter(Boolean);
+    if (dir.some((segment) => segment.startsWith("_"))) continue; // a private folder: not routed
     const source = readFileSync(join(entry.parentPath, entry.name), "utf8");
-    routes[["/api", ...dir].join("/")] = [...source.matchAll(EXPORTED_METHOD)].map((m) => m[1]).sort();
+    const pattern = ["/api", ...dir.filter((segment) => !/^\(.*\)$/.test(segment))].join("/"); // a (group) is not in the URL
+    routes[pattern] = [...source.matchAll(EXPORTED_METHOD)].map((m) => m[1]).sort();
   }
   return routes;
 }
