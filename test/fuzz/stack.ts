@@ -77,8 +77,8 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
 }
 
 /**
- * The errors in a process's output, each once with its count: pino lines with an `err` (its type and the
- * first line of its message) and Next's own `⨯` lines.
+ * The errors in a process's output, each once with its count: pino lines with an `err` (its type, code, and
+ * the first and last lines of its message: Prisma's says what failed on its last) and Next's own `⨯` lines.
  */
 export function loggedErrors(output: string): string[] {
   const counts = new Map<string, number>();
@@ -86,8 +86,12 @@ export function loggedErrors(output: string): string[] {
     let error: string | undefined;
     if (line.startsWith("{")) {
       try {
-        const { err, msg } = JSON.parse(line) as { err?: { type?: string; message?: string }; msg?: string };
-        if (err) error = `${msg}: ${err.type}: ${(err.message ?? "").split("\n").find((l) => l.trim()) ?? ""}`;
+        const { err, msg } = JSON.parse(line) as { err?: { type?: string; code?: string; message?: string }; msg?: string };
+        if (err) {
+          const lines = (err.message ?? "").split("\n").filter((l) => l.trim());
+          const text = lines.length > 1 ? `${lines[0]} … ${lines[lines.length - 1]}` : (lines[0] ?? "");
+          error = `${msg}: ${err.type}${err.code ? ` ${err.code}` : ""}: ${text}`;
+        }
       } catch {
         // not a log line
       }
