@@ -150,8 +150,6 @@ export function missingFromError(error: unknown): string | undefined {
   return undefined;
 }
 
-export const isSchemaError = (error: unknown) => missingFromError(error) !== undefined;
-
 /** PostgreSQL's invalid_catalog_name: the database in the URL does not exist. */
 export function isNoDatabase(error: unknown): boolean {
   return (error as DriverError | undefined)?.code === "3D000";
