@@ -7,7 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createCeleriac } from "@/lib/celeriac";
+import { createDb } from "@/lib/db";
+import { createTestDatabase } from "@/test/databases";
 import { createHarness, type Harness } from "@/test/harness";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 import { startRelay } from "../transaction/relay";
 
 let h: Harness;
@@ -123,17 +127,32 @@ describe("dispatch from transactions", () => {
   });
 
   it("the relay re-sends an outbox row with its owner", async () => {
-    const id = `owner-relayed-${randomUUID()}`;
-    // A row its committer never sent (it crashed), old enough for a relay to take.
-    await h.db.taskOutbox.create({ data: { id, name: t.echo.name, args: ["relayed"], queue: "default", createdAt: new Date(Date.now() - 10_000), owner: "user:8" } });
-    const relay = startRelay({ outbox: h.app.outbox, broker: h.app.broker, log: h.app.log, intervalMs: 1_000_000 }, { autostart: false });
+    // A database of its own: a relay takes the oldest unsent rows, other files' included, and would send them here.
+    const database = await createTestDatabase(h.databaseUrl.startsWith("file:") ? "sqlite" : "postgres", "owner_relay");
+    const db = createDb(database.url);
+    const keyPrefix = uniquePrefix("owner-relay");
+    const app = createCeleriac({ prisma: db, databaseUrl: database.url, redisUrl: REDIS_URL, keyPrefix, logLevel: "silent", resultPollIntervalMs: 50 });
+    const { echo } = defineTasks(app);
+    const worker = await app.startWorker({ concurrency: 2, hostname: "celeriac@test" });
     try {
-      expect(await relay.tick()).toBe(1);
+      const id = `owner-relayed-${randomUUID()}`;
+      // A row its committer never sent (it crashed), old enough for a relay to take.
+      await db.taskOutbox.create({ data: { id, name: echo.name, args: ["relayed"], queue: "default", createdAt: new Date(Date.now() - 10_000), owner: "user:8" } });
+      const relay = startRelay({ outbox: app.outbox, broker: app.broker, log: app.log, intervalMs: 1_000_000 }, { autostart: false });
+      try {
+        expect(await relay.tick()).toBe(1);
+      } finally {
+        await relay.stop();
+      }
+      expect(await app.AsyncResult.from(id).get({ timeout: 10_000 })).toBe("relayed");
+      expect((await db.taskResult.findUniqueOrThrow({ where: { id } })).owner).toBe("user:8");
     } finally {
-      await relay.stop();
+      await worker.stop();
+      await app.close();
+      await deleteKeys(keyPrefix);
+      await db.$disconnect();
+      await database.drop();
     }
-    expect(await h.app.AsyncResult.from(id).get({ timeout: 10_000 })).toBe("relayed");
-    expect((await row(id))!.owner).toBe("user:8");
   });
 });
 
