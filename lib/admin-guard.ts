@@ -9,16 +9,16 @@
  *
  * Cross-site writes never get this far: route() refuses them for every handler (lib/csrf.ts).
  */
-import { cookies } from "next/headers";
+import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { accessStatus, ADMIN_MESSAGES, adminAccess, type AdminUser } from "@/lib/admin-auth";
 import { db } from "@/lib/db";
 import { secretKey } from "@/lib/env";
 import { HttpError } from "@/lib/http";
-import { readSession, SESSION_COOKIE } from "@/lib/session";
+import { readSession, sessionCookieValue } from "@/lib/session";
 
 export async function adminUser(): Promise<AdminUser | null> {
-  const session = readSession(secretKey(), (await cookies()).get(SESSION_COOKIE)?.value);
+  const session = readSession(secretKey(), sessionCookieValue((await headers()).get("cookie")));
   if (!session) return null;
   return db.user.findUnique({ where: { id: session.userId }, select: { id: true, name: true, email: true, isStaff: true } });
 }

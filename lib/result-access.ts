@@ -16,7 +16,7 @@
 import type { TaskRecord } from "@/lib/celeriac";
 import { db } from "@/lib/db";
 import { secretKey } from "@/lib/env";
-import { readSession, SESSION_COOKIE, type Session } from "@/lib/session";
+import { readSession, sessionCookieValue, type Session } from "@/lib/session";
 
 /** The owner of a result anyone holding its id may read. */
 export const ANYONE = "anyone";
@@ -39,12 +39,7 @@ export function canRead(viewer: Viewer | null, row: Pick<TaskRecord, "owner">): 
 
 /** The session cookie of a request, verified; undefined without one (or with a forged or expired one). */
 function sessionOf(request: Request): Session | undefined {
-  const cookie = request.headers
-    .get("cookie")
-    ?.split(";")
-    .map((pair) => pair.trim())
-    .find((pair) => pair.startsWith(`${SESSION_COOKIE}=`));
-  return readSession(secretKey(), cookie?.slice(SESSION_COOKIE.length + 1));
+  return readSession(secretKey(), sessionCookieValue(request.headers.get("cookie")));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeResetToken } from "./reset-token";
-import { clearedSessionCookie, makeSession, readSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie } from "./session";
+import { clearedSessionCookie, makeSession, readSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, sessionCookieValue } from "./session";
 
 const secret = "test-secret-0123456789";
 const now = Date.UTC(2026, 0, 1);
@@ -46,6 +46,22 @@ describe("session values", () => {
   it("cannot be made from a password-reset token (signatures are kept apart)", () => {
     const token = makeResetToken(secret, { id: 42, passwordChangedAt: new Date(now) }, now);
     expect(readSession(secret, token, now)).toBeUndefined();
+  });
+});
+
+describe("sessionCookieValue", () => {
+  it("reads the one session cookie of a Cookie header", () => {
+    expect(sessionCookieValue(`theme=dark; ${SESSION_COOKIE}=abc; x=1`)).toBe("abc");
+    expect(sessionCookieValue(`${SESSION_COOKIE}=`)).toBe("");
+  });
+
+  it("reads none from no header, no such cookie, a look-alike name, or two of it (which one would win differs by parser)", () => {
+    expect(sessionCookieValue(null)).toBeUndefined();
+    expect(sessionCookieValue("theme=dark")).toBeUndefined();
+    expect(sessionCookieValue(`${SESSION_COOKIE}x=abc`)).toBeUndefined();
+    expect(sessionCookieValue(`${SESSION_COOKIE}=forged; ${SESSION_COOKIE}=real`)).toBeUndefined();
+    // Two Cookie headers reach the app joined with "; " (Node's http).
+    expect(sessionCookieValue(`${SESSION_COOKIE}=a; ${SESSION_COOKIE}=a`)).toBeUndefined();
   });
 });
 

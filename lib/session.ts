@@ -42,6 +42,20 @@ export function readSession(secret: string, value: string | undefined, now = Dat
 }
 
 /**
+ * The session cookie's value in a request's Cookie header, or undefined when there is none or more than one.
+ * Two (a cookie tossed from a sibling subdomain, or a forged one beside the real one) are nobody: which one a
+ * parser keeps differs (the first, the last), and no reader may pick a user the others would not.
+ */
+export function sessionCookieValue(cookieHeader: string | null | undefined): string | undefined {
+  const values = (cookieHeader ?? "")
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.startsWith(`${SESSION_COOKIE}=`))
+    .map((pair) => pair.slice(SESSION_COOKIE.length + 1));
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/**
  * The Set-Cookie header that stores a session value: HttpOnly (no script reads it), SameSite=Lax (not sent
  * on cross-site POSTs), Path=/, and Secure when the app is served over HTTPS.
  */

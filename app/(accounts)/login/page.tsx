@@ -1,13 +1,13 @@
 /** Log in (seed 004): a signed session cookie; the page shows who is logged in. */
-import { cookies } from "next/headers";
+import { headers } from "next/headers";
 import { sessionUser } from "@/lib/accounts";
-import { SESSION_COOKIE } from "@/lib/session";
+import { sessionCookieValue } from "@/lib/session";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
 
 export default async function LoginPage() {
-  const user = await sessionUser((await cookies()).get(SESSION_COOKIE)?.value);
+  const user = await sessionUser(sessionCookieValue((await headers()).get("cookie")));
   return (
     <main>
       <h1>Log in</h1>
