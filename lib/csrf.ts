@@ -12,7 +12,8 @@
  *   - neither header: accepted. Every browser that can be made to send a request today sends at least
  *     one of them, so such a request is not a victim's browser carrying a cookie it did not mean to
  *     send (it is curl, a script, a server). And even a browser old enough to send neither could only
- *     post a form, whose content types (urlencoded, multipart, text/plain) the JSON-only rule answers 415;
+ *     post a form, whose content types (urlencoded, multipart, text/plain) the JSON-only rule answers 415,
+ *     with a body or without;
  *     a cross-origin fetch with `content-type: application/json` needs a CORS preflight, which this
  *     app never grants.
  */

@@ -4,7 +4,8 @@
  * applies, in this order:
  *
  *   403  a cross-site POST/PUT/PATCH/DELETE (lib/csrf.ts; login and logout included)
- *   415  a body that is not `content-type: application/json` (a `charset=utf-8` parameter is fine)
+ *   415  a body that is not `content-type: application/json` (a `charset=utf-8` parameter is fine), and
+ *        any other Content-Type even without a body (what a browser form sends: lib/csrf.ts)
  *   413  a body over the route's limit (default 64 KiB, lib/request-limits.ts): refused from its
  *        Content-Length when it declares one, else counted while it is read (a chunked or lying body is
  *        never buffered past the limit)
@@ -136,13 +137,15 @@ async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Prom
 
 /**
  * The request with its body checked (415, 413) and read, as a new Request whose json()/text() return it;
- * the request itself when it has no body. Whether a body is JSON is decided by its Content-Type before a
- * byte is read; a body that arrives without one (no header said there would be a body) is checked once read.
+ * the request itself when it has no body. A Content-Type other than JSON is refused before a byte is read,
+ * even on an empty body: it is what a browser form sends, and an empty cross-site form POST (to log a user
+ * out) from a browser too old to send Origin would pass the cross-site check. A body without any type is
+ * refused once read, when it turns out not to be empty (curl -X POST with no data is fine).
  */
 async function withCheckedBody(request: Request, limit: number): Promise<Request> {
-  if (request.body === null || request.headers.get("content-length") === "0") return request;
   const type = request.headers.get("content-type");
   if (type !== null && !isJsonContentType(type)) throw new HttpError(415, `request body must be JSON, sent with content-type: application/json (not ${type})`);
+  if (request.body === null || request.headers.get("content-length") === "0") return request;
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const bytes = await readAtMost(request.body, limit);
