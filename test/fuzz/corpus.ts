@@ -156,6 +156,13 @@ export function pathOf(route: ApiRoute, fill: (segment: Segment) => string): str
 // ── method, session, origin ──────────────────────────────────────────────────────────────────────────────────
 
 export const UNUSUAL_METHODS = ["TRACE", "OPTIONS", "PROPFIND", "HEAD", "MKCOL", "PURGE", "SEARCH", "FOO", "get", "post", "Patch"];
+
+/**
+ * Methods Node's HTTP parser refuses at the request line (it knows upper-case names only, and not FOO): it
+ * answers 400 and closes, so a body still being sent resets the connection before the 400 is read. Such a
+ * request is sent without a body: its method is the test.
+ */
+const PARSER_REFUSED = (method: string) => method !== method.toUpperCase() || method === "FOO";
 const STANDARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 function methodPart(route: ApiRoute): fc.Arbitrary<Part> {
@@ -209,7 +216,8 @@ interface OddHeader {
 
 function oddHeaders(cookies: CorpusContext["cookies"]): OddHeader[] {
   return [
-    { tag: "header:duplicate-cookie", headers: [["cookie", `${cookies.garbage}`], ["cookie", `${cookies.staff}`]] },
+    // No valid session in them, so the request's own session stays the only one (the admin-open rule reads it).
+    { tag: "header:duplicate-cookie", headers: [["cookie", `${cookies.garbage}`], ["cookie", `${cookies["staff-leading-zero"]}`]] },
     { tag: "header:foreign-host", headers: [["host", "evil.example"]] },
     { tag: "header:x-forwarded-host", headers: [["x-forwarded-host", "evil.example"], ["x-forwarded-proto", "gopher"]] },
     { tag: "header:x-forwarded-for", headers: [["x-forwarded-for", "1.2.3.4, ::1, not-an-ip"]] },
@@ -468,7 +476,8 @@ export function routeCorpus(route: ApiRoute, context: CorpusContext): fc.Arbitra
       // takes no body is mostly sent none.
       const body = bodyPart(context.bodies[r.method.value] ?? Object.values(context.bodies)[0]);
       const bodyless = !["POST", "PUT", "PATCH"].includes(r.method.value);
-      return (bodyless ? fc.oneof(weighted(3, fc.constant<Body>({ tags: [] })), weighted(1, body)) : body).map((b) =>
+      const none = fc.constant<Body>({ tags: [] });
+      return (PARSER_REFUSED(r.method.value) ? none : bodyless ? fc.oneof(weighted(3, none), weighted(1, body)) : body).map((b) =>
         assemble(route.template, r.method, r.path, r.session, r.origin, r.contentType, b, r.odd, context.cookies),
       );
     });
@@ -501,7 +510,7 @@ export function mustCases(route: ApiRoute, context: CorpusContext): FuzzCase[] {
   const absent = STANDARD_METHODS.filter((m) => !(route.methods as string[]).includes(m));
   const lowerCase = route.methods.map((m) => m.toLowerCase());
   for (const method of new Set([...UNUSUAL_METHODS, ...absent, ...lowerCase])) {
-    cases.push(valid(part(method, `method:${method}`), validPath, validBody(route.methods[0])));
+    cases.push(valid(part(method, `method:${method}`), validPath, PARSER_REFUSED(method) ? { tags: [] } : validBody(route.methods[0])));
   }
   for (const [method, body] of Object.entries(context.bodies)) {
     for (const path of leafPaths(body!)) {
