@@ -19,6 +19,8 @@ const signup = await import("@/app/api/signup/route");
 const login = await import("@/app/api/login/route");
 const reset = await import("@/app/api/password/reset/route");
 const { save } = await import("@/app/api/admin/periodic-tasks/save");
+const { writeTask } = await import("@/app/admin/periodic-tasks/data");
+const { HttpError } = await import("@/lib/http");
 
 afterAll(async () => {
   await celeriac.close();
@@ -122,6 +124,22 @@ describe("text a database cannot store, as the escape sequences a client sends",
     const stored = await create(json("/api/admin/periodic-tasks", JSON.stringify({ ...base, description: "every hour 😀" })), none);
     expect(stored.status).toBe(201);
     expect((await db.periodicTask.findUniqueOrThrow({ where: { name: "request-layer" } })).description).toBe("every hour 😀");
+  });
+});
+
+describe("a periodic task deleted while another request writes it", () => {
+  it("is the 404 of an unknown id, whether the store's check or the database's write found it gone", async () => {
+    const make = (name: string) => celeriac.periodicTasks.create({ name, task: "demo.add", args: [1, 2], schedule: { kind: "interval", every: 1, period: "hours" } });
+    const { id } = await make("deleted-meanwhile");
+    await celeriac.periodicTasks.remove(id); // the other request, done
+    const notFound = { status: 404, message: `no periodic task with id ${id}` };
+    await expect(writeTask(id, () => celeriac.periodicTasks.remove(id))).rejects.toMatchObject(notFound); // the store's ConfigError (was a 400)
+    await expect(writeTask(id, () => db.periodicTask.delete({ where: { id } }))).rejects.toMatchObject(notFound); // Prisma's P2025 (was a 500)
+    await expect(writeTask(id, () => celeriac.periodicTasks.setEnabled(id, false))).rejects.toBeInstanceOf(HttpError);
+
+    const kept = await make("still-there");
+    const failure = new Error("some other failure");
+    await expect(writeTask(kept.id, () => Promise.reject(failure))).rejects.toBe(failure);
   });
 });
 

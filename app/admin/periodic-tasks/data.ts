@@ -49,3 +49,17 @@ export async function requireTask(id: number): Promise<PeriodicTaskView> {
   if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
   return view;
 }
+
+/**
+ * Runs a write to task `id` (update, enable, remove…); when it fails because a request that ran meanwhile
+ * deleted the row (the store's check or Prisma's P2025, whichever came first), it is the same 404 as an
+ * unknown id, not a 400 or a 500: the row is read again to tell.
+ */
+export async function writeTask<T>(id: number, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    await requireTask(id);
+    throw error;
+  }
+}

@@ -6,12 +6,14 @@
  *          detaches it from settings (the store's rule)
  *   PATCH  `{ enabled: boolean }` → `{ task }` (enable / disable; a settings row stays managed)
  *   DELETE → `{ ok: true }`; 409 for a row managed by settings (it would come back)
+ *
+ * A row another request deletes while one of these writes it is the same 404 (writeTask()).
  */
 import { z } from "zod";
 import { requireStaff } from "@/lib/admin-guard";
 import { celeriac } from "@/lib/celery";
 import { HttpError, parseBody, route } from "@/lib/http";
-import { parseId, requireTask } from "@/app/admin/periodic-tasks/data";
+import { parseId, requireTask, writeTask } from "@/app/admin/periodic-tasks/data";
 import { save } from "../save";
 
 export const dynamic = "force-dynamic";
@@ -27,7 +29,7 @@ export const PUT = route(async (request, { params }: Context) => {
   await requireStaff();
   const id = parseId((await params).id);
   await requireTask(id);
-  const saved = await save(request, (input) => celeriac.periodicTasks.update(id, input));
+  const saved = await save(request, (input) => writeTask(id, () => celeriac.periodicTasks.update(id, input)));
   if (saved instanceof Response) return saved;
   return Response.json({ task: saved });
 });
@@ -39,7 +41,7 @@ export const PATCH = route(async (request, { params }: Context) => {
   const id = parseId((await params).id);
   const { enabled } = await parseBody(request, toggle);
   await requireTask(id);
-  await celeriac.periodicTasks.setEnabled(id, enabled);
+  await writeTask(id, () => celeriac.periodicTasks.setEnabled(id, enabled));
   return Response.json({ task: await requireTask(id) });
 });
 
@@ -50,6 +52,6 @@ export const DELETE = route(async (_request, { params }: Context) => {
   if ((await requireTask(id)).managed) {
     throw new HttpError(409, "this task comes from settings.beatSchedule and would come back at the next beat sync: disable it here, or remove its entry from settings");
   }
-  await celeriac.periodicTasks.remove(id);
+  await writeTask(id, () => celeriac.periodicTasks.remove(id));
   return Response.json({ ok: true });
 });

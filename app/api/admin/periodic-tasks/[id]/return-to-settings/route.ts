@@ -6,7 +6,7 @@
 import { requireStaff } from "@/lib/admin-guard";
 import { celeriac } from "@/lib/celery";
 import { HttpError, route } from "@/lib/http";
-import { parseId, requireTask } from "@/app/admin/periodic-tasks/data";
+import { parseId, requireTask, writeTask } from "@/app/admin/periodic-tasks/data";
 
 export const dynamic = "force-dynamic";
 
@@ -19,6 +19,6 @@ export const POST = route(async (_request, { params }: Context) => {
   if (!view.detached) {
     throw new HttpError(409, view.managed ? "this task already follows settings" : "this task was made in the admin: it has no settings entry to return to");
   }
-  await celeriac.periodicTasks.returnToSettings(id);
+  await writeTask(id, () => celeriac.periodicTasks.returnToSettings(id));
   return Response.json({ task: await requireTask(id) });
 });
