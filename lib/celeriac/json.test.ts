@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotJsonError } from "./errors";
-import { assertJsonArgs, jsonProblem } from "./json";
+import { assertJsonArgs, jsonProblem, MAX_JSON_NESTING } from "./json";
 
 class User {
   constructor(readonly id: number) {}
@@ -40,6 +40,33 @@ describe("assertJsonArgs", () => {
     expect(() => assertJsonArgs([shared, [shared, shared]], 1024)).not.toThrow();
   });
 
+  it("refuses a hole in a sparse array, which JSON would turn into null", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => assertJsonArgs([[1, , 3]], 1024)).toThrow(/argument 0 \(args\[0\]\[1\]\) is undefined/);
+  });
+
+  it(`accepts nesting ${MAX_JSON_NESTING} levels deep, and refuses deeper with NotJsonError (not a stack overflow), however deep`, () => {
+    const nested = (levels: number, leaf: unknown = 1) => {
+      let value = leaf;
+      for (let i = 0; i < levels; i++) value = [value];
+      return value;
+    };
+    expect(() => assertJsonArgs([nested(MAX_JSON_NESTING)], 1024)).not.toThrow();
+    for (const levels of [MAX_JSON_NESTING + 1, 10_000, 1_000_000]) {
+      const error = (() => {
+        try {
+          assertJsonArgs([1, nested(levels)], 1 << 30);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, `${levels} levels`).toBeInstanceOf(NotJsonError);
+      expect((error as Error).message).toMatch(new RegExp(`^argument 1 \\(args\\[1\\](\\[0\\]){${MAX_JSON_NESTING}}\\) is nested more than ${MAX_JSON_NESTING} levels deep; flatten it, or store it and pass its id$`));
+    }
+    // What the bound is for: a serializer on the way to Redis and the database recurses, and overflows.
+    expect(() => JSON.stringify([nested(10_000)])).toThrow(RangeError);
+  });
+
   it("refuses a payload over the size limit, saying how big it is", () => {
     const big = "x".repeat(300 * 1024);
     expect(() => assertJsonArgs([big], 256 * 1024)).toThrow(/the arguments are 30720\d bytes, over the 262144-byte limit/);
@@ -52,6 +79,12 @@ describe("jsonProblem (task return values)", () => {
     expect(jsonProblem(undefined)).toBeUndefined();
     expect(jsonProblem({ ok: [1, "2"] })).toBeUndefined();
   });
+  it("refuses a value nested past the limit", () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    expect(jsonProblem(deep)).toMatch(new RegExp(`^the return value(\\.a){${MAX_JSON_NESTING}} is nested more than ${MAX_JSON_NESTING} levels deep`));
+  });
+
   it("names a non-JSON value", () => {
     expect(jsonProblem({ at: new Date() })).toBe("the return value.at is a Date; pass date.toISOString() or a timestamp");
   });

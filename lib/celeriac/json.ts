@@ -1,6 +1,7 @@
 /**
  * The JSON-only rule for task arguments and results (Sidekiq's verify_json): anything a JSON round trip
- * would silently change (a Date, a class instance, undefined, NaN, a cycle) is refused, naming where it is.
+ * would silently change (a Date, a class instance, undefined, NaN, a cycle) or cannot make (nesting past
+ * MAX_JSON_NESTING) is refused, naming where it is.
  */
 import { NotJsonError } from "./errors";
 import { textProblem } from "./text";
@@ -36,22 +37,45 @@ function describe(value: unknown): string | undefined {
   }
 }
 
-/** Walks a value depth-first; returns where the first non-JSON part is and what it is. */
-function findNonJson(value: unknown, path: string, ancestors: unknown[]): { path: string; problem: string } | undefined {
+/**
+ * How deeply an argument or a result may nest (Ruby's JSON max_nesting). Past it, JSON.stringify, which
+ * recurses, overflows the stack (at a few thousand levels, fewer the deeper it is called from) on the way
+ * to Redis and the database; bounding the walk keeps it, and every serializer after it, far from that.
+ */
+export const MAX_JSON_NESTING = 100;
+
+interface NonJson {
+  /** The steps from the root to the offending part, innermost first ("[2]", ".when"): joined once found. */
+  steps: string[];
+  problem: string;
+}
+
+/**
+ * Walks a value depth-first, at most MAX_JSON_NESTING levels down; returns where the first non-JSON part
+ * is and what it is. Paths are built on the way back, so a clean value costs no strings.
+ */
+function findNonJson(value: unknown, depth: number, ancestors: unknown[]): NonJson | undefined {
   const problem = describe(value);
-  if (problem) return { path, problem };
+  if (problem) return { steps: [], problem };
   if (typeof value !== "object" || value === null) return undefined;
-  if (ancestors.includes(value)) return { path, problem: "a reference back to itself (a cyclic structure)" };
+  if (ancestors.includes(value)) return { steps: [], problem: "a reference back to itself (a cyclic structure)" };
+  if (depth === MAX_JSON_NESTING) return { steps: [], problem: `nested more than ${MAX_JSON_NESTING} levels deep; flatten it, or store it and pass its id` };
   ancestors.push(value);
-  const children: [string, unknown][] = Array.isArray(value)
-    ? value.map((item, i) => [`${path}[${i}]`, item])
-    : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item]);
-  for (const [childPath, child] of children) {
-    const found = findNonJson(child, childPath, ancestors);
-    if (found) return found;
+  // By index, not by iteration: a hole in a sparse array is undefined here, as JSON.stringify writes it (null).
+  const keys = Array.isArray(value) ? Array.from(value.keys()) : Object.keys(value);
+  for (const key of keys) {
+    const found = findNonJson((value as Record<string | number, unknown>)[key], depth + 1, ancestors);
+    if (found) {
+      found.steps.push(typeof key === "number" ? `[${key}]` : `.${key}`);
+      return found;
+    }
   }
   ancestors.pop();
   return undefined;
+}
+
+function pathOf(root: string, found: NonJson): string {
+  return root + found.steps.reverse().join("");
 }
 
 /**
@@ -60,8 +84,8 @@ function findNonJson(value: unknown, path: string, ancestors: unknown[]): { path
  */
 export function assertJsonArgs(args: readonly unknown[], maxBytes: number): void {
   for (const [i, arg] of args.entries()) {
-    const found = findNonJson(arg, `args[${i}]`, []);
-    if (found) throw new NotJsonError(`argument ${i} (${found.path}) is ${found.problem}`);
+    const found = findNonJson(arg, 0, []);
+    if (found) throw new NotJsonError(`argument ${i} (${pathOf(`args[${i}]`, found)}) is ${found.problem}`);
   }
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {
@@ -75,6 +99,6 @@ export function assertJsonArgs(args: readonly unknown[], maxBytes: number): void
 /** Why a task's return value cannot be stored as JSON, or undefined when it can (no value is stored as null). */
 export function jsonProblem(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const found = findNonJson(value, "the return value", []);
-  return found && `${found.path} is ${found.problem}`;
+  const found = findNonJson(value, 0, []);
+  return found && `${pathOf("the return value", found)} is ${found.problem}`;
 }

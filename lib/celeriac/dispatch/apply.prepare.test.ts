@@ -57,6 +57,22 @@ describe("prepare (what .delay/.applyAsync send)", () => {
     expect(() => prepare(anything, [new Date()], undefined, config)).toThrow(NotJsonError);
   });
 
+  it("refuses arguments nested 10,000 levels deep with NotJsonError, a DispatchError (a route's 400), not a stack overflow", () => {
+    const json = defineTask({ name: "json", args: z.tuple([z.json()]), run: () => 0 });
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const refusal = (() => {
+      try {
+        prepare(json, [deep], undefined, config);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(NotJsonError);
+    expect(refusal).toBeInstanceOf(DispatchError);
+    expect((refusal as Error).message).toMatch(/^argument 0 \(args\[0\](\[0\])+\) is nested more than 100 levels deep/);
+  });
+
   it("records no owner unless the call or the task names one; the call's wins", () => {
     const mail = defineTask({ name: "mail", args: z.tuple([z.number().int()]), owner: (userId) => `user:${userId}`, run: () => 0 });
     expect(prepare(add, [1, 2], undefined, config).message).not.toHaveProperty("owner");
