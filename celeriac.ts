@@ -1,19 +1,22 @@
 /**
  * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]`, `purge [-Q a,b] --force`, and
  * `staff <email> [--revoke]` (lib/staff.ts: may open /admin). Imports are lazy so that `staff` needs only
- * the database, not Redis (creating the app opens no connection). A database that is not migrated is one
- * line and exit 78, as for the worker and beat.
+ * the database, not Redis (creating the app opens no connection). A wrong environment (an invalid setting,
+ * SECRET_KEY missing in production, a database that is not migrated, does not answer or cannot be opened)
+ * is one message without a stack and exit 78, as for the worker and beat.
  */
 const argv = process.argv.slice(2);
 
 if (argv[0] === "staff") {
-  const [{ runStaff }, { db }, { celeriac }, { EX_CONFIG }] = await Promise.all([import("@/lib/staff"), import("@/lib/db"), import("@/lib/celery"), import("@/lib/celeriac")]);
+  const [{ runStaff }, { checkDatabaseOnce, EX_CONFIG, exitOnStartupError, isStartupError }] = await Promise.all([import("@/lib/staff"), import("@/lib/celeriac")]);
+  const [{ db }, { celeriac }] = await Promise.all([import("@/lib/db"), import("@/lib/celery")]).catch((error: unknown) => exitOnStartupError(error, "celeriac"));
   try {
-    process.exitCode = await runStaff(argv.slice(1), db);
+    process.exitCode = await runStaff(argv.slice(1), db, console, () => checkDatabaseOnce(celeriac));
   } catch (error) {
-    const notMigrated = await celeriac.schema.explain(error);
-    if (!notMigrated) throw error;
-    process.stderr.write(`Error: ${notMigrated.message}\n`);
+    // The check passed, then a table went missing: still the schema's message.
+    const refusal = isStartupError(error) ? error : await celeriac.schema.explain(error);
+    if (!refusal) throw error;
+    process.stderr.write(`Error: ${refusal.message}\n`);
     process.exitCode = EX_CONFIG;
   } finally {
     await Promise.all([db.$disconnect(), celeriac.close()]);

@@ -46,6 +46,17 @@ describe("runStaff", () => {
     expect(db.staff.get("ada@example.com")).toBe(false);
   });
 
+  it("checks the database before the write (its refusal is thrown, nothing written), not for help or bad usage", async () => {
+    const db = fakeDb(["ada@example.com"]);
+    const refused = async () => {
+      throw new Error("not migrated");
+    };
+    await expect(runStaff(["ada@example.com"], db, quiet(), refused)).rejects.toThrow("not migrated");
+    expect(db.staff.get("ada@example.com")).toBe(false);
+    expect(await runStaff(["--help"], db, quiet(), refused)).toBe(0);
+    expect(await runStaff([], db, quiet(), refused)).toBe(2);
+  });
+
   it("exits 1 for an unknown user and 2 for bad usage", async () => {
     const out = quiet();
     expect(await runStaff(["nobody@example.com"], fakeDb([]), out)).toBe(1);

@@ -1,7 +1,8 @@
 /**
  * `npm run celeriac -- staff <email> [--revoke]` (Django's createsuperuser, for an account that exists):
  * marks the user with that email as staff, so they may open /admin; --revoke takes it back. The user signs
- * up first (/signup). Exit codes: 0 done, 1 no such user, 2 bad usage.
+ * up first (/signup). Exit codes: 0 done, 1 no such user, 2 bad usage, 78 a database that is not migrated,
+ * does not answer or cannot be used, or an invalid environment (celeriac.ts).
  */
 import { parseArgs } from "node:util";
 
@@ -33,11 +34,12 @@ interface StaffDb {
   };
 }
 
-/** Runs the command; returns the exit code. */
+/** Runs the command; returns the exit code. `ready` checks the database before the first write (help and usage need none). */
 export async function runStaff(
   argv: readonly string[],
   db: StaffDb,
   out: { log(line: string): void; error(line: string): void } = console,
+  ready: () => Promise<void> = async () => undefined,
 ): Promise<number> {
   let command: StaffCommand;
   try {
@@ -50,6 +52,7 @@ export async function runStaff(
     out.log(STAFF_USAGE);
     return 0;
   }
+  await ready();
   const { count } = await db.user.updateMany({ where: { email: command.email }, data: { isStaff: !command.revoke } });
   if (count === 0) {
     out.error(`staff: no user with email ${command.email} (sign up first at /signup)`);

@@ -8,7 +8,8 @@
  *   setting is one message and 78 as well;
  * - no Redis at start: the worker and beat say "waiting for Redis at …" once per 2 s (password hidden, no
  *   stack), then start as usual when a redis-server comes up on that port, and the worker runs a task;
- * - PostgreSQL unreachable at start: the same wait, until a proxy opens the port.
+ * - PostgreSQL unreachable at start: the same wait, until a proxy opens the port; the CLI, run once by hand,
+ *   says so in one line and exits 78 instead.
  *
  * Beat syncs the settings' schedule into the whole PeriodicTask table, so these processes run on scratch
  * databases of their own, never the run's shared one.
@@ -115,10 +116,18 @@ describe("a setting that cannot work", () => {
     }
   });
 
-  it("a SQLite file in a directory that does not exist is one line and exit 78", async () => {
-    const proc = run(["worker.ts"], { DATABASE_URL: "file:/nonexistent-celeriac-dir/app.db", REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
+  it("a SQLite file in a directory that does not exist is one line and exit 78, for the worker and staff", async () => {
+    for (const [args, prefix] of [[["worker.ts"], "celeriac worker"], [["celeriac.ts", "staff", "someone@example.com"], "celeriac"]] as const) {
+      const proc = run([...args], { DATABASE_URL: "file:/nonexistent-celeriac-dir/app.db", REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
+      expect(await proc.exited).toBe(78);
+      expect(proc.output()).toBe(`${prefix}: could not use the database at file:/nonexistent-celeriac-dir/app.db: Cannot open database because the directory does not exist\n`);
+    }
+  });
+
+  it("npm run celeriac -- staff in production without SECRET_KEY is the environment's message and exit 78, no stack", async () => {
+    const proc = run(["celeriac.ts", "staff", "someone@example.com"], { NODE_ENV: "production", SECRET_KEY: "", DATABASE_URL: migrated.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
     expect(await proc.exited).toBe(78);
-    expect(proc.output()).toBe("celeriac worker: could not use the database at file:/nonexistent-celeriac-dir/app.db: Cannot open database because the directory does not exist\n");
+    expect(proc.output()).toMatch(/^celeriac: invalid environment:\n {2}SECRET_KEY: SECRET_KEY is not set: production needs a random one of 32\+ characters\. .*\n$/);
   });
 });
 
@@ -164,6 +173,17 @@ describe("Redis absent at start", () => {
 });
 
 describe.runIf(kind === "postgres")("PostgreSQL unreachable at start", () => {
+  it.each([
+    ["npm run celeriac -- staff", ["celeriac.ts", "staff", "someone@example.com"]],
+    ["npm run celeriac -- inspect beat", ["celeriac.ts", "inspect", "beat"]],
+  ])("%s does not wait: one line naming the database, password hidden, exit 78", async (_name, args) => {
+    const port = await freePort();
+    const { url, shown } = withPassword(migrated.url.replace(`:${new URL(migrated.url).port || 5432}/`, `:${port}/`));
+    const proc = run(args, { DATABASE_URL: url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
+    expect(await proc.exited).toBe(78);
+    expect(proc.output()).toBe(`Error: could not reach the database at ${shown} (ECONNREFUSED): is it running, and is DATABASE_URL right?\n`);
+  });
+
   let proxy: Server | undefined;
   afterAll(() => new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve())));
 

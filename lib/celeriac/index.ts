@@ -12,7 +12,7 @@ export type { TaskRecord } from "./results/backend";
 export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states";
 export * from "./errors";
 export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli";
-export { EX_CONFIG, exitOnStartupError } from "./startup";
+export { EX_CONFIG, checkDatabaseOnce, exitOnStartupError, isStartupError } from "./startup";
 export type { SchemaMonitor } from "./results/schema-monitor";
 export type { SchemaStatus } from "./results/schema-check";
 export { createMailer, describeMailUrl, type Mailer, type MailerOptions, type MailMessage, type SentMail } from "./mail/transport";

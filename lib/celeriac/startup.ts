@@ -61,11 +61,30 @@ export async function checkDatabase(app: Pick<Celeriac, "schema" | "backend">, l
   try {
     status = await untilReachable(`the database at ${where}`, () => app.schema.assertReady(), { log, retryMs, retriable: (e) => unreachableReason(e) !== undefined });
   } catch (error) {
-    if (error instanceof SchemaNotReadyError) throw error;
-    throw new ConfigError(`could not use the database at ${where}: ${(error as Error).message}`, { cause: error });
+    throw databaseRefusal(error, where);
   }
   const newer = app.schema.newer(status);
   if (newer) log.warn(newer);
+}
+
+/**
+ * checkDatabase for a command run once by hand (`npm run celeriac -- staff …`, `inspect beat`): a database
+ * that does not answer is a ConfigError saying so at once, not a wait, since nobody is there to restart it.
+ */
+export async function checkDatabaseOnce(app: { schema: Pick<Celeriac["schema"], "assertReady">; backend: Pick<Celeriac["backend"], "description"> }): Promise<void> {
+  try {
+    await app.schema.assertReady();
+  } catch (error) {
+    throw databaseRefusal(error, app.backend.description);
+  }
+}
+
+/** Why the database at `where` cannot be used, as a start-up error: the schema's message, else a ConfigError. */
+function databaseRefusal(error: unknown, where: string): Error {
+  if (error instanceof SchemaNotReadyError) return error;
+  const unreachable = unreachableReason(error);
+  const message = unreachable ? `could not reach the database at ${where} (${unreachable}): is it running, and is DATABASE_URL right?` : `could not use the database at ${where}: ${(error as Error).message}`;
+  return new ConfigError(message, { cause: error });
 }
 
 /** Waits until Redis answers, saying so once per attempt; every failure is retried, as Celery does at start. */

@@ -3,15 +3,16 @@
  * Celery's `celery inspect …` and `celery purge`, read from the workers' heartbeats and the queues in
  * Redis. Exit codes: 0 done; 1 refused or failed (purge without --force, an unknown queue, Redis not
  * answering); 2 bad usage; 69 no worker is running (Celery's EX_UNAVAILABLE, for active/registered/stats);
- * 78 the database is not migrated (EX_CONFIG, as the worker and beat: `inspect beat` reads it).
+ * 78 the database is not migrated or does not answer (EX_CONFIG, as the worker and beat: `inspect beat` reads it).
  */
 import { parseArgs } from "node:util";
 import type { PeriodicTaskStore } from "../beat/store";
 import type { Broker } from "../broker/broker";
 import { queueNameSchema } from "../config";
-import { ConfigError, SchemaNotReadyError } from "../errors";
+import { ConfigError } from "../errors";
+import type { ResultBackend } from "../results/backend";
 import type { SchemaMonitor } from "../results/schema-monitor";
-import { EX_CONFIG } from "../startup";
+import { checkDatabaseOnce, EX_CONFIG, isStartupError } from "../startup";
 import { active, beatStatus, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect";
 import { renderActive, renderBeat, renderPurge, renderRegistered, renderScheduled, renderStats } from "./render";
 
@@ -92,8 +93,9 @@ export interface InspectApp {
   readonly broker: Broker;
   readonly config: { readonly keyPrefix: string; readonly timezone: string };
   readonly periodicTasks: PeriodicTaskStore;
-  /** Checked before a command that reads the database (`inspect beat`). */
+  /** Checked before a command that reads the database (`inspect beat`); the backend names it in the message. */
   readonly schema?: Pick<SchemaMonitor, "assertReady">;
+  readonly backend?: Pick<ResultBackend, "description">;
   close(): Promise<void>;
 }
 
@@ -129,7 +131,7 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
     return await Promise.race([command.command === "inspect" ? inspect(app, command, io) : purgeQueues(app, command, io), timeout]);
   } catch (error) {
     io.stderr(`Error: ${(error as Error).message}\n`);
-    return error instanceof SchemaNotReadyError ? EXIT.config : EXIT.failed;
+    return isStartupError(error) ? EXIT.config : EXIT.failed;
   } finally {
     clearTimeout(timer);
     await app.close();
@@ -139,7 +141,7 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
 async function inspect(app: InspectApp, { what, json }: { what: InspectWhat; json: boolean }, io: InspectIo): Promise<number> {
   const print = (value: unknown, text: () => string) => io.stdout(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
   if (what === "beat") {
-    await app.schema?.assertReady();
+    if (app.schema && app.backend) await checkDatabaseOnce({ schema: app.schema, backend: app.backend });
     const reply = await beatStatus(app.broker, app.periodicTasks, app.config.timezone);
     print(reply, () => renderBeat(reply));
     if (reply.leader) return EXIT.ok;
