@@ -1,29 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { discoverRoutes } from "@/test/api-route-files";
 import { allowedMethods, API_ROUTES, apiRouteOf } from "./api-routes";
-
-const API_DIR = join(import.meta.dirname, "..", "app", "api");
-const EXPORTED_METHOD = /^export\s+(?:const|async\s+function|function)\s+(GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE)\b/gm;
-
-/** Every route.ts under app/api/, as its route pattern → the methods it exports. */
-function routesOnDisk(): Record<string, string[]> {
-  const routes: Record<string, string[]> = {};
-  for (const entry of readdirSync(API_DIR, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name !== "route.ts") continue;
-    const dir = relative(API_DIR, entry.parentPath).split(sep).filter(Boolean);
-    if (dir.some((segment) => segment.startsWith("_"))) continue; // a private folder: not routed
-    const source = readFileSync(join(entry.parentPath, entry.name), "utf8");
-    const pattern = ["/api", ...dir.filter((segment) => !/^\(.*\)$/.test(segment))].join("/"); // a (group) is not in the URL
-    routes[pattern] = [...source.matchAll(EXPORTED_METHOD)].map((m) => m[1]).sort();
-  }
-  return routes;
-}
 
 describe("API_ROUTES", () => {
   it("lists every route under app/api/ with the methods its route.ts exports", () => {
     const listed = Object.fromEntries(Object.entries(API_ROUTES).map(([pattern, methods]) => [pattern, [...methods].sort()]));
-    expect(listed).toEqual(routesOnDisk());
+    const onDisk = Object.fromEntries(discoverRoutes(resolve(import.meta.dirname, "..")).map((route) => [route.template, [...route.methods].sort()]));
+    expect(listed).toEqual(onDisk);
   });
 });
 

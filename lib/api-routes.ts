@@ -5,7 +5,8 @@
  * TRACE), and lib/server-boot.ts does the same for TRACE, which never reaches the proxy.
  *
  * Written out rather than discovered at run time (the proxy cannot read the route modules);
- * lib/api-routes.test.ts reads app/api/ and fails when this table and the route files disagree.
+ * lib/api-routes.test.ts fails when this table and the route files under app/api/ disagree (read by
+ * test/api-route-files.ts, which the fuzz suite's route discovery is too).
  */
 
 /** The methods a route.ts may export (Next's HTTP_METHODS; HEAD and OPTIONS are implemented for it). */

@@ -13,12 +13,13 @@
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverRoutes } from "../api-route-files";
 import { learnBodies, PLAUSIBLE_PASSWORD } from "./bodies";
+import { buildRouteKeys } from "./build-routes";
 import { send, type Outcome, type RawRequest } from "./client";
 import { mustCases, pathOf, routeCorpus, SESSION_KINDS, type CorpusContext, type FuzzCase, type SessionKind } from "./corpus";
 import { toJsonText, type BodyObject } from "./json-text";
 import { judge, reportFindings, type Finding } from "./oracle";
-import { buildRouteKeys, discoverRoutes } from "./routes";
 import { loggedErrors, startStack, type Stack } from "./stack";
 
 const ROOT = resolve(import.meta.dirname, "../..");

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FIELD_ATTACKS, mustCases, NAMED_SEGMENT_ATTACKS, routeCorpus, UNUSUAL_METHODS, type CorpusContext } from "./corpus";
 import { RawJson, toJsonText } from "./json-text";
-import type { ApiRoute } from "./routes";
+import type { ApiRoute } from "../api-route-files";
 
 const route: ApiRoute = {
   template: "/api/things/[id]",

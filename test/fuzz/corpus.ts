@@ -20,7 +20,7 @@
 import fc from "fast-check";
 import type { RawRequest } from "./client";
 import { isObject, leafAt, leafPaths, RawJson, toJsonText, withLeaf, type BodyObject, type BodyValue } from "./json-text";
-import type { ApiRoute, Segment } from "./routes";
+import type { ApiRoute, Segment } from "../api-route-files";
 
 /** Who the request claims to be: a real session, or a cookie that must count as none. */
 export const SESSION_KINDS = ["none", "user", "staff", "staff-leading-zero", "staff-wrong-key", "staff-expired", "garbage"] as const;

@@ -1,11 +1,11 @@
-/** Route discovery for the fuzz suite: a scratch app/api/ tree with every folder kind Next knows, and this app's. */
+/** Route discovery: a scratch app/api/ tree with every folder kind Next knows, and this app's. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildRouteKeys, discoverRoutes, exportedMethods } from "./routes";
+import { discoverRoutes, exportedMethods } from "./api-route-files";
 
-const scratch = mkdtempSync(join(tmpdir(), "fuzz-routes-"));
+const scratch = mkdtempSync(join(tmpdir(), "api-route-files-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function write(path: string, text: string) {
@@ -52,20 +52,9 @@ describe("discoverRoutes", () => {
   });
 
   it("finds this app's routes, each with the methods it exports", () => {
-    const routes = discoverRoutes(resolve(import.meta.dirname, "../.."));
+    const routes = discoverRoutes(resolve(import.meta.dirname, ".."));
     expect(routes.find((r) => r.template === "/api/tasks/[id]/events")?.methods).toEqual(["GET"]);
     expect(routes.find((r) => r.template === "/api/admin/periodic-tasks/[id]")?.methods).toEqual(["GET", "PUT", "DELETE", "PATCH"]);
     for (const route of routes) expect(route.methods, route.file).not.toEqual([]);
-  });
-});
-
-describe("buildRouteKeys", () => {
-  it("lists the API routes of a build's app-paths manifest, without route groups, or undefined without a build", () => {
-    expect(buildRouteKeys(join(scratch, "nowhere"))).toBeUndefined();
-    write(
-      ".next/server/app-paths-manifest.json",
-      JSON.stringify({ "/page": "app/page.js", "/api/things/route": "x.js", "/(internal)/api/things/[id]/route": "y.js", "/admin/page": "z.js" }),
-    );
-    expect(buildRouteKeys(scratch)).toEqual(["/api/things", "/api/things/[id]"]);
   });
 });

@@ -1,10 +1,12 @@
 /**
- * The fuzz suite's map of the API, found on disk: every `route.{ts,js,…}` under app/api/ is one route, its
- * URL template is its folder path (route groups `(x)` left out, private `_x` folders skipped, as Next does),
- * and its methods are the HTTP method names the file exports. A new route is fuzzed without touching the
- * suite; `buildRouteKeys()` says which routes the production build has, so a stale build is caught.
+ * The API as the files under app/api/ define it, read from disk as Next reads them: every `route.{ts,js,…}` is
+ * one route, its URL template is its folder path (route groups `(x)` left out, private `_x` folders skipped,
+ * `[id]`, `[...slug]` and `[[...slug]]` segments), and its methods are the HTTP method names the file
+ * exports. The one walk of app/api/ for the tests that must follow it: lib/api-routes.test.ts (the proxy's
+ * written-out table must match it) and the fuzz suite (every route found is fuzzed). Nothing at run time reads
+ * it: the proxy cannot read the disk, hence lib/api-routes.ts's table.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
 /** The methods Next.js lets a route handler export. */
@@ -54,7 +56,7 @@ export function exportedMethods(source: string): HandlerMethod[] {
   return HANDLER_METHODS.filter((method) => names.has(method));
 }
 
-/** Every route under `<root>/app/api`, sorted by template (code-unit order, as buildRouteKeys). */
+/** Every route under `<root>/app/api`, sorted by template (code-unit order). */
 export function discoverRoutes(root: string): ApiRoute[] {
   const apiDir = join(root, "app", "api");
   const routes: ApiRoute[] = [];
@@ -77,19 +79,4 @@ export function discoverRoutes(root: string): ApiRoute[] {
 function templateOf(segments: Segment[]): string {
   const parts = segments.map((s) => (s.kind === "static" ? s.value : s.kind === "dynamic" ? `[${s.name}]` : s.optional ? `[[...${s.name}]]` : `[...${s.name}]`));
   return `/${parts.join("/")}`;
-}
-
-/**
- * The API routes the production build in `<root>/.next` serves, as templates ("/api/tasks/[id]"), or
- * undefined when there is no build. Read from Next's app-paths manifest (keys like "/api/add/route").
- */
-export function buildRouteKeys(root: string): string[] | undefined {
-  const manifest = join(root, ".next", "server", "app-paths-manifest.json");
-  if (!existsSync(manifest)) return undefined;
-  const keys = Object.keys(JSON.parse(readFileSync(manifest, "utf8")) as Record<string, string>);
-  return keys
-    .map((key) => key.replace(/\/\([^/]*\)/g, ""))
-    .filter((key) => key.startsWith("/api/") && key.endsWith("/route"))
-    .map((key) => key.slice(0, -"/route".length))
-    .sort();
 }
