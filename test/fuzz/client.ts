@@ -54,16 +54,22 @@ export type Outcome = Answer | TransportFailure;
 const HEAD_END = Buffer.from("\r\n\r\n");
 const EVENT_END = /\r?\n\r?\n/;
 
-/** The bytes of a request as `send()` writes them (exported for the failure report's byte count and tests). */
-export function encodeRequest(request: RawRequest, host: string): Buffer {
+/** The request line and headers as `send()` writes them, up to the blank line. */
+export function encodeHead(request: RawRequest, host: string): Buffer {
   const lines = [`${request.method} ${request.path} HTTP/1.1`];
   const names = new Set(request.headers.map(([name]) => name.toLowerCase()));
   if (!request.noHost && !names.has("host")) lines.push(`host: ${host}`);
   for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
-  const body = request.body ?? Buffer.alloc(0);
+  const length = request.body?.length ?? 0;
   if (request.chunked) lines.push("transfer-encoding: chunked");
-  else if (body.length > 0 || request.method === "POST" || request.method === "PUT" || request.method === "PATCH") lines.push(`content-length: ${body.length}`);
-  const head = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+  else if (length > 0 || request.method === "POST" || request.method === "PUT" || request.method === "PATCH") lines.push(`content-length: ${length}`);
+  return Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+}
+
+/** The bytes of a request as `send()` writes them (exported for the failure report's byte count and tests). */
+export function encodeRequest(request: RawRequest, host: string): Buffer {
+  const head = encodeHead(request, host);
+  const body = request.body ?? Buffer.alloc(0);
   if (!request.chunked) return Buffer.concat([head, body]);
   const chunks = body.length ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from("\r\n")] : [];
   return Buffer.concat([head, ...chunks, Buffer.from("0\r\n\r\n")]);

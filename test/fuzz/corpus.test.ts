@@ -1,7 +1,8 @@
 /** The fuzz corpus: deterministic per seed, the named attacks always present, JSON text as written. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FIELD_ATTACKS, mustCases, NAMED_SEGMENT_ATTACKS, routeCorpus, UNUSUAL_METHODS, type CorpusContext } from "./corpus";
+import { encodeHead } from "./client";
+import { FIELD_ATTACKS, headOverNodeLimit, mustCases, NAMED_SEGMENT_ATTACKS, routeCorpus, SMALL_BODY_BYTES, UNUSUAL_METHODS, type CorpusContext } from "./corpus";
 import { RawJson, toJsonText } from "./json-text";
 import type { ApiRoute } from "../api-route-files";
 
@@ -62,6 +63,18 @@ describe("routeCorpus", () => {
     const draw = (seed: number) => fc.sample(routeCorpus(route, context), { seed, numRuns: 50 }).map((c) => [c.request.method, c.request.path, c.tags]);
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
+  });
+
+  it("never sends a head over Node's limit with a large body (Node answers 431 and the reset wins), and keeps both attacks", () => {
+    const host = new URL(context.origin).host;
+    // An id of 17,000 characters puts every path it fills over the limit; the others stay short.
+    const longIds = { ...context, knownIds: ["7".repeat(17_000)] };
+    const cases = fc.sample(routeCorpus(route, longIds), { seed: 3, numRuns: 600 });
+    const over = [...cases, ...mustCases(route, context)].filter((c) => headOverNodeLimit(c.request, host));
+    expect(over.length).toBeGreaterThan(200);
+    expect(over.filter((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES).map((c) => c.tags)).toEqual([]);
+    expect(over.some((c) => (c.request.body?.length ?? 0) > 0)).toBe(true);
+    expect(cases.some((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES && encodeHead(c.request, host).length < 4096)).toBe(true);
   });
 
   it("covers each part of a request over a few hundred draws", () => {
