@@ -24,6 +24,8 @@ describe("assertJsonArgs", () => {
     ["a nested Date", [{ order: { items: [{ when: new Date() }] } }], /argument 0 \(args\[0\]\.order\.items\[0\]\.when\) is a Date/],
     ["a NUL character", ["a\u0000b"], /argument 0 \(args\[0\]\) is a string containing a NUL character/],
     ["an unpaired surrogate", [{ s: "\ud800x" }], /argument 0 \(args\[0\]\.s\) is a string containing an unpaired surrogate \(\\ud800\)/],
+    ["a NUL character in a key", [{ ok: { "a\u0000": 1 } }], /argument 0 \(args\[0\]\.ok\["a\\u0000"\]\) is a key containing a NUL character/],
+    ["an unpaired surrogate in a key", [[{ "\ud800": 1 }]], /argument 0 \(args\[0\]\[0\]\["\\ud800"\]\) is a key containing an unpaired surrogate \(\\ud800\)/],
   ])("refuses %s, naming where it is", (_label, args, message) => {
     expect(() => assertJsonArgs(args, 1024)).toThrow(NotJsonError);
     expect(() => assertJsonArgs(args, 1024)).toThrow(message);
@@ -87,5 +89,12 @@ describe("jsonProblem (task return values)", () => {
 
   it("names a non-JSON value", () => {
     expect(jsonProblem({ at: new Date() })).toBe("the return value.at is a Date; pass date.toISOString() or a timestamp");
+  });
+
+  it("refuses a key PostgreSQL cannot store, naming it escaped so the message itself can be stored", () => {
+    const problem = jsonProblem({ "a\u0000": 1 });
+    expect(problem).toBe('the return value["a\\u0000"] is a key containing a NUL character (\\u0000), which PostgreSQL cannot store');
+    expect(problem).not.toContain("\u0000");
+    expect(jsonProblem({ ok: { "x\udc00": [1] } })).toMatch(/^the return value\.ok\["x\\udc00"\] is a key containing an unpaired surrogate/);
   });
 });

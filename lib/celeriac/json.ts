@@ -64,6 +64,10 @@ function findNonJson(value: unknown, depth: number, ancestors: unknown[]): NonJs
   // By index, not by iteration: a hole in a sparse array is undefined here, as JSON.stringify writes it (null).
   const keys = Array.isArray(value) ? Array.from(value.keys()) : Object.keys(value);
   for (const key of keys) {
+    // A key is text too: PostgreSQL's jsonb refuses a NUL or a lone surrogate in it as in a value. It is
+    // named escaped (["a\u0000"]): the message may be stored, as a FAILURE's error, where the raw key cannot.
+    const keyProblem = typeof key === "string" ? textProblem(key) : undefined;
+    if (keyProblem) return { steps: [`[${JSON.stringify(key)}]`], problem: `a key containing ${keyProblem}` };
     const found = findNonJson((value as Record<string | number, unknown>)[key], depth + 1, ancestors);
     if (found) {
       found.steps.push(typeof key === "number" ? `[${key}]` : `.${key}`);

@@ -75,6 +75,7 @@ describe("periodic task definitions", () => {
     expect(() => parseDefinition({ ...base, schedule: { kind: "cron", expression: "* * * * *\u0000" } })).toThrow(/schedule\.expression: contains a NUL/);
     expect(() => parseDefinition({ ...base, schedule: { kind: "crontab", minute: "\ud800" } as never })).toThrow(/schedule\.minute: contains an unpaired/);
     expect(() => parseDefinition({ ...base, args: [{ note: "\ud800x" }] })).toThrow(/args\[0\]\.note\) is a string containing an unpaired surrogate/);
+    expect(() => parseDefinition({ ...base, args: [{ "a\u0000": 1 }] })).toThrow(/args\[0\]\["a\\u0000"\]\) is a key containing a NUL character/);
   });
 
   it("reads ISO strings as instants (what the admin form sends)", () => {
