@@ -35,6 +35,23 @@ describe("SECRET_KEY in production", () => {
   });
 });
 
+describe("ALLOWED_ORIGINS", () => {
+  it("is a comma-separated list of origins, spelled as browsers send them", () => {
+    expect(parseEnv({}).ALLOWED_ORIGINS).toEqual([]);
+    expect(parseEnv({ ALLOWED_ORIGINS: " https://WWW.Example.com/ ,http://example.com:8080,, https://example.com:443" }).ALLOWED_ORIGINS).toEqual([
+      "https://www.example.com",
+      "http://example.com:8080",
+      "https://example.com",
+    ]);
+  });
+
+  it("refuses what is not an origin, naming each entry", () => {
+    for (const entry of ["example.com", "https://example.com/path", "https://example.com/?q", "https://example.com#x", "https://*.example.com", "ftp://example.com", "https://user@example.com", "null"]) {
+      expect(() => parseEnv({ ALLOWED_ORIGINS: `https://ok.example, ${entry}` }), entry).toThrow(`ALLOWED_ORIGINS: ${JSON.stringify(entry)} is not an origin: write scheme://host[:port]`);
+    }
+  });
+});
+
 describe("the rest of the environment", () => {
   it("names each bad variable in one message", () => {
     expect(() => parseEnv({ REDIS_URL: "http://nope", CELERIAC_LOG_LEVEL: "loud" })).toThrow(/invalid environment:\n {2}REDIS_URL: .*\n {2}CELERIAC_LOG_LEVEL: /);

@@ -56,9 +56,37 @@ const schema = z.object({
   /** Where outgoing mail goes: smtp://user:pass@host:port or smtps://…; default: the dev inbox (npm run dev). */
   EMAIL_URL: z.url({ protocol: /^smtps?$/ }).default("smtp://127.0.0.1:2525"),
   EMAIL_FROM: z.string().default("celeriac demo <no-reply@celeriac.localhost>"),
-  /** The app's public address, for links in mail. */
+  /** The app's public address, for links in mail; its origin is the one cross-site checks always trust (lib/csrf.ts). */
   APP_URL: z.url().default("http://127.0.0.1:3000"),
+  /**
+   * More origins whose pages may write (Django's CSRF_TRUSTED_ORIGINS), comma-separated, each
+   * scheme://host[:port]: another name the app answers on, e.g. `https://www.example.com`.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const entries = text.split(",").map((entry) => entry.trim()).filter(Boolean);
+      const origins = entries.map(originOf);
+      if (origins.every((origin) => origin !== undefined)) return origins;
+      for (const entry of entries.filter((_, i) => origins[i] === undefined)) {
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(entry)} is not an origin: write scheme://host[:port] (no path, no wildcard), e.g. https://www.example.com` });
+      }
+      return z.NEVER;
+    }),
 });
+
+/** The origin `text` spells (http or https, host, port; a trailing slash allowed), or undefined. */
+function originOf(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password && !url.hostname.includes("*");
+  return /^https?:$/.test(url.protocol) && bare && !/[?#]/.test(text) ? url.origin : undefined;
+}
 
 const DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me";
 export const SECRET_KEY_MIN_LENGTH = 32;

@@ -7,6 +7,7 @@ import { z } from "zod";
 
 process.env.CELERIAC_LOG_LEVEL = "silent";
 process.env.APP_URL = "https://demo.example.com";
+process.env.ALLOWED_ORIGINS = "http://127.0.0.1:3100";
 const { HttpError, isJsonContentType, nestedDeeperThan, parseBody, route, toErrorResponse } = await import("./http");
 const { SchemaNotReadyError, safeText } = await import("@/lib/celeriac");
 const { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } = await import("./request-limits");
@@ -50,11 +51,13 @@ describe("cross-site writes", () => {
     expect(counter.pulled).toBeLessThanOrEqual(1); // a stream may be primed with one chunk; nothing was read for the handler
   });
 
-  it("are allowed from this host, from APP_URL's origin, and from clients that send neither header", async () => {
+  it("are allowed from APP_URL's origin, from ALLOWED_ORIGINS, and from clients that send neither header; naming the Host is no proof", async () => {
     const same = { "content-type": "application/json", origin: "http://127.0.0.1:3100", host: "127.0.0.1:3100", "sec-fetch-site": "same-origin" };
     expect((await echo(post('{"a":1}', same), {})).status).toBe(200);
     expect((await echo(post('{"a":1}', { "content-type": "application/json", origin: "https://demo.example.com", host: "10.0.0.5:3000" }), {})).status).toBe(200);
     expect((await echo(post('{"a":1}'), {})).status).toBe(200);
+    const rebound = { ...same, origin: "http://evil.example:3100", host: "evil.example:3100" }; // a DNS-rebinding page
+    expect(await answer(await echo(post('{"a":1}', rebound), {}))).toEqual({ status: 403, body: { error: expect.stringMatching(/^cross-site request refused.*evil\.example:3100 is not a trusted origin/) } });
   });
 
   it("do not concern reads", async () => {

@@ -33,7 +33,6 @@ import { z } from "zod";
 import { BrokerUnavailableError, ConfigError, DispatchError, SchemaNotReadyError } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
 import { requestCrossSiteRefusal } from "@/lib/csrf";
-import { env } from "@/lib/env";
 import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES, MAX_JSON_DEPTH } from "@/lib/request-limits";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
@@ -193,7 +192,7 @@ export function route<C = unknown>(
   }
   return async (request, context) => {
     try {
-      const refusal = requestCrossSiteRefusal(request, [env.APP_URL]);
+      const refusal = requestCrossSiteRefusal(request);
       if (refusal) throw new HttpError(403, refusal);
       return await handler(withJsonErrors(await withCheckedBody(request, maxBodyBytes)), context);
     } catch (error) {
