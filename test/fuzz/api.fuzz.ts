@@ -5,7 +5,8 @@
  * test/fuzz/oracle.ts names (5xx, resets and hangs, stack traces and internal paths, non-JSON answers, accepted
  * cross-site writes and bad text, an admin API open to non-staff, a 405 without Allow), listing each failing
  * request as a curl command; the last test fails if a process stopped or a task and a mail no longer go
- * through end to end after the barrage.
+ * through end to end after the barrage. The page attacks (corpus.ts's pageCases: Next's router state header on
+ * RSC requests) are judged the same way.
  *
  *   npm run build && CELERIAC_TEST_DB=postgres npx vitest run --project fuzz
  *   FUZZ_SEED=<n> (default 11; printed) and FUZZ_RUNS=<random requests per method> (default 300) vary it.
@@ -17,7 +18,7 @@ import { discoverRoutes } from "../api-route-files";
 import { learnBodies, PLAUSIBLE_PASSWORD } from "./bodies";
 import { buildRouteKeys } from "./build-routes";
 import { send, type Outcome, type RawRequest } from "./client";
-import { mustCases, pathOf, routeCorpus, SESSION_KINDS, type CorpusContext, type FuzzCase, type SessionKind } from "./corpus";
+import { mustCases, pageCases, pathOf, routeCorpus, SESSION_KINDS, type CorpusContext, type FuzzCase, type SessionKind } from "./corpus";
 import { toJsonText, type BodyObject } from "./json-text";
 import { judge, reportFindings, type Finding } from "./oracle";
 import { loggedErrors, startStack, type Stack } from "./stack";
@@ -86,6 +87,18 @@ async function barrage(cases: FuzzCase[]): Promise<{ findings: Finding[]; status
   };
   await Promise.all(Array.from({ length: PARALLEL }, lane));
   return { findings, statuses };
+}
+
+const web = () => stack.processes.find((p) => p.name === "next start")!;
+
+/** Fails the test with the findings as curl commands, and the errors the server logged since `logMark`. */
+function failOn(findings: Finding[], sent: string, logMark: number): void {
+  if (findings.length === 0) return;
+  const logged = loggedErrors(web().since(logMark));
+  throw new Error(
+    `${findings.length} of ${sent} went wrong (seed ${SEED}):\n\n${reportFindings(findings, stack.origin)}` +
+      (logged.length ? `\n\nthe server logged meanwhile:\n${logged.map((l) => `  ${l}`).join("\n")}` : ""),
+  );
 }
 
 async function waitFor<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -162,8 +175,7 @@ describe(`fuzz: every route under app/api/, production build, ${KIND}`, () => {
   for (const route of routes) {
     it(`${route.methods.join(", ")} ${route.template}`, async () => {
       const started = Date.now();
-      const web = stack.processes.find((p) => p.name === "next start")!;
-      const logMark = web.mark();
+      const logMark = web().mark();
       const firstPath = pathOf(route, () => "1");
       const bodies = await learnBodies(route.template, route.methods, (method, body) => send(stack.port, sameOriginJson(method, firstPath, body), REQUEST_TIMEOUT_MS));
       const context: CorpusContext = { origin: stack.origin, cookies, knownIds, bodies };
@@ -173,16 +185,19 @@ describe(`fuzz: every route under app/api/, production build, ${KIND}`, () => {
       const { findings, statuses } = await barrage(cases);
       const answered = [...statuses.entries()].sort().map(([status, n]) => `${status} ×${n}`).join(", ");
       console.log(`${route.template}: ${cases.length} requests in ${((Date.now() - started) / 1000).toFixed(1)} s (${answered}), ${findings.length} findings`);
-      if (findings.length > 0) {
-        const logged = loggedErrors(web.since(logMark));
-        throw new Error(
-          `${findings.length} of ${cases.length} requests to ${route.template} went wrong (seed ${SEED}):\n\n${reportFindings(findings, stack.origin)}` +
-            (logged.length ? `\n\nthe server logged meanwhile:\n${logged.map((l) => `  ${l}`).join("\n")}` : ""),
-        );
-      }
+      failOn(findings, `${cases.length} requests to ${route.template}`, logMark);
       expect(processesDown()).toEqual([]);
     }, 150_000);
   }
+
+  it("pages: Next's own request headers, malformed (the router state of an RSC request)", async () => {
+    const logMark = web().mark();
+    const cases = await pageCases({ origin: stack.origin, cookies, knownIds, bodies: {} });
+    const { findings, statuses } = await barrage(cases);
+    console.log(`pages: ${cases.length} requests (${[...statuses.entries()].sort().map(([status, n]) => `${status} ×${n}`).join(", ")}), ${findings.length} findings`);
+    failOn(findings, `${cases.length} requests to pages`, logMark);
+    expect(processesDown()).toEqual([]);
+  }, 60_000);
 
   it("leaves the server, the worker and the mail sink running, and a task and a mail still go through end to end", async () => {
     expect(processesDown()).toEqual([]);

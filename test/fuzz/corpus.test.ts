@@ -2,7 +2,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeHead } from "./client";
-import { FIELD_ATTACKS, headOverNodeLimit, mustCases, NAMED_SEGMENT_ATTACKS, routeCorpus, SMALL_BODY_BYTES, UNUSUAL_METHODS, type CorpusContext } from "./corpus";
+import {
+  FIELD_ATTACKS,
+  headOverNodeLimit,
+  mustCases,
+  NAMED_SEGMENT_ATTACKS,
+  PAGE_PATHS,
+  pageCases,
+  ROUTER_STATE_ATTACKS,
+  routeCorpus,
+  SMALL_BODY_BYTES,
+  UNUSUAL_METHODS,
+  type CorpusContext,
+} from "./corpus";
 import { RawJson, toJsonText } from "./json-text";
 import type { ApiRoute } from "../api-route-files";
 
@@ -82,5 +94,20 @@ describe("routeCorpus", () => {
     for (const expected of ["body:nul", "body:lone-surrogate", "body:huge-string", "body:wrong-type", "body:invalid-json", "body:extra-fields", "origin:cross-site", "content-type:text/plain", "method:TRACE", "segment:bad-percent", "session:user"]) {
       expect(tags, expected).toContain(expected);
     }
+  });
+});
+
+describe("pageCases", () => {
+  it("sends every router state attack to every page path on an RSC request, as is and with the _rsc Next expects", async () => {
+    const cases = await pageCases(context);
+    for (const [tag, headers] of ROUTER_STATE_ATTACKS) {
+      for (const path of PAGE_PATHS) {
+        const sent = cases.filter((c) => c.tags[0] === tag && c.template === path);
+        expect(sent.map((c) => c.request.path.replace(/=[\w-]{16}$/, "=<hash>")), `${tag} ${path}`).toEqual([path, `${path}?_rsc=<hash>`]);
+        for (const c of sent) expect(c.request.headers.slice(1)).toEqual(headers);
+      }
+    }
+    const hashes = new Set(cases.map((c) => new URLSearchParams(c.request.path.split("?")[1]).get("_rsc")).filter(Boolean));
+    expect(hashes.size).toBe(ROUTER_STATE_ATTACKS.length);
   });
 });

@@ -15,9 +15,11 @@
  *   odd headers   duplicate cookies, a foreign Host or X-Forwarded-Host, 6 KB and latin1 values, Next's
  *                 internal headers (x-middleware-subrequest, next-action, rsc), chunked transfer…
  *
- * `mustCases()` lists, besides, the named attacks every route gets at least once, whatever the seed.
+ * `mustCases()` lists, besides, the named attacks every route gets at least once, whatever the seed, and
+ * `pageCases()` the named attacks on pages (Next's own request headers, which it reads while rendering one).
  */
 import fc from "fast-check";
+import { computeCacheBustingSearchParam } from "next/dist/shared/lib/router/utils/cache-busting-search-param";
 import { encodeHead, type RawRequest } from "./client";
 import { isObject, leafAt, leafPaths, RawJson, toJsonText, withLeaf, type BodyObject, type BodyValue } from "./json-text";
 import type { ApiRoute, Segment } from "../api-route-files";
@@ -543,6 +545,55 @@ export function mustCases(route: ApiRoute, context: CorpusContext): FuzzCase[] {
   const crossSite = part<[string, string][]>([["origin", EVIL_ORIGIN], ["sec-fetch-site", "cross-site"]], "origin:cross-site");
   for (const method of route.methods.filter((m) => m !== "GET" && STANDARD_METHODS.includes(m))) {
     for (const session of ["staff", "user"] as const) cases.push(valid(part(method), validPath, validBody(method), session, crossSite, textPlain));
+  }
+  return cases;
+}
+
+// ── pages ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Where the page attacks go: a path that renders not-found, and pages of each kind (public, a form, staff's, dynamic). */
+export const PAGE_PATHS = ["/no-such-page", "/", "/articles", "/login", "/admin", "/admin/periodic-tasks/1", "/dev/mailbox/1"];
+
+const tree = (state: unknown) => encodeURIComponent(JSON.stringify(state));
+/** A router state Next accepts, as the client router sends it on a navigation. */
+const READABLE_TREE = tree(["", { children: ["__PAGE__", {}, null, null] }, null, null, 0]);
+
+/**
+ * Malformed `Next-Router-State-Tree` headers on an RSC request (`RSC: 1`): Next parses the header while it
+ * renders a page, and answered a plain 500 when it could not (proxy.ts now answers 400). Next's 40,000-character
+ * limit is not among them: Node refuses a head that large (431) before Next reads it.
+ */
+export const ROUTER_STATE_ATTACKS: [string, [string, string][]][] = [
+  ["router-state:bad-percent", [["rsc", "1"], ["next-router-state-tree", "%ZZ[garbage"]]],
+  ["router-state:not-json", [["rsc", "1"], ["next-router-state-tree", "[garbage"]]],
+  ["router-state:wrong-shape", [["rsc", "1"], ["next-router-state-tree", tree({ children: 1 })]]],
+  ["router-state:wrong-segment", [["rsc", "1"], ["next-router-state-tree", tree([1, {}])]]],
+  ["router-state:duplicate", [["rsc", "1"], ["next-router-state-tree", READABLE_TREE], ["next-router-state-tree", READABLE_TREE]]],
+  ["router-state:prefetch", [["rsc", "1"], ["next-router-prefetch", "1"], ["next-router-state-tree", "%ZZ[garbage"]]],
+];
+
+/**
+ * The page attacks every run sends: each of ROUTER_STATE_ATTACKS on every page path, with staff's session (so
+ * the admin's pages render too), as it is and with the `_rsc` parameter Next expects for those headers (without
+ * it, Next redirects an RSC request for a page there before rendering; a not-found path it renders at once).
+ */
+export async function pageCases(context: CorpusContext): Promise<FuzzCase[]> {
+  const cases: FuzzCase[] = [];
+  for (const [tag, headers] of ROUTER_STATE_ATTACKS) {
+    // Next hashes the headers as Node hands them over: repeated lines joined with ", ".
+    const value = (name: string) => headers.filter(([n]) => n === name).map(([, v]) => v).join(", ") || undefined;
+    const rsc = await computeCacheBustingSearchParam(value("next-router-prefetch") as "1" | undefined, undefined, value("next-router-state-tree"), undefined);
+    for (const path of PAGE_PATHS) {
+      for (const [target, tags] of [[path, [tag]], [`${path}?_rsc=${rsc}`, [tag, "query:rsc-hash"]]] as const) {
+        cases.push({
+          request: { method: "GET", path: target, headers: [["cookie", context.cookies.staff!], ...headers] },
+          template: path,
+          session: "staff",
+          onRoute: false,
+          tags: [...tags],
+        });
+      }
+    }
   }
   return cases;
 }
