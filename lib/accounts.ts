@@ -8,7 +8,8 @@
  *                   be hashed as U+FFFD, so two different passwords would match)
  *   authenticate    email + password → the user, or null; the same work whether or not the address exists
  *   checkResetLink  a reset token → its user, or the message to show (expired / invalid or used)
- *   sessionUser     a session cookie value → the logged-in user, or null
+ *   requestUser     a request's Cookie header → the logged-in user, or null: the one reader of sessions
+ *                   (pages, the admin's gate, result access), so each refuses what the others refuse
  *   cookie options  Secure when APP_URL is https
  */
 import { z } from "zod";
@@ -17,7 +18,7 @@ import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
 import { hashPassword, verifyPassword } from "@/lib/password";
 import { checkResetToken, tokenUserId } from "@/lib/reset-token";
-import { readSession } from "@/lib/session";
+import { readSession, sessionCookieValue } from "@/lib/session";
 
 export const emailField = safeText().trim().toLowerCase().pipe(z.email("Enter a valid email address."));
 export const newPasswordField = safeText()
@@ -83,10 +84,24 @@ export async function resetPassword(token: string, password: string): Promise<Re
   return check;
 }
 
-/** The logged-in user named by a session cookie value, or null. */
-export async function sessionUser(cookieValue: string | undefined) {
-  const session = readSession(secretKey(), cookieValue);
+/** A logged-in user, as every reader of the session sees them. */
+export interface RequestUser {
+  id: number;
+  name: string;
+  email: string;
+  isStaff: boolean;
+}
+
+/**
+ * The logged-in user a request's Cookie header names, or null: no session cookie (or two of them:
+ * sessionCookieValue), a forged or expired one, or a deleted account.
+ */
+export async function requestUser(cookieHeader: string | null | undefined): Promise<RequestUser | null> {
+  const session = readSession(secretKey(), sessionCookieValue(cookieHeader));
   if (!session) return null;
-  return db.user.findUnique({ where: { id: session.userId }, select: { id: true, name: true, email: true } });
+  return db.user.findUnique({
+    where: { id: session.userId },
+    select: { id: true, name: true, email: true, isStaff: true },
+  });
 }
 

@@ -8,13 +8,6 @@
  * Cross-site writes are refused for every route, the admin's API included, by route() (lib/csrf.ts).
  */
 
-export interface AdminUser {
-  id: number;
-  name: string;
-  email: string;
-  isStaff: boolean;
-}
-
 export type AdminAccess = "ok" | "login" | "forbidden";
 
 export const ADMIN_MESSAGES = {
@@ -22,7 +15,7 @@ export const ADMIN_MESSAGES = {
   forbidden: "staff only: your account may not open the admin (npm run celeriac -- staff <email>)",
 } as const;
 
-export function adminAccess(user: Pick<AdminUser, "isStaff"> | null | undefined): AdminAccess {
+export function adminAccess(user: { isStaff: boolean } | null | undefined): AdminAccess {
   if (!user) return "login";
   return user.isStaff ? "ok" : "forbidden";
 }

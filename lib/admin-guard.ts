@@ -1,7 +1,7 @@
 /**
  * The admin's gate, applied (the rules are in lib/admin-auth.ts):
  *
- *   adminUser()      the logged-in user from the session cookie, with isStaff, or null
+ *   adminUser()      the logged-in user of this request (requestUser in lib/accounts.ts), or null
  *   pageGate()       for /admin pages: redirects to /login when nobody is logged in; a user who is not
  *                    staff gets HTTP 403 (Next's forbidden(): app/admin/forbidden.tsx renders the message);
  *                    otherwise the staff user
@@ -11,19 +11,15 @@
  */
 import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
-import { accessStatus, ADMIN_MESSAGES, adminAccess, type AdminUser } from "@/lib/admin-auth";
-import { db } from "@/lib/db";
-import { secretKey } from "@/lib/env";
+import { requestUser, type RequestUser } from "@/lib/accounts";
+import { accessStatus, ADMIN_MESSAGES, adminAccess } from "@/lib/admin-auth";
 import { HttpError } from "@/lib/http";
-import { readSession, sessionCookieValue } from "@/lib/session";
 
-export async function adminUser(): Promise<AdminUser | null> {
-  const session = readSession(secretKey(), sessionCookieValue((await headers()).get("cookie")));
-  if (!session) return null;
-  return db.user.findUnique({ where: { id: session.userId }, select: { id: true, name: true, email: true, isStaff: true } });
+export async function adminUser(): Promise<RequestUser | null> {
+  return requestUser((await headers()).get("cookie"));
 }
 
-export async function pageGate(): Promise<AdminUser> {
+export async function pageGate(): Promise<RequestUser> {
   const user = await adminUser();
   const access = adminAccess(user);
   if (access === "login" || !user) redirect("/login");
@@ -31,7 +27,7 @@ export async function pageGate(): Promise<AdminUser> {
   return user;
 }
 
-export async function requireStaff(): Promise<AdminUser> {
+export async function requireStaff(): Promise<RequestUser> {
   const user = await adminUser();
   const access = adminAccess(user);
   if (access !== "ok") throw new HttpError(accessStatus(access), ADMIN_MESSAGES[access]);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretKey } from "./env";
-import { ANYONE, canRead, requestOwner, userOwner, type Viewer } from "./result-access";
-import { makeSession, SESSION_COOKIE } from "./session";
+import { ANYONE, canRead, userOwner, type Viewer } from "./result-access";
 
 const user = (userId: number, isStaff = false): Viewer => ({ userId, isStaff });
 
@@ -20,23 +18,5 @@ describe("canRead", () => {
     ["a principal this app never makes is nobody's", user(7), "team:7", false],
   ])("%s", (_, viewer, owner, expected) => {
     expect(canRead(viewer, { owner })).toBe(expected);
-  });
-});
-
-describe("requestOwner", () => {
-  const request = (cookie?: string) => new Request("http://test/api/add", { headers: cookie ? { cookie } : {} });
-
-  it("is the session's user", () => {
-    expect(requestOwner(request(`theme=dark; ${SESSION_COOKIE}=${makeSession(secretKey(), 42)}; other=1`))).toBe("user:42");
-  });
-
-  it.each([
-    ["no cookie", undefined],
-    ["no session cookie", "theme=dark"],
-    ["a forged one", `${SESSION_COOKIE}=42.${Date.now() + 60_000}.forged`],
-    ["an expired one", `${SESSION_COOKIE}=${makeSession(secretKey(), 42, Date.now() - 8 * 24 * 3600_000)}`],
-    ["one under a longer name", `x${SESSION_COOKIE}=${makeSession(secretKey(), 42)}`],
-  ])("is ANYONE with %s", (_, cookie) => {
-    expect(requestOwner(request(cookie))).toBe(ANYONE);
   });
 });

@@ -13,10 +13,8 @@
  * Anything else, an id with no row included, is "not found": an unknown id and someone else's task answer
  * alike, so the answer never tells whether an id exists.
  */
+import { requestUser } from "@/lib/accounts";
 import type { TaskRecord } from "@/lib/celeriac";
-import { db } from "@/lib/db";
-import { secretKey } from "@/lib/env";
-import { readSession, sessionCookieValue, type Session } from "@/lib/session";
 
 /** The owner of a result anyone holding its id may read. */
 export const ANYONE = "anyone";
@@ -37,24 +35,18 @@ export function canRead(viewer: Viewer | null, row: Pick<TaskRecord, "owner">): 
   return viewer !== null && row.owner === userOwner(viewer.userId);
 }
 
-/** The session cookie of a request, verified; undefined without one (or with a forged or expired one). */
-function sessionOf(request: Request): Session | undefined {
-  return readSession(secretKey(), sessionCookieValue(request.headers.get("cookie")));
-}
-
 /**
  * The owner a dispatch made for this request records: the logged-in user, else ANYONE (the visitor it is
- * answered to is the only one who learns the id). Reads the signed cookie only, no database.
+ * answered to is the only one who learns the id). A session requestUser() refuses is nobody here too: a
+ * task must not become the property of a user whose session has ended.
  */
-export function requestOwner(request: Request): string {
-  const session = sessionOf(request);
-  return session ? userOwner(session.userId) : ANYONE;
+export async function requestOwner(request: Request): Promise<string> {
+  const user = await requestUser(request.headers.get("cookie"));
+  return user ? userOwner(user.id) : ANYONE;
 }
 
-/** The logged-in user of a request, with their staff flag; null when nobody is (or the account is gone). */
+/** The logged-in user of a request, with their staff flag; null when nobody is (requestUser). */
 export async function viewerOf(request: Request): Promise<Viewer | null> {
-  const session = sessionOf(request);
-  if (!session) return null;
-  const user = await db.user.findUnique({ where: { id: session.userId }, select: { id: true, isStaff: true } });
+  const user = await requestUser(request.headers.get("cookie"));
   return user && { userId: user.id, isStaff: user.isStaff };
 }

@@ -1,13 +1,12 @@
 /** Log in (seed 004): a signed session cookie; the page shows who is logged in. */
 import { headers } from "next/headers";
-import { sessionUser } from "@/lib/accounts";
-import { sessionCookieValue } from "@/lib/session";
+import { requestUser } from "@/lib/accounts";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
 
 export default async function LoginPage() {
-  const user = await sessionUser(sessionCookieValue((await headers()).get("cookie")));
+  const user = await requestUser((await headers()).get("cookie"));
   return (
     <main>
       <h1>Log in</h1>

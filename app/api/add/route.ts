@@ -14,6 +14,6 @@ const body = z.object({ x: z.number(), y: z.number() });
 export const POST = route(async (request) => {
   const { x, y } = await parseBody(request, body);
   // The logged-in user's task, or (nobody logged in) readable by whoever holds its id: lib/result-access.ts.
-  const result = await add.applyAsync([x, y], { owner: requestOwner(request) });
+  const result = await add.applyAsync([x, y], { owner: await requestOwner(request) });
   return Response.json({ id: result.id, name: add.name, status: "PENDING" }, { status: 202 });
 });

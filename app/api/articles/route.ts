@@ -22,9 +22,10 @@ const body = z.object({
 
 export const POST = route(async (request) => {
   const data = await parseBody(request, body);
+  const owner = await requestOwner(request); // read first: the transaction need not wait on it (SQLite has one writer)
   const { article, taskId } = await transaction(async (tx) => {
     const article = await tx.article.create({ data });
-    return { article, taskId: expandAbbreviations.applyAsyncOnCommit([article.id], { owner: requestOwner(request) }) };
+    return { article, taskId: expandAbbreviations.applyAsyncOnCommit([article.id], { owner }) };
   });
   return Response.json({ article, taskId, status: "PENDING" }, { status: 201 });
 }, { maxBodyBytes: ARTICLE_BODY_BYTES });

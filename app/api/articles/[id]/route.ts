@@ -32,10 +32,11 @@ const edit = z.object({ body: articleBody });
 export const PATCH = route(async (request, context: Context) => {
   const id = await articleId(context);
   const { body } = await parseBody(request, edit);
+  const owner = await requestOwner(request); // read first: the transaction need not wait on it (SQLite has one writer)
   const result = await transaction(async (tx) => {
     const { count } = await tx.article.updateMany({ where: { id }, data: { body, expandedAt: null } });
     if (count === 0) throw new HttpError(404, "no such article");
-    return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.applyAsyncOnCommit([id], { owner: requestOwner(request) }) };
+    return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.applyAsyncOnCommit([id], { owner }) };
   });
   return Response.json(result);
 }, { maxBodyBytes: ARTICLE_BODY_BYTES });
