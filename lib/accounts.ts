@@ -18,7 +18,7 @@ import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
 import { hashPassword, verifyPassword } from "@/lib/password";
 import { checkResetToken, tokenUserId } from "@/lib/reset-token";
-import { readSession, sessionCookieValue } from "@/lib/session";
+import { passwordChangedSince, readSession, sessionCookieValue } from "@/lib/session";
 
 export const emailField = safeText().trim().toLowerCase().pipe(z.email("Enter a valid email address."));
 export const newPasswordField = safeText()
@@ -40,11 +40,14 @@ export const cookieOptions = () => ({ secure: env.APP_URL.startsWith("https:") }
 // Checked against when the address is unknown, so a wrong address costs as much time as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
-/** The user with this email and password, or null; unknown addresses and wrong passwords look the same. */
+/**
+ * The user with this email and password, or null; unknown addresses and wrong passwords look the same.
+ * With the passwordChangedAt of the password that was checked: the session login makes is for that one.
+ */
 export async function authenticate(email: string, password: string) {
-  const user = await db.user.findUnique({ where: { email }, select: { id: true, name: true, passwordHash: true } });
+  const user = await db.user.findUnique({ where: { email }, select: { id: true, name: true, passwordHash: true, passwordChangedAt: true } });
   const ok = await verifyPassword(password, user?.passwordHash ?? (await (decoyHash ??= hashPassword("decoy password"))));
-  return user && ok ? { id: user.id, name: user.name } : null;
+  return user && ok ? { id: user.id, name: user.name, passwordChangedAt: user.passwordChangedAt } : null;
 }
 
 export type ResetLinkCheck =
@@ -66,8 +69,8 @@ export async function checkResetLink(token: string, now = Date.now()): Promise<R
 
 /**
  * Sets a new password if the token still allows it. Changing passwordChangedAt is what makes the token
- * single use; the update applies only to the version that was checked, so two requests racing with the
- * same link cannot both succeed.
+ * single use, and what logs out every session of the user opened before (requestUser); the update applies
+ * only to the version that was checked, so two requests racing with the same link cannot both succeed.
  */
 export async function resetPassword(token: string, password: string): Promise<ResetLinkCheck> {
   const check = await checkResetLink(token);
@@ -94,14 +97,17 @@ export interface RequestUser {
 
 /**
  * The logged-in user a request's Cookie header names, or null: no session cookie (or two of them:
- * sessionCookieValue), a forged or expired one, or a deleted account.
+ * sessionCookieValue), a forged or expired one, a deleted account, or a session issued before the user's
+ * password last changed (a reset logs out every session opened before it).
  */
 export async function requestUser(cookieHeader: string | null | undefined): Promise<RequestUser | null> {
   const session = readSession(secretKey(), sessionCookieValue(cookieHeader));
   if (!session) return null;
-  return db.user.findUnique({
+  const user = await db.user.findUnique({
     where: { id: session.userId },
-    select: { id: true, name: true, email: true, isStaff: true },
+    select: { id: true, name: true, email: true, isStaff: true, passwordChangedAt: true },
   });
+  if (!user || passwordChangedSince(session, user.passwordChangedAt)) return null;
+  return { id: user.id, name: user.name, email: user.email, isStaff: user.isStaff };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The principals a request stands for (requestOwner: whose a dispatched task is; viewerOf: who reads), on
- * the run's database: both are requestUser()'s user, so a session it refuses owns nothing and reads nothing.
+ * the run's database: both are requestUser()'s user, so a session it refuses (a stale one included) owns
+ * nothing and reads nothing.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,12 +32,15 @@ describe("requestOwner and viewerOf", () => {
 
   it("are ANYONE and nobody without a session requestUser accepts", async () => {
     const user = await newUser();
+    const stale = `${SESSION_COOKIE}=${makeSession(secretKey(), user.id)}`;
+    await db.user.update({ where: { id: user.id }, data: { passwordChangedAt: new Date(Date.now() + 1000) } }); // a reset since
     for (const [label, cookie] of [
       ["no cookie", undefined],
       ["no session cookie", "theme=dark"],
-      ["a forged one", `${SESSION_COOKIE}=${user.id}.${Date.now() + 60_000}.forged`],
+      ["a forged one", `${SESSION_COOKIE}=${user.id}.${Date.now() + 60_000}.${Date.now()}.forged`],
       ["an expired one", `${SESSION_COOKIE}=${makeSession(secretKey(), user.id, Date.now() - 8 * 24 * 3600_000)}`],
       ["one under a longer name", `x${SESSION_COOKIE}=${makeSession(secretKey(), user.id)}`],
+      ["one opened before the password was reset", stale],
     ] as const) {
       expect(await requestOwner(request(cookie)), label).toBe(ANYONE);
       expect(await viewerOf(request(cookie)), label).toBeNull();

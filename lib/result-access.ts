@@ -37,8 +37,8 @@ export function canRead(viewer: Viewer | null, row: Pick<TaskRecord, "owner">): 
 
 /**
  * The owner a dispatch made for this request records: the logged-in user, else ANYONE (the visitor it is
- * answered to is the only one who learns the id). A session requestUser() refuses is nobody here too: a
- * task must not become the property of a user whose session has ended.
+ * answered to is the only one who learns the id). A session requestUser() refuses (a stale one included)
+ * is nobody here too: a task must not become the property of a user whose session has ended.
  */
 export async function requestOwner(request: Request): Promise<string> {
   const user = await requestUser(request.headers.get("cookie"));

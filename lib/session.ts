@@ -1,8 +1,11 @@
 /**
- * The demo's login session: a cookie holding `<userId>.<expiresAt>.<hmac>`, signed with SECRET_KEY
- * (HMAC-SHA256 over "session:<userId>:<expiresAt>"). Nothing is stored server-side: a value is valid if its
- * signature matches and it has not expired. The "session:" prefix keeps these signatures apart from the
- * password-reset ones (lib/reset-token.ts), so one can never pass for the other.
+ * The demo's login session: a cookie holding `<userId>.<expiresAt>.<passwordAsOf>.<hmac>`, signed with
+ * SECRET_KEY (HMAC-SHA256 over "session:<userId>:<expiresAt>:<passwordAsOf>"). Nothing is stored
+ * server-side: a value is valid if its signature matches, it has not expired, and the user's password has
+ * not changed since the session was issued for it (requestUser() in lib/accounts.ts compares passwordAsOf
+ * with the user's passwordChangedAt, so a password reset ends every session opened before it). The
+ * "session:" prefix keeps these signatures apart from the password-reset ones (lib/reset-token.ts), so one
+ * can never pass for the other.
  *
  * Pure functions (the clock is a parameter); route handlers and pages read and write the cookie.
  */
@@ -15,30 +18,52 @@ export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export interface Session {
   userId: number;
   expiresAt: number;
+  /**
+   * The password the session was issued for, as a time (ms): the passwordChangedAt login checked the
+   * password against. A later change of the user's passwordChangedAt makes the session stale.
+   */
+  passwordAsOf: number;
 }
 
-function sign(secret: string, userId: number, expiresAt: number): string {
-  return createHmac("sha256", secret).update(`session:${userId}:${expiresAt}`).digest("base64url");
+/** Who a session is issued for: the row login checked the password of, or a bare user id (see makeSession). */
+export type SessionSubject = number | { id: number; passwordChangedAt: Date };
+
+function sign(secret: string, userId: number, expiresAt: number, passwordAsOf: number): string {
+  return createHmac("sha256", secret).update(`session:${userId}:${expiresAt}:${passwordAsOf}`).digest("base64url");
 }
 
-/** A signed session value for `userId`, valid for `ttlMs` from `now`. */
-export function makeSession(secret: string, userId: number, now = Date.now(), ttlMs = SESSION_TTL_MS): string {
+/**
+ * A signed session value for `user`, valid for `ttlMs` from `now`. Login passes the user's row, so the
+ * session is for the password it checked, and no later: a reset that lands while the login is hashing still
+ * ends it. A bare id means the password the user has at `now` (a session made outside a login, in tests).
+ */
+export function makeSession(secret: string, user: SessionSubject, now = Date.now(), ttlMs = SESSION_TTL_MS): string {
+  const [userId, passwordAsOf] = typeof user === "number" ? [user, now] : [user.id, user.passwordChangedAt.getTime()];
   const expiresAt = now + ttlMs;
-  return `${userId}.${expiresAt}.${sign(secret, userId, expiresAt)}`;
+  return `${userId}.${expiresAt}.${passwordAsOf}.${sign(secret, userId, expiresAt, passwordAsOf)}`;
 }
 
-/** The session a cookie value holds, or undefined if it is missing, malformed, forged or expired. */
+/**
+ * The session a cookie value holds, or undefined if it is missing, malformed, forged or expired. Whether the
+ * password changed since is the caller's to check, against the user's row (requestUser in lib/accounts.ts).
+ */
 export function readSession(secret: string, value: string | undefined, now = Date.now()): Session | undefined {
   const parts = value?.split(".") ?? [];
-  if (parts.length !== 3) return undefined;
+  if (parts.length !== 4) return undefined;
   // Canonical decimals only (lib/decimal-id.ts): the signature covers the numbers, so "07" would verify as 7.
-  const [userId, expiresAt] = [parseDecimalId(parts[0]), parseDecimalId(parts[1], Number.MAX_SAFE_INTEGER)];
-  if (userId === undefined || expiresAt === undefined) return undefined;
-  const expected = Buffer.from(sign(secret, userId, expiresAt));
-  const given = Buffer.from(parts[2]);
+  const userId = parseDecimalId(parts[0]);
+  const [expiresAt, passwordAsOf] = [parts[1], parts[2]].map((part) => parseDecimalId(part, Number.MAX_SAFE_INTEGER));
+  if (userId === undefined || expiresAt === undefined || passwordAsOf === undefined) return undefined;
+  const expected = Buffer.from(sign(secret, userId, expiresAt, passwordAsOf));
+  const given = Buffer.from(parts[3]);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   if (now >= expiresAt) return undefined;
-  return { userId, expiresAt };
+  return { userId, expiresAt, passwordAsOf };
+}
+
+/** Whether a password change (the user's passwordChangedAt) came after the password `session` was issued for. */
+export function passwordChangedSince(session: Session, passwordChangedAt: Date): boolean {
+  return passwordChangedAt.getTime() > session.passwordAsOf;
 }
 
 /**

@@ -11,7 +11,7 @@ export default async function LoginPage() {
     <main>
       <h1>Log in</h1>
       <p className="lead">
-        A right password sets an HttpOnly session cookie signed with <code>SECRET_KEY</code> (user id and expiry).
+        A right password sets an HttpOnly session cookie signed with <code>SECRET_KEY</code> (user id, expiry, and the password it was checked against: a password reset logs it out).
       </p>
       <LoginForm initialName={user?.name ?? null} />
     </main>

@@ -1,7 +1,8 @@
 /**
  * POST /api/login `{ email, password }` → 200 `{ ok: true, name }` and a session cookie (lib/session.ts:
- * signed user id + expiry, HttpOnly, SameSite=Lax). A wrong password and an unknown address both answer
- * 401 "Wrong email or password." after the same amount of hashing work.
+ * signed user id, expiry and the password it was checked against; HttpOnly, SameSite=Lax). A wrong
+ * password and an unknown address both answer 401 "Wrong email or password." after the same amount of
+ * hashing work.
  */
 import { z } from "zod";
 import { safeText } from "@/lib/celeriac";
@@ -21,6 +22,6 @@ export const POST = route(async (request) => {
   const { email, password } = await parseBody(request, body);
   const user = await authenticate(email, password);
   if (!user) throw new HttpError(401, MESSAGES.wrongLogin);
-  const cookie = sessionCookie(makeSession(secretKey(), user.id), cookieOptions());
+  const cookie = sessionCookie(makeSession(secretKey(), user), cookieOptions());
   return Response.json({ ok: true, name: user.name }, { headers: { "set-cookie": cookie } });
 });
