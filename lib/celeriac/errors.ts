@@ -11,6 +11,7 @@
  *   ├─ Retry                      a signal, not a failure: thrown by ctx.retry() to run the task again
  *   ├─ TaskError                  a task run that did not succeed
  *   │  ├─ NotRegisteredError      no task of that name in the worker
+ *   │  ├─ ResultNotStoredError    (stored) the database refused the task's row: kept without args and result
  *   │  ├─ MaxRetriesExceededError the task asked for a retry with none left
  *   │  ├─ SoftTimeLimitExceeded   the soft time limit passed: ctx.signal aborts with it, the task may clean up
  *   │  ├─ TimeLimitExceeded       the hard time limit passed: the worker gave up on the task
@@ -26,6 +27,8 @@
  * Every class sets `name`, so code on the far side of a process boundary (where prototypes are lost)
  * can match on `error.name`.
  */
+import { escapeText } from "./text";
+
 export class CeleriacError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -88,6 +91,13 @@ export class NotRegisteredError extends TaskError {
   }
 }
 
+/**
+ * Stored instead of a task's outcome when the database refused its row (text or JSON it cannot hold, in a
+ * message an older version or another producer sent): as Celery stores a result it cannot encode as a
+ * FAILURE with an EncodeError. The message says why and what the outcome was; see results/row.ts.
+ */
+export class ResultNotStoredError extends TaskError {}
+
 /** What a failed task left behind: the remote error's type, message and stack. */
 export interface ErrorInfo {
   type: string;
@@ -121,8 +131,8 @@ export class ResultTimeoutError extends CeleriacError {
   }
 }
 
-/** PostgreSQL's text cannot hold NUL: shown as the escape sequence instead. */
-const storable = (text: string) => text.replace(/\u0000/g, "\\u0000");
+/** PostgreSQL's text cannot hold NUL (nor UTF-8 a lone surrogate): shown as the escape sequence instead. */
+const storable = escapeText;
 
 /** Turns anything a task may throw (an Error, a string, an object, undefined) into stored error info. */
 export function toErrorInfo(thrown: unknown): ErrorInfo {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { safeText, textProblem } from "./text";
+import { escapeText, safeText, textProblem } from "./text";
 
 describe("textProblem", () => {
   it.each([
@@ -40,5 +40,12 @@ describe("safeText", () => {
   it("refuses NUL and lone surrogates with an issue on the field", () => {
     expect(schema.safeParse({ title: "a\u0000" }).error?.issues[0]).toMatchObject({ path: ["title"], message: expect.stringMatching(/^contains a NUL character/) });
     expect(schema.safeParse({ title: "\ud800x" }).error?.issues[0]).toMatchObject({ path: ["title"], message: expect.stringMatching(/^contains an unpaired surrogate \(\\ud800\)/) });
+  });
+});
+
+describe("escapeText", () => {
+  it("writes NUL and lone surrogates as their escapes, and leaves everything else, pairs included", () => {
+    expect(escapeText("a\u0000b \ud800x \udc00 \ud83d\ude00 ü")).toBe("a\\u0000b \\ud800x \\udc00 😀 ü");
+    expect(textProblem(escapeText("\u0000\udfff\ud800"))).toBeUndefined();
   });
 });

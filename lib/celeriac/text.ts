@@ -15,6 +15,8 @@ import { z } from "zod";
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** What escapeText() writes as escapes: NUL, or a lone surrogate. */
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, "g");
 
 /** What makes `text` unstorable ("a NUL character (\\u0000)", "an unpaired surrogate (\\ud800)"), or undefined. */
 export function textProblem(text: string): string | undefined {
@@ -22,6 +24,14 @@ export function textProblem(text: string): string | undefined {
   const lone = LONE_SURROGATE.exec(text);
   if (lone) return `an unpaired surrogate (\\u${lone[0].charCodeAt(0).toString(16)}), which is not Unicode text`;
   return undefined;
+}
+
+/**
+ * `text` with each NUL and unpaired surrogate written as its escape ("\\u0000", "\\ud800"): storable anywhere,
+ * and still showing what was there. For text celeriac must store whatever it holds (an error's message).
+ */
+export function escapeText(text: string): string {
+  return text.replace(UNSTORABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A zod string that refuses NUL and unpaired surrogates; chain the usual checks after it (`.trim().min(1)`). */

@@ -64,6 +64,8 @@ function defineTasks(app: Harness["app"]) {
     hang: app.task({ name: "chaos.hang", args: z.tuple([]), queue: QUEUE, timeLimit: 0.5, run: () => new Promise<never>(() => undefined) }),
     echo: app.task({ name: "chaos.echo", args: z.tuple([z.string()]), run: (_ctx, s) => s }),
     nulResult: app.task({ name: "chaos.nulResult", args: z.tuple([]), run: () => "before\u0000after" }),
+    nulKey: app.task({ name: "chaos.nulKey", args: z.tuple([]), run: () => ({ "a\u0000": 1 }) }),
+    anything: app.task({ name: "chaos.anything", args: z.tuple([z.unknown()]), run: () => "ok" }),
     nulError: app.task({
       name: "chaos.nulError",
       args: z.tuple([]),
@@ -89,9 +91,9 @@ afterAll(async () => {
 }, 30_000);
 
 /** Sends a raw message, as a producer that skips celeriac's checks would. */
-async function publishRaw(task: string, args: unknown): Promise<string> {
+async function publishRaw(task: string, args: unknown, queue = QUEUE, sentAt: unknown = Date.now()): Promise<string> {
   const id = `poison-${randomUUID()}`;
-  await h.app.broker.publish({ id, task, args: args as unknown[], queue: QUEUE, sentAt: Date.now(), retries: 0 }, { delayMs: 0 });
+  await h.app.broker.publish({ id, task, args: args as unknown[], queue, sentAt: sentAt as number, retries: 0 }, { delayMs: 0 });
   return id;
 }
 
@@ -223,6 +225,45 @@ describe("JSON that the result database may refuse (a NUL character)", () => {
   it("in a thrown error's message", { timeout: 20_000 }, async () => {
     const row = await sendThenPlain("nul-error", () => t.nulError.applyAsync([], { queue: "nul-error" }), "error message 'bad byte \\u0000 in the message'");
     expect(row?.status).toBe("FAILURE");
+  });
+});
+
+describe("a row the database refuses, among other tasks' rows in the same batches", () => {
+  /**
+   * The result writer writes the rows of the moment in one statement, and the jobs wait for it. A row the
+   * database refuses (a NUL in a key of arguments sent raw: PostgreSQL's jsonb cannot hold it; a sent time
+   * that is no date, on every database) must not hold back the others: each task gets its final row and
+   * its job is acknowledged, and the refused one is stored as a FAILURE saying why.
+   */
+  it("every task gets its row and its ack; the refused row is a ResultNotStoredError FAILURE", { timeout: 40_000 }, async () => {
+    const queue = "refused-rows";
+    const postgres = h.databaseUrl.startsWith("postgres");
+    // Sent before the worker starts, the poison first: its row is in the first batch, and every later one waited behind it.
+    const nulKeyArgs = await publishRaw("chaos.anything", [{ "a\u0000": 1 }], queue);
+    const badSentAt = await publishRaw("chaos.anything", [1], queue, "yesterday");
+    const nulKeyResult = (await t.nulKey.applyAsync([], { queue })).id;
+    const plain = await Promise.all(Array.from({ length: 50 }, (_, i) => t.echo.applyAsync([`plain ${i}`], { queue })));
+    const worker = await h.app.startWorker({ queues: [queue], concurrency: 32, hostname: "celeriac@refused", graceMs: 1000 });
+    nulWorkers.push(worker);
+
+    const ids = [nulKeyArgs, badSentAt, nulKeyResult, ...plain.map((r) => r.id)];
+    const ready = async () => (await Promise.all(ids.map((id) => h.app.AsyncResult.from(id).ready()))).filter(Boolean).length;
+    await expect.poll(ready, { timeout: 20_000, interval: 100, message: "tasks with a final row" }).toBe(ids.length);
+    await expect.poll(() => h.app.broker.queueCounts(queue), { timeout: 10_000, interval: 100 }).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 1 }); // the NotJsonError; the others' jobs ran and completed
+
+    for (const [i, r] of plain.entries()) expect(await r.get({ timeout: 1000 })).toBe(`plain ${i}`);
+    expect(await h.app.AsyncResult.from(nulKeyResult).info()).toMatchObject({ status: "FAILURE", error: { type: "NotJsonError", message: expect.stringContaining('the return value["a\\u0000"] is a key containing a NUL') } });
+    expect(await h.app.AsyncResult.from(badSentAt).info()).toMatchObject({
+      status: "FAILURE",
+      args: null,
+      error: { type: "ResultNotStoredError", message: expect.stringMatching(/^the database refused this task's row \(a value that cannot be written: Invalid time value\), so it is stored without its arguments and result; the task's outcome was SUCCESS$/) },
+    });
+    const nulKey = await h.app.AsyncResult.from(nulKeyArgs).info();
+    if (postgres) {
+      expect(nulKey).toMatchObject({ status: "FAILURE", args: null, error: { type: "ResultNotStoredError", message: expect.stringMatching(/^the database refused this task's row \(unsupported Unicode escape sequence.*\), .*the task's outcome was SUCCESS$/) } });
+    } else {
+      expect(nulKey).toMatchObject({ status: "SUCCESS", args: [{ "a\u0000": 1 }], result: "ok" }); // SQLite stores it
+    }
   });
 });
 

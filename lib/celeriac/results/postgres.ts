@@ -8,7 +8,7 @@ import pg from "pg";
 import { READY_STATES, States } from "../states";
 import type { TaskRecord } from "./backend";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "./row";
-import type { ResultSql } from "./sql";
+import { unbindable, type ResultSql } from "./sql";
 
 const TYPES: Record<Column, string> = {
   id: "text",
@@ -60,6 +60,13 @@ function columnsOf(rows: readonly ResultRow[]): unknown[][] {
   );
 }
 
+/**
+ * SQLSTATE classes of a statement refused for its values: 22 data exception (22P05 "unsupported Unicode
+ * escape sequence", 22021 invalid byte sequence, 22P02 invalid JSON), 23 integrity constraint violation,
+ * 54 program limit exceeded (a value over an index's row size, a jsonb too large).
+ */
+const REFUSED_CLASSES = new Set(["22", "23", "54"]);
+
 /** The part of a pg.Pool used here. */
 export type PgQueryable = Pick<pg.Pool, "query" | "end">;
 
@@ -83,6 +90,12 @@ export class PostgresResultSql implements ResultSql {
   async upsert(rows: readonly ResultRow[]): Promise<void> {
     if (rows.length === 1) await this.pool.query({ name: "celeriac_result_upsert_one", text: UPSERT_ONE, values: columnsOf(rows).map(([v]) => v) });
     else if (rows.length) await this.pool.query({ name: "celeriac_result_upsert", text: UPSERT, values: columnsOf(rows) });
+  }
+
+  refused(error: unknown): string | undefined {
+    const { code, message, detail } = error as { code?: unknown; message?: unknown; detail?: unknown };
+    if (typeof code === "string" && REFUSED_CLASSES.has(code.slice(0, 2))) return detail ? `${message}: ${detail}` : String(message);
+    return unbindable(error);
   }
 
   async insertPending(rows: readonly ResultRow[]): Promise<void> {

@@ -4,8 +4,10 @@
  * they are in the database: a re-run after a RETRY still shows the last error while it runs. Also the
  * one statement both stores find a task with (findStatement).
  */
+import { ResultNotStoredError } from "../errors";
 import { outcomeError, type TaskMessage } from "../message";
 import { isTaskState, States } from "../states";
+import { escapeText } from "../text";
 import type { FinishedRun, StartedRun, TaskRecord } from "./backend";
 
 /** The record with its error in the table's three columns. */
@@ -110,6 +112,38 @@ export function finishedRow(run: FinishedRun): ResultRow {
     retries: retry ? message.retries + 1 : message.retries,
     doneAt: retry ? null : doneAt,
     runtimeMs: doneAt.getTime() - startedAt.getTime(),
+  };
+}
+
+/**
+ * What is stored instead of a row the database refused (`why`: its words), so that the task still ends
+ * with a row and its job is acknowledged (results/writer.ts). The refusal is of values a message brought
+ * (an older version's or another producer's: JSON or text PostgreSQL cannot hold, a date that is not one),
+ * so they go: no arguments, no result, text escaped, an invalid sent time replaced by now. A STARTED or
+ * PENDING row stays that (its outcome follows); an outcome becomes a ResultNotStoredError saying why and
+ * what the outcome was, in a FAILURE for a SUCCESS (Celery stores a result it cannot encode as a FAILURE
+ * with an EncodeError: a caller's get() must not read null for a value that was lost) and in the same
+ * state otherwise (a RETRY still runs again).
+ */
+export function unstorableRow(row: ResultRow, why: string): ResultRow {
+  const text = (value: string | null) => (value === null ? null : escapeText(value));
+  const kept: ResultRow = {
+    ...row,
+    name: escapeText(row.name),
+    queue: text(row.queue),
+    owner: text(row.owner),
+    args: null,
+    result: null,
+    createdAt: Number.isNaN(row.createdAt.getTime()) ? new Date() : row.createdAt,
+  };
+  if (row.status === States.STARTED || row.status === States.PENDING) return kept;
+  const outcome = row.errorType ? `${row.status} (${row.errorType}: ${row.errorMessage ?? ""})` : row.status;
+  return {
+    ...kept,
+    status: row.status === States.SUCCESS ? States.FAILURE : row.status,
+    errorType: ResultNotStoredError.name,
+    errorMessage: escapeText(`the database refused this task's row (${why}), so it is stored without its arguments and result; the task's outcome was ${outcome}`),
+    errorStack: null,
   };
 }
 

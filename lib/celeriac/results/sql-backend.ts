@@ -48,7 +48,7 @@ export class SqlResultBackend implements ResultBackend {
   ) {
     const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map(announced));
     const reported = (error: unknown) => options.schema?.report(error) ?? false;
-    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log, reported });
+    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log, reported, refused: (error) => sql.refused(error) });
     this.pendingRows = groupCommit<ResultRow>(
       (rows) => sql.insertPending(rows),
       (error, rows) => {

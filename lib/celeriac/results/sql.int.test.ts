@@ -4,6 +4,9 @@
  * same through Prisma (the admin and the app read with it), and rows Prisma writes through them.
  */
 import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createDb } from "@/lib/db";
 import type { TaskMessage } from "../message";
@@ -101,6 +104,27 @@ describe(`the ${sql.dialect} result store`, () => {
     const bad = { ...started(message()), name: null } as unknown as ResultRow; // NOT NULL column
     await expect(sql.upsert([started(good), bad])).rejects.toThrow();
     expect(await sql.find(good.id)).toBeNull();
+  });
+
+  it("refused() says why the database refused a row's values, and nothing for a failure a retry may mend", async () => {
+    const refusal = async (rows: ResultRow[], store = sql) => store.refused(await store.upsert(rows).then(() => expect.unreachable("the upsert succeeded"), (e: unknown) => e));
+    const notNull = { ...started(message()), name: null } as unknown as ResultRow;
+    expect(await refusal([notNull])).toMatch(sql.dialect === "postgresql" ? /null value in column "name"/ : /^SQLITE_CONSTRAINT_NOTNULL: /);
+    const noDate = started(message({ sentAt: Number.NaN }));
+    expect(await refusal([started(message()), noDate])).toBe("a value that cannot be written: Invalid time value");
+    const nulKey = started(message({ args: [{ "a\u0000": 1 }] }));
+    if (sql.dialect === "postgresql") expect(await refusal([nulKey])).toMatch(/^unsupported Unicode escape sequence: \\u0000 cannot be converted to text/);
+    else await sql.upsert([nulKey]); // SQLite stores it
+
+    // Not refusals: a server that does not answer, a table that is not there.
+    const emptyFile = join(tmpdir(), `celeriac-empty-${randomUUID()}.db`);
+    const elsewhere = openResultSql(sql.dialect === "postgresql" ? "postgresql://postgres@127.0.0.1:1/test" : `file:${emptyFile}`);
+    try {
+      expect(await refusal([started(message())], elsewhere)).toBeUndefined();
+    } finally {
+      await elsewhere.close();
+      rmSync(emptyFile, { force: true });
+    }
   });
 
   it("a PENDING row never overwrites a row a worker wrote first", async () => {

@@ -17,6 +17,13 @@ export interface ResultSql {
    * The ids are distinct. A STARTED row keeps the stored outcome columns (see row.ts).
    */
   upsert(rows: readonly ResultRow[]): Promise<void>;
+  /**
+   * Why the database refused the values of the rows a failed upsert() was given, when `error` says so: text
+   * or JSON it cannot hold, a value out of range or that could not be bound. Writing the same rows again
+   * would fail again (the writer then finds the row and stores it without them). Undefined for anything
+   * else (the database down or busy, a table missing): retrying may succeed.
+   */
+  refused(error: unknown): string | undefined;
   /** Inserts PENDING rows whose ids have no row yet; a row a worker wrote first is left as it is. */
   insertPending(rows: readonly ResultRow[]): Promise<void>;
   /**
@@ -37,3 +44,10 @@ export interface ResultSql {
   run<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }>;
   close(): Promise<void>;
 }
+
+/**
+ * For refused(): a value that could not be bound fails in this process, before any statement (an invalid
+ * Date's toISOString(), a value JSON.stringify refuses), and fails again at every retry.
+ */
+export const unbindable = (error: unknown): string | undefined =>
+  error instanceof RangeError || error instanceof TypeError ? `a value that cannot be written: ${error.message}` : undefined;

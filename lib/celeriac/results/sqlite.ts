@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { READY_STATES, States } from "../states";
 import type { TaskRecord } from "./backend";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row";
-import type { ResultSql } from "./sql";
+import { unbindable, type ResultSql } from "./sql";
 
 /** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
 const BUSY_WAIT_MS = 250;
@@ -46,6 +46,9 @@ function bind(row: ResultRow): Record<string, unknown> {
   }
   return out;
 }
+
+/** Codes of a statement refused for its values (SQLite stores NUL and any JSON text; these are what is left). */
+const REFUSED = /^SQLITE_(TOOBIG|CONSTRAINT|MISMATCH)/;
 
 const isBusy = (error: unknown) => (error as { code?: string }).code?.startsWith("SQLITE_BUSY") || (error as { code?: string }).code === "SQLITE_LOCKED";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,6 +104,11 @@ export class SqliteResultSql implements ResultSql {
 
   async upsert(rows: readonly ResultRow[]): Promise<void> {
     if (rows.length) await this.whenNotBusy(() => this.statements.upsertAll(rows));
+  }
+
+  refused(error: unknown): string | undefined {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return typeof code === "string" && REFUSED.test(code) ? `${code}: ${message}` : unbindable(error);
   }
 
   async insertPending(rows: readonly ResultRow[]): Promise<void> {

@@ -9,10 +9,17 @@
  * follows a waiting outcome (a retry run at once) waits for the next flush, so the outcome is written
  * first. A flush that fails (database down) is retried with a growing pause, in order, until it
  * succeeds or the writer is closed: an outage delays results and never loses one.
+ *
+ * A flush the database refuses for a row's values (`refused`: text or JSON it cannot hold) would fail
+ * every time, and its batch holds up to maxBatch other tasks' rows whose jobs wait for it: the batch is
+ * halved until the refused row is alone (about 2·log2(n) statements, and only then), the others are
+ * written, and that row is stored as unstorableRow() says: the task ends with a row that says why, its
+ * job is acknowledged. Should even that be refused (an id the database cannot hold), its writes reject:
+ * its job fails alone, and the broker delivers it again after a backoff.
  */
 import type { Logger } from "../log";
 import { States } from "../states";
-import type { ResultRow } from "./row";
+import { unstorableRow, type ResultRow } from "./row";
 
 export interface WriterOptions {
   /** Writes one batch (distinct ids), all or none. */
@@ -25,6 +32,12 @@ export interface WriterOptions {
    * table, logged once a minute by the schema monitor), and then the writer does not log the attempt.
    */
   reported?: (error: unknown) => boolean;
+  /**
+   * Why the database refused the rows' values (e.g. "unsupported Unicode escape sequence"), when `error`
+   * says it did: retrying cannot mend that, so the refused row is found and stored without them. Undefined
+   * for any other error (an outage, a lock, a missing table), which is retried. @defaultValue never refused
+   */
+  refused?: (error: unknown) => string | undefined;
   /** Most rows in one statement. @defaultValue 500 */
   maxBatch?: number;
 }
@@ -105,28 +118,65 @@ export class ResultWriter {
 
   /** Flushes batch after batch until nothing waits. */
   private async drain(): Promise<void> {
-    for (let batch = this.take(); batch.length; batch = this.take()) {
-      const rows = batch.map((w) => w.row);
-      try {
-        await this.flushDurably(rows);
-      } catch (error) {
-        for (const w of batch) w.done.forEach((d) => d.reject(error));
-        continue;
-      }
-      for (const w of batch) w.done.forEach((d) => d.resolve());
-      try {
-        this.options.flushed?.(rows);
-      } catch (error) {
-        this.options.log.error({ err: error }, "announcing written results failed");
-      }
+    for (let batch = this.take(); batch.length; batch = this.take()) await this.flushBatch(batch);
+  }
+
+  /** Writes `batch` and settles its writes; a refused batch is halved until the refused row is alone. */
+  private async flushBatch(batch: Waiting[]): Promise<void> {
+    let refusal: string | undefined;
+    try {
+      refusal = await this.flushDurably(batch.map((w) => w.row));
+    } catch (error) {
+      return this.reject(batch, error);
+    }
+    if (refusal === undefined) return this.resolve(batch);
+    if (batch.length === 1) return this.storeUnstorable(batch[0], refusal);
+    const half = Math.ceil(batch.length / 2);
+    await this.flushBatch(batch.slice(0, half));
+    await this.flushBatch(batch.slice(half));
+  }
+
+  /** Stores the row the database refused (alone) as unstorableRow(); its writes resolve on that row. */
+  private async storeUnstorable(waiting: Waiting, why: string): Promise<void> {
+    const { id, status } = waiting.row;
+    const stored = { row: unstorableRow(waiting.row, why), done: waiting.done };
+    this.options.log.error({ taskId: id, status, why }, `the database refused task ${id}'s ${status} row (${why}); storing it as ${stored.row.status} without its arguments and result`);
+    let refusal: string | undefined;
+    try {
+      refusal = await this.flushDurably([stored.row]);
+    } catch (error) {
+      return this.reject([waiting], error);
+    }
+    if (refusal === undefined) return this.resolve([stored]);
+    this.options.log.error({ taskId: id, why: refusal }, `the database refused task ${id}'s row even without its values (${refusal}); its job fails, to be delivered again after a backoff`);
+    this.reject([waiting], new Error(`the database refused task ${id}'s result row: ${refusal}`));
+  }
+
+  private resolve(batch: readonly Waiting[]): void {
+    for (const w of batch) w.done.forEach((d) => d.resolve());
+    try {
+      this.options.flushed?.(batch.map((w) => w.row));
+    } catch (error) {
+      this.options.log.error({ err: error }, "announcing written results failed");
     }
   }
 
-  private async flushDurably(rows: readonly ResultRow[]): Promise<void> {
+  private reject(batch: readonly Waiting[], error: unknown): void {
+    for (const w of batch) w.done.forEach((d) => d.reject(error));
+  }
+
+  /**
+   * Writes `rows`, retrying a failure with a growing pause until it succeeds (resolves undefined) or the
+   * writer closes (throws); a refusal of the rows' values is not retried: resolves why.
+   */
+  private async flushDurably(rows: readonly ResultRow[]): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.flush(rows);
+        await this.options.flush(rows);
+        return undefined;
       } catch (error) {
+        const refusal = this.options.refused?.(error);
+        if (refusal !== undefined) return refusal;
         if (this.closed) throw error;
         const waitMs = Math.min(5000, 100 * 2 ** attempt);
         if (!this.options.reported?.(error)) this.options.log.warn({ err: error, attempt, waitMs, rows: rows.length }, `could not write ${rows.length} task results; retrying`);
