@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { makeResetToken } from "../lib/reset-token";
 
 const RESET_SENT = "If an account exists for that address, we sent a link.";
@@ -55,6 +55,7 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
   const [firstPassword, newPassword] = ["first-password-1", "second-password-2"];
   let resetLink = "";
   let welcomeTask = "";
+  let elsewhere: BrowserContext | undefined; // a session opened before the reset, in another browser
 
   await test.step("sign up: the page answers at once and says to check the inbox", async () => {
     await page.goto("/signup");
@@ -80,6 +81,14 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
     await expect(page.getByText("Ada Lovelace").first()).toBeVisible();
   });
 
+  await test.step("another browser logs in with the first password", async () => {
+    elsewhere = await browser.newContext();
+    const other = await elsewhere.newPage();
+    await logIn(other, email, firstPassword);
+    await expect(other.getByTestId("logged-in")).toHaveText("Logged in as Ada Lovelace");
+    expect((await elsewhere.request.get(`/api/tasks/${welcomeTask}`)).status()).toBe(200); // Ada's own task
+  });
+
   await test.step("forgot password: the one answer", async () => {
     await page.goto("/forgot-password");
     await page.getByLabel("Email").fill(email);
@@ -102,6 +111,15 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
     await page.getByLabel("New password").fill(newPassword);
     await page.getByRole("button", { name: "Set new password" }).click();
     await expect(page.getByTestId("reset-done")).toContainText("Your password was changed");
+  });
+
+  await test.step("the reset ended the session opened before it: that browser is logged out, its task 404s", async () => {
+    const other = elsewhere!.pages()[0];
+    await other.reload();
+    await expect(other.getByRole("button", { name: "Log in" })).toBeVisible();
+    await expect(other.getByTestId("logged-in")).toHaveCount(0);
+    expect((await elsewhere!.request.get(`/api/tasks/${welcomeTask}`)).status()).toBe(404);
+    await elsewhere!.close();
   });
 
   await test.step("the old password no longer logs in; the new one does", async () => {
@@ -268,7 +286,7 @@ test("the account API: 400 on malformed JSON, one answer for any address, one 40
   const right = await request.post("/api/login", { data: { email, password: "password-one" } });
   expect(right.status()).toBe(200);
   expect(await right.json()).toEqual({ ok: true, name: "Linus" });
-  expect(right.headers()["set-cookie"]).toMatch(/^celeriac_session=\d+\.\d+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+  expect(right.headers()["set-cookie"]).toMatch(/^celeriac_session=\d+\.\d+\.\d+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
 
   const garbage = await request.post("/api/password/reset", { data: { token: "garbage", password: "password-three" } });
   expect(garbage.status()).toBe(400);
