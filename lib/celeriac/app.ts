@@ -17,7 +17,7 @@ import { EagerBroker } from "./broker/eager";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config";
 import { makeTask, type Task } from "./dispatch/apply";
 import { createLogger, type Logger } from "./log";
-import { AsyncResult } from "./results/async-result";
+import { AsyncResult, type ReadScope } from "./results/async-result";
 import type { ResultBackend } from "./results/backend";
 import type { StateChange } from "./message";
 import { openResultSql } from "./results/open";
@@ -82,8 +82,11 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly signals: Signals;
   /** Defines a task bound to this app: `task({ name, args: z.tuple([…]), run })`. */
   task<S extends ArgsSchema, R>(options: TaskOptions<S, R>): Task<S, R>;
-  /** `AsyncResult.from<typeof someTask>(id)`: a typed handle on a task id received earlier. */
-  readonly AsyncResult: { from<T = unknown>(id: string): AsyncResult<ResultOf<T>> };
+  /**
+   * `AsyncResult.from<typeof someTask>(id)`: a typed handle on a task id received earlier; with
+   * `{ ownedBy: [...] }`, one that reads only a result of those owners (see ReadScope).
+   */
+  readonly AsyncResult: { from<T = unknown>(id: string, scope?: ReadScope): AsyncResult<ResultOf<T>> };
   /**
    * Runs `fn` in a Prisma interactive transaction. onCommit callbacks and `.delay()` calls inside run after
    * the commit and never after a rollback; `{ durable: true }` writes dispatches to the outbox first.
@@ -178,7 +181,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
       return task;
     },
     AsyncResult: {
-      from: (id) => new AsyncResult(id, results),
+      from: (id, scope) => new AsyncResult(id, results, undefined, scope),
     },
     transaction,
     onCommit,

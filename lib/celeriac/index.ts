@@ -7,7 +7,7 @@ export type { Settings, ResolvedConfig, LogLevel } from "./config";
 export type { Task, ApplyOptions } from "./dispatch/apply";
 export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define";
 export type { TaskContext } from "./task/context";
-export { AsyncResult, type GetOptions } from "./results/async-result";
+export { AsyncResult, type GetOptions, type ReadScope } from "./results/async-result";
 export type { TaskRecord } from "./results/backend";
 export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states";
 export * from "./errors";

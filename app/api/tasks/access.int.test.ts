@@ -15,7 +15,8 @@ const { celeriac, transaction } = await import("@/lib/celery");
 const { db } = await import("@/lib/db");
 const { secretKey } = await import("@/lib/env");
 const { makeSession, SESSION_COOKIE } = await import("@/lib/session");
-const { ANYONE, userOwner } = await import("@/lib/result-access");
+const { ANYONE, canRead, userOwner } = await import("@/lib/result-access");
+const { readScope } = await import("./task-view");
 const { add } = await import("@/tasks/demo");
 const status = await import("./[id]/route");
 const events = await import("./[id]/events/route");
@@ -116,6 +117,31 @@ describe("GET /api/tasks/[id] and /events: who reads what", () => {
   it("staff get the 404 too for an id nobody sent", async () => {
     expect((await read(randomUUID(), cookieOf(staff.id))).status).toBe(404);
     expect((await follow(randomUUID(), cookieOf(staff.id))).status).toBe(404);
+  });
+
+  it("someone else's task never leaves the store: the row is read through the viewer's scope, which skips it", async () => {
+    const get = vi.spyOn(celeriac.backend, "get");
+    try {
+      for (const route of [read, follow]) {
+        get.mockClear();
+        expect((await route(tasks.owned, cookieOf(other.id))).status, route.name).toBe(404);
+        expect(get.mock.calls, route.name).toEqual([[tasks.owned, [ANYONE, userOwner(other.id)]]]);
+        expect(await get.mock.results[0].value, route.name).toBeNull();
+      }
+    } finally {
+      get.mockRestore();
+    }
+  });
+
+  it("readScope() is canRead() as the store's filter, for every kind of viewer and owner", () => {
+    const viewerKinds = [null, { userId: 1, isStaff: false }, { userId: 1, isStaff: true }];
+    for (const viewer of viewerKinds) {
+      const { ownedBy } = readScope(viewer);
+      for (const rowOwner of [ANYONE, userOwner(1), userOwner(2), userOwner(10), null]) {
+        const filtered = ownedBy === undefined || (rowOwner !== null && ownedBy.includes(rowOwner));
+        expect(filtered, `${JSON.stringify(viewer)} reading ${rowOwner}`).toBe(canRead(viewer, { owner: rowOwner }));
+      }
+    }
   });
 
   it("a user whose account is gone reads as nobody", async () => {

@@ -13,7 +13,9 @@ function fakeSource(pollIntervalMs: number) {
   let stored: TaskRecord | null = null;
   const listeners = new Set<(changes: readonly StateChange<AnnouncedRow>[]) => void>();
   const counts = { reads: 0 };
-  const backend = { get: async () => (counts.reads++, stored) } as unknown as ResultBackend;
+  // As the store does: with ownedBy, another owner's row is no row.
+  const inScope = (r: TaskRecord | null, ownedBy?: readonly string[]) => (r && (!ownedBy || (r.owner !== null && ownedBy.includes(r.owner))) ? r : null);
+  const backend = { get: async (_id: string, ownedBy?: readonly string[]) => (counts.reads++, inScope(stored, ownedBy)) } as unknown as ResultBackend;
   const source: ResultSource = {
     backend,
     pollIntervalMs,
@@ -63,6 +65,20 @@ describe("AsyncResult.get()", () => {
     await tick();
     f.store(f.row({ result: 3 }));
     expect(await got).toBe(3);
+  });
+
+  it("with ownedBy, takes no announced row of another owner: it reads the store, which answers no row", async () => {
+    const f = fakeSource(60_000);
+    const scoped = new AsyncResult<number>("t1", f.source, undefined, { ownedBy: ["user:1"] });
+    const got = scoped.get({ timeout: 300 });
+    await tick();
+    const theirs = f.row({ result: 7, owner: "user:2" });
+    f.store(theirs);
+    f.announce([["t1", "SUCCESS", theirs]]);
+    await expect(got).rejects.toThrow(/did not finish within 300 ms/); // not 7: that row is not this scope's
+    const mine = f.row({ result: 8, owner: "user:1" });
+    f.store(mine);
+    expect(await scoped.result()).toBe(8);
   });
 
   it("changes() yields each state once, ending after the finished one", async () => {

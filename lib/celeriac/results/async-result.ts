@@ -19,6 +19,18 @@ export interface GetOptions {
   interval?: number;
 }
 
+/** Which rows a handle may read: `AsyncResult.from(id, { ownedBy })`. */
+export interface ReadScope {
+  /**
+   * Read the result only when its owner (the dispatch's `owner`) is one of these: the principals of whoever
+   * asks, e.g. `["anyone", "user:7"]`. Another owner's row, or one without an owner, reads as no row
+   * (PENDING), and costs what an id with no row does: its arguments and result are never read, so neither
+   * the answer nor its timing tells the asker that the id exists. Undefined: any row (staff; the
+   * dispatcher's own handle).
+   */
+  ownedBy?: readonly string[];
+}
+
 /** Where an AsyncResult reads from and what it may do: the app's result store and broker. */
 export interface ResultSource {
   backend: ResultBackend;
@@ -92,11 +104,12 @@ export class AsyncResult<R = unknown> {
     private readonly source: ResultSource,
     /** A record known without asking the store: set for eager runs, which finish before `.delay()` returns. */
     private readonly settled?: TaskRecord,
+    private readonly scope: ReadScope = {},
   ) {}
 
-  /** The task's row, or null while nothing is recorded (PENDING). */
+  /** The task's row, or null while nothing is recorded (PENDING) or the row is out of this handle's scope. */
   async info(): Promise<TaskRecord | null> {
-    return this.settled ?? (await this.source.backend.get(this.id));
+    return this.settled ?? (await this.source.backend.get(this.id, this.scope.ownedBy));
   }
 
   /**
@@ -171,7 +184,10 @@ export class AsyncResult<R = unknown> {
     const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", (onAbort = () => resolve()), { once: true }));
     try {
       let announced: TaskRecord | undefined;
+      const { ownedBy } = this.scope;
       while (!signal?.aborted) {
+        // An announced row out of scope (the id sent again by someone else) is read as the store answers it.
+        if (announced && ownedBy && (announced.owner === null || !ownedBy.includes(announced.owner))) announced = undefined;
         yield announced ?? (await this.info());
         const left = deadline - Date.now();
         if (left <= 0 || signal?.aborted) return;

@@ -56,8 +56,11 @@ export interface ResultBackend {
   revoked(id: string, reason: string): Promise<void>;
   /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */
   deleteFinishedBefore(before: Date): Promise<number>;
-  /** The task's row, or null when nothing was recorded for that id (state PENDING). */
-  get(id: string): Promise<TaskRecord | null>;
+  /**
+   * The task's row, or null when nothing was recorded for that id (state PENDING). With `ownedBy`, only a
+   * row whose owner is one of those; another's reads as null, at the cost of an id with no row.
+   */
+  get(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null>;
   /** Writes what waits (for a bounded time) and closes the store's connections. */
   close(): Promise<void>;
 }

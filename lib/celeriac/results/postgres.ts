@@ -44,7 +44,9 @@ const INSERT_PENDING = `${INSERT} ON CONFLICT ("id") DO NOTHING`;
 
 const epochMs = (c: string) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8 AS ${q(c)}`;
 const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
-const FIND = findStatement("$1", (c) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c)));
+const readColumn = (c: Column) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c));
+const FIND = findStatement("$1", readColumn);
+const FIND_OWNED = findStatement("$1", readColumn, "= ANY($2::text[])");
 const REVOKE = `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = $2, "doneAt" = $3::timestamp(3)
   WHERE "id" = $1 AND "status" IN ('${States.PENDING}', '${States.RETRY}')`;
 const DELETE_FINISHED = `DELETE FROM "TaskResult" WHERE "status" = ANY($1::text[]) AND "doneAt" < $2::timestamp(3)`;
@@ -102,8 +104,9 @@ export class PostgresResultSql implements ResultSql {
     if (rows.length) await this.pool.query({ name: "celeriac_result_pending", text: INSERT_PENDING, values: columnsOf(rows) });
   }
 
-  async find(id: string): Promise<TaskRecord | null> {
-    const { rows } = await this.pool.query({ name: "celeriac_result_find", text: FIND, values: [id] });
+  async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
+    const query = ownedBy ? { name: "celeriac_result_find_owned", text: FIND_OWNED, values: [id, ownedBy] } : { name: "celeriac_result_find", text: FIND, values: [id] };
+    const { rows } = await this.pool.query(query);
     const r = rows[0];
     return r ? recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) }) : null;
   }

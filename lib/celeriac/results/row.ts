@@ -61,12 +61,15 @@ const quoted = (column: string) => `"${column}"`;
 /**
  * The one statement (both dialects) that finds a task: its TaskResult row, else its outbox row as a PENDING
  * record, else nothing. One round trip whether the id has a row, an outbox row or neither, so a miss costs
- * what a hit does. `id` is the dialect's placeholder; `read` spells each column of the answer.
+ * what a hit does. `id` is the dialect's placeholder; `read` spells each column of the answer. With
+ * `ownerIn` (the dialect's "is one of the bound owners", e.g. `= ANY($2)`), a row of another owner is
+ * skipped where it is found, its other columns unread: it costs what a miss does, whatever it holds.
  */
-export function findStatement(id: string, read: (column: Column) => string = quoted): string {
+export function findStatement(id: string, read: (column: Column) => string = quoted, ownerIn?: string): string {
+  const where = `"id" = ${id}${ownerIn ? ` AND "owner" ${ownerIn}` : ""}`;
   return `SELECT ${COLUMNS.map(read).join(", ")} FROM (
-  SELECT 0 AS "source", ${COLUMNS.map(quoted).join(", ")} FROM "TaskResult" WHERE "id" = ${id}
-  UNION ALL SELECT 1, ${COLUMNS.map((c) => OUTBOX_AS_PENDING[c]).join(", ")} FROM "TaskOutbox" WHERE "id" = ${id}
+  SELECT 0 AS "source", ${COLUMNS.map(quoted).join(", ")} FROM "TaskResult" WHERE ${where}
+  UNION ALL SELECT 1, ${COLUMNS.map((c) => OUTBOX_AS_PENDING[c]).join(", ")} FROM "TaskOutbox" WHERE ${where}
 ) AS "found" ORDER BY "source" LIMIT 1`;
 }
 

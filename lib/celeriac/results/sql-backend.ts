@@ -79,8 +79,8 @@ export class SqlResultBackend implements ResultBackend {
     return this.sql.deleteFinishedBefore(before).catch((error: unknown) => this.rethrow(error));
   }
 
-  get(id: string): Promise<TaskRecord | null> {
-    return this.sql.find(id).catch((error: unknown) => this.rethrow(error));
+  get(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
+    return this.sql.find(id, ownedBy).catch((error: unknown) => this.rethrow(error));
   }
 
   /** A missing table's error as the SchemaNotReadyError that names the fix; any other error as it is. */

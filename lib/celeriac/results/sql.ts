@@ -28,9 +28,10 @@ export interface ResultSql {
   insertPending(rows: readonly ResultRow[]): Promise<void>;
   /**
    * The task's row; else its outbox row as a PENDING record; else null. One statement either way, so
-   * an id without a row takes as long to answer as one with a row (row.ts findStatement).
+   * an id without a row takes as long to answer as one with a row (row.ts findStatement). With `ownedBy`,
+   * only a row whose owner is one of those: another's (or an ownerless one) is null, at a miss's cost.
    */
-  find(id: string): Promise<TaskRecord | null>;
+  find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null>;
   /** REVOKED on a PENDING or RETRY row; other rows are left as they are. */
   revoke(id: string, reason: string, at: Date): Promise<void>;
   /** Deletes finished rows (SUCCESS, FAILURE, REVOKED) done before `before`; returns how many. */

@@ -64,6 +64,8 @@ function prepare(db: Database.Database) {
     upsertAll: (rows: readonly ResultRow[]) => upsertAll.immediate(rows),
     insertPendingAll: (rows: readonly ResultRow[]) => insertPendingAll.immediate(rows),
     find: db.prepare(findStatement("@id")),
+    // SQLite binds no arrays: the owners go as one JSON array, read by json_each.
+    findOwned: db.prepare(findStatement("@id", undefined, `IN (SELECT "value" FROM json_each(@owners))`)),
     revokeOne: db.prepare(
       `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = ?, "doneAt" = ? WHERE "id" = ? AND "status" IN ('${States.PENDING}', '${States.RETRY}')`,
     ),
@@ -115,8 +117,9 @@ export class SqliteResultSql implements ResultSql {
     if (rows.length) await this.whenNotBusy(() => this.statements.insertPendingAll(rows));
   }
 
-  async find(id: string): Promise<TaskRecord | null> {
-    const row = (await this.whenNotBusy(() => this.statements.find.get({ id }))) as Record<string, unknown> | undefined;
+  async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
+    const read = () => (ownedBy ? this.statements.findOwned.get({ id, owners: JSON.stringify(ownedBy) }) : this.statements.find.get({ id }));
+    const row = (await this.whenNotBusy(read)) as Record<string, unknown> | undefined;
     if (!row) return null;
     return recordFromRow({
       ...(row as unknown as ResultRow),

@@ -15,18 +15,18 @@
  * finished state never changes. A malformed id is a 400 JSON answer, like GET /api/tasks/[id], before any
  * stream starts (EventSource reports it as an error and does not retry). So is the 404 of GET
  * /api/tasks/[id], to the same viewers, for an id with no row and for someone else's task alike: the
- * first state is read before the answer, then checked. A store that fails there answers with route()'s
- * JSON error instead of an empty stream; a failure later ends the stream (logged), and the browser
- * reconnects; so does a record that stops being readable (deleted, or sent again by someone else). When
- * the client goes away (request.signal), the changes() generator is aborted and its watch on the task is
- * dropped.
+ * first state is read (through the viewer's scope, as GET /api/tasks/[id] reads it) before the answer,
+ * then checked. A store that fails there answers with route()'s JSON error instead of an empty stream; a
+ * failure later ends the stream (logged), and the browser reconnects; so does a record that stops being
+ * readable (deleted, or sent again by someone else). When the client goes away (request.signal), the
+ * changes() generator is aborted and its watch on the task is dropped.
  */
 import { READY_STATES, type TaskRecord, type TaskState } from "@/lib/celeriac";
 import { AsyncResult, celeriac } from "@/lib/celery";
 import { route } from "@/lib/http";
 import { canRead, viewerOf, type Viewer } from "@/lib/result-access";
 import { eventStream, SSE_HEADERS, sseEvent } from "@/lib/sse";
-import { readableRecord, taskIdParam, taskView } from "../../task-view";
+import { readableRecord, readScope, taskIdParam, taskView } from "../../task-view";
 
 export const dynamic = "force-dynamic";
 
@@ -54,13 +54,11 @@ export const GET = route(async (request, { params }: { params: Promise<{ id: str
 
   const stop = new AbortController(); // the stream's own end (its reader cancelled), besides the client's
   const signal = AbortSignal.any([request.signal, stop.signal]);
-  const changes = AsyncResult.from(id).changes({ signal });
-  let viewer: Viewer | null;
+  const viewer = await viewerOf(request);
+  const changes = AsyncResult.from(id, readScope(viewer)).changes({ signal });
   let first: TaskRecord;
   try {
-    let now: IteratorResult<TaskRecord | null, void>;
-    [viewer, now] = await Promise.all([viewerOf(request), changes.next()]);
-    first = readableRecord(viewer, now.value ?? null);
+    first = readableRecord(viewer, (await changes.next()).value ?? null);
   } catch (error) {
     await changes.return().catch(() => {}); // no stream: drop the watch on the task now
     throw error;
