@@ -1,6 +1,6 @@
 /**
- * An isolated celeriac app for one integration test file: the run's database, the real Redis, and a key
- * prefix of its own. `startWorker()` runs a real worker in this process; `close()` removes every key the
+ * An isolated celeriac app for one integration test file: the run's database (or `settings.databaseUrl`,
+ * one a test made), the real Redis, and a key prefix of its own. `startWorker()` runs a real worker in this process; `close()` removes every key the
  * test made and closes connections.
  */
 import { inject } from "vitest";
@@ -21,7 +21,7 @@ export interface Harness {
 }
 
 export function createHarness(label: string, settings: Omit<Partial<CeleriacOptions>, "prisma"> = {}): Harness {
-  const databaseUrl = inject("databaseUrl");
+  const databaseUrl = settings.databaseUrl ?? inject("databaseUrl");
   const db = createDb(databaseUrl);
   const keyPrefix = uniquePrefix(label);
   const app = createCeleriac({

@@ -57,7 +57,7 @@ export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> exte
    * tables and columns only.
    */
   migrations?: () => readonly string[] | undefined;
-  /** The command that migrates the database, named in "not migrated" messages. @defaultValue "npm run db:deploy" */
+  /** The command that migrates the database, named in "not migrated" messages. @defaultValue "npx prisma migrate deploy" */
   migrateCommand?: string;
 }
 

@@ -7,11 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac } from "@/lib/celeriac";
-import { createDb } from "@/lib/db";
 import { createTestDatabase } from "@/test/databases";
 import { createHarness, type Harness } from "@/test/harness";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 import { startRelay } from "../transaction/relay";
 
 let h: Harness;
@@ -129,11 +126,10 @@ describe("dispatch from transactions", () => {
   it("the relay re-sends an outbox row with its owner", async () => {
     // A database of its own: a relay takes the oldest unsent rows, other files' included, and would send them here.
     const database = await createTestDatabase(h.databaseUrl.startsWith("file:") ? "sqlite" : "postgres", "owner_relay");
-    const db = createDb(database.url);
-    const keyPrefix = uniquePrefix("owner-relay");
-    const app = createCeleriac({ prisma: db, databaseUrl: database.url, redisUrl: REDIS_URL, keyPrefix, logLevel: "silent", resultPollIntervalMs: 50 });
+    const relayed = createHarness("owner-relay", { databaseUrl: database.url });
+    const { app, db } = relayed;
     const { echo } = defineTasks(app);
-    const worker = await app.startWorker({ concurrency: 2, hostname: "celeriac@test" });
+    await relayed.startWorker({ concurrency: 2 });
     try {
       const id = `owner-relayed-${randomUUID()}`;
       // A row its committer never sent (it crashed), old enough for a relay to take.
@@ -147,10 +143,7 @@ describe("dispatch from transactions", () => {
       expect(await app.AsyncResult.from(id).get({ timeout: 10_000 })).toBe("relayed");
       expect((await db.taskResult.findUniqueOrThrow({ where: { id } })).owner).toBe("user:8");
     } finally {
-      await worker.stop();
-      await app.close();
-      await deleteKeys(keyPrefix);
-      await db.$disconnect();
+      await relayed.close();
       await database.drop();
     }
   });

@@ -1,6 +1,6 @@
 /**
  * The schema check (schema-check.ts, schema-monitor.ts) on real databases of the run's kind: an empty one
- * (a fresh DATABASE_URL before `npm run db:deploy`), a migrated one changed the ways a deploy goes wrong
+ * (a fresh DATABASE_URL before anyone migrated it), a migrated one changed the ways a deploy goes wrong
  * (a column gone, a migration from a newer build, one that failed), and what callers see: AsyncResult's
  * reads and a durable transaction throw SchemaNotReadyError with the fix, and a missing schema is logged
  * once per interval however often it fails.
@@ -8,19 +8,16 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac, SchemaNotReadyError, type Celeriac } from "@/lib/celeriac";
+import { SchemaNotReadyError } from "@/lib/celeriac";
 import { capturingLogger } from "@/test/fixtures/beat-support";
-import { createDb, isPostgresUrl, type Db } from "@/lib/db";
-import { shippedMigrations } from "@/lib/migrations";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "@/test/databases";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
+import { createHarness, type Harness } from "@/test/harness";
 import { CELERIAC_TABLES } from "../app";
 import { openResultSql } from "./open";
 import { SchemaMonitor } from "./schema-monitor";
 import type { ResultSql } from "./sql";
 
-const kind = isPostgresUrl(inject("databaseUrl")) ? "postgres" : "sqlite";
-const keyPrefix = uniquePrefix("schema");
+const kind = inject("databaseUrl").startsWith("file:") ? "sqlite" : "postgres";
 
 /** The URL with a password in it (PostgreSQL's trust authentication ignores it): messages must not show it. */
 function withPassword(url: string): string {
@@ -39,15 +36,14 @@ function monitorOf(url: string, extra: { migrations?: () => readonly string[] | 
   const sql = openResultSql(url);
   opened.push(sql);
   const { log, lines } = capturingLogger();
-  const monitor = new SchemaMonitor({ sql, where: shown(url), tables: CELERIAC_TABLES, migrations: () => shippedMigrations(url), log, ...extra });
+  const monitor = new SchemaMonitor({ sql, where: shown(url), tables: CELERIAC_TABLES, migrations: shipped, log, ...extra });
   return { sql, monitor, lines };
 }
 
-function appOn(url: string): Celeriac<Db> {
-  const db = createDb(url);
-  const app = createCeleriac({ prisma: db, databaseUrl: url, redisUrl: REDIS_URL, keyPrefix, logLevel: "silent", migrations: () => shippedMigrations(url) });
-  opened.push({ close: () => app.close() }, { close: () => db.$disconnect() });
-  return app;
+function appOn(url: string, migrateCommand?: string): Harness {
+  const h = createHarness("schema", { databaseUrl: url, migrations: shipped, migrateCommand });
+  opened.push(h);
+  return h;
 }
 
 beforeAll(async () => {
@@ -56,21 +52,25 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of opened.reverse()) await c.close().catch(() => undefined);
-  await deleteKeys(keyPrefix);
   await Promise.all([empty?.drop(), migrated?.drop()]);
 });
 
-const shipped = () => shippedMigrations(migrated.url)!;
+/** The migrations "this build ships": what `prisma migrate deploy` applied to the migrated database. */
+let shippedNames: string[];
+const shipped = () => shippedNames;
+
+beforeAll(async () => {
+  const sql = openResultSql(migrated.url);
+  try {
+    shippedNames = (await sql.run<{ name: string }>(`SELECT "migration_name" AS "name" FROM "_prisma_migrations" ORDER BY "migration_name"`, [])).rows.map((r) => r.name);
+  } finally {
+    await sql.close();
+  }
+  expect(shippedNames[0]).toBe("20261121000000_task_results");
+});
 
 describe(`the schema check on ${kind}`, () => {
-  it("finds this provider's migrations beside the code, oldest first", () => {
-    const names = shipped();
-    expect(names.length).toBeGreaterThanOrEqual(4);
-    expect(names[0]).toBe("20261121000000_task_results");
-    expect([...names].sort()).toEqual(names);
-  });
-
-  it("an empty database: every celeriac table and every migration missing, one message naming them and npm run db:deploy, password hidden", async () => {
+  it("an empty database: every celeriac table and every migration missing, one message naming them and Prisma's migrate command, password hidden", async () => {
     const url = withPassword(empty.url);
     const { monitor } = monitorOf(url);
     const status = await monitor.check();
@@ -79,7 +79,7 @@ describe(`the schema check on ${kind}`, () => {
     const error = await rejection(monitor.assertReady());
     expect(error).toBeInstanceOf(SchemaNotReadyError);
     const message = error.message;
-    expect(message).toMatch(new RegExp(`^the database at ${escape(shown(url))} is not migrated \\(missing: TaskResult, TaskOutbox, PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, \\d+ migrations \\(20261121000000_task_results … \\w+\\) not applied\\): run npm run db:deploy$`));
+    expect(message).toMatch(new RegExp(`^the database at ${escape(shown(url))} is not migrated \\(missing: TaskResult, TaskOutbox, PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, \\d+ migrations \\(20261121000000_task_results … \\w+\\) not applied\\): run npx prisma migrate deploy$`));
     expect(message).not.toContain("s3cret-pw");
   });
 
@@ -93,7 +93,7 @@ describe(`the schema check on ${kind}`, () => {
     await sql.run(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMs" TO "runtimeMsOld"`, []);
     try {
       const error = await rejection(monitor.assertReady());
-      expect(error.message).toBe(`the database at ${migrated.url} is not migrated (missing: TaskResult.runtimeMs): run npm run db:deploy`);
+      expect(error.message).toBe(`the database at ${migrated.url} is not migrated (missing: TaskResult.runtimeMs): run npx prisma migrate deploy`);
     } finally {
       await sql.run(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMsOld" TO "runtimeMs"`, []);
     }
@@ -101,7 +101,7 @@ describe(`the schema check on ${kind}`, () => {
 
   it("a shipped migration not in the history is pending; one that failed says so", async () => {
     const { sql, monitor } = monitorOf(migrated.url, { migrations: () => [...shipped(), "29990101000000_next"] });
-    expect(await rejection(monitor.assertReady())).toHaveProperty("message", `the database at ${migrated.url} is not migrated (missing: migration 29990101000000_next not applied): run npm run db:deploy`);
+    expect(await rejection(monitor.assertReady())).toHaveProperty("message", `the database at ${migrated.url} is not migrated (missing: migration 29990101000000_next not applied): run npx prisma migrate deploy`);
     await insertMigration(sql, "29990101000000_next", { finished: false });
     try {
       const status = await monitor.check();
@@ -136,30 +136,34 @@ describe(`the schema check on ${kind}`, () => {
     const url = new URL(TEST_POSTGRES_URL);
     url.pathname = `/celeriac_nonexistent_${randomBytes(4).toString("hex")}`;
     const { monitor } = monitorOf(url.toString());
-    await expect(monitor.assertReady()).rejects.toThrow(`the database at ${url} does not exist: create it, then run npm run db:deploy`);
+    await expect(monitor.assertReady()).rejects.toThrow(`the database at ${url} does not exist: create it, then run npx prisma migrate deploy`);
   });
 });
 
 describe("callers on an unmigrated database", () => {
   it("AsyncResult.info(), status() and get() reject with SchemaNotReadyError and the message, not the driver's error", async () => {
-    const app = appOn(withPassword(empty.url));
+    const { app } = appOn(withPassword(empty.url));
     const result = app.AsyncResult.from("some-task-id");
     for (const read of [() => result.info(), () => result.status(), () => result.get({ timeout: 1000 })]) {
       const error = await rejection(read());
       expect(error).toBeInstanceOf(SchemaNotReadyError);
-      expect(error.message).toMatch(new RegExp(`^the database at ${escape(shown(withPassword(empty.url)))} is not migrated \\(missing: TaskResult, .*\\): run npm run db:deploy$`));
+      expect(error.message).toMatch(new RegExp(`^the database at ${escape(shown(withPassword(empty.url)))} is not migrated \\(missing: TaskResult, .*\\): run npx prisma migrate deploy$`));
     }
   });
 
+  it("an app's migrateCommand is the fix its messages name", async () => {
+    const { app } = appOn(empty.url, "npm run db:deploy");
+    await expect(app.schema.assertReady()).rejects.toThrow(/ is not migrated \(missing: TaskResult, .*\): run npm run db:deploy$/);
+    await expect(app.AsyncResult.from("some-task-id").info()).rejects.toThrow(/: run npm run db:deploy$/);
+  });
+
   it("a durable transaction's outbox insert rejects with SchemaNotReadyError; explain() turns Prisma's own P2021 into one", async () => {
-    const app = appOn(empty.url);
+    const { app, db } = appOn(empty.url);
     const noop = app.task({ name: "schema.noop", args: z.tuple([]), run: () => null });
     await expect(app.transaction(async () => void noop.delay(), { durable: true })).rejects.toBeInstanceOf(SchemaNotReadyError);
-    const db = createDb(empty.url);
-    opened.push({ close: () => db.$disconnect() });
     const prismaError = await rejection(db.periodicTask.findMany());
     expect(prismaError).toHaveProperty("code", "P2021");
-    expect((await app.schema.explain(prismaError))?.message).toMatch(/is not migrated \(missing: TaskResult, .*\): run npm run db:deploy$/);
+    expect((await app.schema.explain(prismaError))?.message).toMatch(/is not migrated \(missing: TaskResult, .*\): run npx prisma migrate deploy$/);
     expect(await app.schema.explain(new Error("something else"))).toBeUndefined();
   });
 
@@ -175,7 +179,7 @@ describe("callers on an unmigrated database", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(lines.length).toBe(2);
     for (const line of lines) {
-      expect(line.msg).toMatch(/^the database at .* is not migrated \(missing: TaskResult, .*\): run npm run db:deploy$/);
+      expect(line.msg).toMatch(/^the database at .* is not migrated \(missing: TaskResult, .*\): run npx prisma migrate deploy$/);
       expect(line.err).toBeUndefined();
     }
   });

@@ -23,12 +23,15 @@ export interface SchemaMonitorOptions {
   sql: Pick<ResultSql, "run" | "dialect">;
   /** The database's URL without its password, for the messages. */
   where: string;
-  /** The command that migrates the database, named in the messages. @defaultValue "npm run db:deploy" */
+  /** The command that migrates the database, named in the messages. @defaultValue "npx prisma migrate deploy" */
   fix?: string;
   log: Logger;
   /** At most one report of a missing schema per this many ms. @defaultValue 60000 */
   reportIntervalMs?: number;
 }
+
+/** Prisma Migrate's own command, which every app made from prisma/models has; an app names its script instead (migrateCommand). */
+const DEFAULT_MIGRATE_COMMAND = "npx prisma migrate deploy";
 
 /** explain() reuses a check this recent: a burst of failing reads runs one catalog query, not one each. */
 const CHECK_REUSE_MS = 1000;
@@ -40,7 +43,7 @@ export class SchemaMonitor {
   private recent: { at: number; status: Promise<SchemaStatus> } | undefined;
 
   constructor(private readonly options: SchemaMonitorOptions) {
-    this.fix = options.fix ?? "npm run db:deploy";
+    this.fix = options.fix ?? DEFAULT_MIGRATE_COMMAND;
     this.reportIntervalMs = options.reportIntervalMs ?? 60_000;
   }
 
