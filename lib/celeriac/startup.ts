@@ -15,7 +15,6 @@
 import type { Celeriac } from "./app";
 import { ConfigError, DuplicateTaskError, SchemaNotReadyError } from "./errors";
 import type { Logger } from "./log";
-import { unreachableReason } from "./results/schema-check";
 
 /** sysexits.h EX_CONFIG: what every celeriac command exits with on a start-up configuration error. */
 export const EX_CONFIG = 78;
@@ -25,12 +24,26 @@ export const START_RETRY_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Why a connection attempt failed, in a few words: the error's code (ECONNREFUSED), else its message. */
-function reasonOf(error: unknown): string {
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] };
-  if (typeof e?.code === "string" && e.code) return e.code;
-  if (Array.isArray(e?.errors) && e.errors.length) return reasonOf(e.errors[0]);
-  return String(e?.message ?? error);
+/** Codes of a server that could not be reached (network errors; PostgreSQL's 57P03, starting up): waiting may mend them. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "57P03"]);
+
+interface ConnectionFailure {
+  /** In a few words: the error's code (ECONNREFUSED), else its message. */
+  reason: string;
+  /** The server could not be reached (a network error, PostgreSQL starting up, a connection dropped or timed out), as opposed to refusing (a wrong password, a malformed URL), which waiting does not mend. */
+  unreachable: boolean;
+}
+
+/** What a failed attempt to reach the database or Redis says; an AggregateError (one per address) by its most telling error. */
+function connectionFailure(error: unknown): ConnectionFailure {
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined;
+  if (typeof e?.code === "string" && e.code) return { reason: e.code, unreachable: UNREACHABLE.has(e.code) };
+  if (Array.isArray(e?.errors) && e.errors.length) {
+    const failures = e.errors.map(connectionFailure);
+    return failures.find((f) => f.unreachable) ?? failures[0];
+  }
+  const message = String(e?.message ?? error);
+  return { reason: message, unreachable: /Connection terminated|timeout exceeded when trying to connect/i.test(message) };
 }
 
 /** Tries `attempt` until it resolves, logging each failure that `retriable` accepts; other failures are thrown. */
@@ -44,7 +57,7 @@ async function untilReachable<T>(
       return await attempt();
     } catch (error) {
       if (!retriable(error)) throw error;
-      log.warn(`waiting for ${what} (${reasonOf(error)}); retrying every ${retryMs / 1000} s`);
+      log.warn(`waiting for ${what} (${connectionFailure(error).reason}); retrying every ${retryMs / 1000} s`);
       await sleep(retryMs);
     }
   }
@@ -59,7 +72,7 @@ export async function checkDatabase(app: Pick<Celeriac, "schema" | "backend">, l
   const where = app.backend.description;
   let status;
   try {
-    status = await untilReachable(`the database at ${where}`, () => app.schema.assertReady(), { log, retryMs, retriable: (e) => unreachableReason(e) !== undefined });
+    status = await untilReachable(`the database at ${where}`, () => app.schema.assertReady(), { log, retryMs, retriable: (e) => connectionFailure(e).unreachable });
   } catch (error) {
     throw databaseRefusal(error, where);
   }
@@ -82,8 +95,10 @@ export async function checkDatabaseOnce(app: { schema: Pick<Celeriac["schema"], 
 /** Why the database at `where` cannot be used, as a start-up error: the schema's message, else a ConfigError. */
 function databaseRefusal(error: unknown, where: string): Error {
   if (error instanceof SchemaNotReadyError) return error;
-  const unreachable = unreachableReason(error);
-  const message = unreachable ? `could not reach the database at ${where} (${unreachable}): is it running, and is DATABASE_URL right?` : `could not use the database at ${where}: ${(error as Error).message}`;
+  const failure = connectionFailure(error);
+  const message = failure.unreachable
+    ? `could not reach the database at ${where} (${failure.reason}): is it running, and is DATABASE_URL right?`
+    : `could not use the database at ${where}: ${(error as Error).message}`;
   return new ConfigError(message, { cause: error });
 }
 

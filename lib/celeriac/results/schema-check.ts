@@ -154,20 +154,3 @@ export function missingFromError(error: unknown): string | undefined {
 export function isNoDatabase(error: unknown): boolean {
   return (error as DriverError | undefined)?.code === "3D000";
 }
-
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "57P03"]);
-
-/**
- * The reason a database (or broker) could not be reached, when the error says so: a network error code,
- * PostgreSQL starting up (57P03), a connection dropped or timed out. Undefined for errors that waiting does
- * not mend (a wrong password, a malformed URL).
- */
-export function unreachableReason(error: unknown): string | undefined {
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined;
-  if (!e || typeof e !== "object") return undefined;
-  if (UNREACHABLE.has(String(e.code))) return String(e.code);
-  if (Array.isArray(e.errors)) return e.errors.map(unreachableReason).find(Boolean);
-  const message = String(e.message ?? "");
-  if (/Connection terminated|timeout exceeded when trying to connect/i.test(message)) return message;
-  return undefined;
-}
