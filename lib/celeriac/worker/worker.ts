@@ -11,7 +11,6 @@ import type { Logger } from "../log";
 import type { ResultBackend } from "../results/backend";
 import type { Registry } from "../task/registry";
 import type { HandlerResult, TaskMessage } from "../message";
-import { START_RETRY_MS } from "../startup";
 import { executeMessage } from "./execute";
 import { createHeartbeat } from "./heartbeat";
 
@@ -43,16 +42,19 @@ export interface RunningWorker {
   stop(): Promise<{ drained: boolean }>;
 }
 
+/** A Redis that stays away is said at most this often (its connections report each reconnect attempt). */
+const BROKER_OUTAGE_LOG_MS = 2000;
+
 /**
  * While Redis is away every connection of the worker reports every reconnect attempt (several a second):
- * a network error is said once per START_RETRY_MS, without a stack; any other broker error is logged as is.
+ * a network error is said once per BROKER_OUTAGE_LOG_MS, without a stack; any other broker error is logged as is.
  */
 function brokerErrorLog(log: Logger, transport: string): (error: Error) => void {
   let saidAt = Number.NEGATIVE_INFINITY;
   return (error) => {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== "string") return void log.error({ err: error }, `broker error: ${error.message}`);
-    if (Date.now() - saidAt < START_RETRY_MS) return;
+    if (Date.now() - saidAt < BROKER_OUTAGE_LOG_MS) return;
     saidAt = Date.now();
     log.warn(`Redis at ${transport} does not answer (${code}); reconnecting, running tasks go on and new ones wait`);
   };
