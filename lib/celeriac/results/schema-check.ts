@@ -132,7 +132,10 @@ interface DriverError {
 const PG_MISSING = new Set(["42P01", "42703"]);
 /** Prisma: P2021 the table does not exist, P2022 the column does not exist. */
 const PRISMA_MISSING = new Set(["P2021", "P2022"]);
-const SQLITE_MISSING = /^no such (table|column): |has no column named /;
+/** SQLite's words, naming the table, the column (quoted when it was: `"Y" - should this be a string literal…`), or both ("table X has no column named Y", from an insert): X, Y or X.Y. */
+const SQLITE_MISSING = /^no such (?:table|column): "?(?:main\.)?([^"\s]+)|^table (?:main\.)?(\S+) has no column named (\S+)/;
+/** PostgreSQL's words for a column of a known table (an insert or update's target). */
+const PG_COLUMN_OF = /^column "([^"]+)" of relation "([^"]+)" does not exist/;
 
 /** The name of the table or column a driver's or Prisma's error says is missing; undefined for any other error. */
 export function missingFromError(error: unknown): string | undefined {
@@ -143,8 +146,12 @@ export function missingFromError(error: unknown): string | undefined {
       return String(adapter.table ?? adapter.column ?? "a table").replace(/^(main|public)\./, "");
     }
     if (PRISMA_MISSING.has(String(e.code))) return (/`([^`]+)`/.exec(message)?.[1] ?? "a table").replace(/^(main|public)\./, "");
-    if (PG_MISSING.has(String(e.code))) return /"([^"]+)"/.exec(message)?.[1] ?? "a table";
-    if (SQLITE_MISSING.test(message)) return message.replace(SQLITE_MISSING, "").trim();
+    if (PG_MISSING.has(String(e.code))) {
+      const of = PG_COLUMN_OF.exec(message);
+      return of ? `${of[2]}.${of[1]}` : (/"([^"]+)"/.exec(message)?.[1] ?? "a table");
+    }
+    const sqlite = SQLITE_MISSING.exec(message);
+    if (sqlite) return sqlite[1] ?? `${sqlite[2]}.${sqlite[3]}`;
     if (e instanceof SchemaNotReadyError) return "a table";
   }
   return undefined;
