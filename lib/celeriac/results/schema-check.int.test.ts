@@ -132,6 +132,24 @@ describe(`the schema check on ${kind}`, () => {
     }
   });
 
+  it.runIf(kind === "postgres")("a least-privilege role (no grant on the beat tables, none on the migration history) sees the schema as it is", async () => {
+    const role = `celeriac_lp_${randomBytes(4).toString("hex")}`;
+    const admin = openResultSql(migrated.url);
+    opened.push(admin);
+    await admin.run(`CREATE ROLE "${role}" LOGIN`, []);
+    await admin.run(`GRANT SELECT, INSERT, UPDATE, DELETE ON "TaskResult", "TaskOutbox" TO "${role}"`, []);
+    const url = new URL(migrated.url);
+    url.username = role;
+    const { sql, monitor } = monitorOf(url.toString());
+    try {
+      expect(await monitor.assertReady()).toEqual({ missing: [], pending: [], failed: [], unknown: [] });
+    } finally {
+      await sql.close();
+      await admin.run(`DROP OWNED BY "${role}"`, []);
+      await admin.run(`DROP ROLE "${role}"`, []);
+    }
+  });
+
   it.runIf(kind === "postgres")("a database that does not exist: create it, then migrate", async () => {
     const url = new URL(TEST_POSTGRES_URL);
     url.pathname = `/celeriac_nonexistent_${randomBytes(4).toString("hex")}`;

@@ -3,8 +3,9 @@
  * connection (results/sql.ts), one query each:
  *
  * - Tables and columns: every table celeriac's statements name, with every column they use, read from the
- *   catalog (SQLite's sqlite_master + pragma_table_info, PostgreSQL's information_schema in the schema the
- *   unqualified statements resolve to). This holds whatever made the schema (migrate deploy, db push, a
+ *   catalog (SQLite's sqlite_master + pragma_table_info, PostgreSQL's pg_class + pg_attribute in the schema
+ *   the unqualified statements resolve to; not information_schema, which shows a role only the columns it
+ *   holds a privilege on, so a least-privilege role would see tables as missing). This holds whatever made the schema (migrate deploy, db push, a
  *   restored dump) and names exactly what is missing. The lists come from the code that uses the columns,
  *   so a column added to a statement is checked without anyone remembering to.
  * - Migrations, when the app says which ones its build ships: Prisma's `_prisma_migrations` table against
@@ -57,7 +58,11 @@ const MIGRATIONS_TABLE = "_prisma_migrations";
 const CATALOG = {
   sqlite: `SELECT m."name" AS "table", p."name" AS "column" FROM sqlite_master AS m, pragma_table_info(m."name") AS p WHERE m."type" = 'table'`,
   // current_schema(): where this store's unqualified "TaskResult" resolves (the search path's first schema).
-  postgresql: `SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns WHERE table_schema = current_schema()`,
+  // Tables (r) and partitioned tables (p), their live columns; readable by every role.
+  postgresql: `SELECT c.relname AS "table", a.attname AS "column" FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
 } as const;
 
 const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "${MIGRATIONS_TABLE}"`;
@@ -78,7 +83,8 @@ export async function checkSchema(sql: Pick<ResultSql, "run" | "dialect">, expec
     if (missingTables.length === Object.keys(expected.tables).length) status.pending = [...expected.migrations];
     return status;
   }
-  const applied = (await sql.run<{ name: string; finished: unknown; rolledBack: unknown }>(APPLIED, [])).rows;
+  const applied = await readApplied(sql);
+  if (!applied) return status; // a role that may not read the history (only the deploy role may): the tables decide
   const truthy = (v: unknown) => Boolean(Number(v));
   const done = new Set(applied.filter((m) => truthy(m.finished) && !truthy(m.rolledBack)).map((m) => m.name));
   const shipped = new Set(expected.migrations);
@@ -86,6 +92,16 @@ export async function checkSchema(sql: Pick<ResultSql, "run" | "dialect">, expec
   status.pending = expected.migrations.filter((m) => !done.has(m) && !status.failed.includes(m));
   status.unknown = [...done].filter((m) => !shipped.has(m)).sort();
   return status;
+}
+
+/** Prisma's migration history; undefined when this role may not read it (insufficient_privilege). */
+async function readApplied(sql: Pick<ResultSql, "run">) {
+  try {
+    return (await sql.run<{ name: string; finished: unknown; rolledBack: unknown }>(APPLIED, [])).rows;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "42501") return undefined;
+    throw error;
+  }
 }
 
 /** "migration a", or "3 migrations (a … c)": a long history stays one readable line. */
