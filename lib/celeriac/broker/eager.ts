@@ -28,9 +28,10 @@ export class EagerBroker implements Broker {
     return Promise.reject(new ConfigError("an eager app has no queue to consume: unset alwaysEager to run a worker"));
   }
 
-  /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to limit or revoke. */
+  /** No broker to reach: an eager app is ready at once. */
   async probe(): Promise<void> {}
 
+  /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to limit or revoke. */
   async reserveRate(): Promise<number> {
     return 0;
   }
