@@ -32,10 +32,8 @@ export async function typeTests(app: Celeriac) {
   // @ts-expect-error unknown option
   await greet.applyAsync(["bob"], { countdwn: 5 });
 
-  const owned: AsyncResult<number> = await add.withOptions({ owner: "user:7" }).delay(1, 2);
-  const ownedId: string = add.withOptions({ owner: "user:7" }).delayOnCommit(1, 2);
-  // @ts-expect-error withOptions keeps the task's argument types
-  await add.withOptions({ owner: "user:7" }).delay("x", 2);
+  const owned: AsyncResult<number> = await add.applyAsync([1, 2], { owner: "user:7" });
+  const ownedId: string = add.applyAsyncOnCommit([1, 2], { owner: "user:7" });
   // @ts-expect-error an owner is a string
   await add.applyAsync([1, 2], { owner: 7 });
   app.task({ name: "t.mail", args: z.tuple([z.number().int()]), owner: (userId) => `user:${userId.toFixed(0)}`, run: () => 0 });

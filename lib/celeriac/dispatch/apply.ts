@@ -75,11 +75,6 @@ export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends Ta
   delayOnCommit(...args: ArgsIn<S>): string;
   /** applyAsync on commit (Celery 5.4: apply_async_on_commit); returns the task id synchronously. */
   applyAsyncOnCommit(args: ArgsIn<S>, options?: ApplyOptions): string;
-  /**
-   * delay-style calls with applyAsync options (Celery: `task.s(...).set(**options)`), checked at each call:
-   * `add.withOptions({ owner: "user:7", countdown: 5 }).delay(2, 3)`.
-   */
-  withOptions(options: ApplyOptions): Pick<Task<S, R>, "delay" | "delayOnCommit">;
 }
 
 export interface DispatchDeps {
@@ -188,10 +183,5 @@ export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
     delay: (...args: ArgsIn<S>) => applyAsync(args),
     applyAsyncOnCommit,
     delayOnCommit: (...args: ArgsIn<S>) => applyAsyncOnCommit(args),
-    withOptions: (options: ApplyOptions) =>
-      Object.freeze({
-        delay: (...args: ArgsIn<S>) => applyAsync(args, options),
-        delayOnCommit: (...args: ArgsIn<S>) => applyAsyncOnCommit(args, options),
-      }),
   });
 }

@@ -78,14 +78,6 @@ describe("plain dispatch", () => {
     expect((await named.info())!.owner).toBe("staff");
   });
 
-  it("withOptions() gives delay-style calls the owner (and other options)", async () => {
-    const r = await withSlowPendingWrites(() => t.echo.withOptions({ queue: IDLE, owner: "user:10" }).delay("styled"));
-    expect(await r.info()).toMatchObject({ status: "PENDING", queue: IDLE, args: ["styled"], owner: "user:10" });
-    const id = await h.app.transaction(async () => t.echo.withOptions({ queue: IDLE, owner: "user:11" }).delayOnCommit("committed"));
-    expect(await row(id)).toMatchObject({ status: "PENDING", owner: "user:11" });
-    expect(() => t.echo.withOptions({ owner: "not an owner" }).delayOnCommit("x")).toThrow(/owner/);
-  });
-
   it("an ignoreResult task gets no PENDING row, owner or not", async () => {
     const r = await t.quiet.applyAsync([], { queue: IDLE, owner: "user:3" });
     expect(await r.info()).toBeNull();
