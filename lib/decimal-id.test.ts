@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { MAX_INT_ID, parseDecimalId } from "./decimal-id";
+import { MAX_PRISMA_INT } from "@/lib/celeriac/prisma-int";
+import { parseDecimalId } from "./decimal-id";
 
 describe("parseDecimalId", () => {
   it("reads canonical positive decimals up to a database Int", () => {
     expect(parseDecimalId("1")).toBe(1);
     expect(parseDecimalId("42")).toBe(42);
-    expect(parseDecimalId(String(MAX_INT_ID))).toBe(MAX_INT_ID);
-    expect(parseDecimalId(String(MAX_INT_ID + 1))).toBeUndefined();
+    expect(parseDecimalId(String(MAX_PRISMA_INT))).toBe(MAX_PRISMA_INT);
+    expect(parseDecimalId(String(MAX_PRISMA_INT + 1))).toBeUndefined();
   });
 
   it("reads larger numbers when given a larger bound (a timestamp)", () => {

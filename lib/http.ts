@@ -30,10 +30,10 @@
  * before routing, by proxy.ts.
  */
 import { z } from "zod";
-import { BrokerUnavailableError, ConfigError, DispatchError, SchemaNotReadyError } from "@/lib/celeriac";
+import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, SchemaNotReadyError } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
 import { requestCrossSiteRefusal } from "@/lib/csrf";
-import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES, MAX_JSON_DEPTH } from "@/lib/request-limits";
+import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } from "@/lib/request-limits";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
 export class HttpError extends Error {
@@ -63,18 +63,6 @@ export function zodFieldErrors(error: z.core.$ZodError): Record<string, string> 
   return fields;
 }
 
-/** Whether a JSON value has objects or arrays nested more than `max` levels deep (walked without recursion). */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const pending: [unknown, number][] = [[value, 1]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [item, depth] = next;
-    if (typeof item !== "object" || item === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(item)) pending.push([child, depth + 1]);
-  }
-  return false;
-}
-
 /** The request's JSON body; an empty, malformed or too deeply nested body is a 400. */
 export async function readJson(request: Request): Promise<unknown> {
   let value: unknown;
@@ -85,7 +73,8 @@ export async function readJson(request: Request): Promise<unknown> {
     if (error instanceof SyntaxError) throw new HttpError(400, "request body must be JSON");
     throw error;
   }
-  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new HttpError(400, `request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
+  // The framework's bound for JSON (task arguments and results nest as deep at most): one limit for one concept.
+  if (nestedDeeperThan(value)) throw new HttpError(400, `request body is nested too deeply (at most ${MAX_JSON_NESTING} levels)`);
   return value;
 }
 

@@ -16,6 +16,3 @@ export const LARGEST_MAX_BODY_BYTES = 256 * 1024;
  * still see more than its limit of a body that was cut: one socket read (64 KiB) past the largest limit.
  */
 export const PROXY_BODY_BUFFER_BYTES = LARGEST_MAX_BODY_BYTES + 64 * 1024;
-
-/** JSON bodies nested deeper than this are refused (400): JSON.stringify and recursive walks overflow the stack on a few thousand levels. */
-export const MAX_JSON_DEPTH = 64;

@@ -26,4 +26,6 @@ export type { BeatSend } from "./beat/scheduler";
 export { nextRunOf, scheduleSummary, sourceOf, type Source } from "./beat/entry";
 export { PeriodicTaskStore, periodicTaskInputSchema, scheduleFromSpec, type PeriodicTaskInput, type PeriodicTaskView, type ScheduleSpec } from "./beat/store";
 export { safeText, textProblem } from "./text";
+export { MAX_JSON_NESTING, nestedDeeperThan } from "./json";
+export { MAX_PRISMA_INT } from "./prisma-int";
 export { VERSION } from "./version";

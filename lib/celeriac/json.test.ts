@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotJsonError } from "./errors";
-import { assertJsonArgs, jsonProblem, MAX_JSON_NESTING } from "./json";
+import { assertJsonArgs, jsonProblem, MAX_JSON_NESTING, nestedDeeperThan } from "./json";
 
 class User {
   constructor(readonly id: number) {}
@@ -96,5 +96,16 @@ describe("jsonProblem (task return values)", () => {
     expect(problem).toBe('the return value["a\\u0000"] is a key containing a NUL character (\\u0000), which PostgreSQL cannot store');
     expect(problem).not.toContain("\u0000");
     expect(jsonProblem({ ok: { "x\udc00": [1] } })).toMatch(/^the return value\.ok\["x\\udc00"\] is a key containing an unpaired surrogate/);
+  });
+});
+
+describe("nestedDeeperThan (parsed JSON: request bodies)", () => {
+  it(`counts objects and arrays, at most ${MAX_JSON_NESTING} levels by default, without recursion however deep`, () => {
+    expect(nestedDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestedDeeperThan({ a: [{ b: [] }] }, 3)).toBe(true);
+    const deep = (levels: number) => JSON.parse(`${"[".repeat(levels)}${"]".repeat(levels)}`);
+    expect(nestedDeeperThan(deep(MAX_JSON_NESTING))).toBe(false);
+    expect(nestedDeeperThan(deep(MAX_JSON_NESTING + 1))).toBe(true);
+    expect(nestedDeeperThan(deep(100_000))).toBe(true);
   });
 });

@@ -38,11 +38,27 @@ function describe(value: unknown): string | undefined {
 }
 
 /**
- * How deeply an argument or a result may nest (Ruby's JSON max_nesting). Past it, JSON.stringify, which
- * recurses, overflows the stack (at a few thousand levels, fewer the deeper it is called from) on the way
- * to Redis and the database; bounding the walk keeps it, and every serializer after it, far from that.
+ * How deeply JSON may nest (Ruby's JSON max_nesting): task arguments and results here, request bodies in
+ * the app (nestedDeeperThan). Past it, JSON.stringify, which recurses, overflows the stack (at a few
+ * thousand levels, fewer the deeper it is called from) on the way to Redis and the database; bounding the
+ * walk keeps it, and every serializer after it, far from that.
  */
 export const MAX_JSON_NESTING = 100;
+
+/**
+ * Whether a parsed JSON value has objects or arrays nested more than `max` levels deep: for what is JSON
+ * already (a request body from JSON.parse, which nests as deep as its text). Walked without recursion.
+ */
+export function nestedDeeperThan(value: unknown, max = MAX_JSON_NESTING): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 interface NonJson {
   /** The steps from the root to the offending part, innermost first ("[2]", ".when"): joined once found. */

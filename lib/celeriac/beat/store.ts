@@ -22,21 +22,20 @@ import { assertJsonArgs } from "../json";
 import { MAX_PRIORITY } from "../task/define";
 import { safeText } from "../text";
 import type { Logger } from "../log";
+import { MAX_PRISMA_INT } from "../prisma-int";
 import { columnsOf } from "../results/schema-check";
 import { clocked, cron, crontab, every, toSchedule, type CatchUp, type Schedule } from "./schedule";
 
 export const PERIODS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1 } as const;
 export type Period = keyof typeof PERIODS;
 
-/** The largest value of an Int column (32-bit on SQLite and PostgreSQL). */
-const MAX_INT = 2 ** 31 - 1;
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
 const crontabField = safeText().trim().min(1).max(200).default("*");
 const zoneField = safeText().trim().min(1).nullish().transform((zone) => zone ?? null);
 
 /** A schedule as the admin writes it and the tables store it. */
 export const scheduleSpecSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("interval"), every: z.number().int().positive().max(MAX_INT), period: z.enum(Object.keys(PERIODS) as [Period, ...Period[]]) }).strict(),
+  z.object({ kind: z.literal("interval"), every: z.number().int().positive().max(MAX_PRISMA_INT), period: z.enum(Object.keys(PERIODS) as [Period, ...Period[]]) }).strict(),
   z
     .object({
       kind: z.literal("crontab"),
@@ -61,7 +60,7 @@ export const periodicTaskInputSchema = z
     args: z.array(z.unknown()).default([]),
     queue: queueNameSchema.nullish().transform((v) => v ?? null),
     priority: z.number().int().min(1).max(MAX_PRIORITY).nullish().transform((v) => v ?? null),
-    expireSeconds: z.number().int().positive().max(MAX_INT).nullish().transform((v) => v ?? null),
+    expireSeconds: z.number().int().positive().max(MAX_PRISMA_INT).nullish().transform((v) => v ?? null),
     schedule: scheduleSpecSchema,
     enabled: z.boolean().default(true),
     oneOff: z.boolean().default(false),
