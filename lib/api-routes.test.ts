@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { discoverRoutes } from "@/test/api-route-files";
-import { allowedMethods, API_ROUTES, apiRouteOf } from "./api-routes";
+import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf } from "./api-routes";
+import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } from "./request-limits";
 
 describe("API_ROUTES", () => {
   it("lists every route under app/api/ with the methods its route.ts exports", () => {
@@ -29,5 +30,25 @@ describe("allowedMethods", () => {
   it("adds what Next implements itself: HEAD for a GET, and OPTIONS", () => {
     expect(allowedMethods("/api/articles")).toEqual(["GET", "HEAD", "OPTIONS", "POST"]);
     expect(allowedMethods("/api/login")).toEqual(["OPTIONS", "POST"]);
+  });
+});
+
+describe("BODY_LIMITS", () => {
+  it("names only methods its route exports, each limit a whole number of bytes up to the largest Next's proxy buffer holds", () => {
+    for (const [pattern, limits] of Object.entries(BODY_LIMITS)) {
+      for (const [method, limit] of Object.entries(limits)) {
+        expect(API_ROUTES[pattern], pattern).toContain(method);
+        expect(Number.isSafeInteger(limit) && limit > 0 && limit <= LARGEST_MAX_BODY_BYTES, `${method} ${pattern}: ${limit}`).toBe(true);
+      }
+    }
+  });
+
+  it("bodyLimitOf: the route's limit for that method, else the default, on any path", () => {
+    expect(bodyLimitOf("POST", "/api/articles")).toBe(128 * 1024);
+    expect(bodyLimitOf("PATCH", "/api/articles/12")).toBe(128 * 1024);
+    expect(bodyLimitOf("GET", "/api/articles")).toBe(DEFAULT_MAX_BODY_BYTES);
+    for (const [method, path] of [["POST", "/api/signup"], ["POST", "/api/nothing"], ["GET", "/articles"], ["POST", "/"], ["FOO", "/api/articles"]]) {
+      expect(bodyLimitOf(method, path), `${method} ${path}`).toBe(DEFAULT_MAX_BODY_BYTES);
+    }
   });
 });

@@ -7,7 +7,11 @@
  * Written out rather than discovered at run time (the proxy cannot read the route modules);
  * lib/api-routes.test.ts fails when this table and the route files under app/api/ disagree (read by
  * test/api-route-files.ts, which the fuzz suite's route discovery is too).
+ *
+ * The body limits are here too (BODY_LIMITS): lib/server-boot.ts refuses a larger body while it arrives,
+ * before Next reads it, and route() (lib/http.ts) holds every request to the same number.
  */
+import { DEFAULT_MAX_BODY_BYTES } from "@/lib/request-limits";
 
 /** The methods a route.ts may export (Next's HTTP_METHODS; HEAD and OPTIONS are implemented for it). */
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -41,6 +45,27 @@ export function apiRouteOf(pathname: string): string | undefined {
 
 function dynamicCount(segments: string[]): number {
   return segments.filter((s) => s.startsWith("[")).length;
+}
+
+/**
+ * An article's request: a 20,000-character body (app/api/articles/fields.ts) is up to 120,000 bytes of JSON
+ * when a client escapes each character as \uXXXX.
+ */
+const ARTICLE_REQUEST_BYTES = 128 * 1024;
+
+/**
+ * Route pattern → method → the largest request body it accepts, in bytes, where that is not
+ * DEFAULT_MAX_BODY_BYTES (64 KiB); each at most LARGEST_MAX_BODY_BYTES, which Next's proxy buffer is sized for.
+ */
+export const BODY_LIMITS: Readonly<Record<string, Partial<Record<RouteMethod, number>>>> = {
+  "/api/articles": { POST: ARTICLE_REQUEST_BYTES },
+  "/api/articles/[id]": { PATCH: ARTICLE_REQUEST_BYTES },
+};
+
+/** The largest body a request may send: its route's limit for the method (BODY_LIMITS), else the default; any path, /api or not. */
+export function bodyLimitOf(method: string, pathname: string): number {
+  const route = apiRouteOf(pathname);
+  return (route === undefined ? undefined : BODY_LIMITS[route]?.[method as RouteMethod]) ?? DEFAULT_MAX_BODY_BYTES;
 }
 
 /** What the route answers besides its exports: HEAD wherever there is GET, and OPTIONS (both by Next). Sorted, as Next's OPTIONS sends it. */

@@ -1,14 +1,16 @@
 /**
  * Route handler plumbing and the request-hardening layer every route handler goes through:
- * `export const POST = route(async (request) => …, { maxBodyBytes? })`. Before the handler runs, route()
- * applies, in this order:
+ * `export const POST = route(async (request) => …)`. Before the handler runs, route() applies, in this
+ * order:
  *
  *   403  a cross-site POST/PUT/PATCH/DELETE (lib/csrf.ts; login and logout included)
- *   415  a body that is not `content-type: application/json` (a `charset=utf-8` parameter is fine), and
- *        any other Content-Type even without a body (what a browser form sends: lib/csrf.ts)
- *   413  a body over the route's limit (default 64 KiB, lib/request-limits.ts): refused from its
- *        Content-Length when it declares one, else counted while it is read (a chunked or lying body is
- *        never buffered past the limit)
+ *   415  a POST/PUT/PATCH/DELETE body that is not `content-type: application/json` (a `charset=utf-8`
+ *        parameter is fine), and any other Content-Type even without a body (what a browser form sends:
+ *        lib/csrf.ts). GET, HEAD and OPTIONS carry no body a handler reads: their Content-Type is not looked at
+ *   413  a POST/PUT/PATCH/DELETE body over the route's limit (lib/api-routes.ts's BODY_LIMITS, 64 KiB by
+ *        default): refused from its Content-Length when it declares one, else counted while it is read.
+ *        lib/server-boot.ts has already refused such a body before Next read it; this holds route() to the
+ *        same number wherever it runs
  *
  * and then maps every error the handler throws to a JSON answer `{ error: message }`, by class, never by
  * message text:
@@ -32,8 +34,9 @@
 import { z } from "zod";
 import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, SchemaNotReadyError } from "@/lib/celeriac";
 import { celeriac } from "@/lib/celery";
+import { bodyLimitOf } from "@/lib/api-routes";
 import { requestCrossSiteRefusal } from "@/lib/csrf";
-import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } from "@/lib/request-limits";
+import { bodyTooLargeMessage } from "@/lib/request-limits";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
 export class HttpError extends Error {
@@ -98,7 +101,7 @@ export function isJsonContentType(value: string): boolean {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, `request body too large: at most ${limit} bytes (${limit / 1024} KiB) here`);
+  return new HttpError(413, bodyTooLargeMessage(limit));
 }
 
 /** The body's bytes, read until it ends or passes `limit` (then the stream is cancelled and it is a 413). */
@@ -123,14 +126,19 @@ async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Prom
   return bytes;
 }
 
+/** The methods whose body a handler reads (RFC 9110 defines none for GET, HEAD and OPTIONS): only theirs is checked. */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 /**
  * The request with its body checked (415, 413) and read, as a new Request whose json()/text() return it;
- * the request itself when it has no body. A Content-Type other than JSON is refused before a byte is read,
+ * the request itself when it has no body, or its method none that a handler reads. A Content-Type other than JSON is refused before a byte is read,
  * even on an empty body: it is what a browser form sends, and an empty cross-site form POST (to log a user
  * out) from a browser too old to send Origin would pass the cross-site check. A body without any type is
  * refused once read, when it turns out not to be empty (curl -X POST with no data is fine).
  */
-async function withCheckedBody(request: Request, limit: number): Promise<Request> {
+async function withCheckedBody(request: Request): Promise<Request> {
+  if (!BODY_METHODS.has(request.method)) return request;
+  const limit = bodyLimitOf(request.method, new URL(request.url).pathname);
   const type = request.headers.get("content-type");
   if (type !== null && !isJsonContentType(type)) throw new HttpError(415, `request body must be JSON, sent with content-type: application/json (not ${type})`);
   if (request.body === null || request.headers.get("content-length") === "0") return request;
@@ -162,28 +170,18 @@ export function toErrorResponse(error: unknown): Response {
   return errorResponse(500, "internal error");
 }
 
-export interface RouteOptions {
-  /** The largest body this route accepts, in bytes (default 64 KiB; at most LARGEST_MAX_BODY_BYTES). */
-  maxBodyBytes?: number;
-}
-
 /**
  * Wraps a route handler: `export const POST = route(async (request) => Response.json(…))`. The context
  * (`{ params: Promise<…> }` for dynamic segments) is passed through unchanged.
  */
 export function route<C = unknown>(
   handler: (request: Request, context: C) => Response | Promise<Response>,
-  { maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: RouteOptions = {},
 ): (request: Request, context: C) => Promise<Response> {
-  // Next's proxy buffer is sized for the largest limit (next.config.ts): a larger one could not be enforced.
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0 || maxBodyBytes > LARGEST_MAX_BODY_BYTES) {
-    throw new RangeError(`maxBodyBytes must be a whole number of bytes from 1 to ${LARGEST_MAX_BODY_BYTES}, not ${maxBodyBytes}`);
-  }
   return async (request, context) => {
     try {
       const refusal = requestCrossSiteRefusal(request);
       if (refusal) throw new HttpError(403, refusal);
-      return await handler(withJsonErrors(await withCheckedBody(request, maxBodyBytes)), context);
+      return await handler(withJsonErrors(await withCheckedBody(request)), context);
     } catch (error) {
       return toErrorResponse((await celeriac.schema.explain(error).catch(() => undefined)) ?? error);
     }

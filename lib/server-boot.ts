@@ -3,9 +3,12 @@
  *
  *   1. Checks the environment (lib/env.ts): in production a missing or weak SECRET_KEY stops the server
  *      here, with the one message saying how to make one, instead of at the first login.
- *   2. Answers what Next would answer with a 500 before the app or proxy.ts could say a word. There is no
- *      Next hook before that point, so this wraps the HTTP server's "request" event; every other request
- *      goes to Next untouched.
+ *   2. Answers what Next would take too long over, or answer with a 500, before the app or proxy.ts could
+ *      say a word. There is no Next hook before that point, so this wraps the HTTP server's "request"
+ *      event; every other request goes to Next untouched (its body, if any, in its buffer). In order:
+ *      - A body over its route's limit (lib/api-routes.ts's BODY_LIMITS): 413 and the connection closed,
+ *        before Next reads it (lib/body-limit.ts says why Next cannot). A declared Content-Length over it
+ *        is refused before a byte of the body is read; a chunked body is counted as it arrives.
  *      - TRACE: 405 with an Allow header. Next turns every request into a fetch Request, and fetch forbids
  *        TRACE ("'TRACE' HTTP method is unsupported"), so neither proxy.ts nor a route handler can answer
  *        it: Next would answer 500 for every /api path. CONNECT never becomes a "request": Node closes the
@@ -23,27 +26,23 @@
 import { Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { NEXT_ROUTER_STATE_TREE_HEADER, RSC_HEADER } from "next/dist/client/components/app-router-headers";
 import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state";
-import { allowedMethods, apiRouteOf } from "@/lib/api-routes";
+import { allowedMethods, apiRouteOf, bodyLimitOf } from "@/lib/api-routes";
+import { announcesBody, closeAfterAnswer, declaresMoreThan, receiveWithin } from "@/lib/body-limit";
 import { EX_CONFIG } from "@/lib/celeriac";
-import { API_CSP, STATIC_SECURITY_HEADERS } from "@/lib/security-headers";
+import { answerEarly, requestPath } from "@/lib/early-answer";
+import { bodyTooLargeMessage } from "@/lib/request-limits";
+
+type Answer = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** Methods a fetch Request cannot carry (the fetch standard's forbidden methods that Node's parser accepts). */
 const FETCH_FORBIDDEN = new Set(["TRACE"]);
 
 /** The answer to a request Next cannot take: 405, with the methods the path does answer. */
 export function refuseMethod(request: IncomingMessage, response: ServerResponse): void {
-  const pathname = (request.url ?? "/").split("?")[0];
+  const pathname = requestPath(request);
   const route = pathname.startsWith("/api/") ? apiRouteOf(pathname) : undefined;
   const allow = route ? allowedMethods(route).join(", ") : "GET, HEAD";
-  const body = `${JSON.stringify({ error: `${request.method} is not supported: ${route ?? "this path"} answers ${allow}` })}\n`;
-  response.writeHead(405, {
-    ...STATIC_SECURITY_HEADERS,
-    "Content-Security-Policy": API_CSP,
-    Allow: allow,
-    "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  answerEarly(request, response, 405, `${request.method} is not supported: ${route ?? "this path"} answers ${allow}`, { Allow: allow });
 }
 
 /**
@@ -63,22 +62,30 @@ export function readableRouterState(headers: IncomingHttpHeaders): boolean {
 
 /** The answer to a router state Next cannot read: 400, JSON under /api (as every /api answer), plain text elsewhere. */
 export function refuseRouterState(request: IncomingMessage, response: ServerResponse): void {
-  const pathname = (request.url ?? "/").split("?")[0];
   const message = `malformed ${NEXT_ROUTER_STATE_TREE_HEADER} header`;
-  console.warn(`refused ${request.method} ${pathname.slice(0, 200)}: ${message} (400)`);
-  const api = pathname === "/api" || pathname.startsWith("/api/");
-  const body = api ? `${JSON.stringify({ error: message })}\n` : `${message}\n`;
-  response.writeHead(400, {
-    ...STATIC_SECURITY_HEADERS,
-    "Content-Security-Policy": API_CSP,
-    "Content-Type": api ? "application/json" : "text/plain; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
-  });
-  response.end(body);
+  console.warn(`refused ${request.method} ${requestPath(request).slice(0, 200)}: ${message} (400)`);
+  answerEarly(request, response, 400, message);
 }
 
-/** What answers `request` here instead of Next (see the module comment), or undefined: Next's to answer. */
-function answerBeforeNext(request: IncomingMessage): ((request: IncomingMessage, response: ServerResponse) => void) | undefined {
+/** 413, then the connection closed: the rest of the body is never read. */
+function refuseBody(request: IncomingMessage, response: ServerResponse, limit: number): void {
+  closeAfterAnswer(response);
+  answerEarly(request, response, 413, bodyTooLargeMessage(limit));
+}
+
+/** Calls `next` once the request's body (if any) has all arrived within its route's limit; refuses it otherwise. */
+function afterBody(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  const limit = bodyLimitOf(request.method ?? "", requestPath(request));
+  if (declaresMoreThan(request, limit)) return refuseBody(request, response, limit);
+  if (!announcesBody(request)) return next();
+  void receiveWithin(request, limit).then((outcome) => {
+    if (outcome === "complete") next();
+    else if (outcome === "too large") refuseBody(request, response, limit);
+  });
+}
+
+/** What answers `request` here instead of Next once its body is in (see the module comment), or undefined: Next's to answer. */
+function answerBeforeNext(request: IncomingMessage): Answer | undefined {
   if (FETCH_FORBIDDEN.has(request.method ?? "")) return refuseMethod;
   if (!readableRouterState(request.headers)) return refuseRouterState;
   return undefined;
@@ -86,19 +93,24 @@ function answerBeforeNext(request: IncomingMessage): ((request: IncomingMessage,
 
 let installed = false;
 
-/** Makes every HTTP server in this process answer what Next cannot take (TRACE, an unreadable router state) itself. */
+/**
+ * Makes every HTTP server in this process answer what Next cannot take itself (a body over its limit,
+ * TRACE, an unreadable router state), and hand everything else to its "request" listeners once the body
+ * has arrived.
+ */
 export function refuseWhatNextCannotTake(): void {
   if (installed) return;
   installed = true;
   const emit = Server.prototype.emit;
   Server.prototype.emit = function (this: Server, ...args: Parameters<Server["emit"]>) {
     const [event, request, response] = args as unknown[];
-    const answer = event === "request" ? answerBeforeNext(request as IncomingMessage) : undefined;
-    if (answer) {
-      answer(request as IncomingMessage, response as ServerResponse);
-      return true;
-    }
-    return emit.apply(this, args);
+    if (event !== "request") return emit.apply(this, args);
+    afterBody(request as IncomingMessage, response as ServerResponse, () => {
+      const answer = answerBeforeNext(request as IncomingMessage);
+      if (answer) answer(request as IncomingMessage, response as ServerResponse);
+      else emit.apply(this, args);
+    });
+    return true;
   } as Server["emit"];
 }
 

@@ -1,9 +1,9 @@
-/** What POST /api/articles and PATCH /api/articles/[id] accept as an article's body, and so how large a request may be. */
+/**
+ * What POST /api/articles and PATCH /api/articles/[id] accept as an article's body. Their requests may be
+ * larger than the default for it (lib/api-routes.ts's BODY_LIMITS: 128 KiB, for 20,000 characters escaped).
+ */
 import { safeText } from "@/lib/celeriac";
 
 const MAX_BODY_CHARS = 20_000;
 
 export const articleBody = safeText().trim().min(1, "a body is required").max(MAX_BODY_CHARS);
-
-/** A request carrying a full-length body: up to 3 UTF-8 bytes per character (6 if escaped as \uXXXX), so 128 KiB. */
-export const ARTICLE_BODY_BYTES = 128 * 1024;

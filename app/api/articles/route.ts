@@ -11,7 +11,7 @@ import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";
 import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
-import { ARTICLE_BODY_BYTES, articleBody } from "./fields";
+import { articleBody } from "./fields";
 
 export const dynamic = "force-dynamic";
 
@@ -28,7 +28,7 @@ export const POST = route(async (request) => {
     return { article, taskId: expandAbbreviations.applyAsyncOnCommit([article.id], { owner }) };
   });
   return Response.json({ article, taskId, status: "PENDING" }, { status: 201 });
-}, { maxBodyBytes: ARTICLE_BODY_BYTES });
+});
 
 export const GET = route(async () => {
   const articles = await db.article.findMany({ orderBy: { id: "desc" }, take: 20 });

@@ -9,7 +9,7 @@ import { transaction } from "@/lib/celery";
 import { HttpError, parseBody, route } from "@/lib/http";
 import { requestOwner } from "@/lib/result-access";
 import { expandAbbreviations } from "@/tasks/articles";
-import { ARTICLE_BODY_BYTES, articleBody } from "../fields";
+import { articleBody } from "../fields";
 
 export const dynamic = "force-dynamic";
 
@@ -39,4 +39,4 @@ export const PATCH = route(async (request, context: Context) => {
     return { article: await tx.article.findUniqueOrThrow({ where: { id } }), taskId: expandAbbreviations.applyAsyncOnCommit([id], { owner }) };
   });
   return Response.json(result);
-}, { maxBodyBytes: ARTICLE_BODY_BYTES });
+});
