@@ -7,6 +7,7 @@ import { createCeleriac, createMailer, crontab, type Settings } from "@/lib/cele
 import { db } from "./db";
 import { env } from "./env";
 import { shippedMigrations } from "./migrations";
+import { MIGRATE_COMMAND } from "./schema-gate";
 
 export const celeriac = createCeleriac({
   appName: "celeriac-demo",
@@ -14,7 +15,7 @@ export const celeriac = createCeleriac({
   databaseUrl: env.DATABASE_URL,
   // The worker, beat and the CLI refuse a database that lacks one of these (npm run db:deploy applies them).
   migrations: () => shippedMigrations(env.DATABASE_URL),
-  migrateCommand: "npm run db:deploy",
+  migrateCommand: MIGRATE_COMMAND,
   redisUrl: env.REDIS_URL,
   keyPrefix: env.CELERIAC_KEY_PREFIX,
   alwaysEager: env.CELERIAC_ALWAYS_EAGER,

@@ -11,6 +11,7 @@ process.env.ALLOWED_ORIGINS = "http://127.0.0.1:3100";
 const { HttpError, isJsonContentType, parseBody, route, toErrorResponse } = await import("./http");
 const { SchemaNotReadyError, safeText } = await import("@/lib/celeriac");
 const { DEFAULT_MAX_BODY_BYTES } = await import("./request-limits");
+const { NOT_MIGRATED_MESSAGE } = await import("./schema-gate");
 
 const ORIGIN = "http://127.0.0.1:3100";
 const URL = `${ORIGIN}/api/thing`;
@@ -181,9 +182,12 @@ describe("content types", () => {
 });
 
 describe("toErrorResponse", () => {
-  it("answers 503 with the message for a database that is not migrated", async () => {
-    const message = "the database at file:./fresh.db is not migrated: run npm run db:deploy";
-    expect(await answer(toErrorResponse(new SchemaNotReadyError(message)))).toEqual({ status: 503, body: { error: message } });
+  it("answers 503 for a database that is not migrated, naming the fix but not the database (its message is for the log)", async () => {
+    const message = "the database at postgresql://app:****@db.internal:5432/app is not migrated (missing: TaskResult, 5 migrations not applied): run npm run db:deploy";
+    const { status, body } = await answer(toErrorResponse(new SchemaNotReadyError(message)));
+    expect({ status, body }).toEqual({ status: 503, body: { error: NOT_MIGRATED_MESSAGE } });
+    expect(body.error).toContain("run npm run db:deploy");
+    for (const detail of ["db.internal", "5432", "app:****", "TaskResult", "migrations not applied"]) expect(body.error).not.toContain(detail);
   });
 
   it("answers an HttpError's status and a bug's 500 without its message", async () => {

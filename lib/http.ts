@@ -24,8 +24,9 @@
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
  *   ConfigError        400, its message (e.g. a periodic task the admin sent is invalid: names the field)
  *   BrokerUnavailableError  503 (Redis did not answer; nothing was enqueued), logged
- *   SchemaNotReadyError     503, its message: the database is not migrated, and it names the command
- *                      (a Prisma error about a missing table is first turned into one by celeriac.schema)
+ *   SchemaNotReadyError     503, NOT_MIGRATED_MESSAGE (the command that fixes it); its own message, which
+ *                      names the database's address and what it lacks, goes to the log only (a Prisma
+ *                      error about a missing table is first turned into one by celeriac.schema)
  *   anything else      500 "internal error"; the error itself is logged, never sent to the client
  *
  * Methods a route does not export (405 with Allow) and malformed percent-encoding (400) are answered
@@ -37,6 +38,7 @@ import { celeriac } from "@/lib/celery";
 import { bodyLimitOf } from "@/lib/api-routes";
 import { requestCrossSiteRefusal } from "@/lib/csrf";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
+import { NOT_MIGRATED_MESSAGE } from "@/lib/schema-gate";
 
 /** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
 export class HttpError extends Error {
@@ -162,9 +164,9 @@ export function toErrorResponse(error: unknown): Response {
     return errorResponse(503, "the task queue is unavailable; try again shortly");
   }
   if (error instanceof SchemaNotReadyError) {
-    // Logged at most once a minute for the whole app (every request would fail the same way).
+    // The full message, logged at most once a minute for the whole app (every request would fail the same way).
     celeriac.schema.report(error.cause ?? error);
-    return errorResponse(503, error.message);
+    return errorResponse(503, NOT_MIGRATED_MESSAGE);
   }
   celeriac.log.error({ err: error }, "unhandled error in a route handler");
   return errorResponse(500, "internal error");

@@ -2,8 +2,12 @@
  * What the web server does once, at start (instrumentation.ts's register(), Node.js runtime only):
  *
  *   1. Checks the environment (lib/env.ts): in production a missing or weak SECRET_KEY stops the server
- *      here, with the one message saying how to make one, instead of at the first login.
- *   2. Answers what Next would take too long over, or answer with a 500, before the app or proxy.ts could
+ *      here, with the one message saying how to make one, instead of at the first login. A SQLite file
+ *      that cannot be opened (lib/db.ts, loaded with lib/celery.ts) stops it the same way: exit 78.
+ *   2. Checks the database's schema (lib/schema-gate.ts): while it is not migrated for this build, every
+ *      request is a 503 naming `npm run db:deploy`, pages included, and it is checked again every
+ *      SCHEMA_RECHECK_MS until it is (no restart needed).
+ *   3. Answers what Next would take too long over, or answer with a 500, before the app or proxy.ts could
  *      say a word. There is no Next hook before that point, so this wraps the HTTP server's "request"
  *      event; every other request goes to Next untouched (its body, if any, in its buffer). In order:
  *      - A body over its route's limit (lib/api-routes.ts's BODY_LIMITS): 413 and the connection closed,
@@ -22,15 +26,18 @@
  *        reads it (Node's, repeated lines joined), so exactly what Next would fail on is refused. The client
  *        router only sends a tree Next gave it, so only a forged request is refused, and a navigation
  *        answered with a 400 loads the page in full instead (Next's MPA fallback).
+ *      - While the database is not migrated: 503, NOT_MIGRATED_MESSAGE, with Retry-After.
  */
 import { Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { NEXT_ROUTER_STATE_TREE_HEADER, RSC_HEADER } from "next/dist/client/components/app-router-headers";
 import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state";
 import { allowedMethods, apiRouteOf, bodyLimitOf } from "@/lib/api-routes";
 import { announcesBody, closeAfterAnswer, declaresMoreThan, receiveWithin } from "@/lib/body-limit";
-import { EX_CONFIG } from "@/lib/celeriac";
+import type { SchemaMonitor } from "@/lib/celeriac/results/schema-monitor";
+import { exitOnStartupError } from "@/lib/celeriac/startup";
 import { answerEarly, requestPath } from "@/lib/early-answer";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
+import { NOT_MIGRATED_MESSAGE, SchemaGate, type GateLog } from "@/lib/schema-gate";
 
 type Answer = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -67,6 +74,25 @@ export function refuseRouterState(request: IncomingMessage, response: ServerResp
   answerEarly(request, response, 400, message);
 }
 
+/** How often a database that is not migrated is checked again while requests are answered 503. */
+export const SCHEMA_RECHECK_MS = 5000;
+
+let schemaGate: SchemaGate | undefined;
+
+/**
+ * Answers every request with a 503 from now on while `schema` finds the database not migrated
+ * (lib/schema-gate.ts), its full message in `log`; returns the gate, to run its first check().
+ */
+export function watchSchema(schema: Pick<SchemaMonitor, "assertReady">, log: GateLog, { recheckMs = SCHEMA_RECHECK_MS, logIntervalMs = 60_000 } = {}): SchemaGate {
+  schemaGate?.stop();
+  schemaGate = new SchemaGate({ check: () => schema.assertReady(), recheckMs, logIntervalMs, log });
+  return schemaGate;
+}
+
+function refuseUnmigrated(request: IncomingMessage, response: ServerResponse): void {
+  answerEarly(request, response, 503, NOT_MIGRATED_MESSAGE, { "Retry-After": String(Math.ceil(schemaGate!.recheckMs / 1000)) });
+}
+
 /** 413, then the connection closed: the rest of the body is never read. */
 function refuseBody(request: IncomingMessage, response: ServerResponse, limit: number): void {
   closeAfterAnswer(response);
@@ -88,6 +114,7 @@ function afterBody(request: IncomingMessage, response: ServerResponse, next: () 
 function answerBeforeNext(request: IncomingMessage): Answer | undefined {
   if (FETCH_FORBIDDEN.has(request.method ?? "")) return refuseMethod;
   if (!readableRouterState(request.headers)) return refuseRouterState;
+  if (schemaGate?.closed) return refuseUnmigrated;
   return undefined;
 }
 
@@ -95,8 +122,8 @@ let installed = false;
 
 /**
  * Makes every HTTP server in this process answer what Next cannot take itself (a body over its limit,
- * TRACE, an unreadable router state), and hand everything else to its "request" listeners once the body
- * has arrived.
+ * TRACE, an unreadable router state, anything while the database is not migrated), and hand everything
+ * else to its "request" listeners once the body has arrived.
  */
 export function refuseWhatNextCannotTake(): void {
   if (installed) return;
@@ -114,13 +141,19 @@ export function refuseWhatNextCannotTake(): void {
   } as Server["emit"];
 }
 
+/** How long the server's start waits for the first schema check: a database that does not answer must not hold it. */
+const FIRST_CHECK_WAIT_MS = 3000;
+
 /** The web server's start: a wrong environment stops it with the message and exit 78, as the worker and beat. */
 export async function bootServer(): Promise<void> {
+  let app;
   try {
     await import("@/lib/env");
+    app = (await import("@/lib/celery")).celeriac;
   } catch (error) {
-    console.error(`celeriac web: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(EX_CONFIG);
+    return exitOnStartupError(error, "celeriac web");
   }
+  const gate = watchSchema(app.schema, app.log, { logIntervalMs: app.config.schemaReportIntervalMs });
+  await Promise.race([gate.check(), new Promise((resolve) => setTimeout(resolve, FIRST_CHECK_WAIT_MS).unref())]);
   refuseWhatNextCannotTake();
 }

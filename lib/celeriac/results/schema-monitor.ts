@@ -20,7 +20,7 @@ export interface SchemaMonitorOptions {
   tables: SchemaExpectations["tables"];
   /** The migrations this build ships, oldest first, read at each check; undefined: only tables are checked. */
   migrations?: () => readonly string[] | undefined;
-  sql: Pick<ResultSql, "run" | "dialect">;
+  sql: Pick<ResultSql, "run" | "dialect" | "close">;
   /** The database's URL without its password, for the messages. */
   where: string;
   /** The command that migrates the database, named in the messages. @defaultValue "npx prisma migrate deploy" */
@@ -49,7 +49,15 @@ export class SchemaMonitor {
 
   /** What the database lacks for this build (and what it has that the build does not know). */
   check(): Promise<SchemaStatus> {
-    const status = checkSchema(this.options.sql, { tables: this.options.tables, migrations: this.options.migrations?.() });
+    const { sql } = this.options;
+    const status = checkSchema(sql, { tables: this.options.tables, migrations: this.options.migrations?.() }).then(async (found) => {
+      // Prisma's `migrate deploy` takes a SQLite file in EXCLUSIVE locking mode, and times out (SQLITE_BUSY)
+      // while any other connection has it open: a process that goes on running on a database that is not
+      // migrated (the web server answers 503 until it is) lets go of it, so that the command that fixes
+      // it can run. A SQLite store reopens its connection at its next statement.
+      if (sql.dialect === "sqlite" && !isReady(found)) await sql.close();
+      return found;
+    });
     this.recent = { at: Date.now(), status };
     status.catch(() => (this.recent = undefined));
     return status;
