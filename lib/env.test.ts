@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseEnv, secretKeyProblem } from "./env";
 
@@ -55,5 +58,30 @@ describe("ALLOWED_ORIGINS", () => {
 describe("the rest of the environment", () => {
   it("names each bad variable in one message", () => {
     expect(() => parseEnv({ REDIS_URL: "http://nope", CELERIAC_LOG_LEVEL: "loud" })).toThrow(/invalid environment:\n {2}REDIS_URL: .*\n {2}CELERIAC_LOG_LEVEL: /);
+  });
+});
+
+describe("loading lib/env.ts", () => {
+  // Every process reads its environment first (the web server at boot, before anything else): from the
+  // framework it needs ConfigError only, not the barrel that loads all of celeriac.
+  it("loads lib/celeriac/errors.ts, not the framework", () => {
+    const hook = `let port; export function initialize(data) { port = data.port; } export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`;
+    const script = `
+      import { register } from "node:module";
+      import { MessageChannel } from "node:worker_threads";
+      const { port1, port2 } = new MessageChannel();
+      const loaded = [];
+      port1.on("message", (url) => loaded.push(url));
+      register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
+      await import(process.argv[1]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      port1.close();
+      console.log(JSON.stringify(loaded));`;
+    const root = resolve(import.meta.dirname, "..");
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, pathToFileURL(resolve(root, "lib/env.ts")).href], { cwd: root, encoding: "utf8" });
+    const loaded = (JSON.parse(out) as string[]).filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes("/node_modules/")).map((url) => url.slice(pathToFileURL(root).href.length + 1));
+    expect(loaded).toContain("lib/celeriac/errors.ts");
+    expect(loaded.filter((path) => path.startsWith("lib/celeriac/")).length, loaded.join(", ")).toBeLessThanOrEqual(3);
+    expect(loaded).not.toContain("lib/celeriac/index.ts");
   });
 });
