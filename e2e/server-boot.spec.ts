@@ -13,10 +13,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { freePort } from "../test/chaos/helpers";
 import { chunked, exchange, oneChunk, parseAnswer, requestHead } from "../test/raw-http";
 
 const PORT = 3100; // the run's server (playwright.config.ts)
@@ -50,20 +50,6 @@ test.describe("a body over its route's limit", () => {
     expect(added.status()).toBe(202);
   });
 });
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port !== PORT) return port;
-  }
-}
 
 test.describe("a database nobody migrated", () => {
   let server: ChildProcess | undefined;
