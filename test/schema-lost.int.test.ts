@@ -9,7 +9,6 @@
  * "dropped" by renaming it away and "restored" by renaming it back: PostgreSQL re-plans its prepared
  * statements by name after the rename, so every statement meets "relation does not exist" as after a DROP.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { createCeleriac, type Celeriac } from "@/lib/celeriac";
@@ -18,6 +17,8 @@ import type { ResultSql } from "@/lib/celeriac/results/sql";
 import { createDb, isPostgresUrl, type Db } from "@/lib/db";
 import { sleep, waitFor } from "@/test/chaos/helpers";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { startProcess, type TestProcess } from "@/test/processes";
+import { escapeRegExp as escape } from "@/test/regexp";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 
 const kind = isPostgresUrl(inject("databaseUrl")) ? "postgres" : "sqlite";
@@ -25,35 +26,10 @@ const INTERVAL_MS = 1500;
 const GONE_MS = 6500;
 const TABLES = ["TaskResult", "TaskOutbox", "PeriodicTask"];
 
-interface Proc {
-  child: ChildProcess;
-  output(): string;
-  lines(): Array<{ level: number; msg: string; at: number }>;
-  exited: Promise<number | string | null>;
-}
+type Proc = TestProcess;
 
 function start(role: "worker" | "beat", env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/schema-process.ts", role, ...(role === "worker" ? ["-c", "2"] : [])], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let partial = "";
-  const lines: Array<{ level: number; msg: string; at: number }> = [];
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d;
-    partial += d;
-    const whole = partial.split("\n");
-    partial = whole.pop()!;
-    for (const line of whole) {
-      if (!line.startsWith("{")) continue;
-      const { level, msg } = JSON.parse(line) as { level: number; msg: string };
-      lines.push({ level, msg, at: Date.now() });
-    }
-  });
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | string | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
-  return { child, output: () => out, lines: () => lines, exited };
+  return startProcess(["test/fixtures/schema-process.ts", role, ...(role === "worker" ? ["-c", "2"] : [])], env);
 }
 
 let database: TestDatabase;
@@ -124,6 +100,3 @@ describe(`tables that go missing under a running worker and beat (${kind})`, () 
   }, 90_000);
 });
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

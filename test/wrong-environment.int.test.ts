@@ -14,7 +14,6 @@
  * Beat syncs the settings' schedule into the whole PeriodicTask table, so these processes run on scratch
  * databases of their own, never the run's shared one.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
@@ -22,44 +21,20 @@ import { createCeleriac } from "@/lib/celeriac";
 import { createDb, isPostgresUrl } from "@/lib/db";
 import { freePort, redisServer, waitFor, type RedisServer } from "@/test/chaos/helpers";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { startProcess, type TestProcess } from "@/test/processes";
+import { escapeRegExp as escape } from "@/test/regexp";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 
 const kind = isPostgresUrl(inject("databaseUrl")) ? "postgres" : "sqlite";
 const PASSWORD = "s3cret-pw";
 const STACK_LINE = /^\s+at /m;
 
-interface Proc {
-  child: ChildProcess;
-  output(): string;
-  /** The JSON log lines' messages, in order, with when they were read. */
-  messages(): Array<{ msg: string; at: number }>;
-  exited: Promise<number | string | null>;
-}
+type Proc = TestProcess;
 
 const running: Proc[] = [];
 
 function run(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    env: { ...process.env, CELERIAC_LOG_LEVEL: "info", CELERIAC_LOG_FORMAT: "json", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const messages: Array<{ msg: string; at: number }> = [];
-  const read = (chunk: Buffer) => {
-    out += chunk;
-    for (const line of String(chunk).split("\n")) {
-      if (!line.startsWith("{")) continue;
-      try {
-        messages.push({ msg: String((JSON.parse(line) as { msg?: unknown }).msg), at: Date.now() });
-      } catch {
-        // a line split across chunks: the full output still has it
-      }
-    }
-  };
-  child.stdout!.on("data", read);
-  child.stderr!.on("data", read);
-  const exited = new Promise<number | string | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
-  const proc = { child, output: () => out, messages: () => messages, exited };
+  const proc = startProcess(args, { CELERIAC_LOG_LEVEL: "info", CELERIAC_LOG_FORMAT: "json", ...env });
   running.push(proc);
   return proc;
 }
@@ -142,7 +117,7 @@ describe("Redis absent at start", () => {
     const worker = run(["worker.ts", "-c", "1"], env);
     const beat = run(["beat.ts"], env);
     const waiting = `waiting for Redis at redis://:****@127.0.0.1:${port} (ECONNREFUSED); retrying every 2 s`;
-    const waits = (p: Proc) => p.messages().filter((m) => m.msg === waiting);
+    const waits = (p: Proc) => p.lines().filter((m) => m.msg === waiting);
     await waitFor(() => waits(worker).length >= 3 && waits(beat).length >= 2, "three 'waiting for Redis' lines from the worker, two from beat", 20_000);
     for (const p of [worker, beat]) {
       const at = waits(p).map((m) => m.at);
@@ -193,7 +168,7 @@ describe.runIf(kind === "postgres")("PostgreSQL unreachable at start", () => {
     const { url, shown } = withPassword(migrated.url.replace(`:${real.port || 5432}/`, `:${port}/`));
     const worker = run(["worker.ts", "-c", "1"], { DATABASE_URL: url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix });
     const waiting = `waiting for the database at ${shown} (ECONNREFUSED); retrying every 2 s`;
-    await waitFor(() => worker.messages().filter((m) => m.msg === waiting).length >= 2, "two 'waiting for the database' lines", 20_000);
+    await waitFor(() => worker.lines().filter((m) => m.msg === waiting).length >= 2, "two 'waiting for the database' lines", 20_000);
     expect(worker.output()).not.toMatch(/ready\./);
     expect(worker.output()).not.toContain(PASSWORD);
     // The database "comes up": a TCP proxy on the port the worker was given, to the real server.
@@ -211,6 +186,3 @@ describe.runIf(kind === "postgres")("PostgreSQL unreachable at start", () => {
   }, 60_000);
 });
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

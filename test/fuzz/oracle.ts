@@ -20,6 +20,7 @@
  * `reportFindings()` groups them for a reader: per rule, method, route and status, with the first requests as
  * curl commands.
  */
+import { escapeRegExp as escape } from "@/test/regexp";
 import type { Outcome, RawRequest } from "./client";
 import type { FuzzCase } from "./corpus";
 
@@ -43,7 +44,6 @@ const FORM_TYPES = /^\s*(text\/plain|application\/x-www-form-urlencoded|multipar
 
 /** What no answer may contain, each with the name the report gives it. */
 export function leakPatterns(root: string): [string, RegExp][] {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return [
     ["a stack frame", /\n\s*at \S[^\n]*:\d+:\d+|\bat (?:async )?[\w$.<>[\] ]+ \([^)\n]*:\d+:\d+\)/],
     ["the project's directory", new RegExp(escape(root))],

@@ -12,6 +12,7 @@ import { SchemaNotReadyError } from "@/lib/celeriac";
 import { capturingLogger } from "@/test/fixtures/beat-support";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "@/test/databases";
 import { createHarness, type Harness } from "@/test/harness";
+import { escapeRegExp as escape } from "@/test/regexp";
 import { CELERIAC_TABLES } from "../app";
 import { openResultSql } from "./open";
 import { SchemaMonitor } from "./schema-monitor";
@@ -219,8 +220,4 @@ function rejection(promise: Promise<unknown>): Promise<Error> {
     },
     (error: Error) => error,
   );
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
