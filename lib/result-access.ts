@@ -14,7 +14,7 @@
  * alike, so the answer never tells whether an id exists.
  */
 import { requestUser } from "@/lib/accounts";
-import type { TaskRecord } from "@/lib/celeriac";
+import type { ReadScope, TaskRecord } from "@/lib/celeriac";
 
 /** The owner of a result anyone holding its id may read. */
 export const ANYONE = "anyone";
@@ -28,11 +28,20 @@ export interface Viewer {
   isStaff: boolean;
 }
 
-/** Whether `viewer` (null: nobody logged in) may read the result `row` holds. */
+/**
+ * The rule as the store's filter: the owners whose rows `viewer` may read (none for staff: every row). The
+ * routes read through it, so one statement reads a task for its owner (the common case) and another's row
+ * costs what a miss does.
+ */
+export function readScope(viewer: Viewer | null): ReadScope {
+  if (viewer?.isStaff) return {};
+  return { ownedBy: viewer ? [ANYONE, userOwner(viewer.userId)] : [ANYONE] };
+}
+
+/** Whether `viewer` (null: nobody logged in) may read the result `row` holds: the same rule, on a row. */
 export function canRead(viewer: Viewer | null, row: Pick<TaskRecord, "owner">): boolean {
-  if (viewer?.isStaff) return true;
-  if (row.owner === ANYONE) return true;
-  return viewer !== null && row.owner === userOwner(viewer.userId);
+  const { ownedBy } = readScope(viewer);
+  return ownedBy === undefined || (row.owner !== null && ownedBy.includes(row.owner));
 }
 
 /**

@@ -8,12 +8,12 @@
  *
  * Only to a viewer who may read the result (lib/result-access.ts canRead). To anyone else, and for an id
  * with no row at all, both routes answer the same 404 `{ error: "task not found" }`: the answer never tells
- * whether an id exists, nor does its timing: the routes read through `readScope(viewer)`, so the store
+ * whether an id exists, nor does its timing: the routes read through `readScope(viewer)` (lib/result-access.ts), so the store
  * skips someone else's row as it skips a missing one, its arguments and result unread.
  */
-import { EXCEPTION_STATES, States, type ReadScope, type TaskRecord, type TaskState } from "@/lib/celeriac";
+import { EXCEPTION_STATES, States, type TaskRecord, type TaskState } from "@/lib/celeriac";
 import { HttpError } from "@/lib/http";
-import { ANYONE, canRead, userOwner, type Viewer } from "@/lib/result-access";
+import { canRead, type Viewer } from "@/lib/result-access";
 
 export interface TaskView {
   id: string;
@@ -33,15 +33,6 @@ export function taskIdParam(id: string): string {
 
 /** The one answer to an id nobody may read here, whether or not it exists. */
 export const TASK_NOT_FOUND = "task not found";
-
-/**
- * canRead() as the store's filter: the owners whose rows `viewer` may read, none for staff (every row).
- * One statement reads a task for its owner (the common case), and another's costs what a miss does.
- */
-export function readScope(viewer: Viewer | null): ReadScope {
-  if (viewer?.isStaff) return {};
-  return { ownedBy: viewer ? [ANYONE, userOwner(viewer.userId)] : [ANYONE] };
-}
 
 /** The record when `viewer` may read it; else (no row, or not theirs) the 404 that says nothing more. */
 export function readableRecord(viewer: Viewer | null, record: TaskRecord | null): TaskRecord {

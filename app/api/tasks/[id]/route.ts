@@ -8,15 +8,15 @@
  *
  * To whoever may read it (lib/result-access.ts: its owner, anyone for an anonymous visitor's task, staff).
  * Anyone else gets 404 `{ error: "task not found" }`, exactly what an id nobody sent gets: the session is
- * read first, then the row through the viewer's scope (task-view.ts readScope), one statement that skips
+ * read first, then the row through the viewer's scope (lib/result-access.ts readScope), one statement that skips
  * someone else's row as it skips a missing one, so neither the answer nor its timing tells them apart. An owned dispatch has its PENDING row when the route that made it answers, so its
  * owner reads PENDING at once. An id that is not a valid task id is a 400. GET /api/tasks/[id]/events
  * streams the same body at each state change.
  */
 import { AsyncResult } from "@/lib/celery";
 import { route } from "@/lib/http";
-import { viewerOf } from "@/lib/result-access";
-import { readableRecord, readScope, taskIdParam, taskView } from "../task-view";
+import { readScope, viewerOf } from "@/lib/result-access";
+import { readableRecord, taskIdParam, taskView } from "../task-view";
 
 export const dynamic = "force-dynamic";
 

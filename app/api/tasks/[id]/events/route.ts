@@ -24,9 +24,9 @@
 import { READY_STATES, type TaskRecord, type TaskState } from "@/lib/celeriac";
 import { AsyncResult, celeriac } from "@/lib/celery";
 import { route } from "@/lib/http";
-import { canRead, viewerOf, type Viewer } from "@/lib/result-access";
+import { canRead, readScope, viewerOf, type Viewer } from "@/lib/result-access";
 import { eventStream, SSE_HEADERS, sseEvent } from "@/lib/sse";
-import { readableRecord, readScope, taskIdParam, taskView } from "../../task-view";
+import { readableRecord, taskIdParam, taskView } from "../../task-view";
 
 export const dynamic = "force-dynamic";
 
