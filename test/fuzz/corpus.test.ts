@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodeHead } from "./client";
 import {
   FIELD_ATTACKS,
-  headOverNodeLimit,
+  nodeRefusesHead,
   mustCases,
   NAMED_SEGMENT_ATTACKS,
   PAGE_PATHS,
@@ -77,16 +77,28 @@ describe("routeCorpus", () => {
     expect(draw(7)).not.toEqual(draw(8));
   });
 
-  it("never sends a head over Node's limit with a large body (Node answers 431 and the reset wins), and keeps both attacks", () => {
+  it("never sends a head Node refuses (over its limit, or no Host) with a large body: the reset can beat Node's answer; keeps both attacks", () => {
     const host = new URL(context.origin).host;
     // An id of 17,000 characters puts every path it fills over the limit; the others stay short.
     const longIds = { ...context, knownIds: ["7".repeat(17_000)] };
     const cases = fc.sample(routeCorpus(route, longIds), { seed: 3, numRuns: 600 });
-    const over = [...cases, ...mustCases(route, context)].filter((c) => headOverNodeLimit(c.request, host));
+    // Selected by what Node refuses, not by nodeRefusesHead: a head past 15 KiB, or no Host.
+    const over = [...cases, ...mustCases(route, context)].filter((c) => c.request.noHost || encodeHead(c.request, host).length > 15 * 1024);
     expect(over.length).toBeGreaterThan(200);
+    expect(over.some((c) => c.request.noHost)).toBe(true);
     expect(over.filter((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES).map((c) => c.tags)).toEqual([]);
     expect(over.some((c) => (c.request.body?.length ?? 0) > 0)).toBe(true);
     expect(cases.some((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES && encodeHead(c.request, host).length < 4096)).toBe(true);
+  });
+
+  it("knows the heads Node refuses before reading a body: past its 16 KiB limit (or near it), and HTTP/1.1 without Host", () => {
+    const host = new URL(context.origin).host;
+    const request = (path: string, noHost = false) => ({ method: "POST", path, headers: [] as [string, string][], noHost });
+    expect(nodeRefusesHead(request("/api/things/1"), host)).toBe(false);
+    expect(nodeRefusesHead(request("/api/things/1", true), host)).toBe(true);
+    expect(nodeRefusesHead(request(`/api/things/${"1".repeat(16 * 1024)}`), host)).toBe(true);
+    expect(nodeRefusesHead(request(`/api/things/${"1".repeat(15 * 1024 + 100)}`), host)).toBe(true);
+    expect(nodeRefusesHead(request(`/api/things/${"1".repeat(14 * 1024)}`), host)).toBe(false);
   });
 
   it("covers each part of a request over a few hundred draws", () => {

@@ -167,12 +167,14 @@ export const UNUSUAL_METHODS = ["TRACE", "OPTIONS", "PROPFIND", "HEAD", "MKCOL",
 const PARSER_REFUSED = (method: string) => method !== method.toUpperCase() || method === "FOO";
 
 /**
- * Node's limit on a request's head (the request line and headers: --max-http-header-size, 16 KiB). Over it,
- * Node's parser answers 431 and closes the socket before Next or the app run; with a large body still being
- * sent, the client sees the reset before it reads the 431 (a 20,000-character path with a 2 MB body was reset
- * 34 times in 40 here; with 1 MB or less, never). So a head near or over the limit goes with a small body:
- * each attack keeps its own dimension (very long paths and headers with small bodies, large bodies on normal
- * paths), and a reset connection stays a failure for everything else.
+ * Heads Node's HTTP server refuses before Next or the app run, answering and closing the socket at once:
+ * one over its limit (the request line and headers: --max-http-header-size, 16 KiB) is a 431, an HTTP/1.1
+ * request without a Host header a 400 (requireHostHeader). With a large body still being sent, the client
+ * can see the reset (ECONNRESET, EPIPE) before it reads that answer: a 20,000-character path with a 2 MB body
+ * was reset 34 times in 40 here, with 1 MB or less never; no Host with a 1.8 MB body 12 times in 240, with
+ * 64 KiB never. So such a head goes with a small body: each attack keeps its own dimension (very long paths
+ * and headers, or no Host, with small bodies; large bodies with normal heads), and a reset connection stays a
+ * failure for everything else.
  */
 const NODE_HEAD_LIMIT_BYTES = 16 * 1024;
 /** "Near": a head this close to the limit counts as over it (the parser's own count may differ by a little). */
@@ -180,10 +182,11 @@ const HEAD_LIMIT_MARGIN_BYTES = 1024;
 /** A body that always fits in the socket buffers before the server closes (far under the 1 MB that did). */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-/** Whether Node refuses `request`'s head (431) as it is, without reading the body. */
-export function headOverNodeLimit(request: RawRequest, host: string): boolean {
-  return encodeHead(request, host).length > NODE_HEAD_LIMIT_BYTES - HEAD_LIMIT_MARGIN_BYTES;
+/** Whether Node refuses `request`'s head as it is (431, or 400 for a missing Host), without reading the body. */
+export function nodeRefusesHead(request: RawRequest, host: string): boolean {
+  return request.noHost === true || encodeHead(request, host).length > NODE_HEAD_LIMIT_BYTES - HEAD_LIMIT_MARGIN_BYTES;
 }
+
 const STANDARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 function methodPart(route: ApiRoute): fc.Arbitrary<Part> {
@@ -498,13 +501,13 @@ export function routeCorpus(route: ApiRoute, context: CorpusContext): fc.Arbitra
     })
     .chain((r) => {
       // The body follows the method: the route's valid body for it, or the first one it has; a method that
-      // takes no body is mostly sent none. Past Node's head limit, a large body is drawn again (NODE_HEAD_LIMIT_BYTES).
+      // takes no body is mostly sent none. With a head Node refuses, a large body is drawn again (nodeRefusesHead).
       const body = bodyPart(context.bodies[r.method.value] ?? Object.values(context.bodies)[0]);
       const bodyless = !["POST", "PUT", "PATCH"].includes(r.method.value);
       const none = fc.constant<Body>({ tags: [] });
       return (PARSER_REFUSED(r.method.value) ? none : bodyless ? fc.oneof(weighted(3, none), weighted(1, body)) : body)
         .map((b) => assemble(route.template, r.method, r.path, r.session, r.origin, r.contentType, b, r.odd, context.cookies))
-        .filter((c) => (c.request.body?.length ?? 0) <= SMALL_BODY_BYTES || !headOverNodeLimit(c.request, host));
+        .filter((c) => (c.request.body?.length ?? 0) <= SMALL_BODY_BYTES || !nodeRefusesHead(c.request, host));
     });
 }
 
