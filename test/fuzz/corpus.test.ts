@@ -14,6 +14,7 @@ import {
   SMALL_BODY_BYTES,
   UNUSUAL_METHODS,
   type CorpusContext,
+  type FuzzCase,
 } from "./corpus";
 import { RawJson, toJsonText } from "./json-text";
 import type { ApiRoute } from "../api-route-files";
@@ -82,8 +83,9 @@ describe("routeCorpus", () => {
     // An id of 17,000 characters puts every path it fills over the limit; the others stay short.
     const longIds = { ...context, knownIds: ["7".repeat(17_000)] };
     const cases = fc.sample(routeCorpus(route, longIds), { seed: 3, numRuns: 600 });
-    // Selected by what Node refuses, not by nodeRefusesHead: a head past 15 KiB, or no Host.
-    const over = [...cases, ...mustCases(route, context)].filter((c) => c.request.noHost || encodeHead(c.request, host).length > 15 * 1024);
+    // Selected by what Node refuses, not by nodeRefusesHead: a head past 15 KiB, no Host, or a NUL or DEL in a value.
+    const refused = (c: FuzzCase) => c.request.noHost || c.request.headers.some(([, v]) => /[\x00\x7f]/.test(v)) || encodeHead(c.request, host).length > 15 * 1024;
+    const over = [...cases, ...mustCases(route, context)].filter(refused);
     expect(over.length).toBeGreaterThan(200);
     expect(over.some((c) => c.request.noHost)).toBe(true);
     expect(over.filter((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES).map((c) => c.tags)).toEqual([]);
@@ -91,9 +93,11 @@ describe("routeCorpus", () => {
     expect(cases.some((c) => (c.request.body?.length ?? 0) > SMALL_BODY_BYTES && encodeHead(c.request, host).length < 4096)).toBe(true);
   });
 
-  it("knows the heads Node refuses before reading a body: past its 16 KiB limit (or near it), and HTTP/1.1 without Host", () => {
+  it("knows the heads Node refuses before reading a body: past its 16 KiB limit (or near it), HTTP/1.1 without Host, a control character in a value", () => {
     const host = new URL(context.origin).host;
-    const request = (path: string, noHost = false) => ({ method: "POST", path, headers: [] as [string, string][], noHost });
+    const request = (path: string, noHost = false, headers: [string, string][] = []) => ({ method: "POST", path, headers, noHost });
+    for (const value of ["SUCCESS\x00garbage", ";;;=\x7f", "a\x01b", "a\x1fb"]) expect(nodeRefusesHead(request("/api/things/1", false, [["x-v", value]]), host), JSON.stringify(value)).toBe(true);
+    for (const value of ["a\tb", "caf\xe9 \xff\xfe", "%ZZ"]) expect(nodeRefusesHead(request("/api/things/1", false, [["x-v", value]]), host), JSON.stringify(value)).toBe(false);
     expect(nodeRefusesHead(request("/api/things/1"), host)).toBe(false);
     expect(nodeRefusesHead(request("/api/things/1", true), host)).toBe(true);
     expect(nodeRefusesHead(request(`/api/things/${"1".repeat(16 * 1024)}`), host)).toBe(true);

@@ -168,13 +168,14 @@ const PARSER_REFUSED = (method: string) => method !== method.toUpperCase() || me
 
 /**
  * Heads Node's HTTP server refuses before Next or the app run, answering and closing the socket at once:
- * one over its limit (the request line and headers: --max-http-header-size, 16 KiB) is a 431, an HTTP/1.1
- * request without a Host header a 400 (requireHostHeader). With a large body still being sent, the client
- * can see the reset (ECONNRESET, EPIPE) before it reads that answer: a 20,000-character path with a 2 MB body
- * was reset 34 times in 40 here, with 1 MB or less never; no Host with a 1.8 MB body 12 times in 240, with
- * 64 KiB never. So such a head goes with a small body: each attack keeps its own dimension (very long paths
- * and headers, or no Host, with small bodies; large bodies with normal heads), and a reset connection stays a
- * failure for everything else.
+ * one over its limit (the request line and headers: --max-http-header-size, 16 KiB) is a 431; an HTTP/1.1
+ * request without a Host header (requireHostHeader), or with a control character other than a tab in a
+ * header value (NUL, DEL: its parser's rule), a 400. With a large body still being sent, the client can see
+ * the reset (ECONNRESET, EPIPE) before it reads that answer: a 20,000-character path with a 2 MB body was
+ * reset 34 times in 40 here, with 1 MB or less never; no Host with a 1.8 MB body 12 times in 240, with 64 KiB
+ * never. So such a head goes with a small body: each attack keeps its own dimension (very long paths and
+ * headers, no Host, control characters, with small bodies; large bodies with normal heads), and a reset
+ * connection stays a failure for everything else.
  */
 const NODE_HEAD_LIMIT_BYTES = 16 * 1024;
 /** "Near": a head this close to the limit counts as over it (the parser's own count may differ by a little). */
@@ -182,9 +183,13 @@ const HEAD_LIMIT_MARGIN_BYTES = 1024;
 /** A body that always fits in the socket buffers before the server closes (far under the 1 MB that did). */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-/** Whether Node refuses `request`'s head as it is (431, or 400 for a missing Host), without reading the body. */
+/** The bytes Node's parser refuses in a header value: the control characters but the tab. */
+const REFUSED_IN_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Whether Node refuses `request`'s head as it is (431, or 400), without reading the body. */
 export function nodeRefusesHead(request: RawRequest, host: string): boolean {
-  return request.noHost === true || encodeHead(request, host).length > NODE_HEAD_LIMIT_BYTES - HEAD_LIMIT_MARGIN_BYTES;
+  if (request.noHost || request.headers.some(([, value]) => REFUSED_IN_HEADER_VALUE.test(value))) return true;
+  return encodeHead(request, host).length > NODE_HEAD_LIMIT_BYTES - HEAD_LIMIT_MARGIN_BYTES;
 }
 
 const STANDARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
