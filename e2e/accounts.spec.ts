@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { makeResetToken } from "../lib/reset-token";
+import { openMail, submitAdd } from "./pages";
 
 const RESET_SENT = "If an account exists for that address, we sent a link.";
 const LINK_INVALID = "This link is invalid or has already been used.";
@@ -29,17 +30,6 @@ function readUser(email: string): { id: number; passwordChangedAt: Date } {
   } finally {
     db.close();
   }
-}
-
-/** Opens the newest mail to `to` whose subject matches, reloading /dev/mailbox until the worker has sent it. */
-async function openMail(page: Page, to: string, subject: RegExp) {
-  const entry = page.getByRole("row").filter({ hasText: to }).filter({ hasText: subject }).first();
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    await expect(entry).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 20_000, intervals: [500] });
-  await entry.getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/dev\/mailbox\/\d+$/);
 }
 
 async function logIn(page: Page, email: string, password: string) {
@@ -148,9 +138,7 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
 
   await test.step("a task Ada adds is hers: the page follows it, another browser gets the unknown id's 404", async () => {
     await page.goto("/");
-    await page.getByLabel("x", { exact: true }).fill("6");
-    await page.getByLabel("y", { exact: true }).fill("7");
-    await page.getByRole("button", { name: "Add in the background" }).click();
+    await submitAdd(page, "6", "7");
     await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
     await expect(page.getByTestId("result")).toHaveText("result: 13");
     await expect(page.getByTestId("follow-error")).toHaveCount(0);

@@ -4,6 +4,7 @@
  * GET /api/tasks/[id] if the event stream breaks. Needs a build (`next build`) and Redis; see playwright.config.ts.
  */
 import { expect, test } from "@playwright/test";
+import { submitAdd } from "./pages";
 
 test("adds 2 + 3 in the background and shows each state, then the result", async ({ page }, testInfo) => {
   const taskRequests: string[] = [];
@@ -12,9 +13,7 @@ test("adds 2 + 3 in the background and shows each state, then the result", async
   });
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "add x + y in the background" })).toBeVisible();
-  await page.getByLabel("x", { exact: true }).fill("2");
-  await page.getByLabel("y", { exact: true }).fill("3");
-  await page.getByRole("button", { name: "Add in the background" }).click();
+  await submitAdd(page, "2", "3");
 
   await expect(page.getByTestId("task-id")).toHaveText(/^[0-9a-f-]{36}$/);
   const id = await page.getByTestId("task-id").textContent();
@@ -39,9 +38,7 @@ test("falls back to polling when the event stream fails (e.g. a proxy that break
     if (/\/api\/tasks\/[^/]+$/.test(new URL(request.url()).pathname)) polls.push(request.url());
   });
   await page.goto("/");
-  await page.getByLabel("x", { exact: true }).fill("4");
-  await page.getByLabel("y", { exact: true }).fill("5");
-  await page.getByRole("button", { name: "Add in the background" }).click();
+  await submitAdd(page, "4", "5");
 
   await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
   await expect(page.getByTestId("result")).toHaveText("result: 9");
@@ -89,9 +86,7 @@ test("the events endpoint streams a real task's states in order, then ends; a re
 
 test("an empty number is refused with the server's 400 message, shown inline", async ({ page }, testInfo) => {
   await page.goto("/");
-  await page.getByLabel("x", { exact: true }).fill("");
-  await page.getByLabel("y", { exact: true }).fill("3");
-  await page.getByRole("button", { name: "Add in the background" }).click();
+  await submitAdd(page, "", "3");
 
   const error = page.getByTestId("form-error");
   await expect(error).toBeVisible();

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { expect, test } from "@playwright/test";
 import { watchCspViolations } from "./csp";
+import { openMail, submitAdd } from "./pages";
 
 const PAGES = ["/", "/articles", "/signup", "/login", "/forgot-password", "/reset-password?token=garbage", "/dev/mailbox", "/no-such-page"];
 
@@ -35,20 +36,12 @@ test("every page renders and hydrates under its CSP, with no violation, and send
   // A mail's HTML in the dev inbox: a sandboxed srcdoc frame, styled by attributes (its page allows those).
   const email = `csp-${Date.now()}@example.com`;
   expect((await page.request.post("/api/signup", { data: { name: "Csp Check", email, password: "password-one" } })).status()).toBe(201);
-  const mail = page.getByRole("row").filter({ hasText: email }).first();
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    await expect(mail).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 20_000, intervals: [500] });
-  await mail.getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/dev\/mailbox\/\d+$/);
+  await openMail(page, email);
   await expect(page.frameLocator('[data-testid="mail-html"]').getByText("Csp Check")).toBeVisible();
 
   // A client component at work under the policy: the add demo's fetches and its status updates.
   await page.goto("/");
-  await page.getByLabel("x", { exact: true }).fill("2");
-  await page.getByLabel("y", { exact: true }).fill("3");
-  await page.getByRole("button", { name: "Add in the background" }).click();
+  await submitAdd(page, "2", "3");
   await expect(page.getByTestId("status")).toHaveText("SUCCESS", { timeout: 15_000 });
   await page.getByRole("link", { name: "articles" }).click();
   await expect(page).toHaveURL(/\/articles$/);

@@ -1,17 +1,10 @@
 /** Route discovery: a scratch app/api/ tree with every folder kind Next knows, and this app's. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scratchTree } from "./scratch-tree";
 import { discoverRoutes, exportedMethods } from "./api-route-files";
 
-const scratch = mkdtempSync(join(tmpdir(), "api-route-files-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function write(path: string, text: string) {
-  mkdirSync(dirname(join(scratch, path)), { recursive: true });
-  writeFileSync(join(scratch, path), text);
-}
+const { root: scratch, write } = scratchTree("api-route-files-");
 
 describe("exportedMethods", () => {
   it("reads const, function and re-exported handlers, and nothing else", () => {

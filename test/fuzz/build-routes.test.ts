@@ -1,17 +1,10 @@
 /** The build's API routes, from a scratch app-paths manifest. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scratchTree } from "../scratch-tree";
 import { buildRouteKeys } from "./build-routes";
 
-const scratch = mkdtempSync(join(tmpdir(), "fuzz-build-routes-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function write(path: string, text: string) {
-  mkdirSync(dirname(join(scratch, path)), { recursive: true });
-  writeFileSync(join(scratch, path), text);
-}
+const { root: scratch, write } = scratchTree("fuzz-build-routes-");
 
 describe("buildRouteKeys", () => {
   it("lists the API routes of a build's app-paths manifest, without route groups, or undefined without a build", () => {
