@@ -4,17 +4,19 @@
  * Next.js, and the worker, beat and CLI compiled to dist/), the fuzz suite against that build on SQLite and
  * on PostgreSQL (test/fuzz/), and the Playwright end-to-end tests in Chromium. Every step runs even when an
  * earlier one fails; the command exits non-zero if any failed and closes with one line: "N passed, N failed".
+ * First it checks what the steps need (scripts/services.ts): Redis (a local redis-server started if none answers),
+ * PostgreSQL (an embedded one started on a free port, TEST_POSTGRES_URL set to it, when none answers) and Chromium;
+ * whatever is missing is told in one message with the one command that installs it all.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureChromium, ensurePostgres, ensureRedis, MissingServiceError } from "./services";
+import { stopEmbeddedPostgres } from "./embedded-postgres";
+import { MissingServiceError, prepareTestServices, type TestServices } from "./services";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const reports = mkdtempSync(join(tmpdir(), "celeriac-test-"));
-const baseEnv = { ...process.env, REDIS_URL, TEST_POSTGRES_URL, NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" };
 
 interface Counts {
   passed: number;
@@ -68,39 +70,65 @@ const steps: Step[] = [
   },
 ];
 
-let redis;
+// What was started for the run (a redis-server, an embedded PostgreSQL) stops with it, on Ctrl+C or a kill too: the
+// steps run as children awaited (not spawnSync), so that these handlers get to run.
+let services: TestServices | undefined;
+let current: ChildProcess | undefined;
+async function stopServices(): Promise<void> {
+  await services?.stop();
+  await stopEmbeddedPostgres(); // one still starting when interrupted
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    current?.kill(signal); // Ctrl+C reached it already, through the terminal; a kill reaches only this process
+    void stopServices().finally(() => process.exit(128 + constants.signals[signal]));
+  });
+}
+
 try {
-  redis = await ensureRedis(REDIS_URL);
-  await ensurePostgres(TEST_POSTGRES_URL);
-  ensureChromium();
+  services = await prepareTestServices(REDIS_URL, process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test");
 } catch (error) {
   if (!(error instanceof MissingServiceError)) throw error;
   console.error(`\n${error.message}\n`);
   process.exit(1);
 }
+for (const note of services.notes) console.log(note);
+const baseEnv = { ...process.env, REDIS_URL, TEST_POSTGRES_URL: services.postgresUrl, NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" };
+
+/** Runs a step's command with the terminal; resolves to its exit code (null when it could not start or was killed). */
+function run(command: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), { env, stdio: "inherit" });
+    current = child;
+    child.once("error", () => resolve(null));
+    child.once("close", (code) => resolve(code));
+  });
+}
 
 const total: Counts = { passed: 0, failed: 0 };
 const summary: string[] = [];
-for (const step of steps) {
-  console.log(`\n=== ${step.name}: ${step.command.join(" ")}`);
-  const started = Date.now();
-  const run = spawnSync(step.command[0], step.command.slice(1), { env: { ...baseEnv, ...step.env }, stdio: "inherit" });
-  const ok = run.status === 0;
-  let counts: Counts = ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
-  if (step.counts) {
-    try {
-      counts = step.counts();
-      if (!ok && counts.failed === 0) counts.failed = 1; // the runner failed outside any test
-    } catch {
-      counts = { passed: 0, failed: 1 }; // no report: the runner did not get to run the tests
+try {
+  for (const step of steps) {
+    console.log(`\n=== ${step.name}: ${step.command.join(" ")}`);
+    const started = Date.now();
+    const ok = (await run(step.command, { ...baseEnv, ...step.env })) === 0;
+    let counts: Counts = ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+    if (step.counts) {
+      try {
+        counts = step.counts();
+        if (!ok && counts.failed === 0) counts.failed = 1; // the runner failed outside any test
+      } catch {
+        counts = { passed: 0, failed: 1 }; // no report: the runner did not get to run the tests
+      }
     }
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    summary.push(`${ok ? "ok  " : "FAIL"} ${step.name.padEnd(22)} ${String(counts.passed).padStart(4)} passed ${String(counts.failed).padStart(3)} failed  ${seconds}s`);
   }
-  total.passed += counts.passed;
-  total.failed += counts.failed;
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  summary.push(`${ok ? "ok  " : "FAIL"} ${step.name.padEnd(22)} ${String(counts.passed).padStart(4)} passed ${String(counts.failed).padStart(3)} failed  ${seconds}s`);
+} finally {
+  await stopServices();
 }
-redis?.kill();
 
 console.log(`\n=== summary\n${summary.join("\n")}`);
 console.log(`${total.passed} passed, ${total.failed} failed`);
