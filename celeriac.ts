@@ -8,7 +8,7 @@
 const argv = process.argv.slice(2);
 
 if (argv[0] === "staff") {
-  const [{ runStaff }, { checkDatabaseOnce, EX_CONFIG, exitOnStartupError, isStartupError }] = await Promise.all([import("@/lib/staff"), import("@/lib/celeriac")]);
+  const [{ runStaff }, { checkDatabaseOnce, EX_CONFIG, exitOnStartupError, isStartupError }] = await Promise.all([import("@/lib/staff"), import("celeriac")]);
   const [{ db }, { celeriac }] = await Promise.all([import("@/lib/db"), import("@/lib/celery")]).catch((error: unknown) => exitOnStartupError(error, "celeriac"));
   try {
     process.exitCode = await runStaff(argv.slice(1), db, console, () => checkDatabaseOnce(celeriac));
@@ -22,7 +22,7 @@ if (argv[0] === "staff") {
     await Promise.all([db.$disconnect(), celeriac.close()]);
   }
 } else {
-  const { runInspectCli, exitOnStartupError } = await import("@/lib/celeriac");
+  const { runInspectCli, exitOnStartupError } = await import("celeriac");
   const { celeriac } = await import("@/lib/celery").catch((error: unknown) => exitOnStartupError(error, "celeriac"));
   process.exitCode = await runInspectCli(celeriac, argv);
 }

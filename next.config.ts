@@ -3,8 +3,8 @@ import { PROXY_BODY_BUFFER_BYTES } from "./lib/request-limits";
 import { STATIC_SECURITY_HEADERS } from "./lib/security-headers";
 
 const nextConfig: NextConfig = {
-  // Node-only packages stay outside the bundle (bullmq's optional @valkey/valkey-glide breaks webpack otherwise).
-  serverExternalPackages: ["bullmq", "ioredis", "pino", "pino-pretty", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
+  // Node-only packages stay outside the bundle, loaded from node_modules/ at run time (bullmq's optional @valkey/valkey-glide breaks webpack otherwise).
+  serverExternalPackages: ["celeriac", "bullmq", "ioredis", "pino", "pino-pretty", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
   poweredByHeader: false,
   experimental: {
     // forbidden() in the admin pages: a non-staff user gets HTTP 403 (app/admin/forbidden.tsx).

@@ -1,26 +1,31 @@
 import { resolve } from "node:path";
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 const alias = { "@": resolve(import.meta.dirname) };
+// Tests run the framework's TypeScript sources (packages/celeriac's "source" export condition), one copy of
+// it for the test and the demo code it drives; processes a test starts run its build (dist/), as users do.
+const conditions = ["source", ...defaultServerConditions];
+const base = { resolve: { alias, conditions }, ssr: { resolve: { conditions } } };
 
 export default defineConfig({
-  resolve: { alias },
+  ...base,
   test: {
     projects: [
       {
-        resolve: { alias },
+        ...base,
         test: {
           name: "unit",
           environment: "node",
           pool: "forks",
-          include: ["lib/**/*.test.ts", "tasks/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "lib/**/*.test.ts", "tasks/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
         },
       },
       {
         // Real Redis and a real database (SQLite or PostgreSQL, per CELERIAC_TEST_DB), created fresh
         // for the run by test/global-setup.ts; every test file uses its own Redis key prefix.
-        resolve: { alias },
+        ...base,
         test: {
           name: "int",
           environment: "node",
@@ -35,7 +40,7 @@ export default defineConfig({
       {
         // The fuzz suite (test/fuzz/): malformed requests to every API route of the production build, which
         // it serves itself on a fresh database (CELERIAC_TEST_DB=sqlite|postgres); run after `npm run build`.
-        resolve: { alias },
+        ...base,
         test: {
           name: "fuzz",
           environment: "node",

@@ -2,7 +2,7 @@
  * `npm run worker -- [-Q queues] [-c concurrency] [-P async|process] [-l loglevel]`: runs every task under
  * tasks/. In production, run the compiled copy (`npm run build` makes it): `node dist/worker.js -c 8`.
  */
-import { exitOnStartupError, runWorker } from "@/lib/celeriac";
+import { exitOnStartupError, runWorker } from "celeriac";
 import { besideThisModule } from "@/lib/entry-paths";
 
 // Imported here, not at the top: a bad setting met while creating the app is one line and exit 78 too.
@@ -13,6 +13,4 @@ await runWorker(celeriac, {
   // Next to this file: tasks/*.ts for `tsx worker.ts`, dist/tasks/*.js for `node dist/worker.js`.
   tasksDir: besideThisModule(import.meta.url, "tasks"),
   appModule: besideThisModule(import.meta.url, "lib/celery", { module: true }),
-  // The process pool's children: child.ts through tsx, or dist/lib/celeriac/worker/child.js in plain node.
-  childEntry: besideThisModule(import.meta.url, "lib/celeriac/worker/child", { module: true }),
 });

@@ -1,6 +1,6 @@
 /** The celeriac app a bench phase uses: the run's key prefix, one queue, and the no-op task. */
 import { z } from "zod";
-import { createCeleriac, type Celeriac, type Settings } from "@/lib/celeriac";
+import { createCeleriac, type Celeriac, type Settings } from "celeriac";
 import type { Db } from "./db";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -6,13 +6,13 @@
  * `broker.publish()` alone (no validation).
  */
 import { randomUUID } from "node:crypto";
-import { jobOptions } from "@/lib/celeriac/broker/bullmq";
+import { jobOptions } from "celeriac/broker/bullmq";
 import { performance } from "node:perf_hooks";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { Celeriac } from "@/lib/celeriac";
-import { prepare } from "@/lib/celeriac/dispatch/apply";
-import type { AnyTaskDefinition } from "@/lib/celeriac/task/define";
+import type { Celeriac } from "celeriac";
+import { prepare } from "celeriac/dispatch/apply";
+import type { AnyTaskDefinition } from "celeriac/task/define";
 import type { Noop } from "./app";
 import { summarize, type Summary } from "./stats";
 

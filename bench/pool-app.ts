@@ -8,7 +8,7 @@
  * ("Stream isn't writeable"), the child exits, and every task ends FAILURE WorkerLostError. Harmless once
  * every producer call waits for the connection.
  */
-import { createCeleriac } from "@/lib/celeriac";
+import { createCeleriac } from "celeriac";
 import { REDIS_URL, whenBrokerAnswers } from "./app";
 import { clientFor } from "./db";
 

@@ -14,9 +14,9 @@
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { startProcessPool, type ProcessPool } from "@/lib/celeriac/worker/process-pool";
-import { discoverTasks } from "@/lib/celeriac/task/discover";
-import type { HandlerResult, TaskMessage } from "@/lib/celeriac/message";
+import { startProcessPool, type ProcessPool } from "celeriac/worker/process-pool";
+import { discoverTasks } from "celeriac/task/discover";
+import type { HandlerResult, TaskMessage } from "celeriac/message";
 import { benchApp, whenBrokerAnswers, type BenchApp } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";

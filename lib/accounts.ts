@@ -13,7 +13,7 @@
  *   cookie options  Secure when APP_URL is https
  */
 import { z } from "zod";
-import { safeText } from "@/lib/celeriac";
+import { safeText } from "celeriac";
 import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
 import { hashPassword, verifyPassword } from "@/lib/password";

@@ -3,7 +3,7 @@
  * results, and the mailer tasks send through. Tasks, route handlers and worker.ts import `task`,
  * `AsyncResult`, `celeriac` and `mailer` from here.
  */
-import { createCeleriac, createMailer, crontab, type Settings } from "@/lib/celeriac";
+import { createCeleriac, createMailer, crontab, type Settings } from "celeriac";
 import { db } from "./db";
 import { env } from "./env";
 import { shippedMigrations } from "./migrations";

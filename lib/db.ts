@@ -7,7 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
-import { ConfigError } from "@/lib/celeriac/errors";
+import { ConfigError } from "celeriac/errors";
 import { env } from "./env";
 import { IsolatedSQLite3 } from "./sqlite-adapter";
 

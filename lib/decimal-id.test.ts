@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PRISMA_INT } from "@/lib/celeriac/prisma-int";
+import { MAX_PRISMA_INT } from "celeriac";
 import { parseDecimalId } from "./decimal-id";
 
 describe("parseDecimalId", () => {

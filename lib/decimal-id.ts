@@ -3,7 +3,7 @@
  * One spelling per id, so an id read from a URL or a cookie is exactly the one that was written (a cookie
  * value `07.<exp>.<sig>` must not pass for user 7's, nor a URL /api/articles/1e3 for article 1000).
  */
-import { MAX_PRISMA_INT } from "@/lib/celeriac/prisma-int";
+import { MAX_PRISMA_INT } from "celeriac";
 
 const CANONICAL = /^[1-9][0-9]{0,15}$/;
 

@@ -3,7 +3,7 @@
  * functions the /dev/mailbox pages use.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createMailer, MailRejectedError } from "@/lib/celeriac";
+import { createMailer, MailRejectedError } from "celeriac";
 import { createDb } from "@/lib/db";
 import { devInboxPort, startDevInbox, type DevInbox } from "./dev-inbox";
 import { devInboxEnabled, getDevMail, listDevMail } from "./dev-mailbox";

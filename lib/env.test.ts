@@ -64,7 +64,7 @@ describe("the rest of the environment", () => {
 describe("loading lib/env.ts", () => {
   // Every process reads its environment first (the web server at boot, before anything else): from the
   // framework it needs ConfigError only, not the barrel that loads all of celeriac.
-  it("loads lib/celeriac/errors.ts, not the framework", () => {
+  it("loads the package's errors module, not the framework", () => {
     const hook = `let port; export function initialize(data) { port = data.port; } export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`;
     const script = `
       import { register } from "node:module";
@@ -80,8 +80,9 @@ describe("loading lib/env.ts", () => {
     const root = resolve(import.meta.dirname, "..");
     const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, pathToFileURL(resolve(root, "lib/env.ts")).href], { cwd: root, encoding: "utf8" });
     const loaded = (JSON.parse(out) as string[]).filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes("/node_modules/")).map((url) => url.slice(pathToFileURL(root).href.length + 1));
-    expect(loaded).toContain("lib/celeriac/errors.ts");
-    expect(loaded.filter((path) => path.startsWith("lib/celeriac/")).length, loaded.join(", ")).toBeLessThanOrEqual(3);
-    expect(loaded).not.toContain("lib/celeriac/index.ts");
+    // The package as the app loads it: its build (dist/), through the node_modules/celeriac link.
+    expect(loaded).toContain("packages/celeriac/dist/errors.js");
+    expect(loaded.filter((path) => path.startsWith("packages/celeriac/")).length, loaded.join(", ")).toBeLessThanOrEqual(3);
+    expect(loaded).not.toContain("packages/celeriac/dist/index.js");
   });
 });

@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError } from "@/lib/celeriac/errors";
+import { ConfigError } from "celeriac/errors";
 
 const flag = z
   .enum(["0", "1", "true", "false", ""])

@@ -9,7 +9,7 @@ process.env.CELERIAC_LOG_LEVEL = "silent";
 process.env.APP_URL = "https://demo.example.com";
 process.env.ALLOWED_ORIGINS = "http://127.0.0.1:3100";
 const { HttpError, isJsonContentType, parseBody, route, toErrorResponse } = await import("./http");
-const { SchemaNotReadyError, safeText } = await import("@/lib/celeriac");
+const { SchemaNotReadyError, safeText } = await import("celeriac");
 const { DEFAULT_MAX_BODY_BYTES } = await import("./request-limits");
 const { NOT_MIGRATED_MESSAGE } = await import("./schema-gate");
 

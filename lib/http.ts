@@ -33,7 +33,7 @@
  * before routing, by proxy.ts.
  */
 import { z } from "zod";
-import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, SchemaNotReadyError } from "@/lib/celeriac";
+import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, SchemaNotReadyError } from "celeriac";
 import { celeriac } from "@/lib/celery";
 import { bodyLimitOf } from "@/lib/api-routes";
 import { requestCrossSiteRefusal } from "@/lib/csrf";

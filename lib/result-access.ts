@@ -14,7 +14,7 @@
  * alike, so the answer never tells whether an id exists.
  */
 import { requestUser } from "@/lib/accounts";
-import type { ReadScope, TaskRecord } from "@/lib/celeriac";
+import type { ReadScope, TaskRecord } from "celeriac";
 
 /** The owner of a result anyone holding its id may read. */
 export const ANYONE = "anyone";

@@ -4,7 +4,7 @@
  * database that cannot be checked leaves it as it was, and each state is logged once per interval.
  */
 import { describe, expect, it } from "vitest";
-import { SchemaNotReadyError } from "@/lib/celeriac/errors";
+import { SchemaNotReadyError } from "celeriac/errors";
 import { SchemaGate } from "./schema-gate";
 
 const NOT_MIGRATED = new SchemaNotReadyError("the database at file:/srv/app.db is not migrated (missing: TaskResult): run npm run db:deploy");

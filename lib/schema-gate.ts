@@ -7,7 +7,7 @@
  * A database the check cannot reach does not close the gate (the pages and routes say what they can; the
  * worker is the one that waits for it): it is checked again until it answers.
  */
-import { SchemaNotReadyError } from "@/lib/celeriac/errors";
+import { SchemaNotReadyError } from "celeriac/errors";
 
 /** The command that migrates this app's database (package.json's db:deploy): celeriac's messages name it (lib/celery.ts). */
 export const MIGRATE_COMMAND = "npm run db:deploy";

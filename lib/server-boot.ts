@@ -33,8 +33,7 @@ import { NEXT_ROUTER_STATE_TREE_HEADER, RSC_HEADER } from "next/dist/client/comp
 import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state";
 import { allowedMethods, apiRouteOf, bodyLimitOf } from "@/lib/api-routes";
 import { announcesBody, closeAfterAnswer, declaresMoreThan, receiveWithin } from "@/lib/body-limit";
-import type { SchemaMonitor } from "@/lib/celeriac/results/schema-monitor";
-import { exitOnStartupError } from "@/lib/celeriac/startup";
+import { exitOnStartupError, type SchemaMonitor } from "celeriac";
 import { answerEarly, requestPath } from "@/lib/early-answer";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
 import { NOT_MIGRATED_MESSAGE, SchemaGate, type GateLog } from "@/lib/schema-gate";

@@ -4,16 +4,16 @@
  * (no TypeScript loader, no esbuild service), instead of `npm → tsx → node (+ esbuild)`.
  *
  * One esbuild build with code splitting: every entry (worker, beat, celeriac, lib/celery, tasks/**) is in
- * the same build, so a module two entries import (lib/celery.ts, the framework, the Prisma clients) becomes
+ * the same build, so a module two entries import (lib/celery.ts, the Prisma clients) becomes
  * one shared chunk that Node loads once. A task module discovered at run time therefore registers on the
  * same app instance as the worker's. node_modules stay external (loaded by Node from node_modules/); the
  * `@/` alias (tsconfig paths) and the generated Prisma clients (TypeScript, under generated/) are bundled.
  *
- * Layout: dist/worker.js, dist/beat.js, dist/celeriac.js, dist/lib/celery.js, dist/lib/celeriac/worker/child.js
- * (the process pool's child, `--pool process`), dist/tasks/**.js and dist/chunks/*.js (+ source maps, and a
- * package.json saying these are ES modules). worker.ts and beat.ts find their tasks directory (and worker.ts
- * the app module and the pool's child) relative to themselves, so dist/worker.js discovers dist/tasks/ and
- * forks dist/lib/celeriac/worker/child.js in plain node; the child shares the chunks, and loads
+ * Layout: dist/worker.js, dist/beat.js, dist/celeriac.js, dist/lib/celery.js, dist/tasks/**.js and
+ * dist/chunks/*.js (+ source maps, and a package.json saying these are ES modules). The framework is the
+ * celeriac package, compiled already and loaded from node_modules/ like any other. worker.ts and beat.ts find
+ * their tasks directory (and worker.ts the app module) relative to themselves, so dist/worker.js discovers
+ * dist/tasks/, and the process pool's children (the package's own child module, in plain node) load
  * dist/lib/celery.js and dist/tasks/ as the worker does. The old output is removed first: a deleted task
  * module must not linger in dist/tasks/ and still be discovered.
  */
@@ -24,8 +24,6 @@ import { join, relative, resolve } from "node:path";
 const ROOT = resolve(import.meta.dirname, "..");
 const TASK_MODULE = /\.(ts|mts)$/;
 const NOT_A_TASK_MODULE = /\.(test|spec)\.[mc]?ts$|\.d\.ts$/;
-/** The process pool's child (`--pool process`), forked by the worker: dist/lib/celeriac/worker/child.js. */
-const PROCESS_POOL_CHILD = "lib/celeriac/worker/child.ts";
 
 /** Every task module under `dir` (any depth), as paths relative to the project root; tests excluded. */
 function taskModules(dir: string): string[] {
@@ -44,7 +42,7 @@ export interface BuildWorkersOptions {
 
 export function buildOptions({ outdir = "dist", extraTasks = [] }: BuildWorkersOptions = {}): BuildOptions {
   const entryPoints = [
-    ...["worker.ts", "beat.ts", "celeriac.ts", "lib/celery.ts", PROCESS_POOL_CHILD, ...taskModules("tasks")].map((file) => ({ in: file, out: file.replace(TASK_MODULE, "") })),
+    ...["worker.ts", "beat.ts", "celeriac.ts", "lib/celery.ts", ...taskModules("tasks")].map((file) => ({ in: file, out: file.replace(TASK_MODULE, "") })),
     ...extraTasks.map((t) => ({ in: t.in, out: join("tasks", t.out) })),
   ];
   return {

@@ -50,7 +50,10 @@ function vitest(name: string, project: string, env: Record<string, string> = {})
 
 const playwrightReport = join(reports, "e2e.json");
 const steps: Step[] = [
-  { name: "typecheck", command: ["node_modules/.bin/tsc", "--noEmit"] },
+  // The celeriac package's build (dist/): what every process a test starts loads, as a user's app does.
+  { name: "build-celeriac", command: ["npm", "run", "build:celeriac"] },
+  // The demo against the package's declarations, and the package's sources with their tests.
+  { name: "typecheck", command: ["npm", "run", "typecheck"] },
   vitest("unit", "unit"),
   vitest("integration-sqlite", "int", { CELERIAC_TEST_DB: "sqlite" }),
   vitest("integration-postgres", "int", { CELERIAC_TEST_DB: "postgres" }),

@@ -19,7 +19,7 @@
  * account for a reset link (never the anonymous visitor who asked for it, who is not told the task id).
  */
 import { z } from "zod";
-import { deliverMail, MailError, type MailMessage, type TaskContext } from "@/lib/celeriac";
+import { deliverMail, MailError, type MailMessage, type TaskContext } from "celeriac";
 import { mailer, task } from "@/lib/celery";
 import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";

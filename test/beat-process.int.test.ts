@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac } from "@/lib/celeriac";
+import { createCeleriac } from "celeriac";
 import { createDb } from "@/lib/db";
 import { waitFor } from "@/test/chaos/helpers";
 import { beatDatabase, slotGaps, type Sent } from "@/test/fixtures/beat-support";

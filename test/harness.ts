@@ -4,9 +4,9 @@
  * test made and closes connections.
  */
 import { inject } from "vitest";
-import { createCeleriac, type Celeriac, type CeleriacOptions } from "@/lib/celeriac";
-import { Registry } from "@/lib/celeriac/task/registry";
-import type { RunningWorker } from "@/lib/celeriac/worker/worker";
+import { createCeleriac, type Celeriac, type CeleriacOptions } from "celeriac";
+import { Registry } from "celeriac/task/registry";
+import type { RunningWorker } from "celeriac/worker/worker";
 import { createDb, type Db } from "@/lib/db";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
 

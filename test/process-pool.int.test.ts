@@ -6,8 +6,8 @@ import { deleteKeys } from "./redis";
 const TASKS_DIR = "test/fixtures/pool-tasks";
 const { keyPrefix } = pointAppAtTestRun("pool");
 const { celeriac } = await import("@/lib/celery");
-const { discoverTasks } = await import("@/lib/celeriac/task/discover");
-const { startProcessPool } = await import("@/lib/celeriac/worker/process-pool");
+const { discoverTasks } = await import("celeriac/task/discover");
+const { startProcessPool } = await import("celeriac/worker/process-pool");
 const tasks = await import("./fixtures/pool-tasks/pool");
 
 type Started = Awaited<ReturnType<typeof celeriac.startWorker>>;

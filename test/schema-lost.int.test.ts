@@ -11,9 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac, type Celeriac } from "@/lib/celeriac";
-import { openResultSql } from "@/lib/celeriac/results/open";
-import type { ResultSql } from "@/lib/celeriac/results/sql";
+import { createCeleriac, type Celeriac } from "celeriac";
+import { openResultSql } from "celeriac/results/open";
+import type { ResultSql } from "celeriac/results/sql";
 import { createDb, isPostgresUrl, type Db } from "@/lib/db";
 import { sleep, waitFor } from "@/test/chaos/helpers";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";

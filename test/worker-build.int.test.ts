@@ -107,7 +107,7 @@ describe("the compiled worker (node dist/worker.js)", () => {
     expect(worker!.output()).toContain("warm shutdown");
   });
 
-  it("--pool process: forks the compiled child (plain node), which loads dist/lib/celery.js and dist/tasks/; SUCCESS; SIGTERM exits 0", async () => {
+  it("--pool process: forks the package's compiled child (plain node), which loads dist/lib/celery.js and dist/tasks/; SUCCESS; SIGTERM exits 0", async () => {
     const { child, output, exited } = await startCompiledWorker(["-P", "process", "-c", "1", "-l", "info"]);
     expect(output()).toMatch(/celeriac@\S+ ready\./);
     expect(output()).toContain(".> concurrency: 1 (process)");
@@ -124,7 +124,7 @@ describe("the compiled worker (node dist/worker.js)", () => {
     const cmdline = `/proc/${line.child}/cmdline`;
     if (existsSync(cmdline)) {
       const argv = readFileSync(cmdline, "utf8").split("\0");
-      expect(argv.some((a) => a.endsWith("lib/celeriac/worker/child.js"))).toBe(true);
+      expect(argv.some((a) => a.endsWith("celeriac/dist/worker/child.js"))).toBe(true);
       expect(argv.join(" ")).not.toContain("tsx");
     }
     child.kill("SIGTERM");

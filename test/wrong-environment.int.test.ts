@@ -17,7 +17,7 @@
 import { createServer, connect, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac } from "@/lib/celeriac";
+import { createCeleriac } from "celeriac";
 import { createDb, isPostgresUrl } from "@/lib/db";
 import { freePort, redisServer, waitFor, type RedisServer } from "@/test/chaos/helpers";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";

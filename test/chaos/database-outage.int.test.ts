@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { createCeleriac, type Celeriac } from "@/lib/celeriac";
+import { createCeleriac, type Celeriac } from "celeriac";
 import { createDb, isPostgresUrl, type Db } from "@/lib/db";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "@/test/databases";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { RunningWorker } from "@/lib/celeriac/worker/worker";
+import type { RunningWorker } from "celeriac/worker/worker";
 import { createHarness, type Harness } from "@/test/harness";
 
 let h: Harness;

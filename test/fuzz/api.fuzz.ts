@@ -125,7 +125,7 @@ beforeAll(async () => {
     // lib/env reads the environment once, on import: point it at this database first.
     Object.assign(process.env, { DATABASE_URL: databaseUrl, CELERIAC_LOG_LEVEL: "silent" });
     const { createDb } = await import("@/lib/db");
-    const { PeriodicTaskStore } = await import("@/lib/celeriac");
+    const { PeriodicTaskStore } = await import("celeriac");
     const { hashPassword } = await import("@/lib/password");
     const db = createDb(databaseUrl);
     const passwordHash = await hashPassword(PLAUSIBLE_PASSWORD);

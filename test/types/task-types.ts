@@ -3,7 +3,7 @@
  * a type error, or tsc fails with "Unused '@ts-expect-error' directive". Never executed.
  */
 import { z } from "zod";
-import type { AsyncResult, Celeriac } from "@/lib/celeriac";
+import type { AsyncResult, Celeriac } from "celeriac";
 
 export async function typeTests(app: Celeriac) {
   const add = app.task({ name: "t.add", args: z.tuple([z.number(), z.number()]), run: (_ctx, x, y) => x + y });

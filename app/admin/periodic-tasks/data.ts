@@ -2,7 +2,7 @@
  * What the admin reads, server-side (page and API): every periodic task as a row, the beat leader from
  * the broker's lease, the app's time zone; and a task by id for the edit form / API (404 when unknown).
  */
-import { type PeriodicTaskView } from "@/lib/celeriac";
+import { type PeriodicTaskView } from "celeriac";
 import { celeriac } from "@/lib/celery";
 import { parseDecimalId } from "@/lib/decimal-id";
 import { HttpError } from "@/lib/http";

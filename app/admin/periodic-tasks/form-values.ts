@@ -8,7 +8,7 @@
  *   fieldOfServerError(path)   a field path in the API's 400 answer ("schedule.minute") → the form's input name
  *   scheduleErrorField(msg)    a schedule error's message from the framework → the input it is about
  */
-import type { PeriodicTaskInput, PeriodicTaskView, ScheduleSpec } from "@/lib/celeriac";
+import type { PeriodicTaskInput, PeriodicTaskView, ScheduleSpec } from "celeriac";
 
 // The framework's modules are server-only, so the client form keeps these lists; the checks below make
 // them fail to compile if they ever differ from the framework's ScheduleSpec.

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { pageGate } from "@/lib/admin-guard";
 import styles from "../admin.module.css";
 import { overview, type BeatStatus } from "./data";
-import type { Source } from "@/lib/celeriac";
+import type { Source } from "celeriac";
 import { RowActions } from "./row-actions";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PeriodicTaskView } from "@/lib/celeriac";
+import type { PeriodicTaskView } from "celeriac";
 import { formatInZone, presentTask } from "./present";
 
 const created = new Date("2026-05-01T10:00:00Z");

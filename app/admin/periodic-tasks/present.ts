@@ -5,7 +5,7 @@
  *   formatInZone(date, z)   "2026-05-01 14:30:00 Europe/Berlin"
  *   presentTask(view, …)    one row, JSON-safe (ISO strings), for the table and the API
  */
-import { scheduleSummary, sourceOf, type PeriodicTaskView, type Source } from "@/lib/celeriac";
+import { scheduleSummary, sourceOf, type PeriodicTaskView, type Source } from "celeriac";
 
 /** A date as wall time in a zone: "2026-05-01 14:30:00 Europe/Berlin". */
 export function formatInZone(date: Date, timeZone: string): string {

@@ -5,7 +5,7 @@
  * GET /api/articles → the 20 newest articles.
  */
 import { z } from "zod";
-import { safeText } from "@/lib/celeriac";
+import { safeText } from "celeriac";
 import { db } from "@/lib/db";
 import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";

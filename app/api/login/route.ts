@@ -5,7 +5,7 @@
  * hashing work.
  */
 import { z } from "zod";
-import { safeText } from "@/lib/celeriac";
+import { safeText } from "celeriac";
 import { authenticate, cookieOptions, emailField, MESSAGES } from "@/lib/accounts";
 import { secretKey } from "@/lib/env";
 import { HttpError, parseBody, route } from "@/lib/http";

@@ -7,7 +7,7 @@
  *   409  the email already has an account: `{ error, fields: { email } }`
  */
 import { z } from "zod";
-import { safeText } from "@/lib/celeriac";
+import { safeText } from "celeriac";
 import { emailField, MESSAGES, newPasswordField } from "@/lib/accounts";
 import { transaction } from "@/lib/celery";
 import { parseBody, route } from "@/lib/http";

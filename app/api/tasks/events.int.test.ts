@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { AsyncResult as AsyncResultClass } from "@/lib/celeriac/results/async-result";
+import { AsyncResult as AsyncResultClass } from "celeriac/results/async-result";
 import { pointAppAtTestRun } from "@/test/app-env";
 import { deleteKeys } from "@/test/redis";
 

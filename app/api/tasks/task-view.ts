@@ -11,7 +11,7 @@
  * whether an id exists, nor does its timing: the routes read through `readScope(viewer)` (lib/result-access.ts), so the store
  * skips someone else's row as it skips a missing one, its arguments and result unread.
  */
-import { EXCEPTION_STATES, States, type TaskRecord, type TaskState } from "@/lib/celeriac";
+import { EXCEPTION_STATES, States, type TaskRecord, type TaskState } from "celeriac";
 import { HttpError } from "@/lib/http";
 import { canRead, type Viewer } from "@/lib/result-access";
 

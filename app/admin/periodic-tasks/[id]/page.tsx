@@ -5,7 +5,7 @@ import { celeriac } from "@/lib/celery";
 import { parseDecimalId } from "@/lib/decimal-id";
 import styles from "../../admin.module.css";
 import { formValuesOf } from "../form-values";
-import { sourceOf } from "@/lib/celeriac";
+import { sourceOf } from "celeriac";
 import { TaskForm } from "../task-form";
 
 export const dynamic = "force-dynamic";

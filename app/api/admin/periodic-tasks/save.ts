@@ -7,7 +7,7 @@
  *   a schedule the framework refuses       400 `{ error, fields: { minute | timezone | expression | … } }`
  *   another task already has that name    409 `{ error, fields: { name } }`
  */
-import { ConfigError, periodicTaskInputSchema, type PeriodicTaskView } from "@/lib/celeriac";
+import { ConfigError, periodicTaskInputSchema, type PeriodicTaskView } from "celeriac";
 import { readJson } from "@/lib/http";
 import { scheduleErrorField } from "@/app/admin/periodic-tasks/form-values";
 

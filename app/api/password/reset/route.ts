@@ -8,7 +8,7 @@
  *   400  invalid fields: `{ error, fields: { password? } }`
  */
 import { z } from "zod";
-import { safeText } from "@/lib/celeriac";
+import { safeText } from "celeriac";
 import { MESSAGES, newPasswordField, resetPassword } from "@/lib/accounts";
 import { HttpError, parseBody, route } from "@/lib/http";
 

@@ -21,7 +21,7 @@
  * readable (deleted, or sent again by someone else). When the client goes away (request.signal), the
  * changes() generator is aborted and its watch on the task is dropped.
  */
-import { READY_STATES, type TaskRecord, type TaskState } from "@/lib/celeriac";
+import { READY_STATES, type TaskRecord, type TaskState } from "celeriac";
 import { AsyncResult, celeriac } from "@/lib/celery";
 import { route } from "@/lib/http";
 import { canRead, readScope, viewerOf, type Viewer } from "@/lib/result-access";

@@ -1,0 +1,229 @@
+/**
+ * createCeleriac(): the framework's composition root, called once by the app's lib/celery.ts (Django's
+ * proj/celery.py). It resolves settings, picks the broker (BullMQ, or eager) and the result store, and
+ * hands out `task()` and `AsyncResult.from()` bound to them. Creating an app opens no connection: the
+ * broker connects on first use, so importing a task module from a route handler is free.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname as osHostname } from "node:os";
+import { z } from "zod";
+import { startBeat, type RunningBeat } from "./beat/beat.js";
+import { LeaderLease } from "./beat/leader.js";
+import { BACKEND_CLEANUP, type BeatSend } from "./beat/scheduler.js";
+import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store.js";
+import type { Broker } from "./broker/broker.js";
+import { BullmqBroker } from "./broker/bullmq.js";
+import { EagerBroker } from "./broker/eager.js";
+import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
+import { makeTask, type Task } from "./dispatch/apply.js";
+import { createLogger, type Logger } from "./log.js";
+import { AsyncResult, type ReadScope } from "./results/async-result.js";
+import type { ResultBackend } from "./results/backend.js";
+import type { StateChange } from "./message.js";
+import { openResultSql } from "./results/open.js";
+import { COLUMNS, type AnnouncedRow } from "./results/row.js";
+import type { RequiredTables } from "./results/schema-check.js";
+import { SchemaMonitor } from "./results/schema-monitor.js";
+import { SqlResultBackend } from "./results/sql-backend.js";
+import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define.js";
+import { Signals } from "./signals.js";
+import { Registry } from "./task/registry.js";
+import { OUTBOX_COLUMNS, OutboxStore, type OutboxClient } from "./transaction/outbox.js";
+import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction.js";
+import { redactUrl } from "./url.js";
+import { executeMessage } from "./worker/execute.js";
+import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/worker.js";
+
+/** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
+export type CeleriacPrisma = OutboxClient & PeriodicTaskClient & TransactionPort<any>;
+
+/** The transaction client Prisma hands to `$transaction(fn)`: the client less what a transaction may not do. */
+export type TxOf<P> = Omit<P, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends" | "$use">;
+
+export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> extends Settings {
+  /** The app's Prisma client: any client generated from prisma/models (TaskResult, TaskOutbox). */
+  prisma: P;
+  /**
+   * The database URL the Prisma client uses (`file:…` or `postgresql://…`): result rows are written and
+   * read through the driver itself on a connection of their own (results/sql.ts); shown without its
+   * password in the worker banner.
+   */
+  databaseUrl: string;
+  /**
+   * The names of the migrations this build ships, oldest first (read when the schema is checked; undefined
+   * when they are not deployed beside the code). The worker, beat and the CLI then refuse a database that
+   * has not applied one of them, which covers the app's own tables too; without it they check celeriac's
+   * tables and columns only.
+   */
+  migrations?: () => readonly string[] | undefined;
+  /** The command that migrates the database, named in "not migrated" messages. @defaultValue "npx prisma migrate deploy" */
+  migrateCommand?: string;
+}
+
+/** celeriac's own tables, with every column its statements use (the schema check at start). */
+export const CELERIAC_TABLES: RequiredTables = { TaskResult: COLUMNS, TaskOutbox: OUTBOX_COLUMNS, ...PERIODIC_TASK_TABLES };
+
+export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  /** Every task defined through this app, by name (the worker uses the discovered ones instead). */
+  readonly registry: Registry;
+  readonly broker: Broker;
+  readonly backend: ResultBackend;
+  /**
+   * Whether the database is migrated for this build: `assertReady()` (the worker, beat and the CLI call it
+   * at start), `explain(error)` (a missing table's error as a SchemaNotReadyError with the fix, for HTTP 503).
+   */
+  readonly schema: SchemaMonitor;
+  /** `celeriac@<host>`. */
+  readonly hostname: string;
+  /** Celery's signals: `signals.on("taskFailure", ({ taskId, error }) => …)`. */
+  readonly signals: Signals;
+  /** Defines a task bound to this app: `task({ name, args: z.tuple([…]), run })`. */
+  task<S extends ArgsSchema, R>(options: TaskOptions<S, R>): Task<S, R>;
+  /**
+   * `AsyncResult.from<typeof someTask>(id)`: a typed handle on a task id received earlier; with
+   * `{ ownedBy: [...] }`, one that reads only a result of those owners (see ReadScope).
+   */
+  readonly AsyncResult: { from<T = unknown>(id: string, scope?: ReadScope): AsyncResult<ResultOf<T>> };
+  /**
+   * Runs `fn` in a Prisma interactive transaction. onCommit callbacks and `.delay()` calls inside run after
+   * the commit and never after a rollback; `{ durable: true }` writes dispatches to the outbox first.
+   */
+  transaction<T>(fn: (tx: TxOf<P>) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Runs `callback` after the current transaction commits (Django's transaction.on_commit); at once outside one. */
+  onCommit(callback: () => unknown): void;
+  /** The durable-dispatch outbox; workers run its relay. */
+  readonly outbox: OutboxStore;
+  /**
+   * Starts a worker in this process (what `npm run worker` does after discovery). Defaults: the tasks
+   * defined through this app, the default queue, settings.concurrency, settings.shutdownGraceMs.
+   */
+  startWorker(options?: Partial<Pick<WorkerOptions, "registry" | "queues" | "concurrency" | "hostname" | "graceMs" | "log" | "pool">>): Promise<RunningWorker>;
+  /**
+   * Deletes finished results older than settings.resultExpires (Celery's celery.backend_cleanup);
+   * resultExpires 0 keeps everything. Returns how many rows went.
+   */
+  cleanupResults(now?: Date): Promise<number>;
+  /** The PeriodicTask table: what beat runs, and what the admin edits. */
+  readonly periodicTasks: PeriodicTaskStore;
+  /** Tasks every app has (Celery's built-ins): celeriac.backendCleanup. Workers and beat register them. */
+  readonly builtinTasks: readonly Task[];
+  /**
+   * Starts a beat in this process (what `npm run beat` does after discovery): it leads when it holds the
+   * lease, syncs settings.beatSchedule into managed rows, and sends due periodic tasks through `registry`'s
+   * tasks (default: the tasks defined through this app).
+   */
+  startBeat(options?: { registry?: Registry; hostname?: string; log?: Logger; onSend?: (send: BeatSend) => void }): RunningBeat;
+  /** Writes the results still waiting (for a few seconds at most) and closes the broker's and the store's connections. */
+  close(): Promise<void>;
+}
+
+export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOptions<P>): Celeriac<P> {
+  const { prisma, databaseUrl, migrations, migrateCommand, ...settings } = options;
+  const config = resolveConfig(settings);
+  const log = createLogger(config.logLevel, config.logFormat, { app: config.appName });
+  const hostname = `celeriac@${osHostname()}`;
+  const registry = new Registry();
+  const signals = new Signals((signal, error) => log.error({ err: error, signal }, "a signal handler threw"));
+  const broker: Broker = config.alwaysEager
+    ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
+    : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
+  // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.
+  const sql = openResultSql(databaseUrl);
+  const schema = new SchemaMonitor({
+    sql,
+    where: redactUrl(databaseUrl),
+    tables: CELERIAC_TABLES,
+    migrations,
+    fix: migrateCommand,
+    log,
+    reportIntervalMs: config.schemaReportIntervalMs,
+  });
+  const backend = new SqlResultBackend(sql, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes), schema });
+  const outbox = new OutboxStore(sql);
+  const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
+    prisma: prisma as unknown as TransactionPort<TxOf<P>>,
+    outbox,
+    broker,
+    backend,
+    log,
+    schema,
+  });
+  const results = {
+    backend,
+    pollIntervalMs: config.resultPollIntervalMs,
+    revoke: (id: string, terminate: boolean) => broker.revoke(id, terminate),
+    // The broker carries what the result store announced: rows of the store's AnnouncedRow shape.
+    onAnnounce: (listener: (changes: readonly StateChange<AnnouncedRow>[]) => void) => broker.onAnnounce(listener as (changes: readonly StateChange[]) => void),
+  };
+  const deps = { config, broker, results, log };
+  const cleanupResults = async (now = new Date()) =>
+    config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
+  const builtinTasks = [
+    makeTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
+  ];
+  for (const builtin of builtinTasks) registry.register(builtin);
+  const periodicTasks = new PeriodicTaskStore(prisma);
+  return {
+    config,
+    log,
+    registry,
+    broker,
+    backend,
+    schema,
+    signals,
+    hostname,
+    task(taskOptions) {
+      const task = makeTask(defineTask(taskOptions), deps);
+      registry.register(task);
+      return task;
+    },
+    AsyncResult: {
+      from: (id, scope) => new AsyncResult(id, results, undefined, scope),
+    },
+    transaction,
+    onCommit,
+    outbox,
+    startWorker: (workerOptions = {}) =>
+      startWorker({
+        broker,
+        backend,
+        config,
+        signals,
+        registry,
+        queues: [config.defaultQueue],
+        concurrency: concurrencyFor(config, workerOptions.pool ? "process" : "async"),
+        hostname,
+        graceMs: config.shutdownGraceMs,
+        log,
+        ...workerOptions,
+      }),
+    cleanupResults,
+    periodicTasks,
+    builtinTasks,
+    startBeat: (beatOptions = {}) =>
+      startBeat(
+        {
+          config,
+          broker,
+          outbox,
+          store: periodicTasks,
+          backend,
+          registry: beatOptions.registry ?? registry,
+          lease: new LeaderLease(broker, `${beatOptions.hostname ?? hostname}:${process.pid}:${randomBytes(4).toString("hex")}`, config.beatLockMs),
+          transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,
+          onCommit,
+          schema,
+          log: beatOptions.log ?? log,
+        },
+        beatOptions.onSend,
+      ),
+    close: async () => {
+      await dispatchesMarked();
+      await backend.close();
+      await broker.close();
+    },
+  };
+}

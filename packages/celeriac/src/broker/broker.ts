@@ -1,0 +1,101 @@
+/**
+ * The broker port: how task messages reach workers. Implementations: bullmq.ts (Redis, production) and
+ * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
+ */
+import type { HandlerResult, Outcome, StateChange, TaskMessage } from "../message.js";
+import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
+
+export interface LeaseInfo {
+  holder: string;
+  term: number;
+  ttlMs: number;
+}
+
+export interface PublishOptions {
+  /** Wait this long before the message becomes available to workers (countdown / eta). */
+  delayMs: number;
+  /** BullMQ priority: 1 is the most urgent. */
+  priority?: number;
+}
+
+/**
+ * Runs one message and says how it ended; the broker acts on it: SUCCESS/REVOKED ack the job, FAILURE fails
+ * it for good, RETRY runs it again after countdownMs (one more retry), DEFERRED runs it again after delayMs
+ * (not counted as a retry: a rate limit said "not now").
+ */
+export type MessageHandler = (message: TaskMessage) => Promise<HandlerResult>;
+
+export interface ConsumeOptions {
+  queues: readonly string[];
+  /** Messages handled at once, per queue. */
+  concurrency: number;
+  /** Worker name, for the broker's own bookkeeping. */
+  hostname: string;
+  /** Called when the connection to the broker fails; the consumer keeps trying on its own. */
+  onError?: (error: Error) => void;
+  /** Called when some client asked to terminate a task (revoke with terminate): stop it if it runs here. */
+  onTerminate?: (taskId: string) => void;
+}
+
+export interface Consumer {
+  /** Stops taking messages, waits up to `graceMs` for running ones, then lets go of the rest (they are redelivered). */
+  close(graceMs: number): Promise<{ drained: boolean }>;
+}
+
+export interface Broker {
+  /** Where messages go, for banners and logs (credentials removed). */
+  readonly transport: string;
+  /**
+   * Connects once, without retrying, and resolves when the broker answers; rejects with the connection's
+   * own error (its `code`, e.g. ECONNREFUSED) otherwise. The worker and beat wait on it at start.
+   */
+  probe(): Promise<void>;
+  /** Enqueues a message. A broker that runs messages inline resolves with the outcome. */
+  publish(message: TaskMessage, options: PublishOptions): Promise<Outcome | undefined>;
+  /** Starts handling messages from the given queues. */
+  consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Takes a slot of a rate limit ("10/s") shared by every consumer of this broker: resolves 0 to run now,
+   * or the ms until the slot it reserved.
+   */
+  reserveRate(task: string, rate: string): Promise<number>;
+  /**
+   * Marks a task id revoked for every worker (for a day) and tells the running workers at once (Celery
+   * broadcasts revokes the same way); with `terminate`, workers running it stop it.
+   */
+  revoke(taskId: string, terminate: boolean): Promise<void>;
+  /**
+   * True when the task id was revoked. A consuming broker answers from memory: its revoked ids are loaded
+   * when it starts consuming and kept current by the revoke broadcasts, so a task costs no round trip.
+   */
+  isRevoked(taskId: string): boolean | Promise<boolean>;
+  /** Publishes result state changes (written already) to whoever listens; best effort, never rejects. */
+  announce(changes: readonly StateChange[]): void;
+  /** Calls `listener` with every announced change until the returned function is called; resolves once listening. */
+  onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
+  /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
+  sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
+  /** Removes a worker's heartbeat at once (the worker stopped). */
+  removeHeartbeat(workerId: string): Promise<void>;
+  /** The heartbeats of the workers alive now. */
+  heartbeats(): Promise<WorkerHeartbeat[]>;
+  /** Every queue the broker keeps state for, sorted. */
+  queueNames(): Promise<string[]>;
+  /** A queue's jobs by state. */
+  queueCounts(queue: string): Promise<QueueCounts>;
+  /** A queue's delayed jobs, soonest first: at most `limit` of them, and how many there are in all. */
+  scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }>;
+  /** Deletes a queue's waiting and delayed jobs, never running ones; resolves how many went. */
+  purge(queue: string): Promise<number>;
+  /**
+   * Takes the lease `name` for `holder`, or renews it if `holder` has it, for `ttlMs`: resolves its term
+   * (a number that grows each time the lease changes hands) while `holder` has it, null while another does.
+   */
+  holdLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
+  /** Gives up the lease at once if `holder` has it, so another can take it without waiting for it to lapse. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who has the lease now, its term, and how long it lasts unless renewed; null when nobody has it. */
+  leaseHolder(name: string): Promise<LeaseInfo | null>;
+  /** Closes every connection this broker opened. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,472 @@
+/**
+ * The production broker: one BullMQ queue per celeriac queue, over ioredis.
+ *
+ * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires?, owner? }; a task's
+ * retry count is BullMQ's attemptsMade (each RETRY is one failed attempt, retried with celeriac's delay).
+ * Every key starts with `{keyPrefix}`: the hash tag keeps all of an app's keys in one Redis Cluster slot,
+ * which BullMQ's multi-key Lua scripts need, and keeps apps and test runs sharing a Redis apart.
+ * Results live in the result store, so finished jobs are removed at once; failed ones are kept a while
+ * for inspection.
+ */
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { BrokerUnavailableError } from "../errors.js";
+import { Redis } from "ioredis";
+import { defineLeaseCommands, parseLeaseValue } from "./lease.js";
+import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit.js";
+import { queueNameSchema } from "../config.js";
+import type { Outcome, StateChange, TaskMessage } from "../message.js";
+import { redactUrl } from "../url.js";
+import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
+import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
+
+interface JobData {
+  args: unknown[];
+  sentAt: number;
+  expires?: number;
+  rateReserved?: boolean;
+  owner?: string;
+}
+
+const REVOKED_KEPT_MS = 24 * 3600 * 1000;
+/** How long a send waits for a Redis connection that is (re)connecting before it gives up. */
+const READY_TIMEOUT_MS = 3000;
+/** probe(): how long one connection attempt may take. */
+const PROBE_TIMEOUT_MS = 2000;
+
+const FAILED_JOBS_KEPT = { age: 7 * 24 * 3600, count: 10_000 };
+/** BullMQ stops retrying at `attempts`; celeriac decides when a task is done retrying (maxRetries), so this is only a ceiling. */
+const ATTEMPTS_CEILING = 1_000_000;
+const BACKOFF_TYPE = "celeriac";
+/**
+ * purge removes jobs whose timestamp is at most now minus this grace: a negative one takes every job,
+ * even one stamped by a producer whose clock runs ahead of this machine's.
+ */
+const PURGE_GRACE_MS = -7 * 24 * 3600 * 1000;
+/** BullMQ's delayed-set score is the due time × 0x1000 plus a counter that keeps FIFO order within a ms. */
+const DELAYED_SCORE_FACTOR = 0x1000;
+
+/** The BullMQ job options of every task message (exported for the bench's raw BullMQ baseline). */
+export function jobOptions(taskId: string, options: PublishOptions) {
+  return {
+    jobId: taskId,
+    delay: options.delayMs > 0 ? options.delayMs : undefined,
+    priority: options.priority,
+    attempts: ATTEMPTS_CEILING,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: true,
+    removeOnFail: FAILED_JOBS_KEPT,
+  };
+}
+
+/** A run that asked to go again: BullMQ's retry machinery waits `delayMs` (see backoffStrategy below). */
+class RetryLater extends Error {
+  override name = "RetryLater";
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface BullmqBrokerOptions {
+  redisUrl: string;
+  keyPrefix: string;
+  /** BullMQ lockDuration: a dead worker's jobs are redelivered after this, ms. */
+  lockMs: number;
+}
+
+export class BullmqBroker implements Broker {
+  readonly transport: string;
+  private readonly prefix: string;
+  private producerConnection: Redis | undefined;
+  private becomingReady: Promise<Redis> | undefined;
+  private readonly queues = new Map<string, Queue<JobData>>();
+  private readonly consumerConnections = new Set<Redis>();
+  /** Revoked ids → until when they stay revoked; live while a consumer listens to the control channel. */
+  private revokedIds: Map<string, number> | undefined;
+  private resultListeners = new Set<(changes: readonly StateChange[]) => void>();
+  private resultSubscriber: Promise<Redis> | undefined;
+
+  constructor(private readonly options: BullmqBrokerOptions) {
+    this.transport = redactUrl(options.redisUrl);
+    this.prefix = `{${options.keyPrefix}}`;
+  }
+
+  /** BullMQ needs `maxRetriesPerRequest: null` so commands wait out a reconnect instead of failing. */
+  private connect(): Redis {
+    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  }
+
+  /**
+   * The producer side (`.delay()`, revoke, rate limits, heartbeats) fails fast while Redis is unreachable
+   * instead of queueing commands until it is back: a route handler answers with an error rather than
+   * hanging, and a send it gave up on can never happen later behind its back. ioredis keeps reconnecting.
+   */
+  private producer(): Redis {
+    if (!this.producerConnection) {
+      this.producerConnection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
+      // Reconnection attempts are reported by the commands that fail meanwhile; don't print each one.
+      this.producerConnection.on("error", () => undefined);
+    }
+    return this.producerConnection;
+  }
+
+  private key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(":");
+  }
+
+  /**
+   * The producer connection once it is ready; every producer-side command goes through here (the
+   * connection does not queue commands). While Redis is unreachable this throws after a few seconds
+   * without having sent anything, so a send reported as failed can never happen later.
+   */
+  private async ready(): Promise<Redis> {
+    const redis = this.producer();
+    if (redis.status === "ready") return redis;
+    // One wait shared by every caller, not one "ready" listener each.
+    this.becomingReady ??= new Promise<Redis>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off("ready", onReady);
+        reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
+      }, READY_TIMEOUT_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(redis);
+      };
+      redis.once("ready", onReady);
+    }).finally(() => (this.becomingReady = undefined));
+    return this.becomingReady;
+  }
+
+  /**
+   * One connection of its own, one attempt, one PING: the connections BullMQ and the producer use retry
+   * for ever and report every failed attempt, which is right once running and noise while Redis is simply
+   * not there yet. Within the connect timeout, so an address that drops packets fails too.
+   */
+  async probe(): Promise<void> {
+    const redis = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS });
+    // connect() rejects with "Connection is closed."; the socket's own error (ECONNREFUSED…) says why.
+    let cause: Error | undefined;
+    redis.on("error", (error: Error) => (cause ??= error));
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      throw cause ?? error;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** The producer-side Queue of a name, created on first use so importing the app opens no connection. */
+  queue(name: string): Queue<JobData> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.prefix });
+      queue.on("error", () => undefined); // connection errors surface through ready() and the failing call
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
+    const data: JobData = { args: message.args, sentAt: message.sentAt };
+    if (message.expires !== undefined) data.expires = message.expires;
+    if (message.owner !== undefined) data.owner = message.owner;
+    await this.ready();
+    await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
+    return undefined;
+  }
+
+  async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
+    const connection = this.connect();
+    this.consumerConnections.add(connection);
+    const processor = (job: Job<JobData>, token?: string) => handleJob(job, token);
+    const handleJob = async (job: Job<JobData>, token?: string) => {
+      const outcome = await handler(toMessage(job));
+      switch (outcome.status) {
+        case "FAILURE":
+          // Recorded already; failing the job keeps it in BullMQ's failed set for inspection, and
+          // UnrecoverableError stops BullMQ from retrying behind celeriac's back.
+          throw new UnrecoverableError(`${outcome.error.type}: ${outcome.error.message}`);
+        case "RETRY":
+          throw new RetryLater(`${outcome.error.type}: ${outcome.error.message}`, outcome.countdownMs);
+        case "DEFERRED":
+          // BullMQ's manual delay: back to the delayed set without counting an attempt; the slot it
+          // waits for is reserved already.
+          await job.updateData({ ...job.data, rateReserved: true });
+          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+          throw new DelayedError();
+        default:
+          return outcome.status;
+      }
+    };
+    const workers = options.queues.map((queue) => {
+      const worker = new Worker<JobData, Outcome["status"]>(queue, processor, {
+        connection,
+        prefix: this.prefix,
+        concurrency: options.concurrency,
+        name: options.hostname,
+        autorun: false,
+        lockDuration: this.options.lockMs,
+        // BullMQ moves a job whose lock lapsed back to waiting on its second stalled check after the lapse;
+        // checking every half lock time brings a dead worker's jobs back within about 2 × lockMs
+        // (the default interval, 30 s, made it ~60 s whatever the lock time).
+        stalledInterval: Math.max(500, Math.floor(this.options.lockMs / 2)),
+        // A job whose worker died is delivered again (at-least-once) up to this many times before it fails.
+        maxStalledCount: 10,
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            error instanceof RetryLater ? error.delayMs : Math.min(60_000, 1000 * 2 ** attemptsMade),
+        },
+      });
+      if (options.onError) worker.on("error", options.onError);
+      return worker;
+    });
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    const control = await this.subscribeControl(options);
+    for (const w of workers) void w.run();
+    return {
+      close: async (graceMs) => {
+        // BullMQ's close() stops fetching at once and waits for the running jobs, without a bound (and a
+        // later close(true) only returns that same pending promise). So wait for it up to the grace period
+        // and then stop waiting: runs still going go on while this process lives; when it exits, their
+        // locks lapse and BullMQ's stalled check hands them to another worker (at-least-once delivery).
+        const closing = Promise.all(workers.map((w) => w.close())).finally(() => {
+          this.consumerConnections.delete(connection);
+          connection.disconnect();
+          control.disconnect();
+          this.revokedIds = undefined;
+        });
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
+        const drained = await Promise.race([closing.then(() => true), timeout]);
+        clearTimeout(timer);
+        return { drained };
+      },
+    };
+  }
+
+  /**
+   * Workers listen on one channel for revokes (pub/sub needs a connection of its own). The revoked ids are
+   * loaded after subscribing, and again after each reconnect, so a revoke made while the channel was
+   * down is still seen: revoke() stores the id before it publishes.
+   */
+  private async subscribeControl(options: ConsumeOptions): Promise<Redis> {
+    const subscriber = this.connect();
+    // Without a listener ioredis prints each failed reconnect as an "Unhandled error event" with its stack.
+    subscriber.on("error", (error: Error) => options.onError?.(error));
+    const channel = this.key("control");
+    const revoked = (this.revokedIds ??= new Map());
+    subscriber.on("message", (from: string, text: string) => {
+      if (from !== channel) return;
+      const request = JSON.parse(text) as { revoke?: string; until?: number; terminate?: boolean };
+      if (!request.revoke) return;
+      revoked.set(request.revoke, request.until ?? Date.now() + REVOKED_KEPT_MS);
+      if (revoked.size % 1000 === 0) dropExpired(revoked, Date.now()); // a worker that runs for weeks keeps a day's worth
+      if (request.terminate) options.onTerminate?.(request.revoke);
+    });
+    const load = async () => {
+      const now = Date.now();
+      const flat = await (await this.ready()).zrangebyscore(this.key("revoked"), now, "+inf", "WITHSCORES");
+      for (let i = 0; i < flat.length; i += 2) revoked.set(flat[i], Number(flat[i + 1]));
+      dropExpired(revoked, now);
+    };
+    await subscriber.subscribe(channel);
+    await load();
+    subscriber.on("ready", () => void load().catch((error: Error) => options.onError?.(error)));
+    return subscriber;
+  }
+
+  async reserveRate(task: string, rate: string): Promise<number> {
+    return defineRateLimitCommand(await this.ready()).celeriacGcraReserve(this.key("rate", task), emissionIntervalMs(rate));
+  }
+
+  /** `{prefix}:revoked` is a sorted set of ids scored by when they stop being revoked; expired ones are trimmed here. */
+  async revoke(taskId: string, terminate: boolean): Promise<void> {
+    const redis = await this.ready();
+    const now = Date.now();
+    const until = now + REVOKED_KEPT_MS;
+    await redis
+      .multi()
+      .zadd(this.key("revoked"), until, taskId)
+      .zremrangebyscore(this.key("revoked"), "-inf", now)
+      .publish(this.key("control"), JSON.stringify({ revoke: taskId, until, terminate }))
+      .exec();
+  }
+
+  isRevoked(taskId: string): boolean | Promise<boolean> {
+    if (this.revokedIds) {
+      const until = this.revokedIds.get(taskId);
+      return until !== undefined && until > Date.now();
+    }
+    return this.ready()
+      .then((redis) => redis.zscore(this.key("revoked"), taskId))
+      .then((score) => score !== null && Number(score) > Date.now());
+  }
+
+  /** One PUBLISH per flush on `{prefix}:results`: a JSON array of [id, state, row?]. */
+  announce(changes: readonly StateChange[]): void {
+    const redis = this.producer();
+    if (redis.status !== "ready" || changes.length === 0) return; // readers fall back to polling
+    redis.publish(this.key("results"), JSON.stringify(changes)).catch(() => undefined);
+  }
+
+  async onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void> {
+    this.resultListeners.add(listener);
+    try {
+      await (this.resultSubscriber ??= this.subscribeResults());
+    } catch (error) {
+      this.resultListeners.delete(listener);
+      this.resultSubscriber = undefined;
+      throw error;
+    }
+    return () => void this.resultListeners.delete(listener);
+  }
+
+  private async subscribeResults(): Promise<Redis> {
+    const subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    subscriber.on("error", () => undefined);
+    const channel = this.key("results");
+    subscriber.on("message", (from: string, text: string) => {
+      if (from !== channel || this.resultListeners.size === 0) return;
+      const changes = JSON.parse(text) as StateChange[];
+      for (const listener of this.resultListeners) listener(changes);
+    });
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      subscriber.disconnect();
+      throw error;
+    }
+    return subscriber;
+  }
+
+  /** `{prefix}:worker:<id>`, a plain string with a TTL: a worker that dies stops renewing it, and it goes. */
+  async sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void> {
+    await (await this.ready()).set(this.key("worker", heartbeat.id), JSON.stringify(heartbeat), "PX", Math.max(1, Math.round(ttlMs)));
+  }
+
+  async removeHeartbeat(workerId: string): Promise<void> {
+    await (await this.ready()).del(this.key("worker", workerId));
+  }
+
+  async heartbeats(): Promise<WorkerHeartbeat[]> {
+    const keys = await this.scanKeys(`${globEscape(this.key("worker"))}:*`);
+    if (keys.length === 0) return [];
+    // One MGET is fine on a Cluster too: the hash tag puts every key of the app in one slot.
+    const values = await (await this.ready()).mget(...keys);
+    return values
+      .flatMap((v) => (v === null ? [] : [JSON.parse(v) as WorkerHeartbeat]))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.startedAt - b.startedAt);
+  }
+
+  /** Queues with a BullMQ meta key (`{prefix}:<queue>:meta`): any queue a producer or consumer ever opened. */
+  async queueNames(): Promise<string[]> {
+    const head = `${this.prefix}:`;
+    const keys = await this.scanKeys(`${globEscape(head)}*:meta`);
+    const names = keys.map((k) => k.slice(head.length, -":meta".length)).filter((n) => queueNameSchema.safeParse(n).success);
+    return [...new Set(names)].sort();
+  }
+
+  async queueCounts(queue: string): Promise<QueueCounts> {
+    await this.ready();
+    const c = await this.queue(queue).getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
+    return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+
+  /** Read from the delayed sorted set itself: its score is the due time, whatever delayed the job. */
+  async scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }> {
+    const redis = await this.ready();
+    const q = this.queue(queue);
+    const [total, flat] = await Promise.all([redis.zcard(q.keys.delayed), redis.zrange(q.keys.delayed, 0, String(limit - 1), "WITHSCORES")]);
+    const entries = Array.from({ length: flat.length / 2 }, (_, i) => ({ id: flat[2 * i], eta: Math.floor(Number(flat[2 * i + 1]) / DELAYED_SCORE_FACTOR) }));
+    const jobs = await Promise.all(entries.map((e) => q.getJob(e.id)));
+    // A job may have become due (or been removed) between the two reads: it is simply left out.
+    const found = entries.flatMap((e, i) => {
+      const job = jobs[i];
+      return job ? [{ id: e.id, task: job.name, args: job.data.args, queue, eta: e.eta, retries: job.attemptsMade }] : [];
+    });
+    return { total, jobs: found };
+  }
+
+  /**
+   * Delayed first, then prioritized, then waiting: a delayed job that falls due meanwhile moves to one of
+   * the later lists and is still caught. Active jobs are never touched (BullMQ's clean skips them).
+   */
+  async purge(queue: string): Promise<number> {
+    await this.ready();
+    const q = this.queue(queue);
+    let removed = 0;
+    for (const state of ["delayed", "prioritized", "wait"] as const) removed += (await q.clean(PURGE_GRACE_MS, 0, state)).length;
+    return removed;
+  }
+
+  /** `{prefix}:lease:<name>` holds "<term>:<holder>"; `{prefix}:lease-term:<name>` counts the terms (lease.ts). */
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {
+    const term = await defineLeaseCommands(await this.ready()).celeriacLeaseHold(this.key("lease", name), this.key("lease-term", name), holder, Math.round(ttlMs));
+    return term < 0 ? null : term;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await defineLeaseCommands(await this.ready()).celeriacLeaseRelease(this.key("lease", name), this.key("lease-term", name), holder);
+  }
+
+  async leaseHolder(name: string): Promise<LeaseInfo | null> {
+    const redis = await this.ready();
+    const [value, ttlMs] = await Promise.all([redis.get(this.key("lease", name)), redis.pttl(this.key("lease", name))]);
+    return value === null ? null : { ...parseLeaseValue(value), ttlMs: Math.max(0, ttlMs) };
+  }
+
+  /** SCAN, never KEYS: it does not block Redis however many keys it holds. */
+  private async scanKeys(pattern: string): Promise<string[]> {
+    const redis = await this.ready();
+    const keys = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      for (const k of batch) keys.add(k);
+      cursor = next;
+    } while (cursor !== "0");
+    return [...keys];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+    this.producerConnection?.disconnect();
+    this.producerConnection = undefined;
+    for (const c of this.consumerConnections) c.disconnect();
+    this.consumerConnections.clear();
+    const subscriber = this.resultSubscriber;
+    this.resultSubscriber = undefined;
+    this.resultListeners.clear();
+    await subscriber?.then((r) => r.disconnect(), () => undefined);
+  }
+}
+
+function dropExpired(revoked: Map<string, number>, now: number): void {
+  for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
+}
+
+/** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+function toMessage(job: Job<JobData>): TaskMessage {
+  return {
+    id: job.id!,
+    task: job.name,
+    args: job.data.args,
+    queue: job.queueName,
+    sentAt: job.data.sentAt,
+    expires: job.data.expires,
+    // Each RETRY is one failed attempt in BullMQ; a stalled (redelivered) run is not.
+    retries: job.attemptsMade,
+    rateReserved: job.data.rateReserved,
+    owner: job.data.owner,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * `.delay()` and `.applyAsync()`: validate the arguments (schema, then JSON-ness and size), pick the
+ * queue, give the task an id and its owner, and publish it. Nothing is enqueued when any check fails;
+ * the error says which argument or option is wrong. Queue precedence: the call's `queue`, the task's
+ * `queue`, the first matching taskRoutes entry, defaultQueue. Owner: the call's `owner`, else the task's
+ * `owner(...args)`, else none.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Broker, PublishOptions } from "../broker/broker.js";
+import { queueNameSchema, type ResolvedConfig } from "../config.js";
+import { DispatchError, InvalidArgumentsError } from "../errors.js";
+import { assertJsonArgs } from "../json.js";
+import type { TaskMessage } from "../message.js";
+import { AsyncResult, recordFromOutcome, type ResultSource } from "../results/async-result.js";
+import type { Logger } from "../log.js";
+import type { TaskRecord } from "../results/backend.js";
+import { currentScope } from "../transaction/scope.js";
+import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define.js";
+import { routeFor } from "../task/options.js";
+import { parseArgs } from "../task/validate.js";
+
+const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
+
+/** A result's owner: an opaque principal of the app's ("user:42"), printable and short enough to index. */
+const ownerSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces, e.g. \"user:42\"");
+
+const applyOptionsSchema = z
+  .object({
+    /** Seconds to wait before the task may run (Celery: countdown). */
+    countdown: z.number().finite().nonnegative().optional(),
+    /** The earliest time the task may run (Celery: eta): a Date, an ISO string or ms since the epoch. */
+    eta: instant.optional(),
+    /** Seconds from now, or an instant, after which the task must not start; it is then REVOKED. */
+    expires: z.union([z.number().finite().positive(), instant]).optional(),
+    /** Send to this queue instead of the task's own. */
+    queue: queueNameSchema.optional(),
+    /** BullMQ priority, 1 (most urgent) … 2^21. */
+    priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
+    /** Use this id instead of a new UUID (Celery: task_id); a second send of one id is ignored by BullMQ. */
+    taskId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,200}$/, "letters, digits, '_', '.', '-' only")
+      .refine((id) => !/^\d+$/.test(id), "an id must not be all digits (BullMQ reserves those)")
+      .optional(),
+    /**
+     * Who may read the result (stored in the TaskResult row's `owner`; the app decides what it means).
+     * A dispatch with an owner writes its PENDING row before it resolves, so the owner can read it at once.
+     * @defaultValue the task's `owner(...args)`, else none
+     */
+    owner: ownerSchema.optional(),
+  })
+  .strict()
+  .refine((o) => o.countdown === undefined || o.eta === undefined, "give countdown or eta, not both");
+
+export type ApplyOptions = z.input<typeof applyOptionsSchema>;
+
+export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends TaskDefinition<S, R> {
+  /**
+   * Enqueues the task with these arguments (Celery: delay). Resolves once the broker has it; inside a
+   * transaction() it is deferred to the commit (see dispatchInTransaction) and resolves at once.
+   */
+  delay(...args: ArgsIn<S>): Promise<AsyncResult<Awaited<R>>>;
+  /** Enqueues the task with options (Celery: apply_async). */
+  applyAsync(args: ArgsIn<S>, options?: ApplyOptions): Promise<AsyncResult<Awaited<R>>>;
+  /**
+   * Enqueues the task when the current transaction commits, never after a rollback (Celery 5.4:
+   * delay_on_commit); outside a transaction, at once. Returns the task id synchronously. Arguments are
+   * checked now: a bad call throws here, inside the transaction.
+   */
+  delayOnCommit(...args: ArgsIn<S>): string;
+  /** applyAsync on commit (Celery 5.4: apply_async_on_commit); returns the task id synchronously. */
+  applyAsyncOnCommit(args: ArgsIn<S>, options?: ApplyOptions): string;
+}
+
+export interface DispatchDeps {
+  config: ResolvedConfig;
+  broker: Broker;
+  results: ResultSource;
+  log: Logger;
+}
+
+function toMs(value: z.output<typeof instant>): number {
+  return value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : value;
+}
+
+function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
+  const parsed = applyOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ");
+    throw new DispatchError(`invalid applyAsync options for task '${task.name}': ${issues}`);
+  }
+  return parsed.data;
+}
+
+type Prepared = { message: TaskMessage; publish: PublishOptions };
+
+/** The owner the task derives from its arguments, checked like a call's `owner` option. */
+function ownerOf(task: TaskDefinition, args: readonly unknown[]): string | undefined {
+  const owner = task.owner?.(...args);
+  if (owner === undefined) return undefined;
+  const checked = ownerSchema.safeParse(owner);
+  if (!checked.success) throw new DispatchError(`task '${task.name}': its owner() returned an invalid owner: ${checked.error.issues[0].message}`);
+  return checked.data;
+}
+
+/** Builds the message and broker options of one call; throws DispatchError, nothing is sent. */
+export function prepare(task: TaskDefinition, args: readonly unknown[], options: ApplyOptions | undefined, config: ResolvedConfig): Prepared {
+  const opts = parseOptions(task, options);
+  if (!Array.isArray(args)) throw new InvalidArgumentsError(`task '${task.name}': applyAsync takes an array of arguments`);
+  assertJsonArgs(args, config.maxPayloadBytes);
+  const parsed = parseArgs(task, args);
+  if (!parsed.ok) throw new InvalidArgumentsError(parsed.message);
+  const owner = opts.owner ?? ownerOf(task, parsed.args);
+  const now = Date.now();
+  const runAt = opts.eta !== undefined ? toMs(opts.eta) : now + (opts.countdown ?? 0) * 1000;
+  const expires =
+    opts.expires === undefined ? undefined : typeof opts.expires === "number" && opts.expires < 1e11
+      ? now + opts.expires * 1000 // a number this small is seconds from now, not an epoch instant
+      : toMs(opts.expires);
+  const message: TaskMessage = {
+    id: opts.taskId ?? randomUUID(),
+    task: task.name,
+    args: [...args],
+    queue: opts.queue ?? task.queue ?? routeFor(task.name, config),
+    sentAt: now,
+    retries: 0,
+  };
+  if (expires !== undefined) message.expires = expires;
+  if (owner !== undefined) message.owner = owner;
+  return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
+}
+
+/** Gives a task definition its dispatch methods, bound to one app's broker and result store. */
+export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
+  type Result = AsyncResult<Awaited<R>>;
+  const task = definition as TaskDefinition;
+  const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);
+
+  // An owned dispatch records its PENDING row once the broker has it (a failed send leaves no row behind):
+  // the owner reads it as soon as this resolves, while a worker's row, written first, still wins.
+  const publishNow = async ({ message, publish }: Prepared): Promise<Result> => {
+    const outcome = await deps.broker.publish(message, publish);
+    if (outcome) return handle(message.id, recordFromOutcome(message, outcome));
+    if (message.owner !== undefined && !task.ignoreResult) await deps.results.backend.pending(message);
+    return handle(message.id);
+  };
+
+  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {
+    const prepared = prepare(task, args, options, deps.config);
+    const scope = currentScope();
+    if (scope && deps.config.dispatchInTransaction === "defer") {
+      scope.defer({ ...prepared, recordPending: !task.ignoreResult });
+      return handle(prepared.message.id);
+    }
+    if (scope && deps.config.dispatchInTransaction === "warn") {
+      deps.log.warn(
+        { task: task.name, taskId: prepared.message.id },
+        "task sent inside an open transaction: a worker may start before the commit, or run after a rollback; use delayOnCommit",
+      );
+    }
+    return publishNow(prepared);
+  };
+
+  const applyAsyncOnCommit = (args: ArgsIn<S>, options?: ApplyOptions): string => {
+    const prepared = prepare(task, args, options, deps.config);
+    const scope = currentScope();
+    if (scope) scope.defer({ ...prepared, recordPending: !task.ignoreResult });
+    else
+      publishNow(prepared).catch((error: unknown) =>
+        deps.log.error({ err: error, task: task.name, taskId: prepared.message.id }, "delayOnCommit outside a transaction could not enqueue"),
+      );
+    return prepared.message.id;
+  };
+
+  return Object.freeze({
+    ...definition,
+    applyAsync,
+    delay: (...args: ArgsIn<S>) => applyAsync(args),
+    applyAsyncOnCommit,
+    delayOnCommit: (...args: ArgsIn<S>) => applyAsyncOnCommit(args),
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * Every error celeriac raises, in one tree (after Celery's exceptions.py):
+ *
+ *   CeleriacError                 base class: do not raise directly
+ *   ├─ ConfigError                a setting is missing or malformed (raised at start-up)
+ *   ├─ TaskDefinitionError        a task() definition is malformed (raised when the module loads)
+ *   ├─ DuplicateTaskError         two modules define one task name (raised by discovery)
+ *   ├─ DispatchError              .delay()/.applyAsync() refused the call; nothing was enqueued
+ *   │  ├─ InvalidArgumentsError   the arguments fail the task's zod schema
+ *   │  └─ NotJsonError            an argument is not a JSON value, or the payload is too large
+ *   ├─ Retry                      a signal, not a failure: thrown by ctx.retry() to run the task again
+ *   ├─ TaskError                  a task run that did not succeed
+ *   │  ├─ NotRegisteredError      no task of that name in the worker
+ *   │  ├─ ResultNotStoredError    (stored) the database refused the task's row: kept without args and result
+ *   │  ├─ MaxRetriesExceededError the task asked for a retry with none left
+ *   │  ├─ SoftTimeLimitExceeded   the soft time limit passed: ctx.signal aborts with it, the task may clean up
+ *   │  ├─ TimeLimitExceeded       the hard time limit passed: the worker gave up on the task
+ *   │  ├─ TaskFailedError         (caller side) the task failed: carries the remote type, message and stack
+ *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
+ *   ├─ MailError                  a mail was not sent (mail/errors.ts: MailTransientError, MailRejectedError)
+ *   ├─ BrokerUnavailableError     Redis did not answer: nothing was enqueued (HTTP 503)
+ *   ├─ SchemaNotReadyError        the database lacks the tables or columns this version needs: the
+ *   │                             message names the command that fixes it (HTTP 503)
+ *   ├─ ResultNotReadyError        a result was read before the task finished
+ *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
+ *
+ * Every class sets `name`, so code on the far side of a process boundary (where prototypes are lost)
+ * can match on `error.name`.
+ */
+import { escapeText } from "./text.js";
+
+export class CeleriacError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends CeleriacError {}
+export class TaskDefinitionError extends CeleriacError {}
+
+export class DuplicateTaskError extends CeleriacError {
+  constructor(
+    readonly taskName: string,
+    readonly sources: readonly [string, string],
+  ) {
+    super(`task name '${taskName}' is defined twice: in ${sources[0]} and in ${sources[1]}; task names must be unique`);
+  }
+}
+
+export class DispatchError extends CeleriacError {}
+export class InvalidArgumentsError extends DispatchError {}
+export class NotJsonError extends DispatchError {}
+
+/**
+ * Thrown by `ctx.retry()`: the task runs again after `countdownMs` (a signal, like Celery's Retry).
+ * `error` is what made the task retry; it is stored on the RETRY row and on FAILURE if no retry is left.
+ */
+export class Retry extends CeleriacError {
+  constructor(
+    readonly countdownMs: number | undefined,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? `retry: ${error.message}` : "retry requested");
+  }
+}
+
+export class BrokerUnavailableError extends CeleriacError {}
+
+export class SchemaNotReadyError extends CeleriacError {}
+
+export class TaskError extends CeleriacError {}
+
+export class MaxRetriesExceededError extends TaskError {}
+
+export class SoftTimeLimitExceeded extends TaskError {
+  constructor(readonly limitMs: number) {
+    super(`soft time limit (${limitMs / 1000} s) exceeded`);
+  }
+}
+
+export class TimeLimitExceeded extends TaskError {
+  constructor(readonly limitMs: number) {
+    super(`time limit (${limitMs / 1000} s) exceeded`);
+  }
+}
+
+export class NotRegisteredError extends TaskError {
+  constructor(readonly taskName: string) {
+    super(`unregistered task '${taskName}'`);
+  }
+}
+
+/**
+ * Stored instead of a task's outcome when the database refused its row (text or JSON it cannot hold, in a
+ * message an older version or another producer sent): as Celery stores a result it cannot encode as a
+ * FAILURE with an EncodeError. The message says why and what the outcome was; see results/row.ts.
+ */
+export class ResultNotStoredError extends TaskError {}
+
+/** What a failed task left behind: the remote error's type, message and stack. */
+export interface ErrorInfo {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export class TaskFailedError extends TaskError {
+  readonly remote: ErrorInfo;
+  constructor(readonly taskId: string, remote: ErrorInfo) {
+    super(`${remote.type}: ${remote.message}`);
+    this.remote = remote;
+  }
+}
+
+export class TaskRevokedError extends TaskError {
+  constructor(readonly taskId: string, reason: string) {
+    super(`task ${taskId} was revoked: ${reason}`);
+  }
+}
+
+export class ResultNotReadyError extends CeleriacError {
+  constructor(readonly taskId: string, state: string) {
+    super(`task ${taskId} has not finished (state ${state}); await get() to wait for it`);
+  }
+}
+
+export class ResultTimeoutError extends CeleriacError {
+  constructor(readonly taskId: string, timeoutMs: number) {
+    super(`task ${taskId} did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** PostgreSQL's text cannot hold NUL (nor UTF-8 a lone surrogate): shown as the escape sequence instead. */
+const storable = escapeText;
+
+/** Turns anything a task may throw (an Error, a string, an object, undefined) into stored error info. */
+export function toErrorInfo(thrown: unknown): ErrorInfo {
+  if (thrown instanceof Error) {
+    const stack = thrown.stack === undefined ? undefined : storable(thrown.stack);
+    return { type: storable(thrown.name || thrown.constructor.name), message: storable(thrown.message), stack };
+  }
+  let message: string;
+  try {
+    message = typeof thrown === "string" ? thrown : (JSON.stringify(thrown) ?? String(thrown));
+  } catch {
+    message = String(thrown);
+  }
+  return { type: "NonErrorThrown", message: storable(`a non-Error value was thrown: ${message}`) };
+}

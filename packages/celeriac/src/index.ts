@@ -1,0 +1,31 @@
+/**
+ * celeriac's public API: the only import path for app/, tasks/, worker.ts and the app's lib/celery.ts.
+ */
+export { createCeleriac, type Celeriac, type CeleriacOptions, type CeleriacPrisma, type TxOf } from "./app.js";
+export type { TransactionOptions } from "./transaction/transaction.js";
+export type { Settings, ResolvedConfig, LogLevel } from "./config.js";
+export type { Task, ApplyOptions } from "./dispatch/apply.js";
+export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define.js";
+export type { TaskContext } from "./task/context.js";
+export { AsyncResult, type GetOptions, type ReadScope } from "./results/async-result.js";
+export type { TaskRecord } from "./results/backend.js";
+export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states.js";
+export * from "./errors.js";
+export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli.js";
+export { EX_CONFIG, checkDatabaseOnce, exitOnStartupError, isStartupError } from "./startup.js";
+export type { SchemaMonitor } from "./results/schema-monitor.js";
+export type { SchemaStatus } from "./results/schema-check.js";
+export { createMailer, describeMailUrl, type Mailer, type MailerOptions, type MailMessage, type SentMail } from "./mail/transport.js";
+export { MailError, MailTransientError, MailRejectedError, classifyMailError, type MailFailure } from "./mail/errors.js";
+export { deliverMail } from "./mail/send-mail.js";
+export { runInspectCli } from "./inspect/cli.js";
+export { every, crontab, cron, clocked, isDue, nextRun, describeSchedule, type Schedule, type CatchUp } from "./beat/schedule.js";
+export { runBeat, parseBeatArgs, BEAT_USAGE } from "./beat/cli.js";
+export type { RunningBeat } from "./beat/beat.js";
+export type { BeatSend } from "./beat/scheduler.js";
+export { nextRunOf, scheduleSummary, sourceOf, type Source } from "./beat/entry.js";
+export { PeriodicTaskStore, periodicTaskInputSchema, scheduleFromSpec, type PeriodicTaskInput, type PeriodicTaskView, type ScheduleSpec } from "./beat/store.js";
+export { safeText, textProblem } from "./text.js";
+export { MAX_JSON_NESTING, nestedDeeperThan } from "./json.js";
+export { MAX_PRISMA_INT } from "./prisma-int.js";
+export { VERSION } from "./version.js";

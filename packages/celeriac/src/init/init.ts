@@ -1,0 +1,174 @@
+/**
+ * `celeriac init` (Prisma's `init`, for an app that exists): adds to the project in the working directory
+ * what celeriac needs — the composition root (lib/celery.ts), a tasks/ folder with an example task, the
+ * celeriac models in the Prisma schema, the `worker` and `beat` npm scripts, and for Next.js the package
+ * in next.config's serverExternalPackages — then prints the next steps.
+ *
+ * It never overwrites: everything is planned first, and when a file it would write exists with other
+ * content, or a script of the same name runs something else, it changes nothing, says what is in the way
+ * and what to do, and exits 1. What is already as init would make it is left alone, so a second run
+ * changes nothing.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { isStartupError } from "../startup.js";
+import { readProject, type Project } from "./project.js";
+import { appModuleSource, celeriacModels, exampleTaskSource, MODELS_BEGIN, modelsBlock } from "./templates.js";
+
+export const INIT_USAGE = `usage: celeriac init [--dry-run]
+  adds celeriac to the app in this folder: lib/celery.ts, tasks/example.ts, the celeriac models in the
+  Prisma schema, "worker" and "beat" npm scripts (and for Next.js, serverExternalPackages); never
+  overwrites a file, and changes nothing the second time
+  --dry-run   say what it would do, change nothing`;
+
+export type Step =
+  | { kind: "create"; path: string; text: string }
+  | { kind: "append"; path: string; text: string; what: string }
+  | { kind: "edit"; path: string; text: string; what: string }
+  | { kind: "unchanged"; path: string; what: string }
+  | { kind: "conflict"; path: string; problem: string; fix: string };
+
+const SCRIPTS = { worker: "celeriac worker", beat: "celeriac beat" } as const;
+const NEXT_CONFIGS = ["next.config.ts", "next.config.mjs", "next.config.js", "next.config.mts"];
+
+function fileStep(root: string, path: string, text: string, what: string): Step {
+  const file = join(root, path);
+  if (!existsSync(file)) return { kind: "create", path, text };
+  if (readFileSync(file, "utf8") === text) return { kind: "unchanged", path, what };
+  return { kind: "conflict", path, problem: `${path} exists and is not the ${what} celeriac init writes`, fix: `if it is yours, leave it and write the ${what} yourself (see the celeriac README), or move it away and run celeriac init again` };
+}
+
+function schemaStep(project: Project): Step {
+  const { schema } = project;
+  const defining = schema.files.find((f) => /^\s*model\s+TaskResult\s*\{/m.test(f.text));
+  if (defining) return { kind: "unchanged", path: defining.path, what: "the celeriac models" };
+  if (schema.isFolder) return fileStep(project.root, `${schema.path}/celeriac.prisma`, celeriacModels(), "celeriac models file");
+  const text = schema.files[0]!.text;
+  if (text.includes(MODELS_BEGIN)) return { kind: "unchanged", path: schema.path, what: "the celeriac models" };
+  return { kind: "append", path: schema.path, text: `${text.trimEnd()}\n${modelsBlock()}`, what: "the celeriac models (TaskResult, TaskOutbox, PeriodicTask, …)" };
+}
+
+function scriptsStep(project: Project): Step {
+  const scripts = { ...(project.packageJson.scripts ?? {}) };
+  const clash = Object.entries(SCRIPTS).find(([name, command]) => scripts[name] !== undefined && scripts[name] !== command);
+  if (clash) {
+    return { kind: "conflict", path: "package.json", problem: `package.json has a "${clash[0]}" script already ("${scripts[clash[0]]}")`, fix: `rename it, or run celeriac's yourself: npx ${SCRIPTS[clash[0] as keyof typeof SCRIPTS]}` };
+  }
+  if (Object.entries(SCRIPTS).every(([name, command]) => scripts[name] === command)) return { kind: "unchanged", path: "package.json", what: "the worker and beat scripts" };
+  const text = readFileSync(join(project.root, "package.json"), "utf8");
+  const pkg = JSON.parse(text) as Project["packageJson"];
+  pkg.scripts = { ...(pkg.scripts ?? {}), ...SCRIPTS };
+  const indent = /^(\s+)"/m.exec(text)?.[1] ?? "  ";
+  return { kind: "edit", path: "package.json", text: `${JSON.stringify(pkg, null, indent)}\n`, what: `scripts "worker": "${SCRIPTS.worker}", "beat": "${SCRIPTS.beat}"` };
+}
+
+/** Next.js bundles server code unless told not to; celeriac (BullMQ, ioredis, the SQL drivers) must load from node_modules. */
+function nextConfigStep(project: Project): Step | undefined {
+  if (project.framework !== "next") return undefined;
+  const path = NEXT_CONFIGS.find((p) => existsSync(join(project.root, p)));
+  const advice = `add "celeriac" to serverExternalPackages in your next.config (serverExternalPackages: ["celeriac"])`;
+  if (path === undefined) return { kind: "create", path: "next.config.mjs", text: `/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  // celeriac (BullMQ, ioredis, the database drivers) is loaded from node_modules, not bundled.\n  serverExternalPackages: ["celeriac"],\n};\n\nexport default nextConfig;\n` };
+  const text = readFileSync(join(project.root, path), "utf8");
+  if (/serverExternalPackages\s*:\s*\[[^\]]*["']celeriac["']/.test(text)) return { kind: "unchanged", path, what: "serverExternalPackages" };
+  const list = /serverExternalPackages\s*:\s*\[/.exec(text);
+  if (list) return { kind: "edit", path, text: `${text.slice(0, list.index + list[0].length)}"celeriac", ${text.slice(list.index + list[0].length)}`, what: `"celeriac" in serverExternalPackages` };
+  const object = /(const\s+nextConfig(?:\s*:\s*NextConfig)?\s*=\s*\{|export\s+default\s+\{|module\.exports\s*=\s*\{)/.exec(text);
+  if (!object) return { kind: "conflict", path, problem: `celeriac init could not find the config object in ${path}`, fix: advice };
+  const at = object.index + object[0].length;
+  return { kind: "edit", path, text: `${text.slice(0, at)}\n  // celeriac (BullMQ, ioredis, the database drivers) is loaded from node_modules, not bundled.\n  serverExternalPackages: ["celeriac"],${text.slice(at)}`, what: `serverExternalPackages: ["celeriac"]` };
+}
+
+/** Every step init would take in `root`, conflicts included; reads only. */
+export function planInit(root: string): { project: Project; steps: Step[] } {
+  const project = readProject(root);
+  const base = project.codeDir ? `${project.codeDir}/` : "";
+  const appModule = `${base}lib/celery.ts`;
+  const taskModule = `${base}tasks/example.ts`;
+  const steps: Step[] = [
+    fileStep(root, appModule, appModuleSource(project, appModule), "composition root"),
+    fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task"),
+    schemaStep(project),
+    scriptsStep(project),
+  ];
+  const next = nextConfigStep(project);
+  if (next) steps.push(next);
+  return { project, steps };
+}
+
+function describe(step: Step): string {
+  switch (step.kind) {
+    case "create":
+      return `  created   ${step.path}`;
+    case "append":
+      return `  added     ${step.what} to ${step.path}`;
+    case "edit":
+      return `  added     ${step.what} to ${step.path}`;
+    case "unchanged":
+      return `  unchanged ${step.path} (${step.what} already there)`;
+    case "conflict":
+      return `  refused   ${step.problem}: ${step.fix}`;
+  }
+}
+
+function nextSteps(project: Project, changed: boolean): string {
+  const lines = [
+    changed ? "Next steps:" : "celeriac is set up here already. To run it:",
+    `  1. npx prisma migrate dev --name celeriac    creates celeriac's tables in your ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"} database`,
+    `  2. npm run worker                            runs the tasks under ${project.codeDir ? `${project.codeDir}/` : ""}tasks/ (Redis must run: redis-server, or REDIS_URL)`,
+    `  3. dispatch from ${project.framework === "express" ? "a route handler" : "a route handler or server action"}:`,
+    `       import { hello } from "${project.framework === "next" ? "@/" : "./"}tasks/example";`,
+    `       const result = await hello.delay("world");   // answers at once; result.id is the task id`,
+    `  4. npm run beat                              sends periodic tasks (beatSchedule in lib/celery.ts), if you have any`,
+  ];
+  if (!["zod"].every((d) => project.packageJson.dependencies?.[d] ?? project.packageJson.devDependencies?.[d])) lines.push("  tasks validate their arguments with zod: npm install zod");
+  return lines.join("\n");
+}
+
+export interface InitIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: InitIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/** The `init` command: returns the exit code (0 done or nothing to do, 1 refused, 2 bad usage, 78 no project). */
+export async function runInit(argv: readonly string[], { cwd = process.cwd(), io = processIo }: { cwd?: string; io?: InitIo } = {}): Promise<number> {
+  let dryRun: boolean;
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { "dry-run": { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } }, strict: true, allowPositionals: false });
+    if (values.help) {
+      io.stdout(`${INIT_USAGE}\n`);
+      return 0;
+    }
+    dryRun = values["dry-run"] ?? false;
+  } catch (error) {
+    io.stderr(`celeriac init: ${(error as Error).message}\n${INIT_USAGE}\n`);
+    return 2;
+  }
+  let plan;
+  try {
+    plan = planInit(cwd);
+  } catch (error) {
+    if (!isStartupError(error)) throw error;
+    io.stderr(`celeriac init: ${error.message}\n`);
+    return 78;
+  }
+  const { project, steps } = plan;
+  const conflicts = steps.filter((s) => s.kind === "conflict");
+  if (conflicts.length > 0) {
+    io.stderr(`celeriac init: changed nothing, because:\n${conflicts.map(describe).join("\n")}\n`);
+    return 1;
+  }
+  const changes = steps.filter((s) => s.kind === "create" || s.kind === "append" || s.kind === "edit");
+  if (!dryRun) {
+    for (const step of changes) {
+      const file = join(cwd, step.path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, step.text);
+    }
+  }
+  const heading = dryRun ? "celeriac init --dry-run (nothing written):" : `celeriac init (${project.framework === "next" ? "Next.js" : project.framework === "express" ? "Express" : "Node"} app, ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"}):`;
+  io.stdout(`${heading}\n${steps.map(describe).join("\n")}\n\n${nextSteps(project, changes.length > 0)}\n`);
+  return 0;
+}

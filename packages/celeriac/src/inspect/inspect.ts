@@ -1,0 +1,169 @@
+/**
+ * Celery's `inspect` and `purge`, over the broker: what the live workers run and serve (from their
+ * heartbeats), what waits in the queues, and emptying queues. Used by the CLI (`npm run celeriac --
+ * inspect …`) and meant for the dashboard. Every function takes the broker and opens nothing of its own.
+ *
+ * The known queues are the union of the queues live workers serve and the queues the broker keeps state
+ * for (BullMQ meta keys), so a queue nobody serves still shows up with what waits in it.
+ */
+import { scheduleSummary, sourceOf, type Source } from "../beat/entry.js";
+import { LEASE_NAME } from "../beat/leader.js";
+import type { PeriodicTaskStore } from "../beat/store.js";
+import type { Broker, LeaseInfo } from "../broker/broker.js";
+import type { QueueCounts, TaskCounts, WorkerHeartbeat } from "../broker/inspection.js";
+
+/** Who a worker is, in every per-worker answer. */
+export interface WorkerName {
+  /** The hostname, or `hostname (pid N, id)` when several live workers share one hostname. */
+  worker: string;
+  hostname: string;
+  pid: number;
+}
+
+export interface ActiveReply extends WorkerName {
+  tasks: Array<{ id: string; task: string; startedAt: Date }>;
+}
+
+export interface RegisteredReply extends WorkerName {
+  tasks: string[];
+}
+
+export interface ScheduledReply {
+  queue: string;
+  /** Delayed jobs in the queue (`tasks` holds at most the limit asked for). */
+  total: number;
+  tasks: Array<{ id: string; task: string; args: unknown[]; eta: Date; retries: number }>;
+}
+
+export interface WorkerStats extends WorkerName {
+  startedAt: Date;
+  uptimeS: number;
+  concurrency: number;
+  queues: string[];
+  counts: TaskCounts;
+  /** Finished tasks per task name. */
+  total: Record<string, number>;
+  /** Tasks running now. */
+  active: number;
+  /** When the worker's last heartbeat was sent. */
+  heartbeatAt: Date;
+}
+
+export interface Stats {
+  workers: WorkerStats[];
+  queues: Array<{ queue: string } & QueueCounts>;
+}
+
+export interface PurgeReply {
+  total: number;
+  queues: Array<{ queue: string; purged: number }>;
+}
+
+/** @defaultValue 100 delayed jobs listed per queue */
+export const SCHEDULED_LIMIT = 100;
+
+/** The live workers' heartbeats, each with its display name. */
+async function workers(broker: Broker): Promise<Array<{ name: WorkerName; beat: WorkerHeartbeat }>> {
+  const beats = await broker.heartbeats();
+  return beats.map((beat) => {
+    const shared = beats.some((other) => other !== beat && other.hostname === beat.hostname);
+    const suffix = beat.id.slice(beat.id.lastIndexOf(":") + 1);
+    const worker = shared ? `${beat.hostname} (pid ${beat.pid}, ${suffix})` : beat.hostname;
+    return { name: { worker, hostname: beat.hostname, pid: beat.pid }, beat };
+  });
+}
+
+/** Tasks running now, per worker (Celery's `inspect active`). */
+export async function active(broker: Broker): Promise<ActiveReply[]> {
+  return (await workers(broker)).map(({ name, beat }) => ({
+    ...name,
+    tasks: beat.active.map((t) => ({ id: t.id, task: t.task, startedAt: new Date(t.startedAt) })),
+  }));
+}
+
+/** Task names per worker (Celery's `inspect registered`). */
+export async function registered(broker: Broker): Promise<RegisteredReply[]> {
+  return (await workers(broker)).map(({ name, beat }) => ({ ...name, tasks: [...beat.tasks].sort() }));
+}
+
+/** Every queue a live worker serves or the broker holds state for, sorted. */
+export async function knownQueues(broker: Broker): Promise<string[]> {
+  const [beats, stored] = await Promise.all([broker.heartbeats(), broker.queueNames()]);
+  return [...new Set([...beats.flatMap((b) => b.queues), ...stored])].sort();
+}
+
+/**
+ * Tasks waiting for their time — countdown, eta, a retry's backoff, a rate-limit slot — per queue,
+ * soonest first (Celery's `inspect scheduled`, read from the queues rather than from the workers).
+ */
+export async function scheduled(broker: Broker, options: { queues?: readonly string[]; limit?: number } = {}): Promise<ScheduledReply[]> {
+  const queues = options.queues ?? (await knownQueues(broker));
+  const limit = Math.max(1, options.limit ?? SCHEDULED_LIMIT);
+  return Promise.all(
+    queues.map(async (queue) => {
+      const { total, jobs } = await broker.scheduled(queue, limit);
+      return { queue, total, tasks: jobs.map((j) => ({ id: j.id, task: j.task, args: j.args, eta: new Date(j.eta), retries: j.retries })) };
+    }),
+  );
+}
+
+/** Per worker: pid, uptime, concurrency, queues, counts; per queue: its jobs by state (Celery's `inspect stats`). */
+export async function stats(broker: Broker, now: number = Date.now()): Promise<Stats> {
+  const [live, queues] = await Promise.all([workers(broker), knownQueues(broker)]);
+  const counts = await Promise.all(queues.map(async (queue) => ({ queue, ...(await broker.queueCounts(queue)) })));
+  return {
+    workers: live.map(({ name, beat }) => ({
+      ...name,
+      startedAt: new Date(beat.startedAt),
+      uptimeS: Math.max(0, Math.round((now - beat.startedAt) / 1000)),
+      concurrency: beat.concurrency,
+      queues: beat.queues,
+      counts: beat.counts,
+      total: beat.total,
+      active: beat.active.length,
+      heartbeatAt: new Date(beat.sentAt),
+    })),
+    queues: counts,
+  };
+}
+
+/** How many tasks `purge(queues)` would delete now: waiting (plain and prioritized) and delayed ones. */
+export async function purgeable(broker: Broker, queues: readonly string[]): Promise<number> {
+  const counts = await Promise.all(queues.map((q) => broker.queueCounts(q)));
+  return counts.reduce((sum, c) => sum + c.waiting + c.prioritized + c.delayed, 0);
+}
+
+/**
+ * Deletes the waiting and delayed tasks of `queues` (Celery's `purge`); running tasks are left alone. The
+ * purged tasks never run; a TaskResult row written for one before it was sent (a dispatch in a
+ * transaction) stays PENDING.
+ */
+export async function purge(broker: Broker, queues: readonly string[]): Promise<PurgeReply> {
+  const purged = await Promise.all(queues.map(async (queue) => ({ queue, purged: await broker.purge(queue) })));
+  return { total: purged.reduce((sum, q) => sum + q.purged, 0), queues: purged };
+}
+
+export interface BeatReply {
+  /** The beat holding the lease now, or null: no beat is sending. */
+  leader: LeaseInfo | null;
+  tasks: Array<{
+    name: string;
+    task: string;
+    schedule: string;
+    enabled: boolean;
+    source: Source;
+    lastRunAt: Date | null;
+    nextRunAt: Date | null;
+    totalRunCount: number;
+  }>;
+}
+
+/** Which beat leads, and every periodic task with its last and next run (beat's own rules, beat/entry.ts). */
+export async function beatStatus(broker: Broker, store: PeriodicTaskStore, timezone: string, now = new Date()): Promise<BeatReply> {
+  const [leader, rows] = await Promise.all([broker.leaseHolder(LEASE_NAME), store.list()]);
+  const tasks = rows.map((row) => {
+    const { schedule, nextRunAt } = scheduleSummary(row, now, timezone);
+    return { name: row.name, task: row.task, schedule, enabled: row.enabled, source: sourceOf(row), lastRunAt: row.lastRunAt, nextRunAt, totalRunCount: row.totalRunCount };
+  });
+  return { leader, tasks };
+}

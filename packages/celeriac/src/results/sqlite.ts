@@ -1,0 +1,157 @@
+/**
+ * The result store on SQLite through `better-sqlite3` (see sql.ts for why not Prisma): prepared
+ * statements, a batch of rows in one `BEGIN IMMEDIATE` transaction. Values are stored as Prisma's
+ * SQLite adapter stores them (JSON as text, DateTime as ISO 8601 text with "+00:00"), so Prisma reads
+ * these rows and this store reads Prisma's.
+ *
+ * The connection is its own, with no busy timeout: better-sqlite3 waits for a lock by blocking the event
+ * loop, and the lock may be held by a Prisma transaction of this very process that is awaiting I/O, so
+ * waiting in place could only time out. A busy database is retried here, a few ms apart, without blocking.
+ */
+import Database from "better-sqlite3";
+import { READY_STATES, States } from "../states.js";
+import type { TaskRecord } from "./backend.js";
+import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row.js";
+import { unbindable, type ResultSql } from "./sql.js";
+
+/** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
+const BUSY_WAIT_MS = 250;
+const JSON_COLUMNS = new Set(["args", "result"]);
+const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
+
+const q = (column: string) => `"${column}"`;
+const keep = new Set<string>(OUTCOME_COLUMNS);
+const assignments = UPDATED_COLUMNS.map((c) =>
+  keep.has(c) ? `${q(c)} = CASE WHEN excluded."status" = 'STARTED' THEN "TaskResult".${q(c)} ELSE excluded.${q(c)} END` : `${q(c)} = excluded.${q(c)}`,
+).join(", ");
+const INSERT = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`;
+
+/** Prisma's better-sqlite3 adapter writes DateTime as `toISOString()` with "+00:00" for "Z". */
+const iso = (d: Date | null) => (d === null ? null : d.toISOString().replace("Z", "+00:00"));
+/** Reads what Prisma or this store wrote; a zone-less text (CURRENT_TIMESTAMP's default) is UTC. */
+function readDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return new Date(value);
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
+}
+/** JSON is stored as text; SQLite's numeric affinity (the JSONB column type) may have turned "5" into 5. */
+const readJson = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value ?? null);
+
+function bind(row: ResultRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of COLUMNS) {
+    const v = row[c];
+    out[c] = JSON_COLUMNS.has(c) ? (v === null || v === undefined ? null : JSON.stringify(v)) : TIMESTAMPS.has(c) ? iso(v as Date | null) : v;
+  }
+  return out;
+}
+
+/** Codes of a statement refused for its values (SQLite stores NUL and any JSON text; these are what is left). */
+const REFUSED = /^SQLITE_(TOOBIG|CONSTRAINT|MISMATCH)/;
+
+const isBusy = (error: unknown) => (error as { code?: string }).code?.startsWith("SQLITE_BUSY") || (error as { code?: string }).code === "SQLITE_LOCKED";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The prepared statements, made on first use: creating an app opens nothing and reads no table. */
+function prepare(db: Database.Database) {
+  const upsertOne = db.prepare(`${INSERT} ON CONFLICT ("id") DO UPDATE SET ${assignments}`);
+  const insertPendingOne = db.prepare(`${INSERT} ON CONFLICT ("id") DO NOTHING`);
+  const upsertAll = db.transaction((rows: readonly ResultRow[]) => rows.forEach((r) => upsertOne.run(bind(r))));
+  const insertPendingAll = db.transaction((rows: readonly ResultRow[]) => rows.forEach((r) => insertPendingOne.run(bind(r))));
+  const ready = [...READY_STATES].map((s) => `'${s}'`).join(", ");
+  return {
+    upsertAll: (rows: readonly ResultRow[]) => upsertAll.immediate(rows),
+    insertPendingAll: (rows: readonly ResultRow[]) => insertPendingAll.immediate(rows),
+    find: db.prepare(findStatement("@id")),
+    // SQLite binds no arrays: the owners go as one JSON array, read by json_each.
+    findOwned: db.prepare(findStatement("@id", undefined, `IN (SELECT "value" FROM json_each(@owners))`)),
+    revokeOne: db.prepare(
+      `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = ?, "doneAt" = ? WHERE "id" = ? AND "status" IN ('${States.PENDING}', '${States.RETRY}')`,
+    ),
+    deleteFinished: db.prepare(`DELETE FROM "TaskResult" WHERE "status" IN (${ready}) AND "doneAt" < ?`),
+  };
+}
+
+export class SqliteResultSql implements ResultSql {
+  readonly dialect = "sqlite";
+  private db: Database.Database | undefined;
+  private prepared: ReturnType<typeof prepare> | undefined;
+  /** Statements run through run(), prepared once each. */
+  private readonly adHoc = new Map<string, Database.Statement>();
+
+  /** The file at a `file:` URL, opened on first use on a connection of its own (WAL is set on the file by lib/db.ts). */
+  constructor(private readonly url: string) {}
+
+  private get connection(): Database.Database {
+    return (this.db ??= new Database(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
+  }
+
+  private get statements(): ReturnType<typeof prepare> {
+    return (this.prepared ??= prepare(this.connection));
+  }
+
+  /** Runs a synchronous statement, retrying a busy database without blocking, up to BUSY_WAIT_MS. */
+  private async whenNotBusy<T>(statement: () => T): Promise<T> {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      try {
+        return statement();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        await sleep(wait);
+      }
+    }
+  }
+
+  async upsert(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length) await this.whenNotBusy(() => this.statements.upsertAll(rows));
+  }
+
+  refused(error: unknown): string | undefined {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return typeof code === "string" && REFUSED.test(code) ? `${code}: ${message}` : unbindable(error);
+  }
+
+  async insertPending(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length) await this.whenNotBusy(() => this.statements.insertPendingAll(rows));
+  }
+
+  async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
+    const read = () => (ownedBy ? this.statements.findOwned.get({ id, owners: JSON.stringify(ownedBy) }) : this.statements.find.get({ id }));
+    const row = (await this.whenNotBusy(read)) as Record<string, unknown> | undefined;
+    if (!row) return null;
+    return recordFromRow({
+      ...(row as unknown as ResultRow),
+      args: readJson(row.args),
+      result: readJson(row.result),
+      createdAt: readDate(row.createdAt)!,
+      startedAt: readDate(row.startedAt),
+      doneAt: readDate(row.doneAt),
+    });
+  }
+
+  async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {
+    return this.whenNotBusy(() => {
+      let statement = this.adHoc.get(text);
+      if (!statement) this.adHoc.set(text, (statement = this.connection.prepare(text)));
+      if (statement.reader) return { rows: statement.all(...values) as T[], count: 0 };
+      return { rows: [] as T[], count: statement.run(...values).changes };
+    });
+  }
+
+  async revoke(id: string, reason: string, at: Date): Promise<void> {
+    await this.whenNotBusy(() => this.statements.revokeOne.run(reason, iso(at), id));
+  }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    return (await this.whenNotBusy(() => this.statements.deleteFinished.run(iso(before)))).changes;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.prepared = undefined;
+    this.adHoc.clear();
+  }
+}
