@@ -4,7 +4,8 @@
  * rows costs one round trip. Timestamps travel as UTC text and come back as epoch milliseconds: the
  * columns are Prisma's TIMESTAMP(3) without a zone, holding UTC, whatever this process's TZ.
  */
-import pg from "pg";
+import type pg from "pg";
+import { requireDriver } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "./backend.js";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "./row.js";
@@ -81,7 +82,8 @@ export class PostgresResultSql implements ResultSql {
 
   /** A small pool of its own: result writes are one statement per flush, reads one per call. */
   static open(url: string): PostgresResultSql {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const { Pool } = requireDriver<typeof pg>("pg", "PostgreSQL");
+    const pool = new Pool({ connectionString: url, max: 4 });
     // An idle connection the server terminates (restart, outage) must not crash the process; the next
     // query reports the outage and the writer retries.
     pool.on("error", () => undefined);

@@ -8,7 +8,8 @@
  * loop, and the lock may be held by a Prisma transaction of this very process that is awaiting I/O, so
  * waiting in place could only time out. A busy database is retried here, a few ms apart, without blocking.
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { requireDriver } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "./backend.js";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row.js";
@@ -84,7 +85,7 @@ export class SqliteResultSql implements ResultSql {
   constructor(private readonly url: string) {}
 
   private get connection(): Database.Database {
-    return (this.db ??= new Database(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
+    return (this.db ??= new (requireDriver<typeof Database>("better-sqlite3", "SQLite"))(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
   }
 
   private get statements(): ReturnType<typeof prepare> {
