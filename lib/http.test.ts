@@ -9,7 +9,7 @@ process.env.CELERIAC_LOG_LEVEL = "silent";
 process.env.APP_URL = "https://demo.example.com";
 process.env.ALLOWED_ORIGINS = "http://127.0.0.1:3100";
 const { HttpError, isJsonContentType, parseBody, route, toErrorResponse } = await import("./http");
-const { SchemaNotReadyError, safeText } = await import("celeriac");
+const { CorruptRowError, InvalidScheduleError, NotFoundError, SchemaNotReadyError, safeText } = await import("celeriac");
 const { DEFAULT_MAX_BODY_BYTES } = await import("./request-limits");
 const { NOT_MIGRATED_MESSAGE } = await import("./schema-gate");
 
@@ -193,5 +193,14 @@ describe("toErrorResponse", () => {
   it("answers an HttpError's status and a bug's 500 without its message", async () => {
     expect(await answer(toErrorResponse(new HttpError(409, "taken")))).toEqual({ status: 409, body: { error: "taken" } });
     expect(await answer(toErrorResponse(new Error("secret detail")))).toEqual({ status: 500, body: { error: "internal error" } });
+  });
+
+  it("answers framework errors by class: a refused schedule 400, an unknown record 404, a corrupt row 500", async () => {
+    expect(await answer(toErrorResponse(new InvalidScheduleError("minute", "crontab minute 99 is invalid")))).toEqual({ status: 400, body: { error: "crontab minute 99 is invalid" } });
+    expect(await answer(toErrorResponse(new NotFoundError("periodic task", 7)))).toEqual({ status: 404, body: { error: "no periodic task with id 7" } });
+    expect(await answer(toErrorResponse(new CorruptRowError("PeriodicTask", 7, ["intervalId"], "periodic task 'x' has no schedule")))).toEqual({
+      status: 500,
+      body: { error: "internal error" },
+    });
   });
 });

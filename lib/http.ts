@@ -22,18 +22,21 @@
  *                      `fields` maps each bad field to its first message, for forms that show them inline.
  *                      Text fields use safeText() (lib/celeriac/text.ts): NUL and lone surrogates are a 400 here
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
- *   ConfigError        400, its message (e.g. a periodic task the admin sent is invalid: names the field)
+ *   ConfigError        400, its message (e.g. InvalidScheduleError: a periodic task the admin sent has a
+ *                      schedule the framework refuses; api/admin/periodic-tasks/save.ts also maps its `field`)
+ *   NotFoundError      404, its message (a periodic task that does not exist, or no longer)
  *   BrokerUnavailableError  503 (Redis did not answer; nothing was enqueued), logged
  *   SchemaNotReadyError     503, NOT_MIGRATED_MESSAGE (the command that fixes it); its own message, which
  *                      names the database's address and what it lacks, goes to the log only (a Prisma
  *                      error about a missing table is first turned into one by celeriac.schema)
- *   anything else      500 "internal error"; the error itself is logged, never sent to the client
+ *   anything else      500 "internal error"; the error itself is logged, never sent to the client (so is a
+ *                      CorruptRowError: a row the framework cannot read is the database's fault, not the request's)
  *
  * Methods a route does not export (405 with Allow) and malformed percent-encoding (400) are answered
  * before routing, by proxy.ts.
  */
 import { z } from "zod";
-import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, SchemaNotReadyError } from "celeriac";
+import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, NotFoundError, SchemaNotReadyError } from "celeriac";
 import { celeriac } from "@/lib/celery";
 import { bodyLimitOf } from "@/lib/api-routes";
 import { requestCrossSiteRefusal } from "@/lib/csrf";
@@ -159,6 +162,7 @@ export function toErrorResponse(error: unknown): Response {
     return Response.json({ error: `invalid request: ${formatZodError(error)}`, fields: zodFieldErrors(error) }, { status: 400 });
   }
   if (error instanceof DispatchError || error instanceof ConfigError) return errorResponse(400, error.message);
+  if (error instanceof NotFoundError) return errorResponse(404, error.message);
   if (error instanceof BrokerUnavailableError) {
     celeriac.log.error({ err: error }, "task queue unavailable");
     return errorResponse(503, "the task queue is unavailable; try again shortly");

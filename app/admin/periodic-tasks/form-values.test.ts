@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldOfServerError, formValuesOf, inputFromForm, scheduleErrorField } from "./form-values";
+import { fieldOfServerError, formValuesOf, inputFromForm } from "./form-values";
 
 const base = { ...formValuesOf(), name: "add", task: "demo.add", args: "[1, 2]" };
 
@@ -72,14 +72,16 @@ describe("formValuesOf", () => {
 });
 
 describe("server errors to inputs", () => {
-  it("maps zod paths and schedule messages to the input they are about", () => {
+  it("maps zod paths and the framework's error fields to the input they are about", () => {
     expect(fieldOfServerError("schedule.minute")).toBe("minute");
     expect(fieldOfServerError("name")).toBe("name");
     expect(fieldOfServerError("schedule")).toBe("kind");
     expect(fieldOfServerError("bogus")).toBeNull();
-    expect(scheduleErrorField('crontab minute "99" is invalid: 99 is out of range 0-59.')).toBe("minute");
-    expect(scheduleErrorField('crontab(minute=0) timezone: "Mars/X" is not an IANA time zone')).toBe("timezone");
-    expect(scheduleErrorField('cron "bad" is invalid: …')).toBe("expression");
-    expect(scheduleErrorField("something else")).toBeNull();
+    // InvalidScheduleError's `field`, as save.ts prefixes it, and InvalidPeriodicTaskError's issue fields.
+    for (const field of ["every", "minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear", "expression", "timezone", "at"] as const) {
+      expect(fieldOfServerError(`schedule.${field}`)).toBe(field);
+    }
+    expect(fieldOfServerError("args")).toBe("args");
+    expect(fieldOfServerError("")).toBeNull();
   });
 });

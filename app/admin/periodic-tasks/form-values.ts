@@ -5,8 +5,8 @@
  *
  *   formValuesOf(view?)        a view (or nothing: a new task) → the form's initial values
  *   inputFromForm(values)      the form's values → { input } for the API, or { errors } by field name
- *   fieldOfServerError(path)   a field path in the API's 400 answer ("schedule.minute") → the form's input name
- *   scheduleErrorField(msg)    a schedule error's message from the framework → the input it is about
+ *   fieldOfServerError(path)   a field path ("schedule.minute": the API's 400 answer, or the `field` of a
+ *                              framework error, as api/admin/periodic-tasks/save.ts maps them) → the form's input name
  */
 import type { PeriodicTaskInput, PeriodicTaskView, ScheduleSpec } from "celeriac";
 
@@ -211,15 +211,3 @@ export function fieldOfServerError(path: string): keyof FormValues | null {
   return known.includes(key) ? (key as keyof FormValues) : null;
 }
 
-/**
- * The input a schedule error from the framework is about, from its message: `crontab minute "99" is
- * invalid…` → minute; `… timezone: "Mars/X" is not an IANA time zone` → timezone; `cron "x" is invalid` →
- * expression. Null when the message names none.
- */
-export function scheduleErrorField(message: string): keyof FormValues | null {
-  const crontab = /^crontab (minute|hour|dayOfWeek|dayOfMonth|monthOfYear)\b/.exec(message);
-  if (crontab) return crontab[1] as keyof FormValues;
-  if (/\btimezone: "/.test(message) || /is not an IANA time zone/.test(message)) return "timezone";
-  if (/^cron "/.test(message)) return "expression";
-  return null;
-}

@@ -2,7 +2,12 @@
  * Every error celeriac raises, in one tree (after Celery's exceptions.py):
  *
  *   CeleriacError                 base class: do not raise directly
- *   ├─ ConfigError                a setting is missing or malformed (raised at start-up)
+ *   ├─ ConfigError                a setting, flag or environment variable is missing or malformed (start-up: exit 78)
+ *   │  ├─ InvalidScheduleError    every()/crontab()/cron()/clocked() refused a schedule: `field` names the part
+ *   │  └─ InvalidPeriodicTaskError a periodic-task definition (settings.beatSchedule or the admin's) is invalid:
+ *   │                             `issues` lists each field with its message
+ *   ├─ NotFoundError              a record named by id does not exist (`kind`, `id`)
+ *   ├─ CorruptRowError            a row the framework cannot read back (`table`, `id`, `columns`)
  *   ├─ TaskDefinitionError        a task() definition is malformed (raised when the module loads)
  *   ├─ DuplicateTaskError         two modules define one task name (raised by discovery)
  *   ├─ DispatchError              .delay()/.applyAsync() refused the call; nothing was enqueued
@@ -15,6 +20,7 @@
  *   │  ├─ MaxRetriesExceededError the task asked for a retry with none left
  *   │  ├─ SoftTimeLimitExceeded   the soft time limit passed: ctx.signal aborts with it, the task may clean up
  *   │  ├─ TimeLimitExceeded       the hard time limit passed: the worker gave up on the task
+ *   │  ├─ WorkerLostError         the process-pool child running the task exited (stored as its FAILURE)
  *   │  ├─ TaskFailedError         (caller side) the task failed: carries the remote type, message and stack
  *   │  └─ TaskRevokedError        (caller side) the task expired or was revoked and never ran
  *   ├─ MailError                  a mail was not sent (mail/errors.ts: MailTransientError, MailRejectedError)
@@ -22,10 +28,12 @@
  *   ├─ SchemaNotReadyError        the database lacks the tables or columns this version needs: the
  *   │                             message names the command that fixes it (HTTP 503)
  *   ├─ ResultNotReadyError        a result was read before the task finished
+ *   ├─ WriterClosedError          a result was handed to the result writer after it closed
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *
  * Every class sets `name`, so code on the far side of a process boundary (where prototypes are lost)
- * can match on `error.name`.
+ * can match on `error.name`. Callers tell errors apart by class and by their fields, never by message
+ * text: the messages are for people and may change.
  */
 import { escapeText } from "./text.js";
 
@@ -37,6 +45,75 @@ export class CeleriacError extends Error {
 }
 
 export class ConfigError extends CeleriacError {}
+
+/** The parts of a schedule an InvalidScheduleError may name: the keys of a ScheduleSpec (beat/store.ts). */
+export type ScheduleField = "every" | "minute" | "hour" | "dayOfWeek" | "dayOfMonth" | "monthOfYear" | "expression" | "timezone" | "at";
+
+/**
+ * A schedule every(), crontab(), cron() or clocked() refuses: in settings a configuration error (exit 78 at
+ * start-up), in the admin a 400 beside the field. `field` is the part at fault as a key of the schedule's
+ * spec (so `schedule.${field}` is its path in a PeriodicTaskInput), or null when no one field is (a crontab
+ * whose fields together never fire, an unknown crontab field).
+ */
+export class InvalidScheduleError extends ConfigError {
+  constructor(
+    readonly field: ScheduleField | null,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** One problem of an input: `field` is its path ("name", "schedule.every", "args"; "" for the input as a whole). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * A periodic-task definition the store refuses (a settings.beatSchedule entry, or what the admin sent),
+ * with every problem by field. A schedule whose fields are well-formed but that cannot run is an
+ * InvalidScheduleError instead.
+ */
+export class InvalidPeriodicTaskError extends ConfigError {
+  constructor(
+    readonly issues: readonly FieldIssue[],
+    message = `invalid periodic task: ${issues.map((i) => `${i.field || "(task)"}: ${i.message}`).join("; ")}`,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** What a NotFoundError may be about. */
+export type RecordKind = "periodic task";
+
+/** A record named by id does not exist (a periodic task another request deleted): a 404, not a bad setting. */
+export class NotFoundError extends CeleriacError {
+  constructor(
+    readonly kind: RecordKind,
+    readonly id: number | string,
+  ) {
+    super(`no ${kind} with id ${id}`);
+  }
+}
+
+/**
+ * A row the framework cannot read back (written by hand, or by another program): `columns` are the ones
+ * at fault in row `id` of `table`. A data error to fix in the database, neither the caller's input nor a setting.
+ */
+export class CorruptRowError extends CeleriacError {
+  constructor(
+    readonly table: string,
+    readonly id: number | string,
+    readonly columns: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class TaskDefinitionError extends CeleriacError {}
 
 export class DuplicateTaskError extends CeleriacError {
@@ -85,6 +162,9 @@ export class TimeLimitExceeded extends TaskError {
   }
 }
 
+/** The process-pool child running the task exited mid-task (Celery's WorkerLostError): its FAILURE. */
+export class WorkerLostError extends TaskError {}
+
 export class NotRegisteredError extends TaskError {
   constructor(readonly taskName: string) {
     super(`unregistered task '${taskName}'`);
@@ -130,6 +210,9 @@ export class ResultTimeoutError extends CeleriacError {
     super(`task ${taskId} did not finish within ${timeoutMs} ms`);
   }
 }
+
+/** A result handed to the result writer after it closed (the worker is shutting down): it was not written. */
+export class WriterClosedError extends CeleriacError {}
 
 /** PostgreSQL's text cannot hold NUL (nor UTF-8 a lone surrogate): shown as the escape sequence instead. */
 const storable = escapeText;

@@ -14,7 +14,7 @@
  * crontab() follows Celery ("all"), cron() follows cron ("any").
  */
 import { CronExpressionParser, type CronExpression } from "cron-parser";
-import { ConfigError } from "../errors.js";
+import { InvalidScheduleError } from "../errors.js";
 
 export type CrontabField = string | number | readonly number[];
 export type CrontabFieldName = "minute" | "hour" | "dayOfWeek" | "dayOfMonth" | "monthOfYear";
@@ -50,11 +50,13 @@ const CELERY_SPELLINGS: Record<string, CrontabFieldName> = {
   month_of_year: "monthOfYear",
 };
 
-function fieldError(spec: FieldSpec, value: unknown, reason: string): ConfigError {
+function fieldError(spec: FieldSpec, value: unknown, reason: string, cause?: unknown): InvalidScheduleError {
   const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
-  return new ConfigError(
+  return new InvalidScheduleError(
+    spec.name,
     `crontab ${spec.name} ${shown} is invalid: ${reason}. ` +
       `${spec.name} takes ${spec.accepts}, "*", ranges "1-5", steps "*/15" or "2-30/2", and lists "1-7,15-21"`,
+    cause === undefined ? undefined : { cause },
   );
 }
 
@@ -92,7 +94,7 @@ function expandPart(spec: FieldSpec, part: string, whole: unknown): number[] {
   try {
     parsed = CronExpressionParser.parse(fields.join(" "), { tz: "UTC" }).fields;
   } catch (error) {
-    throw fieldError(spec, whole, (error as Error).message);
+    throw fieldError(spec, whole, (error as Error).message, error);
   }
   const collection = [parsed.minute, parsed.hour, parsed.dayOfMonth, parsed.month, parsed.dayOfWeek][spec.position];
   const values: readonly unknown[] = collection.values;
@@ -134,7 +136,7 @@ export function translateCrontab(input: CrontabFields): TranslatedCrontab {
   for (const key of Object.keys(input)) {
     if (FIELDS.some((spec) => spec.name === key) || key === "timezone") continue;
     const hint = CELERY_SPELLINGS[key] ? ` (celeriac spells it ${CELERY_SPELLINGS[key]})` : "";
-    throw new ConfigError(`crontab: unknown field "${key}"${hint}; the fields are minute, hour, dayOfWeek, dayOfMonth, monthOfYear and timezone`);
+    throw new InvalidScheduleError(null, `crontab: unknown field "${key}"${hint}; the fields are minute, hour, dayOfWeek, dayOfMonth, monthOfYear and timezone`);
   }
   const cron = ["*", "*", "*", "*", "*"];
   const fields = {} as Record<CrontabFieldName, string>;
@@ -153,7 +155,7 @@ export function checkCronExpression(expression: string): void {
   try {
     CronExpressionParser.parse(expression, { tz: "UTC" });
   } catch (error) {
-    throw new ConfigError(`cron "${expression}" is invalid: ${(error as Error).message}`);
+    throw new InvalidScheduleError("expression", `cron "${expression}" is invalid: ${(error as Error).message}`, { cause: error });
   }
 }
 

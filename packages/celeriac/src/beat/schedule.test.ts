@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../errors.js";
+import { ConfigError, InvalidScheduleError, type ScheduleField } from "../errors.js";
 import { clocked, cron, crontab, describeSchedule, every, isDue, nextRun, toSchedule, type CrontabSchedule, type DueOptions, type IntervalSchedule, type Schedule } from "./schedule.js";
 
 // A fake clock only: every "now" is a Date passed in; nothing sleeps.
@@ -455,6 +455,35 @@ describe("bad input: errors name the field", () => {
     fails(() => every(Number.NaN), /at least 1 ms/);
     fails(() => nextRun(crontab(), at("2026-01-01T00:00:00Z"), { timezone: "Nowhere" }), /default timezone: "Nowhere"/);
     expect(() => isDue(every(1), at("garbage"), at("2026-01-01T00:00:00Z"))).toThrow(/lastRunAt must be a valid Date/);
+  });
+
+  it("InvalidScheduleError.field names the part at fault (a key of the schedule's spec), null when no one field is", () => {
+    const fieldOf = (make: () => unknown): ScheduleField | null => {
+      try {
+        make();
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidScheduleError);
+        return (error as InvalidScheduleError).field;
+      }
+      throw new Error("no error");
+    };
+    expect(fieldOf(() => crontab({ minute: "61" }))).toBe("minute");
+    expect(fieldOf(() => crontab({ hour: 24 }))).toBe("hour");
+    expect(fieldOf(() => crontab({ dayOfWeek: [7] }))).toBe("dayOfWeek");
+    expect(fieldOf(() => crontab({ dayOfMonth: "1-x" }))).toBe("dayOfMonth");
+    expect(fieldOf(() => crontab({ monthOfYear: "*/0" }))).toBe("monthOfYear");
+    expect(fieldOf(() => crontab({ timezone: "Mars/Olympus" }))).toBe("timezone");
+    expect(fieldOf(() => crontab({ dayOfMonth: 31, monthOfYear: 2 }))).toBeNull();
+    expect(fieldOf(() => crontab({ day_of_week: 1 } as never))).toBeNull();
+    expect(fieldOf(() => cron("every day"))).toBe("expression");
+    expect(fieldOf(() => cron("0 7 * * 1", { timezone: "Nowhere" }))).toBe("timezone");
+    expect(fieldOf(() => every("10"))).toBe("every");
+    expect(fieldOf(() => every(0))).toBe("every");
+    expect(fieldOf(() => clocked("next tuesday"))).toBe("at");
+    // The app's default zone is a setting, not a part of the schedule: a plain ConfigError.
+    const defaultZone = () => nextRun(crontab(), at("2026-01-01T00:00:00Z"), { timezone: "Nowhere" });
+    expect(defaultZone).toThrow(ConfigError);
+    expect(defaultZone).not.toThrow(InvalidScheduleError);
   });
 });
 

@@ -39,9 +39,9 @@
  * cron-parser's own time-zone mode does not hold this policy (its prev() and next() disagree around
  * both transitions, #378/#404), so it runs in UTC on wall times and timezone.ts maps them to instants.
  */
-import { ConfigError } from "../errors.js";
+import { InvalidScheduleError } from "../errors.js";
 import { checkCronExpression, translateCrontab, wallSlots, type CrontabFields, type CrontabFieldName, type DayMatch } from "./crontab.js";
-import { assertTimeZone, repeatedWallMs, toWall, wallToInstant } from "./timezone.js";
+import { assertTimeZone, isTimeZone, notATimeZone, repeatedWallMs, toWall, wallToInstant } from "./timezone.js";
 
 export type { CrontabField, CrontabFieldName, CrontabFields } from "./crontab.js";
 
@@ -102,12 +102,12 @@ export function every(interval: number | string): IntervalSchedule {
     const text = String(interval).trim();
     const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
     if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
-      throw new ConfigError(`every("${text}"): write an interval as a number of seconds or like "30s", "15m", "1h", "2d" or "1h30m"`);
+      throw new InvalidScheduleError("every", `every("${text}"): write an interval as a number of seconds or like "30s", "15m", "1h", "2d" or "1h30m"`);
     }
     everyMs = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
   }
   if (!Number.isFinite(everyMs) || everyMs < 1) {
-    throw new ConfigError(`every(${JSON.stringify(interval)}): the interval must be at least 1 ms (a number is seconds)`);
+    throw new InvalidScheduleError("every", `every(${JSON.stringify(interval)}): the interval must be at least 1 ms (a number is seconds)`);
   }
   return Object.freeze({ kind: "interval", everyMs });
 }
@@ -120,24 +120,25 @@ export function every(interval: number | string): IntervalSchedule {
 export function crontab(fields: CrontabFields & { timezone?: string } = {}): CrontabSchedule {
   const { expression, fields: text } = translateCrontab(fields);
   const schedule: CrontabSchedule = { kind: "crontab", expression, dayMatch: "all", fields: Object.freeze(text) };
-  return finishCrontab(schedule, fields.timezone, `crontab(${describeFields(text)})`);
+  return finishCrontab(schedule, fields.timezone, `crontab(${describeFields(text)})`, null);
 }
 
 /** A raw cron string as cron-parser reads it ("30 7 * * 1", "@daily", 6 fields with seconds first). */
 export function cron(expression: string, options: { timezone?: string } = {}): CrontabSchedule {
   checkCronExpression(expression);
-  return finishCrontab({ kind: "crontab", expression: expression.trim(), dayMatch: "any" }, options.timezone, `cron "${expression}"`);
+  return finishCrontab({ kind: "crontab", expression: expression.trim(), dayMatch: "any" }, options.timezone, `cron "${expression}"`, "expression");
 }
 
-function finishCrontab(schedule: CrontabSchedule, timezone: string | undefined, what: string): CrontabSchedule {
-  if (timezone !== undefined) assertTimeZone(timezone, `${what} timezone`);
+/** Checks the zone and that the schedule fires at all; `fields` is what a schedule that never fires blames (a crontab: no one field). */
+function finishCrontab(schedule: CrontabSchedule, timezone: string | undefined, what: string, fields: "expression" | null): CrontabSchedule {
+  if (timezone !== undefined && !isTimeZone(timezone)) throw new InvalidScheduleError("timezone", notATimeZone(timezone, `${what} timezone`));
   let fires: boolean;
   try {
     fires = !wallSlots(schedule.expression, schedule.dayMatch, Date.UTC(2000, 0, 1), "next").next().done;
   } catch (error) {
-    throw new ConfigError(`${what} never fires: ${(error as Error).message}`);
+    throw new InvalidScheduleError(fields, `${what} never fires: ${(error as Error).message}`, { cause: error });
   }
-  if (!fires) throw new ConfigError(`${what} never fires: no date matches all its fields`);
+  if (!fires) throw new InvalidScheduleError(fields, `${what} never fires: no date matches all its fields`);
   return Object.freeze(timezone === undefined ? schedule : { ...schedule, timezone });
 }
 
@@ -147,7 +148,7 @@ function finishCrontab(schedule: CrontabSchedule, timezone: string | undefined, 
  */
 export function clocked(at: Date | string | number): ClockedSchedule {
   const atMs = at instanceof Date ? at.getTime() : typeof at === "string" ? Date.parse(at) : at;
-  if (!Number.isFinite(atMs)) throw new ConfigError(`clocked(${JSON.stringify(at)}): not a valid instant`);
+  if (!Number.isFinite(atMs)) throw new InvalidScheduleError("at", `clocked(${JSON.stringify(at)}): not a valid instant`);
   return Object.freeze({ kind: "clocked", atMs });
 }
 
@@ -252,7 +253,7 @@ function nextSlot(schedule: CrontabSchedule, zone: string, after: number): numbe
     const at = wallToInstant(zone, wall);
     if (at > after) return at;
   }
-  throw new ConfigError(`${describeSchedule(schedule)} has no run after ${new Date(after).toISOString()}`);
+  throw new InvalidScheduleError(null, `${describeSchedule(schedule)} has no run after ${new Date(after).toISOString()}`);
 }
 
 /** The latest slot at or before `at`, or null. Just after a fall-back, slots up to an hour ahead on the wall have run. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, CorruptRowError, InvalidPeriodicTaskError, InvalidScheduleError, NotFoundError, type ScheduleField } from "../errors.js";
 import { clocked, cron, crontab, every, nextRun } from "./schedule.js";
-import { definitionFromEntry, parseDefinition, scheduleFromSpec, specFromSchedule, type ScheduleSpec } from "./store.js";
+import { definitionFromEntry, parseDefinition, PeriodicTaskStore, scheduleFromSpec, specFromSchedule, type PeriodicTaskClient, type ScheduleSpec } from "./store.js";
 import { BACKEND_CLEANUP, settingsDefinitions } from "./scheduler.js";
 
 const at = (iso: string) => new Date(iso);
@@ -49,6 +49,29 @@ describe("schedules to rows and back", () => {
     ];
     for (const spec of bad) expect(() => scheduleFromSpec(spec)).toThrow(ConfigError);
   });
+
+  it("says which field by InvalidScheduleError.field (the spec's key), null when the fields together never fire", () => {
+    const fieldOf = (spec: ScheduleSpec): ScheduleField | null => {
+      try {
+        scheduleFromSpec(spec);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidScheduleError);
+        return (error as InvalidScheduleError).field;
+      }
+      throw new Error("no error");
+    };
+    const crontab = { kind: "crontab", minute: "0", hour: "*", dayOfWeek: "*", dayOfMonth: "*", monthOfYear: "*", timezone: null } as const;
+    expect(fieldOf({ ...crontab, minute: "61" })).toBe("minute");
+    expect(fieldOf({ ...crontab, hour: "24" })).toBe("hour");
+    expect(fieldOf({ ...crontab, dayOfWeek: "funday" })).toBe("dayOfWeek");
+    expect(fieldOf({ ...crontab, dayOfMonth: "0" })).toBe("dayOfMonth");
+    expect(fieldOf({ ...crontab, monthOfYear: "13" })).toBe("monthOfYear");
+    expect(fieldOf({ ...crontab, timezone: "Mars/Olympus" })).toBe("timezone");
+    expect(fieldOf({ ...crontab, dayOfMonth: "31", monthOfYear: "2" })).toBeNull();
+    expect(fieldOf({ kind: "cron", expression: "not a cron", timezone: null })).toBe("expression");
+    expect(fieldOf({ kind: "cron", expression: "0 7 * * 1", timezone: "Mars/Olympus" })).toBe("timezone");
+    expect(fieldOf({ kind: "clocked", at: new Date(Number.NaN) })).toBe("at");
+  });
 });
 
 describe("periodic task definitions", () => {
@@ -76,6 +99,22 @@ describe("periodic task definitions", () => {
     expect(() => parseDefinition({ ...base, schedule: { kind: "crontab", minute: "\ud800" } as never })).toThrow(/schedule\.minute: contains an unpaired/);
     expect(() => parseDefinition({ ...base, args: [{ note: "\ud800x" }] })).toThrow(/args\[0\]\.note\) is a string containing an unpaired surrogate/);
     expect(() => parseDefinition({ ...base, args: [{ "a\u0000": 1 }] })).toThrow(/args\[0\]\["a\\u0000"\]\) is a key containing a NUL character/);
+  });
+
+  it("lists each problem by field in an InvalidPeriodicTaskError (a ConfigError: a bad settings entry stops beat at start-up)", () => {
+    const issuesOf = (input: Parameters<typeof parseDefinition>[0]) => {
+      try {
+        parseDefinition(input);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidPeriodicTaskError);
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as InvalidPeriodicTaskError).issues;
+      }
+      throw new Error("no error");
+    };
+    expect(issuesOf({ ...base, name: "", schedule: { kind: "interval", every: 0, period: "days" } }).map((i) => i.field)).toEqual(["name", "schedule.every"]);
+    expect(issuesOf({ ...base, args: [{ note: "\ud800x" }] })).toEqual([{ field: "args", message: expect.stringMatching(/^argument 0 \(args\[0\]\.note\) is a string/) }]);
+    expect(() => parseDefinition({ ...base, schedule: { kind: "cron", expression: "61 * * * *" } })).toThrow(InvalidScheduleError);
   });
 
   it("reads ISO strings as instants (what the admin form sends)", () => {
@@ -113,5 +152,35 @@ describe("settings.beatSchedule", () => {
     expect(() => resolveConfig({ beatSchedule: { x: { task: "t", schedule: 5, kwargs: {} } as never } })).toThrow(/kwargs/);
     expect(() => resolveConfig({ timezone: "Asia/Taipeh" })).toThrow(/timezone/);
     expect(() => definitionFromEntry("x", resolveConfig({ beatSchedule: { x: { task: "t", schedule: 5, args: [1n] } } }).beatSchedule.x)).toThrow(/BigInt/i);
+  });
+});
+
+describe("the store's errors", () => {
+  const definition = { name: "nightly", task: "reports.nightly", schedule: { kind: "interval", every: 1, period: "days" } } as const;
+  const row = {
+    id: 7, name: "hand-written", task: "t", args: [], queue: null, priority: null, expireSeconds: null, intervalId: null, crontabId: null, clockedId: null,
+    enabled: true, oneOff: false, startTime: null, expires: null, catchUp: "one", lastRunAt: null, totalRunCount: 0, description: "", managed: false,
+    settingsDigest: null, createdAt: new Date(0), updatedAt: new Date(0), interval: null, crontab: null, clocked: null,
+  };
+  const storeWith = (rows: (typeof row)[]) =>
+    new PeriodicTaskStore({
+      periodicTask: { findUnique: async ({ where }: { where: { id?: number } }) => rows.find((r) => r.id === where.id) ?? null, findMany: async () => rows },
+    } as unknown as PeriodicTaskClient);
+
+  it("a periodic task that does not exist: NotFoundError with kind and id (not a ConfigError: no exit 78)", async () => {
+    const store = storeWith([]);
+    for (const write of [() => store.update(41, definition), () => store.setEnabled(41, false), () => store.remove(41), () => store.returnToSettings(41)]) {
+      const error = await write().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).not.toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ kind: "periodic task", id: 41, message: "no periodic task with id 41" });
+    }
+  });
+
+  it("a row with no schedule: CorruptRowError naming the table, the row and the columns (not a ConfigError)", async () => {
+    const error = await storeWith([row]).list().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CorruptRowError);
+    expect(error).not.toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ table: "PeriodicTask", id: 7, columns: ["intervalId", "crontabId", "clockedId"], message: expect.stringMatching(/'hand-written' has no schedule/) });
   });
 });

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { BeatEntry } from "../config.js";
 import { queueNameSchema } from "../config.js";
-import { ConfigError } from "../errors.js";
+import { CorruptRowError, InvalidPeriodicTaskError, NotFoundError, NotJsonError } from "../errors.js";
 import { assertJsonArgs } from "../json.js";
 import { MAX_PRIORITY } from "../task/define.js";
 import { safeText } from "../text.js";
@@ -149,7 +149,7 @@ export interface PeriodicTaskClient {
   clockedSchedule: { create(args: { data: Omit<ClockedRow, "id"> }): Promise<{ id: number }>; deleteMany(args: { where: { id: { in: number[] } } }): Promise<unknown> };
 }
 
-/** The schedule a spec describes; a ConfigError names what is wrong. */
+/** The schedule a spec describes; an InvalidScheduleError names the field that is wrong. */
 export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
   const timezone = "timezone" in spec && spec.timezone !== null ? { timezone: spec.timezone } : {};
   switch (spec.kind) {
@@ -185,7 +185,7 @@ function specOf(row: Row): ScheduleSpec {
     const { cron: expression, timezone, minute, hour, dayOfWeek, dayOfMonth, monthOfYear } = row.crontab;
     return expression !== null ? { kind: "cron", expression, timezone } : { kind: "crontab", minute, hour, dayOfWeek, dayOfMonth, monthOfYear, timezone };
   }
-  throw new ConfigError(`periodic task '${row.name}' has no schedule: set one of intervalId, crontabId, clockedId`);
+  throw new CorruptRowError("PeriodicTask", row.id, ["intervalId", "crontabId", "clockedId"], `periodic task '${row.name}' has no schedule: set one of intervalId, crontabId, clockedId`);
 }
 
 function viewOf(row: Row): PeriodicTaskView {
@@ -213,14 +213,22 @@ function viewOf(row: Row): PeriodicTaskView {
   };
 }
 
-/** Parses and checks a definition: the schedule must be valid and the arguments JSON. */
+/**
+ * Parses and checks a definition: an InvalidPeriodicTaskError lists the fields of the wrong shape (and
+ * arguments that are not JSON, as field "args"); a schedule that cannot run is an InvalidScheduleError.
+ */
 export function parseDefinition(input: PeriodicTaskInput): Definition {
   const parsed = periodicTaskInputSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(`invalid periodic task: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(task)"}: ${i.message}`).join("; ")}`);
+    throw new InvalidPeriodicTaskError(parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })));
   }
   scheduleFromSpec(parsed.data.schedule);
-  assertJsonArgs(parsed.data.args, 256 * 1024);
+  try {
+    assertJsonArgs(parsed.data.args, 256 * 1024);
+  } catch (error) {
+    if (!(error instanceof NotJsonError)) throw error;
+    throw new InvalidPeriodicTaskError([{ field: "args", message: error.message }], error.message, { cause: error });
+  }
   return parsed.data;
 }
 
@@ -374,7 +382,7 @@ export class PeriodicTaskStore {
 
   private async require(id: number): Promise<Row> {
     const row = await this.prisma.periodicTask.findUnique({ where: { id }, include });
-    if (!row) throw new ConfigError(`no periodic task with id ${id}`);
+    if (!row) throw new NotFoundError("periodic task", id);
     return row;
   }
 

@@ -34,13 +34,24 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** Throws a ConfigError naming `what` unless `timeZone` is an IANA zone this runtime knows ("UTC", "Asia/Taipei"). */
-export function assertTimeZone(timeZone: string, what: string): void {
+/** True when `timeZone` is an IANA zone this runtime knows ("UTC", "Asia/Taipei"). */
+export function isTimeZone(timeZone: string): boolean {
   try {
     formatter(timeZone);
+    return true;
   } catch {
-    throw new ConfigError(`${what}: "${timeZone}" is not an IANA time zone (e.g. "UTC", "Europe/Berlin", "Asia/Taipei")`);
+    return false;
   }
+}
+
+/** What is wrong with a zone isTimeZone() refuses, `what` naming where it was given. */
+export function notATimeZone(timeZone: string, what: string): string {
+  return `${what}: "${timeZone}" is not an IANA time zone (e.g. "UTC", "Europe/Berlin", "Asia/Taipei")`;
+}
+
+/** Throws a ConfigError naming `what` unless `timeZone` is an IANA zone this runtime knows. */
+export function assertTimeZone(timeZone: string, what: string): void {
+  if (!isTimeZone(timeZone)) throw new ConfigError(notATimeZone(timeZone, what));
 }
 
 /** Offsets already read, by zone and whole second (a beat asks about the same slots tick after tick). */

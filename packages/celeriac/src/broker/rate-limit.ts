@@ -9,6 +9,7 @@
  * Returns  0: run now; n > 0: a slot is reserved n ms from now.
  */
 import type { Redis } from "ioredis";
+import { TaskDefinitionError } from "../errors.js";
 
 export const GCRA_RESERVE = `
 local now_parts = redis.call('TIME')
@@ -27,7 +28,7 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** "10/s" → 100 (ms between runs). */
 export function emissionIntervalMs(rate: string): number {
   const match = /^(\d+)\/(s|m|h)$/.exec(rate);
-  if (!match || Number(match[1]) === 0) throw new Error(`invalid rate limit '${rate}': use "10/s", "100/m" or "1000/h"`);
+  if (!match || Number(match[1]) === 0) throw new TaskDefinitionError(`invalid rate limit '${rate}': use "10/s", "100/m" or "1000/h"`);
   return UNIT_MS[match[2] as keyof typeof UNIT_MS] / Number(match[1]);
 }
 

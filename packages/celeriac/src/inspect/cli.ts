@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import type { PeriodicTaskStore } from "../beat/store.js";
 import type { Broker } from "../broker/broker.js";
 import { queueNameSchema } from "../config.js";
-import { ConfigError } from "../errors.js";
+import { BrokerUnavailableError, ConfigError } from "../errors.js";
 import type { ResultBackend } from "../results/backend.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { checkDatabaseOnce, EX_CONFIG, isStartupError } from "../startup.js";
@@ -124,7 +124,7 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
   const timeoutMs = io.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the broker (${app.broker.transport}) did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(() => reject(new BrokerUnavailableError(`the broker (${app.broker.transport}) did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
     return await Promise.race([command.command === "inspect" ? inspect(app, command, io) : purgeQueues(app, command, io), timeout]);

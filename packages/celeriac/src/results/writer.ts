@@ -17,6 +17,7 @@
  * job is acknowledged. Should even that be refused (an id the database cannot hold), its writes reject:
  * its job fails alone, and the broker delivers it again after a backoff.
  */
+import { WriterClosedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { States } from "../states.js";
 import { unstorableRow, type ResultRow } from "./row.js";
@@ -47,9 +48,7 @@ interface Waiting {
   done: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
-export class WriterClosedError extends Error {
-  override name = "WriterClosedError";
-}
+export { WriterClosedError };
 
 export class ResultWriter {
   /** Rows not yet in flight, in generations: a generation holds each id at most once. */

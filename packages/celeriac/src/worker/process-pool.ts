@@ -12,7 +12,7 @@ import { dirname, extname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ResolvedConfig } from "../config.js";
-import { TimeLimitExceeded, toErrorInfo } from "../errors.js";
+import { TimeLimitExceeded, toErrorInfo, WorkerLostError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { HandlerResult, Outcome, TaskMessage } from "../message.js";
 import type { ResultBackend } from "../results/backend.js";
@@ -71,10 +71,6 @@ interface Slot {
   /** Set when the pool kills the child on purpose: what to record for its task. */
   killedFor?: Outcome;
   isReady: boolean;
-}
-
-export class WorkerLostError extends Error {
-  override name = "WorkerLostError";
 }
 
 export function startProcessPool(options: ProcessPoolOptions) {
