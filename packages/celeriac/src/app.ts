@@ -14,6 +14,7 @@ import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from
 import type { Broker } from "./broker/broker.js";
 import { BullmqBroker } from "./broker/bullmq.js";
 import { EagerBroker } from "./broker/eager.js";
+import { BrokerSlot } from "./broker/slot.js";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
 import { makeTask, type Task } from "./dispatch/apply.js";
 import { createLogger, type Logger } from "./log.js";
@@ -70,6 +71,11 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   /** Every task defined through this app, by name (the worker uses the discovered ones instead). */
   readonly registry: Registry;
   readonly broker: Broker;
+  /**
+   * Sends every message of this app through `broker` instead (dispatch, transactions, workers, beat) until
+   * the returned function is called. For tests: celeriac/testing's fakeQueue(app) is built on it.
+   */
+  useBroker(broker: Broker): () => void;
   readonly backend: ResultBackend;
   /**
    * Whether the database is migrated for this build: `assertReady()` (the worker, beat and the CLI call it
@@ -127,9 +133,12 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const hostname = `celeriac@${osHostname()}`;
   const registry = new Registry();
   const signals = new Signals((signal, error) => log.error({ err: error, signal }, "a signal handler threw"));
-  const broker: Broker = config.alwaysEager
-    ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
-    : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs });
+  // Every part of the app holds the slot, so useBroker() reaches all of them.
+  const broker = new BrokerSlot(
+    config.alwaysEager
+      ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
+      : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs }),
+  );
   // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.
   const sql = openResultSql(databaseUrl);
   const schema = new SchemaMonitor({
@@ -171,6 +180,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     log,
     registry,
     broker,
+    useBroker: (replacement) => broker.use(replacement),
     backend,
     schema,
     signals,
