@@ -49,18 +49,18 @@ function schemaStep(project: Project): Step {
   return { kind: "append", path: schema.path, text: `${text.trimEnd()}\n${modelsBlock()}`, what: "the celeriac models (TaskResult, TaskOutbox, PeriodicTask, …)" };
 }
 
-function scriptsStep(project: Project): Step {
+function scriptsSteps(project: Project): Step[] {
   const scripts = { ...(project.packageJson.scripts ?? {}) };
-  const clash = Object.entries(SCRIPTS).find(([name, command]) => scripts[name] !== undefined && scripts[name] !== command);
-  if (clash) {
-    return { kind: "conflict", path: "package.json", problem: `package.json has a "${clash[0]}" script already ("${scripts[clash[0]]}")`, fix: `rename it, or run celeriac's yourself: npx ${SCRIPTS[clash[0] as keyof typeof SCRIPTS]}` };
+  const clashes = Object.entries(SCRIPTS).filter(([name, command]) => scripts[name] !== undefined && scripts[name] !== command);
+  if (clashes.length > 0) {
+    return clashes.map(([name, command]) => ({ kind: "conflict", path: "package.json", problem: `package.json has a "${name}" script already ("${scripts[name]}")`, fix: `rename it, or run celeriac's yourself: npx ${command}` }));
   }
-  if (Object.entries(SCRIPTS).every(([name, command]) => scripts[name] === command)) return { kind: "unchanged", path: "package.json", what: "the worker and beat scripts" };
+  if (Object.entries(SCRIPTS).every(([name, command]) => scripts[name] === command)) return [{ kind: "unchanged", path: "package.json", what: "the worker and beat scripts" }];
   const text = readFileSync(join(project.root, "package.json"), "utf8");
   const pkg = JSON.parse(text) as Project["packageJson"];
   pkg.scripts = { ...(pkg.scripts ?? {}), ...SCRIPTS };
   const indent = /^(\s+)"/m.exec(text)?.[1] ?? "  ";
-  return { kind: "edit", path: "package.json", text: `${JSON.stringify(pkg, null, indent)}\n`, what: `scripts "worker": "${SCRIPTS.worker}", "beat": "${SCRIPTS.beat}"` };
+  return [{ kind: "edit", path: "package.json", text: `${JSON.stringify(pkg, null, indent)}\n`, what: `scripts "worker": "${SCRIPTS.worker}", "beat": "${SCRIPTS.beat}"` }];
 }
 
 /** Next.js bundles server code unless told not to; celeriac (BullMQ, ioredis, the SQL drivers) must load from node_modules. */
@@ -72,7 +72,12 @@ function nextConfigStep(project: Project): Step | undefined {
   const text = readFileSync(join(project.root, path), "utf8");
   if (/serverExternalPackages\s*:\s*\[[^\]]*["']celeriac["']/.test(text)) return { kind: "unchanged", path, what: "serverExternalPackages" };
   const list = /serverExternalPackages\s*:\s*\[/.exec(text);
-  if (list) return { kind: "edit", path, text: `${text.slice(0, list.index + list[0].length)}"celeriac", ${text.slice(list.index + list[0].length)}`, what: `"celeriac" in serverExternalPackages` };
+  if (list) {
+    const at = list.index + list[0].length;
+    // An empty list gets no comma after the name: ["celeriac"], not ["celeriac", ].
+    const separator = /^\s*\]/.test(text.slice(at)) ? "" : ", ";
+    return { kind: "edit", path, text: `${text.slice(0, at)}"celeriac"${separator}${text.slice(at).replace(/^\s*(?=\])/, "")}`, what: `"celeriac" in serverExternalPackages` };
+  }
   const object = /(const\s+nextConfig(?:\s*:\s*NextConfig)?\s*=\s*\{|export\s+default\s+\{|module\.exports\s*=\s*\{)/.exec(text);
   if (!object) return { kind: "conflict", path, problem: `celeriac init could not find the config object in ${path}`, fix: advice };
   const at = object.index + object[0].length;
@@ -89,21 +94,20 @@ export function planInit(root: string): { project: Project; steps: Step[] } {
     fileStep(root, appModule, appModuleSource(project, appModule), "composition root"),
     fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task"),
     schemaStep(project),
-    scriptsStep(project),
+    ...scriptsSteps(project),
   ];
   const next = nextConfigStep(project);
   if (next) steps.push(next);
   return { project, steps };
 }
 
-function describe(step: Step): string {
+function describe(step: Step, dryRun = false): string {
   switch (step.kind) {
     case "create":
-      return `  created   ${step.path}`;
+      return dryRun ? `  would create ${step.path}` : `  created   ${step.path}`;
     case "append":
-      return `  added     ${step.what} to ${step.path}`;
     case "edit":
-      return `  added     ${step.what} to ${step.path}`;
+      return dryRun ? `  would add ${step.what} to ${step.path}` : `  added     ${step.what} to ${step.path}`;
     case "unchanged":
       return `  unchanged ${step.path} (${step.what} already there)`;
     case "conflict":
@@ -157,7 +161,7 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
   const { project, steps } = plan;
   const conflicts = steps.filter((s) => s.kind === "conflict");
   if (conflicts.length > 0) {
-    io.stderr(`celeriac init: changed nothing, because:\n${conflicts.map(describe).join("\n")}\n`);
+    io.stderr(`celeriac init: changed nothing, because:\n${conflicts.map((step) => describe(step)).join("\n")}\n`);
     return 1;
   }
   const changes = steps.filter((s) => s.kind === "create" || s.kind === "append" || s.kind === "edit");
@@ -169,6 +173,6 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
     }
   }
   const heading = dryRun ? "celeriac init --dry-run (nothing written):" : `celeriac init (${project.framework === "next" ? "Next.js" : project.framework === "express" ? "Express" : "Node"} app, ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"}):`;
-  io.stdout(`${heading}\n${steps.map(describe).join("\n")}\n\n${nextSteps(project, changes.length > 0)}\n`);
+  io.stdout(`${heading}\n${steps.map((step) => describe(step, dryRun)).join("\n")}\n\n${nextSteps(project, changes.length > 0)}\n`);
   return 0;
 }
