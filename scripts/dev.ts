@@ -49,6 +49,8 @@ if (migrate.status !== 0) {
   redis?.kill();
   process.exit(migrate.status ?? 1);
 }
+// Prisma names the provider only (the URL reaches it through prisma.config.ts's adapter): say which database.
+console.log(`celeriac dev: migrations applied to ${env.DATABASE_URL.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:****@")}`);
 
 const children = [
   start("web", "node_modules/.bin/next", ["dev", "-H", "127.0.0.1", "-p", PORT]),
