@@ -9,7 +9,7 @@ import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts"
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
 import { ConfigError } from "celeriac/errors";
 import { env } from "./env";
-import { IsolatedSQLite3 } from "./sqlite-adapter";
+import { IsolatedSQLite3 } from "celeriac/sqlite-adapter";
 
 export type Db = SqliteClient;
 

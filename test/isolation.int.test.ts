@@ -1,6 +1,6 @@
 /**
  * Requests sharing one database client must not see or undo each other's transactions. PostgreSQL gives
- * this; on SQLite it takes lib/sqlite-adapter.ts (Prisma's adapter runs other queries inside whatever
+ * this; on SQLite it takes celeriac/sqlite-adapter (packages/celeriac/src/sqlite-adapter.ts) (Prisma's adapter runs other queries inside whatever
  * transaction is open on its single connection).
  */
 import { afterAll, describe, expect, it } from "vitest";

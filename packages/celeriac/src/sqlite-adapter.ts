@@ -1,10 +1,12 @@
 /**
- * Prisma's better-sqlite3 adapter with transaction isolation.
+ * Prisma's better-sqlite3 adapter with transaction isolation (`celeriac/sqlite-adapter`): an app on SQLite
+ * creates its Prisma client with it, `new PrismaClient({ adapter: new IsolatedSQLite3({ url }) })`, so that
+ * `transaction()` and dispatch on commit mean on SQLite what they mean on PostgreSQL.
  *
  * The adapter has one SQLite connection per client. Its mutex orders interactive transactions, but a
  * query made outside a transaction runs on that same connection at once, even while another request's
  * transaction is open: it reads that transaction's uncommitted rows, and a write it makes is undone if
- * that transaction rolls back (found by `npm run bench`, section 3). This wrapper makes every query outside
+ * that transaction rolls back (found by the repository's `npm run bench`, section 3). This wrapper makes every query outside
  * a transaction wait until no transaction is open, which is what a second connection to the database
  * would see. Code inside `transaction(fn)` must use `tx`; a query on the outer client from inside waits
  * for the transaction and so times out, as it would block on SQLite's write lock.
