@@ -13,7 +13,7 @@ import { BACKEND_CLEANUP, type BeatSend } from "./beat/scheduler.js";
 import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store.js";
 import type { Broker } from "./broker/broker.js";
 import { BullmqBroker } from "./broker/bullmq.js";
-import { EagerBroker } from "./broker/eager.js";
+import { eagerBroker } from "./broker/eager.js";
 import { BrokerSlot } from "./broker/slot.js";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
 import { makeTask, type Task } from "./dispatch/apply.js";
@@ -136,7 +136,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   // Every part of the app holds the slot, so useBroker() reaches all of them.
   const broker = new BrokerSlot(
     config.alwaysEager
-      ? new EagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
+      ? eagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
       : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs }),
   );
   // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.

@@ -13,6 +13,7 @@
  * message.
  */
 import type { Celeriac } from "./app.js";
+import type { TaskTransport } from "./broker/broker.js";
 import { ConfigError, DuplicateTaskError, SchemaNotReadyError } from "./errors.js";
 import type { Logger } from "./log.js";
 
@@ -103,7 +104,7 @@ function databaseRefusal(error: unknown, where: string): Error {
 }
 
 /** Waits until Redis answers, saying so once per attempt; every failure is retried, as Celery does at start. */
-export async function waitForBroker(app: Pick<Celeriac, "broker">, log: Logger, retryMs = START_RETRY_MS): Promise<void> {
+export async function waitForBroker(app: { readonly broker: Pick<TaskTransport, "transport" | "probe"> }, log: Logger, retryMs = START_RETRY_MS): Promise<void> {
   await untilReachable(`Redis at ${app.broker.transport}`, () => app.broker.probe(), { log, retryMs, retriable: () => true });
 }
 

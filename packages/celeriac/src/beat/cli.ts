@@ -12,6 +12,7 @@ import { checkDatabase, exitOnStartupError, waitForBroker } from "../startup.js"
 import { discoverTasks } from "../task/discover.js";
 import { VERSION } from "../version.js";
 import { exitOnSignals } from "../worker/shutdown.js";
+import { LEASE_NAME } from "./leader.js";
 import { describeSchedule } from "./schedule.js";
 import { scheduleFromSpec } from "./store.js";
 import { settingsDefinitions } from "./scheduler.js";
@@ -77,6 +78,10 @@ async function serve(app: Celeriac, { argv, tasksDir }: { argv: readonly string[
     ].join("\n") + "\n",
   );
   await waitForBroker(app, log);
+  // A broker that holds no leases (an eager app's) refuses now, as a start-up error, not in a log line a turn.
+  await app.broker.leaseHolder(LEASE_NAME).catch((error: unknown) => {
+    if (error instanceof ConfigError) throw error; // anything else (Redis gone again) is the loop's to retry
+  });
   // Said once at start; each slot of such an entry is then recorded as a FAILURE (unregistered task).
   for (const entry of definitions.filter((d) => registry.get(d.task) === undefined)) {
     log.warn({ periodicTask: entry.name, task: entry.task }, `settings.beatSchedule entry '${entry.name}' names task '${entry.task}', which is not under ${tasksDir}/`);

@@ -6,7 +6,7 @@
  * Redis is unreachable or the process was paused. What a paused ex-leader could still do is fenced by the
  * database: each send is a compare-and-set on the row's lastRunAt (store.ts, claim).
  */
-import type { Broker } from "../broker/broker.js";
+import type { Leases } from "../broker/broker.js";
 
 export const LEASE_NAME = "beat";
 /** The share of the lease a holder trusts: clocks of two machines may run at slightly different rates. */
@@ -17,7 +17,7 @@ export class LeaderLease {
   private validUntil = 0;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: Pick<Leases, "holdLease" | "releaseLease">,
     readonly holder: string,
     readonly ttlMs: number,
   ) {}

@@ -24,7 +24,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn, setTimeout as delay } from "node:timers/promises";
-import type { Broker } from "../broker/broker.js";
+import type { BrokerInspection } from "../broker/broker.js";
 import type { ResolvedConfig } from "../config.js";
 import { BrokerUnavailableError, NotRegisteredError, toErrorInfo } from "../errors.js";
 import type { ResultBackend } from "../results/backend.js";
@@ -79,7 +79,7 @@ export const BACKEND_CLEANUP = "celeriac.backendCleanup";
 export interface SchedulerDeps {
   config: ResolvedConfig;
   /** Only to warm the producer side (queueCounts opens the queue a first send would open). */
-  broker: Pick<Broker, "queueCounts">;
+  broker: Pick<BrokerInspection, "queueCounts">;
   /** Only for the warm-up's dry run: the outbox insert a durable transaction makes. */
   outbox: Pick<OutboxStore, "insert">;
   store: PeriodicTaskStore;

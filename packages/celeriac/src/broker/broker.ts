@@ -1,6 +1,17 @@
 /**
- * The broker port: how task messages reach workers. Implementations: bullmq.ts (Redis, production) and
- * eager.ts (runs each message inline, Celery's task_always_eager). Only the app's composition picks one.
+ * The broker's ports, one interface per part its callers use together (Oban's Engine, Notifier and Peer):
+ *
+ *   TaskTransport     transport, probe, publish, close           dispatch, transactions, the outbox relay, start-up
+ *   WorkerChannel     consume, sendHeartbeat, removeHeartbeat    a running worker
+ *   TaskControl       revoke, isRevoked, reserveRate             AsyncResult.revoke(); each message a worker runs
+ *   ResultEvents      announce, onAnnounce                       the result store; AsyncResult.get() waiting
+ *   Leases            holdLease, releaseLease, leaseHolder       beat's leader lease; inspect beat, the admin
+ *   BrokerInspection  heartbeats, queueNames, queueCounts,       inspect, purge
+ *                     scheduled, purge
+ *
+ * `Broker` is all of them: what an app holds (broker/slot.ts) and what bullmq.ts (Redis, production)
+ * implements. An eager app (Celery's task_always_eager) composes eager.ts (transport, control, events) with
+ * the ports it cannot serve, which refuse in one place (compose.ts). Only the app's composition picks.
  */
 import type { HandlerResult, Outcome, StateChange, TaskMessage } from "../message.js";
 import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
@@ -42,7 +53,8 @@ export interface Consumer {
   close(graceMs: number): Promise<{ drained: boolean }>;
 }
 
-export interface Broker {
+/** How task messages leave: what every sender needs (dispatch, transactions, the outbox relay, start-up). */
+export interface TaskTransport {
   /** Where messages go, for banners and logs (credentials removed). */
   readonly transport: string;
   /**
@@ -52,13 +64,22 @@ export interface Broker {
   probe(): Promise<void>;
   /** Enqueues a message. A broker that runs messages inline resolves with the outcome. */
   publish(message: TaskMessage, options: PublishOptions): Promise<Outcome | undefined>;
+  /** Closes every connection this broker opened. */
+  close(): Promise<void>;
+}
+
+/** The broker as a running worker sees it: the messages of its queues, and its heartbeat record. */
+export interface WorkerChannel {
   /** Starts handling messages from the given queues. */
   consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer>;
-  /**
-   * Takes a slot of a rate limit ("10/s") shared by every consumer of this broker: resolves 0 to run now,
-   * or the ms until the slot it reserved.
-   */
-  reserveRate(task: string, rate: string): Promise<number>;
+  /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
+  sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
+  /** Removes a worker's heartbeat at once (the worker stopped). */
+  removeHeartbeat(workerId: string): Promise<void>;
+}
+
+/** What every worker shares about tasks: the revoked ids and the rate limits' slots. */
+export interface TaskControl {
   /**
    * Marks a task id revoked for every worker (for a day) and tells the running workers at once (Celery
    * broadcasts revokes the same way); with `terminate`, workers running it stop it.
@@ -69,14 +90,36 @@ export interface Broker {
    * when it starts consuming and kept current by the revoke broadcasts, so a task costs no round trip.
    */
   isRevoked(taskId: string): boolean | Promise<boolean>;
+  /**
+   * Takes a slot of a rate limit ("10/s") shared by every consumer of this broker: resolves 0 to run now,
+   * or the ms until the slot it reserved.
+   */
+  reserveRate(task: string, rate: string): Promise<number>;
+}
+
+/** Result state changes, from the process that wrote them to those waiting on them (Oban's Notifier). */
+export interface ResultEvents {
   /** Publishes result state changes (written already) to whoever listens; best effort, never rejects. */
   announce(changes: readonly StateChange[]): void;
   /** Calls `listener` with every announced change until the returned function is called; resolves once listening. */
   onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void>;
-  /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
-  sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
-  /** Removes a worker's heartbeat at once (the worker stopped). */
-  removeHeartbeat(workerId: string): Promise<void>;
+}
+
+/** Named leases with a holder and a term, so one of several processes leads (Oban's Peer): beat's. */
+export interface Leases {
+  /**
+   * Takes the lease `name` for `holder`, or renews it if `holder` has it, for `ttlMs`: resolves its term
+   * (a number that grows each time the lease changes hands) while `holder` has it, null while another does.
+   */
+  holdLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
+  /** Gives up the lease at once if `holder` has it, so another can take it without waiting for it to lapse. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who has the lease now, its term, and how long it lasts unless renewed; null when nobody has it. */
+  leaseHolder(name: string): Promise<LeaseInfo | null>;
+}
+
+/** What `inspect` and `purge` read and do: the live workers' heartbeats and the queues' jobs. */
+export interface BrokerInspection {
   /** The heartbeats of the workers alive now. */
   heartbeats(): Promise<WorkerHeartbeat[]>;
   /** Every queue the broker keeps state for, sorted. */
@@ -87,15 +130,7 @@ export interface Broker {
   scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }>;
   /** Deletes a queue's waiting and delayed jobs, never running ones; resolves how many went. */
   purge(queue: string): Promise<number>;
-  /**
-   * Takes the lease `name` for `holder`, or renews it if `holder` has it, for `ttlMs`: resolves its term
-   * (a number that grows each time the lease changes hands) while `holder` has it, null while another does.
-   */
-  holdLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
-  /** Gives up the lease at once if `holder` has it, so another can take it without waiting for it to lapse. */
-  releaseLease(name: string, holder: string): Promise<void>;
-  /** Who has the lease now, its term, and how long it lasts unless renewed; null when nobody has it. */
-  leaseHolder(name: string): Promise<LeaseInfo | null>;
-  /** Closes every connection this broker opened. */
-  close(): Promise<void>;
 }
+
+/** Every port: what an app holds and a full broker (BullMQ) implements. */
+export type Broker = TaskTransport & WorkerChannel & TaskControl & ResultEvents & Leases & BrokerInspection;

@@ -1,20 +1,26 @@
 /**
  * Celery's task_always_eager as a broker: publish runs the message at once, in this process, through the
  * same execution pipeline a worker uses, and resolves with its outcome. Countdown and eta are ignored
- * (as in Celery); nothing is queued, so there is nothing to consume.
+ * (as in Celery). Nothing is queued, so nothing waits to be revoked or rate limited, and result events stay
+ * in this process; what needs a queue (a worker consuming, beat's lease, inspect) is refused with one
+ * message (eagerBroker()).
  */
-import { ConfigError } from "../errors.js";
 import type { Outcome, TaskMessage } from "../message.js";
-import type { Broker, Consumer, LeaseInfo, MessageHandler } from "./broker.js";
-import type { QueueCounts, ScheduledJob } from "./inspection.js";
+import type { Broker, MessageHandler, TaskControl, TaskTransport } from "./broker.js";
+import { composeBroker, unavailable } from "./compose.js";
+import { InProcessEvents } from "./in-process.js";
 
-export class EagerBroker implements Broker {
+/** Why an eager app has no worker, beat or inspect, and what to do: the message of every call refused. */
+export const EAGER_HAS_NO_QUEUE =
+  "an eager app (alwaysEager) runs each task inline in .delay(): it has no queue for a worker to consume or inspect to read, and no lease for beat; unset alwaysEager to run a worker, beat or inspect";
+
+export class EagerBroker implements TaskTransport, TaskControl {
   readonly transport = "eager (tasks run inline, in the calling process)";
 
-  /** An eager app is one process: its leases live in memory. */
-  private readonly leases = new Map<string, { holder: string; term: number; until: number }>();
-
   constructor(private readonly run: MessageHandler) {}
+
+  /** No broker to reach: an eager app is ready at once. */
+  async probe(): Promise<void> {}
 
   /** Runs the message now; a RETRY runs it again at once (countdowns are ignored, as in Celery's eager mode). */
   async publish(message: TaskMessage): Promise<Outcome> {
@@ -24,75 +30,23 @@ export class EagerBroker implements Broker {
     }
   }
 
-  consume(): Promise<Consumer> {
-    return Promise.reject(new ConfigError("an eager app has no queue to consume: unset alwaysEager to run a worker"));
-  }
+  async close(): Promise<void> {}
 
-  /** No broker to reach: an eager app is ready at once. */
-  async probe(): Promise<void> {}
-
-  /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to limit or revoke. */
-  async reserveRate(): Promise<number> {
-    return 0;
-  }
-
+  /** Eager tasks run inside `.delay()`: there is no queue to wait in, so nothing to revoke or limit. */
   async revoke(): Promise<void> {}
 
   isRevoked(): boolean {
     return false;
   }
 
-  /** Eager results are settled inside `.delay()`: nobody waits for an announcement. */
-  announce(): void {}
-
-  async onAnnounce(): Promise<() => void> {
-    return () => undefined;
-  }
-
-  /** No workers and no queues: inspect finds nothing, purge removes nothing. */
-  async sendHeartbeat(): Promise<void> {}
-
-  async removeHeartbeat(): Promise<void> {}
-
-  async heartbeats(): Promise<[]> {
-    return [];
-  }
-
-  async queueNames(): Promise<string[]> {
-    return [];
-  }
-
-  async queueCounts(): Promise<QueueCounts> {
-    return { waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0 };
-  }
-
-  async scheduled(): Promise<{ total: number; jobs: ScheduledJob[] }> {
-    return { total: 0, jobs: [] };
-  }
-
-  async holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {
-    const lease = this.leases.get(name);
-    const now = Date.now();
-    if (lease && lease.until > now && lease.holder !== holder) return null;
-    const term = lease && lease.until > now ? lease.term : (lease?.term ?? 0) + 1;
-    this.leases.set(name, { holder, term, until: now + ttlMs });
-    return term;
-  }
-
-  async releaseLease(name: string, holder: string): Promise<void> {
-    const lease = this.leases.get(name);
-    if (lease?.holder === holder) lease.until = 0;
-  }
-
-  async leaseHolder(name: string): Promise<LeaseInfo | null> {
-    const lease = this.leases.get(name);
-    const ttlMs = (lease?.until ?? 0) - Date.now();
-    return lease && ttlMs > 0 ? { holder: lease.holder, term: lease.term, ttlMs } : null;
-  }
-
-  async purge(): Promise<number> {
+  async reserveRate(): Promise<number> {
     return 0;
   }
+}
 
-  async close(): Promise<void> {}
+/** An eager app's broker: EagerBroker, events in this process, and the ports that need a queue refused. */
+export function eagerBroker(run: MessageHandler): Broker {
+  const eager = new EagerBroker(run);
+  const none = unavailable(EAGER_HAS_NO_QUEUE);
+  return composeBroker({ taskTransport: eager, taskControl: eager, resultEvents: new InProcessEvents(), workerChannel: none, leases: none, inspection: none });
 }

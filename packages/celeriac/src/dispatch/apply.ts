@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Broker, PublishOptions } from "../broker/broker.js";
+import type { PublishOptions, TaskTransport } from "../broker/broker.js";
 import { queueNameSchema, type ResolvedConfig } from "../config.js";
 import { DispatchError, InvalidArgumentsError } from "../errors.js";
 import { assertJsonArgs } from "../json.js";
@@ -79,7 +79,7 @@ export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends Ta
 
 export interface DispatchDeps {
   config: ResolvedConfig;
-  broker: Broker;
+  broker: TaskTransport;
   results: ResultSource;
   log: Logger;
 }

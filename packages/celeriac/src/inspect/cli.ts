@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import type { PeriodicTaskStore } from "../beat/store.js";
-import type { Broker } from "../broker/broker.js";
+import type { BrokerInspection, Leases, TaskTransport } from "../broker/broker.js";
 import { queueNameSchema } from "../config.js";
 import { BrokerUnavailableError, ConfigError } from "../errors.js";
 import type { ResultBackend } from "../results/backend.js";
@@ -89,7 +89,8 @@ function parseQueues(text: string): string[] {
 
 /** What the CLI needs of an app (a Celeriac fits). */
 export interface InspectApp {
-  readonly broker: Broker;
+  /** Inspection and purge; beat's lease for `inspect beat`; its transport names it when it does not answer. */
+  readonly broker: BrokerInspection & Pick<Leases, "leaseHolder"> & Pick<TaskTransport, "transport">;
   readonly config: { readonly keyPrefix: string; readonly timezone: string };
   readonly periodicTasks: PeriodicTaskStore;
   /** Checked before a command that reads the database (`inspect beat`); the backend names it in the message. */

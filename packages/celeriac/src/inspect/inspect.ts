@@ -9,7 +9,7 @@
 import { scheduleSummary, sourceOf, type Source } from "../beat/entry.js";
 import { LEASE_NAME } from "../beat/leader.js";
 import type { PeriodicTaskStore } from "../beat/store.js";
-import type { Broker, LeaseInfo } from "../broker/broker.js";
+import type { BrokerInspection, LeaseInfo, Leases } from "../broker/broker.js";
 import type { QueueCounts, TaskCounts, WorkerHeartbeat } from "../broker/inspection.js";
 
 /** Who a worker is, in every per-worker answer. */
@@ -63,7 +63,7 @@ export interface PurgeReply {
 export const SCHEDULED_LIMIT = 100;
 
 /** The live workers' heartbeats, each with its display name. */
-async function workers(broker: Broker): Promise<Array<{ name: WorkerName; beat: WorkerHeartbeat }>> {
+async function workers(broker: BrokerInspection): Promise<Array<{ name: WorkerName; beat: WorkerHeartbeat }>> {
   const beats = await broker.heartbeats();
   return beats.map((beat) => {
     const shared = beats.some((other) => other !== beat && other.hostname === beat.hostname);
@@ -74,7 +74,7 @@ async function workers(broker: Broker): Promise<Array<{ name: WorkerName; beat: 
 }
 
 /** Tasks running now, per worker (Celery's `inspect active`). */
-export async function active(broker: Broker): Promise<ActiveReply[]> {
+export async function active(broker: BrokerInspection): Promise<ActiveReply[]> {
   return (await workers(broker)).map(({ name, beat }) => ({
     ...name,
     tasks: beat.active.map((t) => ({ id: t.id, task: t.task, startedAt: new Date(t.startedAt) })),
@@ -82,12 +82,12 @@ export async function active(broker: Broker): Promise<ActiveReply[]> {
 }
 
 /** Task names per worker (Celery's `inspect registered`). */
-export async function registered(broker: Broker): Promise<RegisteredReply[]> {
+export async function registered(broker: BrokerInspection): Promise<RegisteredReply[]> {
   return (await workers(broker)).map(({ name, beat }) => ({ ...name, tasks: [...beat.tasks].sort() }));
 }
 
 /** Every queue a live worker serves or the broker holds state for, sorted. */
-export async function knownQueues(broker: Broker): Promise<string[]> {
+export async function knownQueues(broker: BrokerInspection): Promise<string[]> {
   const [beats, stored] = await Promise.all([broker.heartbeats(), broker.queueNames()]);
   return [...new Set([...beats.flatMap((b) => b.queues), ...stored])].sort();
 }
@@ -96,7 +96,7 @@ export async function knownQueues(broker: Broker): Promise<string[]> {
  * Tasks waiting for their time — countdown, eta, a retry's backoff, a rate-limit slot — per queue,
  * soonest first (Celery's `inspect scheduled`, read from the queues rather than from the workers).
  */
-export async function scheduled(broker: Broker, options: { queues?: readonly string[]; limit?: number } = {}): Promise<ScheduledReply[]> {
+export async function scheduled(broker: BrokerInspection, options: { queues?: readonly string[]; limit?: number } = {}): Promise<ScheduledReply[]> {
   const queues = options.queues ?? (await knownQueues(broker));
   const limit = Math.max(1, options.limit ?? SCHEDULED_LIMIT);
   return Promise.all(
@@ -108,7 +108,7 @@ export async function scheduled(broker: Broker, options: { queues?: readonly str
 }
 
 /** Per worker: pid, uptime, concurrency, queues, counts; per queue: its jobs by state (Celery's `inspect stats`). */
-export async function stats(broker: Broker, now: number = Date.now()): Promise<Stats> {
+export async function stats(broker: BrokerInspection, now: number = Date.now()): Promise<Stats> {
   const [live, queues] = await Promise.all([workers(broker), knownQueues(broker)]);
   const counts = await Promise.all(queues.map(async (queue) => ({ queue, ...(await broker.queueCounts(queue)) })));
   return {
@@ -128,7 +128,7 @@ export async function stats(broker: Broker, now: number = Date.now()): Promise<S
 }
 
 /** How many tasks `purge(queues)` would delete now: waiting (plain and prioritized) and delayed ones. */
-export async function purgeable(broker: Broker, queues: readonly string[]): Promise<number> {
+export async function purgeable(broker: BrokerInspection, queues: readonly string[]): Promise<number> {
   const counts = await Promise.all(queues.map((q) => broker.queueCounts(q)));
   return counts.reduce((sum, c) => sum + c.waiting + c.prioritized + c.delayed, 0);
 }
@@ -138,7 +138,7 @@ export async function purgeable(broker: Broker, queues: readonly string[]): Prom
  * purged tasks never run; a TaskResult row written for one before it was sent (a dispatch in a
  * transaction) stays PENDING.
  */
-export async function purge(broker: Broker, queues: readonly string[]): Promise<PurgeReply> {
+export async function purge(broker: BrokerInspection, queues: readonly string[]): Promise<PurgeReply> {
   const purged = await Promise.all(queues.map(async (queue) => ({ queue, purged: await broker.purge(queue) })));
   return { total: purged.reduce((sum, q) => sum + q.purged, 0), queues: purged };
 }
@@ -159,7 +159,7 @@ export interface BeatReply {
 }
 
 /** Which beat leads, and every periodic task with its last and next run (beat's own rules, beat/entry.ts). */
-export async function beatStatus(broker: Broker, store: PeriodicTaskStore, timezone: string, now = new Date()): Promise<BeatReply> {
+export async function beatStatus(broker: Pick<Leases, "leaseHolder">, store: PeriodicTaskStore, timezone: string, now = new Date()): Promise<BeatReply> {
   const [leader, rows] = await Promise.all([broker.leaseHolder(LEASE_NAME), store.list()]);
   const tasks = rows.map((row) => {
     const { schedule, nextRunAt } = scheduleSummary(row, now, timezone);

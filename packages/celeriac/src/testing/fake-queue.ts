@@ -95,7 +95,7 @@ export function fakeQueue(app: FakeableApp): FakeQueue {
       ),
     (send) => recorded.push(send),
   );
-  const restore = app.useBroker(broker);
+  const restore = app.useBroker(broker.broker);
   const sentList = () => recorded.map((r) => r.sent);
   const expectation = (task: AnyTask, args?: ArgsExpectation<readonly unknown[]>, options?: SendExpectation): Expectation => ({ name: task.name, args, options });
 

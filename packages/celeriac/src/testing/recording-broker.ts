@@ -3,13 +3,17 @@
  * through the eager broker (the worker's execution pipeline, in this process; a RETRY runs again at once).
  * It needs no Redis: nothing here opens a connection. Revokes are remembered (a revoked recorded task runs
  * as REVOKED) and announcements go to this process's listeners, so `AsyncResult.get()` wakes when a run
- * writes its result, as it does with a worker.
+ * writes its result, as it does with a worker. Leases live in memory (a test is one process); a worker's
+ * channel and inspection are refused: there is no queue.
  */
-import { ConfigError } from "../errors.js";
 import { EagerBroker } from "../broker/eager.js";
-import type { Broker, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "../broker/broker.js";
-import type { QueueCounts, ScheduledJob } from "../broker/inspection.js";
-import type { Outcome, StateChange, TaskMessage } from "../message.js";
+import type { Broker, MessageHandler, PublishOptions, TaskControl, TaskTransport } from "../broker/broker.js";
+import { composeBroker, unavailable } from "../broker/compose.js";
+import { InProcessEvents, MemoryLeases } from "../broker/in-process.js";
+import type { Outcome, TaskMessage } from "../message.js";
+
+/** Why a fake queue has no worker and nothing to inspect, and what a test does instead. */
+const FAKE_HAS_NO_QUEUE = "a fake queue (celeriac/testing) records the sends instead of queueing them: it has no worker and nothing to inspect; read queue.sent, and run the recorded tasks with runAll()";
 
 /** One recorded send: what `.delay()`, `.applyAsync()` or a commit handed to the broker. */
 export interface SentTask<A extends readonly unknown[] = unknown[]> {
@@ -54,19 +58,22 @@ function record(message: TaskMessage, options: PublishOptions): Recorded {
   return { sent: Object.freeze(sent), message: copy };
 }
 
-export class RecordingBroker implements Broker {
+export class RecordingBroker implements TaskTransport, TaskControl {
   readonly transport = "fake queue (celeriac/testing: tasks are recorded, not sent)";
 
-  /** Runs messages the way an eager app does; also the in-memory leases and the empty inspection answers. */
+  /** This recorder with in-process events, memory leases and the refused ports: what the app's slot holds. */
+  readonly broker: Broker;
+  /** Runs messages the way an eager app does. */
   private readonly inline: EagerBroker;
   private readonly revoked = new Set<string>();
-  private readonly listeners = new Set<(changes: readonly StateChange[]) => void>();
 
   constructor(
     run: MessageHandler,
     private readonly onPublish: (recorded: Recorded) => void,
   ) {
     this.inline = new EagerBroker(run);
+    const none = unavailable(FAKE_HAS_NO_QUEUE);
+    this.broker = composeBroker({ taskTransport: this, taskControl: this, resultEvents: new InProcessEvents(), leases: new MemoryLeases(), workerChannel: none, inspection: none });
   }
 
   /** Records the message; nothing runs until the test asks (fakeQueue's runAll). */
@@ -80,15 +87,9 @@ export class RecordingBroker implements Broker {
     return this.inline.publish(message);
   }
 
-  consume(): Promise<Consumer> {
-    return Promise.reject(new ConfigError("a fake queue has no worker: run the recorded tasks with runAll()"));
-  }
-
   async probe(): Promise<void> {}
 
-  async reserveRate(): Promise<number> {
-    return 0;
-  }
+  async close(): Promise<void> {}
 
   async revoke(taskId: string): Promise<void> {
     this.revoked.add(taskId);
@@ -98,60 +99,7 @@ export class RecordingBroker implements Broker {
     return this.revoked.has(taskId);
   }
 
-  announce(changes: readonly StateChange[]): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(changes);
-      } catch {
-        // Best effort, as the broker's contract says: one listener's error does not reach the writer.
-      }
-    }
+  reserveRate(): Promise<number> {
+    return this.inline.reserveRate();
   }
-
-  async onAnnounce(listener: (changes: readonly StateChange[]) => void): Promise<() => void> {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  sendHeartbeat(): Promise<void> {
-    return this.inline.sendHeartbeat();
-  }
-
-  removeHeartbeat(): Promise<void> {
-    return this.inline.removeHeartbeat();
-  }
-
-  heartbeats(): Promise<[]> {
-    return this.inline.heartbeats();
-  }
-
-  queueNames(): Promise<string[]> {
-    return this.inline.queueNames();
-  }
-
-  queueCounts(): Promise<QueueCounts> {
-    return this.inline.queueCounts();
-  }
-
-  scheduled(): Promise<{ total: number; jobs: ScheduledJob[] }> {
-    return this.inline.scheduled();
-  }
-
-  purge(): Promise<number> {
-    return this.inline.purge();
-  }
-
-  holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {
-    return this.inline.holdLease(name, holder, ttlMs);
-  }
-
-  releaseLease(name: string, holder: string): Promise<void> {
-    return this.inline.releaseLease(name, holder);
-  }
-
-  leaseHolder(name: string): Promise<LeaseInfo | null> {
-    return this.inline.leaseHolder(name);
-  }
-
-  async close(): Promise<void> {}
 }

@@ -4,14 +4,14 @@
  * BullMQ job id, so a row sent twice while its job exists is still one job; a row whose task a worker has
  * already recorded is only marked sent.
  */
-import type { Broker } from "../broker/broker.js";
+import type { TaskTransport } from "../broker/broker.js";
 import type { Logger } from "../log.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { fromOutboxRow, MIN_RELAY_GRACE_MS, RELAY_GRACE_MS, type OutboxStore } from "./outbox.js";
 
 export interface RelayOptions {
   outbox: OutboxStore;
-  broker: Broker;
+  broker: TaskTransport;
   log: Logger;
   /** A missing TaskOutbox or TaskResult table is reported by it, once a minute, instead of at every pass. */
   schema?: Pick<SchemaMonitor, "report">;

@@ -15,7 +15,7 @@
  *   a row reads as PENDING anyway, and a worker's row written first wins); transaction() waits for that
  *   row only when the dispatch has an owner, who must be able to read it once the caller answers.
  */
-import type { Broker } from "../broker/broker.js";
+import type { TaskTransport } from "../broker/broker.js";
 import { DispatchError, toErrorInfo } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { ResultBackend } from "../results/backend.js";
@@ -52,7 +52,7 @@ export interface TransactionPort<Tx> {
 export interface TransactionDeps<Tx> {
   prisma: TransactionPort<Tx>;
   outbox: OutboxStore;
-  broker: Broker;
+  broker: TaskTransport;
   backend: ResultBackend;
   log: Logger;
   /** A missing TaskOutbox: the durable insert rejects with its SchemaNotReadyError, failed marks are reported once a minute. */

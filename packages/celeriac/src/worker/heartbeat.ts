@@ -10,7 +10,7 @@
  * every worker of one app in one process shares the app's signals.
  */
 import { randomBytes } from "node:crypto";
-import type { Broker } from "../broker/broker.js";
+import type { WorkerChannel } from "../broker/broker.js";
 import type { ActiveTask, TaskCounts, WorkerHeartbeat } from "../broker/inspection.js";
 import { BrokerUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -26,7 +26,7 @@ const CHANGE_GAP_MS = 500;
 const STOP_TIMEOUT_MS = 2000;
 
 export interface HeartbeatOptions {
-  broker: Pick<Broker, "sendHeartbeat" | "removeHeartbeat">;
+  broker: Pick<WorkerChannel, "sendHeartbeat" | "removeHeartbeat">;
   hostname: string;
   queues: readonly string[];
   concurrency: number;

@@ -3,7 +3,7 @@
  * pipeline. Lifecycle: start → (serve) → stop, where stop stops taking messages and waits for the running
  * ones up to the grace period; past it, ctx.signal aborts and unfinished messages are redelivered later.
  */
-import type { Broker } from "../broker/broker.js";
+import type { TaskControl, TaskTransport, WorkerChannel } from "../broker/broker.js";
 import type { ResolvedConfig } from "../config.js";
 import { TaskRevokedError } from "../errors.js";
 import type { Signals } from "../signals.js";
@@ -23,7 +23,8 @@ export interface Pool {
 }
 
 export interface WorkerOptions {
-  broker: Broker;
+  /** Where messages come from (the channel) and what each is checked against (control); `transport` names it in logs. */
+  broker: Pick<TaskTransport, "transport"> & WorkerChannel & TaskControl;
   config: ResolvedConfig;
   signals: Signals;
   backend: ResultBackend;
