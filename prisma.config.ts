@@ -18,7 +18,10 @@ try {
 process.env.CHECKPOINT_DISABLE ??= "1";
 
 const url = process.env.DATABASE_URL ?? "file:./dev.db";
-const flavour = /^postgres(ql)?:/.test(url) ? "postgres" : "sqlite";
+// celeriac's isPostgresUrl (celeriac/states) written out: Prisma's loader resolves `celeriac` to its build,
+// dist/, and `npm install`'s postinstall runs `prisma generate` (this file) before it builds the package,
+// so on a fresh clone the import fails ("Cannot find module …/celeriac/dist/states.js").
+const flavour = /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
 
 // W4: adapter-pg's shadow pool spreads `{...config, database: shadow}`; with `connectionString` the shadow
 // pool still connects to the main database ("relation already exists"), so pass discrete fields.

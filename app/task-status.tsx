@@ -6,13 +6,12 @@
  * that does not pass SSE, a server restart), it polls GET /api/tasks/[id] every 300 ms instead.
  */
 import { useEffect, useRef, useState } from "react";
+import { READY_STATES } from "celeriac/states";
 import type { TaskView } from "./api/tasks/task-view";
 
 export type { TaskView };
 
 const POLL_MS = 300;
-// The finished states (celeriac's READY_STATES); kept here so no server module reaches the browser bundle.
-const FINISHED = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
 /** The `{ error }` message of a failed API call, or a generic one. */
 async function errorMessage(response: Response): Promise<string> {
@@ -76,7 +75,7 @@ export function useTaskUpdates() {
         return fallBack();
       }
       record(view);
-      if (FINISHED.has(view.status)) {
+      if (READY_STATES.has(view.status)) {
         events.close(); // before the server's `end`, so EventSource never reconnects to a finished task
         onFinished?.(view);
       }
@@ -100,7 +99,7 @@ export function useTaskUpdates() {
         if (run.current !== myRun) return;
         setFollowError(null);
         record(view);
-        if (FINISHED.has(view.status)) {
+        if (READY_STATES.has(view.status)) {
           onFinished?.(view);
           return;
         }

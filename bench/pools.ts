@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { startProcessPool, type ProcessPool } from "celeriac/worker/process-pool";
 import { discoverTasks } from "celeriac/task/discover";
 import type { HandlerResult, TaskMessage } from "celeriac/message";
+import { parseRate } from "celeriac";
 import { benchApp, whenBrokerAnswers, type BenchApp } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";
@@ -291,8 +292,7 @@ export async function poolsSection(o: PoolsOptions) {
       },
     }),
   );
-  const [count, unit] = o.rate.binding.split("/");
-  const limitPerSecond = Number(count) / ({ s: 1, m: 60, h: 3600 }[unit as "s" | "m" | "h"]);
+  const limitPerSecond = parseRate(o.rate.binding)!.perSecond;
   const achievedPerSecond = (starts.length - 1) / ((starts[starts.length - 1] - starts[0]) / 1000);
 
   const m0 = without.length ? median(without, (r) => r.perSecond) : undefined;

@@ -7,15 +7,15 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 import { PrismaClient as PgClient } from "@/generated/prisma-postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma-sqlite/client.ts";
+import { isPostgresUrl } from "celeriac/states";
 import { ConfigError } from "celeriac/errors";
 import { env } from "./env";
 import { IsolatedSQLite3 } from "celeriac/sqlite-adapter";
 
 export type Db = SqliteClient;
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:/.test(url);
-}
+// The framework's rule (it picks the result store's driver by it too); re-exported for the tests.
+export { isPostgresUrl };
 
 /**
  * SQLite's default rollback journal syncs the file on every commit, which halves worker throughput

@@ -63,8 +63,9 @@ describe("the rest of the environment", () => {
 
 describe("loading lib/env.ts", () => {
   // Every process reads its environment first (the web server at boot, before anything else): from the
-  // framework it needs ConfigError only, not the barrel that loads all of celeriac.
-  it("loads the package's errors module, not the framework", () => {
+  // framework it needs ConfigError and the dependency-free celeriac/states (log levels, the database URL
+  // rule) only, not the barrel that loads all of celeriac.
+  it("loads the package's errors and states modules, not the framework", () => {
     const hook = `let port; export function initialize(data) { port = data.port; } export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`;
     const script = `
       import { register } from "node:module";
@@ -82,7 +83,9 @@ describe("loading lib/env.ts", () => {
     const loaded = (JSON.parse(out) as string[]).filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes("/node_modules/")).map((url) => url.slice(pathToFileURL(root).href.length + 1));
     // The package as the app loads it: its build (dist/), through the node_modules/celeriac link.
     expect(loaded).toContain("packages/celeriac/dist/errors.js");
-    expect(loaded.filter((path) => path.startsWith("packages/celeriac/")).length, loaded.join(", ")).toBeLessThanOrEqual(3);
+    expect(loaded).toContain("packages/celeriac/dist/states.js");
+    // errors.js and text.js, states.js and its leaves (task/id, beat/kinds, units, log-levels, url).
+    expect(loaded.filter((path) => path.startsWith("packages/celeriac/")).length, loaded.join(", ")).toBeLessThanOrEqual(8);
     expect(loaded).not.toContain("packages/celeriac/dist/index.js");
   });
 });

@@ -10,6 +10,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isPostgresUrl, isSqliteUrl, LOG_FORMATS, LOG_LEVELS } from "celeriac/states";
 import { ConfigError } from "celeriac/errors";
 
 const flag = z
@@ -20,13 +21,13 @@ const flag = z
 const schema = z.object({
   DATABASE_URL: z
     .string()
-    .regex(/^(file:|postgres(ql)?:\/\/)/, "use file:./dev.db (SQLite) or postgresql://user@host:5432/db")
+    .refine((url) => isSqliteUrl(url) || isPostgresUrl(url), "use file:./dev.db (SQLite) or postgresql://user@host:5432/db")
     .default("file:./dev.db"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   CELERIAC_KEY_PREFIX: z.string().default("celeriac"),
   CELERIAC_ALWAYS_EAGER: flag,
-  CELERIAC_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-  CELERIAC_LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  CELERIAC_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  CELERIAC_LOG_FORMAT: z.enum(LOG_FORMATS).default("json"),
   CELERIAC_CONCURRENCY: z.coerce.number().int().positive().optional(),
   /** Celery's timezone setting: crontab schedules without their own zone run in it. */
   CELERIAC_TIMEZONE: z.string().default("UTC"),

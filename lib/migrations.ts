@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isPostgresUrl } from "./db";
+import { isPostgresUrl } from "celeriac/states";
 
 /** The migration names for the database's provider, oldest first (Prisma names them by timestamp); undefined when not deployed. */
 export function shippedMigrations(databaseUrl: string, from: string = fileURLToPath(import.meta.url)): string[] | undefined {

@@ -10,10 +10,11 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { isPostgresUrl } from "celeriac";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { deleteKeys, uniquePrefix } from "@/test/redis";
 
-const kind = /^postgres(ql)?:/.test(inject("databaseUrl")) ? "postgres" : "sqlite";
+const kind = isPostgresUrl(inject("databaseUrl")) ? "postgres" : "sqlite";
 const scratch: TestDatabase = await createTestDatabase(kind, "webgate", { migrate: false });
 const keyPrefix = uniquePrefix("web-gate");
 // Before lib/env is first imported: the app's database is the scratch one.

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isPostgresUrl } from "celeriac";
 import { buildWorkers } from "@/scripts/build-workers";
 import { createTestDatabase } from "./databases";
 import { pointAppAtTestRun } from "./app-env";
@@ -133,8 +134,8 @@ describe("the compiled worker (node dist/worker.js)", () => {
   }, 60_000);
 
   it("on a database nobody migrated, worker.js, beat.js and celeriac.js inspect beat exit 78 with one line naming npm run db:deploy", async () => {
-    // Not lib/db's isPostgresUrl: importing lib/db here would read the environment before pointAppAtTestRun().
-    const empty = await createTestDatabase(/^postgres/.test(databaseUrl) ? "postgres" : "sqlite", "build_empty", { migrate: false });
+    // celeriac's isPostgresUrl, not lib/db's re-export: importing lib/db here would read the environment before pointAppAtTestRun().
+    const empty = await createTestDatabase(isPostgresUrl(databaseUrl) ? "postgres" : "sqlite", "build_empty", { migrate: false });
     try {
       for (const args of [["worker.js"], ["beat.js"], ["celeriac.js", "inspect", "beat"]]) {
         const [file, ...rest] = args;

@@ -1,7 +1,7 @@
 /**
  * The periodic-task form's values (every input as text or a checkbox) to and from the API's definition
- * (lib/celeriac's PeriodicTaskInput). Pure and client-safe: the form imports it; only types come from
- * the framework.
+ * (celeriac's PeriodicTaskInput). Pure and client-safe: the form imports it; from the framework, only
+ * types and celeriac/states (the client-safe entry, which imports nothing server-side).
  *
  *   formValuesOf(view?)        a view (or nothing: a new task) → the form's initial values
  *   inputFromForm(values)      the form's values → { input } for the API, or { errors } by field name
@@ -9,22 +9,11 @@
  *                              framework error, as api/admin/periodic-tasks/save.ts maps them) → the form's input name
  */
 import type { PeriodicTaskInput, PeriodicTaskView, ScheduleSpec } from "celeriac";
+import { PERIODS, SCHEDULE_SPEC_KINDS, type ScheduleSpecKind } from "celeriac/states";
 
-// The framework's modules are server-only, so the client form keeps these lists; the checks below make
-// them fail to compile if they ever differ from the framework's ScheduleSpec.
-export const PERIODS = ["days", "hours", "minutes", "seconds", "milliseconds"] as const;
-export const KINDS = ["interval", "crontab", "cron", "clocked"] as const;
-export type Kind = (typeof KINDS)[number];
-export const CRONTAB_FIELDS = ["minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear"] as const;
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type CrontabSpec = Extract<ScheduleSpec, { kind: "crontab" }>;
-const listsMatchTheFramework: [
-  Same<(typeof PERIODS)[number], Extract<ScheduleSpec, { kind: "interval" }>["period"]>,
-  Same<Kind, ScheduleSpec["kind"]>,
-  Same<(typeof CRONTAB_FIELDS)[number], Exclude<keyof CrontabSpec, "kind" | "timezone">>,
-] = [true, true, true];
-void listsMatchTheFramework;
+export { PERIODS };
+export const KINDS = SCHEDULE_SPEC_KINDS;
+export type Kind = ScheduleSpecKind;
 
 export interface FormValues {
   name: string;

@@ -11,7 +11,7 @@
  * whether an id exists, nor does its timing: the routes read through `readScope(viewer)` (lib/result-access.ts), so the store
  * skips someone else's row as it skips a missing one, its arguments and result unread.
  */
-import { EXCEPTION_STATES, States, type TaskRecord, type TaskState } from "celeriac";
+import { EXCEPTION_STATES, States, taskIdProblem, type TaskRecord, type TaskState } from "celeriac";
 import { HttpError } from "@/lib/http";
 import { canRead, type Viewer } from "@/lib/result-access";
 
@@ -23,11 +23,10 @@ export interface TaskView {
   error?: { type: string; message: string };
 }
 
-const TASK_ID = /^[A-Za-z0-9_.-]{1,200}$/;
-
-/** The `[id]` route parameter, checked: anything but 1 to 200 of `[A-Za-z0-9_.-]` is a 400. */
+/** The `[id]` route parameter, checked against celeriac's task-id rule: anything else is a 400. */
 export function taskIdParam(id: string): string {
-  if (!TASK_ID.test(id)) throw new HttpError(400, "invalid task id: use 1 to 200 letters, digits, '_', '.' or '-'");
+  const problem = taskIdProblem(id);
+  if (problem) throw new HttpError(400, `invalid task id: ${problem}`);
   return id;
 }
 

@@ -5,13 +5,15 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
-// Type only: config stays a leaf at run time; beat/ checks each schedule when beat starts.
+import { SCHEDULE_KINDS } from "./beat/kinds.js";
+import { LOG_FORMATS, LOG_LEVELS } from "./log-levels.js";
+import { parseRate, RATE_EXAMPLES } from "./task/rate.js";
+// Type only: at run time config imports leaf modules only; beat/ checks each schedule when beat starts.
 import type { Schedule } from "./beat/schedule.js";
 
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export const LOG_FORMATS = ["json", "pretty"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log-levels.js";
+/** settings.maxPayloadBytes when not set: 256 KiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 const queueName = z
   .string()
@@ -29,14 +31,12 @@ const annotation = z
     defaultRetryDelay: nonNegativeSeconds,
     softTimeLimit: nonNegativeSeconds,
     timeLimit: nonNegativeSeconds,
-    rateLimit: z.string().regex(/^\d+\/(s|m|h)$/, 'a rate looks like "10/s", "100/m" or "1000/h"'),
+    rateLimit: z.string().refine((rate) => parseRate(rate) !== undefined, `a rate looks like ${RATE_EXAMPLES}`),
     ignoreResult: z.boolean(),
     trackStarted: z.boolean(),
   })
   .partial()
   .strict();
-
-const SCHEDULE_KINDS = new Set(["interval", "crontab", "clocked"]);
 
 /** One entry of beatSchedule (Celery: beat_schedule), synced into the PeriodicTask table as a managed row. */
 const beatEntry = z
@@ -46,7 +46,7 @@ const beatEntry = z
     /** Seconds, or every("1h"), crontab({ … }), cron("…"), clocked(date). */
     schedule: z.union([
       z.number().finite().positive(),
-      z.custom<Schedule>((v) => typeof v === "object" && v !== null && SCHEDULE_KINDS.has((v as Schedule).kind), "a number of seconds or every(), crontab(), cron(), clocked()"),
+      z.custom<Schedule>((v) => typeof v === "object" && v !== null && (SCHEDULE_KINDS as readonly string[]).includes((v as Schedule).kind), "a number of seconds or every(), crontab(), cron(), clocked()"),
     ]),
     /** The task's positional arguments. @defaultValue [] */
     args: z.array(z.unknown()).default([]),
@@ -132,7 +132,7 @@ export const settingsSchema = z.object({
    */
   workerLockMs: z.number().int().min(1000).default(30_000),
   /** Largest serialized argument list `.delay()` accepts, in bytes. @defaultValue 262144 (256 KiB) */
-  maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+  maxPayloadBytes: z.number().int().positive().default(DEFAULT_MAX_PAYLOAD_BYTES),
   /**
    * AsyncResult.get() wakes when a worker announces (Redis pub/sub) that the row was written, and reads
    * the store anyway this often, in ms, in case an announcement was lost. @defaultValue 1000

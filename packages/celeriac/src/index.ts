@@ -3,13 +3,15 @@
  */
 export { createCeleriac, type Celeriac, type CeleriacOptions, type CeleriacPrisma, type TxOf } from "./app.js";
 export type { TransactionOptions } from "./transaction/transaction.js";
-export type { Settings, ResolvedConfig, LogLevel } from "./config.js";
+export type { Settings, ResolvedConfig } from "./config.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES } from "./config.js";
+export { parseRate, RATE_PATTERN, type Rate } from "./task/rate.js";
 export type { Task, ApplyOptions } from "./dispatch/apply.js";
 export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define.js";
 export type { TaskContext } from "./task/context.js";
 export { AsyncResult, type GetOptions, type ReadScope } from "./results/async-result.js";
 export type { TaskRecord } from "./results/backend.js";
-export { States, READY_STATES, UNREADY_STATES, EXCEPTION_STATES, isTaskState, type TaskState } from "./states.js";
+export * from "./states.js";
 export * from "./errors.js";
 export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli.js";
 export { EX_CONFIG, checkDatabaseOnce, exitOnStartupError, isStartupError } from "./startup.js";

@@ -1,7 +1,28 @@
 /**
  * Task states, as Celery names them. The TaskResult row is the one source of truth for a task's state;
  * BullMQ's job state is the queue's business.
+ *
+ * Also the client-safe entry point, `celeriac/states`: browser code (a client component) imports the
+ * states, the task-id rule and the schedule kinds from here instead of copying them, and so may a module
+ * that must not load the framework (an app's env check: the log levels, which URL is PostgreSQL). This
+ * module and what it re-exports import nothing else (no Node module, no dependency); keep it so.
  */
+export { isTaskId, taskIdProblem, TASK_ID_MAX_LENGTH, TASK_ID_PATTERN } from "./task/id.js";
+export {
+  CRONTAB_FIELD_NAMES,
+  PERIOD_MS,
+  PERIODS,
+  SCHEDULE_KINDS,
+  SCHEDULE_SPEC_KINDS,
+  type CrontabFieldName,
+  type Period,
+  type ScheduleKind,
+  type ScheduleSpecKind,
+} from "./beat/kinds.js";
+export { UNIT_MS, type TimeUnit } from "./units.js";
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log-levels.js";
+export { isPostgresUrl, isSqliteUrl } from "./url.js";
+
 export const States = {
   /** Not known to the result store yet: queued, scheduled (countdown/eta), or an id nobody sent. */
   PENDING: "PENDING",

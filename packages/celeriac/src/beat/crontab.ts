@@ -15,9 +15,10 @@
  */
 import { CronExpressionParser, type CronExpression } from "cron-parser";
 import { InvalidScheduleError } from "../errors.js";
+import type { CrontabFieldName } from "./kinds.js";
 
 export type CrontabField = string | number | readonly number[];
-export type CrontabFieldName = "minute" | "hour" | "dayOfWeek" | "dayOfMonth" | "monthOfYear";
+export type { CrontabFieldName };
 export type CrontabFields = Partial<Record<CrontabFieldName, CrontabField>>;
 export type DayMatch = "all" | "any";
 

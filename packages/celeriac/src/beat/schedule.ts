@@ -42,6 +42,7 @@
 import { InvalidScheduleError } from "../errors.js";
 import { checkCronExpression, translateCrontab, wallSlots, type CrontabFields, type CrontabFieldName, type DayMatch } from "./crontab.js";
 import { assertTimeZone, isTimeZone, notATimeZone, repeatedWallMs, toWall, wallToInstant } from "./timezone.js";
+import { UNIT_MS, type TimeUnit } from "../units.js";
 
 export type { CrontabField, CrontabFieldName, CrontabFields } from "./crontab.js";
 
@@ -91,8 +92,6 @@ export interface DueResult {
 
 export const scheduleDefaults = { timezone: "UTC", catchUp: "one", graceMs: 60_000 } as const;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** An interval: a number of seconds (Celery's `schedule: 30.0`), or "30s", "15m", "1h", "2d", "1h30m", "500ms". */
 export function every(interval: number | string): IntervalSchedule {
   let everyMs: number;
@@ -104,7 +103,7 @@ export function every(interval: number | string): IntervalSchedule {
     if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
       throw new InvalidScheduleError("every", `every("${text}"): write an interval as a number of seconds or like "30s", "15m", "1h", "2d" or "1h30m"`);
     }
-    everyMs = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+    everyMs = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2] as TimeUnit], 0);
   }
   if (!Number.isFinite(everyMs) || everyMs < 1) {
     throw new InvalidScheduleError("every", `every(${JSON.stringify(interval)}): the interval must be at least 1 ms (a number is seconds)`);

@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { BeatEntry } from "../config.js";
-import { queueNameSchema } from "../config.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, queueNameSchema } from "../config.js";
 import { CorruptRowError, InvalidPeriodicTaskError, NotFoundError, NotJsonError } from "../errors.js";
 import { assertJsonArgs } from "../json.js";
 import { MAX_PRIORITY } from "../task/define.js";
@@ -25,9 +25,7 @@ import type { Logger } from "../log.js";
 import { MAX_PRISMA_INT } from "../prisma-int.js";
 import { columnsOf } from "../results/schema-check.js";
 import { clocked, cron, crontab, every, toSchedule, type CatchUp, type Schedule } from "./schedule.js";
-
-export const PERIODS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1 } as const;
-export type Period = keyof typeof PERIODS;
+import { PERIOD_MS, PERIODS, type Period } from "./kinds.js";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
 const crontabField = safeText().trim().min(1).max(200).default("*");
@@ -35,7 +33,7 @@ const zoneField = safeText().trim().min(1).nullish().transform((zone) => zone ??
 
 /** A schedule as the admin writes it and the tables store it. */
 export const scheduleSpecSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("interval"), every: z.number().int().positive().max(MAX_PRISMA_INT), period: z.enum(Object.keys(PERIODS) as [Period, ...Period[]]) }).strict(),
+  z.object({ kind: z.literal("interval"), every: z.number().int().positive().max(MAX_PRISMA_INT), period: z.enum(PERIODS) }).strict(),
   z
     .object({
       kind: z.literal("crontab"),
@@ -154,7 +152,7 @@ export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
   const timezone = "timezone" in spec && spec.timezone !== null ? { timezone: spec.timezone } : {};
   switch (spec.kind) {
     case "interval":
-      return every((spec.every * PERIODS[spec.period]) / 1000);
+      return every((spec.every * PERIOD_MS[spec.period]) / 1000);
     case "crontab": {
       const { kind: _, timezone: __, ...fields } = spec;
       return crontab({ ...fields, ...timezone });
@@ -170,7 +168,7 @@ export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
 export function specFromSchedule(schedule: Schedule): ScheduleSpec {
   if (schedule.kind === "clocked") return { kind: "clocked", at: new Date(schedule.atMs) };
   if (schedule.kind === "interval") {
-    const [period, size] = Object.entries(PERIODS).find(([, ms]) => schedule.everyMs % ms === 0) as [Period, number];
+    const [period, size] = Object.entries(PERIOD_MS).find(([, ms]) => schedule.everyMs % ms === 0) as [Period, number];
     return { kind: "interval", every: schedule.everyMs / size, period };
   }
   const timezone = schedule.timezone ?? null;
@@ -217,14 +215,14 @@ function viewOf(row: Row): PeriodicTaskView {
  * Parses and checks a definition: an InvalidPeriodicTaskError lists the fields of the wrong shape (and
  * arguments that are not JSON, as field "args"); a schedule that cannot run is an InvalidScheduleError.
  */
-export function parseDefinition(input: PeriodicTaskInput): Definition {
+export function parseDefinition(input: PeriodicTaskInput, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): Definition {
   const parsed = periodicTaskInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidPeriodicTaskError(parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })));
   }
   scheduleFromSpec(parsed.data.schedule);
   try {
-    assertJsonArgs(parsed.data.args, 256 * 1024);
+    assertJsonArgs(parsed.data.args, maxPayloadBytes);
   } catch (error) {
     if (!(error instanceof NotJsonError)) throw error;
     throw new InvalidPeriodicTaskError([{ field: "args", message: error.message }], error.message, { cause: error });
@@ -233,7 +231,7 @@ export function parseDefinition(input: PeriodicTaskInput): Definition {
 }
 
 /** The definition a settings entry stands for. */
-export function definitionFromEntry(name: string, entry: BeatEntry): Definition {
+export function definitionFromEntry(name: string, entry: BeatEntry, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): Definition {
   return parseDefinition({
     name,
     task: entry.task,
@@ -245,7 +243,7 @@ export function definitionFromEntry(name: string, entry: BeatEntry): Definition 
     oneOff: entry.oneOff,
     catchUp: entry.catchUp,
     description: entry.description,
-  });
+  }, maxPayloadBytes);
 }
 
 /** A value as comparable text: object keys sorted, dates as ISO strings. */
@@ -277,7 +275,11 @@ export interface SyncReport {
 }
 
 export class PeriodicTaskStore {
-  constructor(private readonly prisma: PeriodicTaskClient) {}
+  /** `maxPayloadBytes`: the app's settings.maxPayloadBytes, the largest arguments a row may hold. */
+  constructor(
+    private readonly prisma: PeriodicTaskClient,
+    private readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+  ) {}
 
   /** Every periodic task, by name. */
   async list(): Promise<PeriodicTaskView[]> {
@@ -296,7 +298,7 @@ export class PeriodicTaskStore {
 
   /** Creates a row owned by the admin (never touched by a deploy). */
   async create(input: PeriodicTaskInput): Promise<PeriodicTaskView> {
-    const definition = parseDefinition(input);
+    const definition = parseDefinition(input, this.maxPayloadBytes);
     const { id } = await this.prisma.periodicTask.create({
       data: { ...this.columns(definition), ...(await this.createSchedule(definition.schedule)), managed: false, settingsDigest: null },
     });
@@ -308,7 +310,7 @@ export class PeriodicTaskStore {
    * detached from settings; changing only `enabled` or `description` leaves it managed.
    */
   async update(id: number, input: PeriodicTaskInput): Promise<PeriodicTaskView> {
-    const definition = parseDefinition(input);
+    const definition = parseDefinition(input, this.maxPayloadBytes);
     const row = await this.require(id);
     const changed = definitionDiffers(viewOf(row), definition);
     await this.rewrite(row, { ...this.columns(definition), ...(changed ? { managed: false } : {}) }, definition.schedule);

@@ -10,6 +10,7 @@
  */
 import type { Redis } from "ioredis";
 import { TaskDefinitionError } from "../errors.js";
+import { parseRate, RATE_EXAMPLES } from "../task/rate.js";
 
 export const GCRA_RESERVE = `
 local now_parts = redis.call('TIME')
@@ -23,13 +24,11 @@ redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now + 1000))
 return math.ceil(tat - now)
 `;
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
-
 /** "10/s" → 100 (ms between runs). */
 export function emissionIntervalMs(rate: string): number {
-  const match = /^(\d+)\/(s|m|h)$/.exec(rate);
-  if (!match || Number(match[1]) === 0) throw new TaskDefinitionError(`invalid rate limit '${rate}': use "10/s", "100/m" or "1000/h"`);
-  return UNIT_MS[match[2] as keyof typeof UNIT_MS] / Number(match[1]);
+  const parsed = parseRate(rate);
+  if (!parsed) throw new TaskDefinitionError(`invalid rate limit '${rate}': use ${RATE_EXAMPLES}`);
+  return parsed.intervalMs;
 }
 
 type WithGcra = Redis & { celeriacGcraReserve(key: string, intervalMs: number): Promise<number> };

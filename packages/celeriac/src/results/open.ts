@@ -3,13 +3,10 @@ import { ConfigError } from "../errors.js";
 import { PostgresResultSql } from "./postgres.js";
 import type { ResultSql } from "./sql.js";
 import { SqliteResultSql } from "./sqlite.js";
-
-function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:/.test(url);
-}
+import { isPostgresUrl, isSqliteUrl } from "../url.js";
 
 export function openResultSql(url: string): ResultSql {
   if (isPostgresUrl(url)) return PostgresResultSql.open(url);
-  if (url.startsWith("file:")) return new SqliteResultSql(url);
+  if (isSqliteUrl(url)) return new SqliteResultSql(url);
   throw new ConfigError(`databaseUrl must be a PostgreSQL URL (postgresql://…) or a SQLite file (file:…); got '${url.split(":")[0]}:…'`);
 }

@@ -22,6 +22,8 @@ describe("defineTask", () => {
     ["a bad queue name", { ...ok, queue: "no spaces" }, /invalid queue name/],
     ["priority 0", { ...ok, priority: 0 }, /priority must be an integer from 1/],
     ["a fractional priority", { ...ok, priority: 1.5 }, /priority must be an integer from 1/],
+    ["a rate that is no rate", { ...ok, rateLimit: "fast" }, /rateLimit 'fast' must look like "10\/s"/],
+    ["a rate of zero (the limiter refused it only when the task ran)", { ...ok, rateLimit: "0/s" }, /rateLimit '0\/s' must look like/],
   ])("refuses %s when the module loads", (_label, options, message) => {
     expect(() => defineTask(options as never)).toThrow(TaskDefinitionError);
     expect(() => defineTask(options as never)).toThrow(message);

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { TaskDefinitionError } from "../errors.js";
 import { queueNameSchema } from "../config.js";
 import type { TaskContext } from "./context.js";
+import { parseRate, RATE_EXAMPLES } from "./rate.js";
 
 /** A task's positional arguments are described by a zod tuple: `z.tuple([z.number(), z.number()])`. */
 export type ArgsSchema = z.ZodTuple<readonly z.ZodType[], z.ZodType | null>;
@@ -127,8 +128,6 @@ export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>):
   return Object.freeze({ name, args, queue, priority, ignoreResult, owner, run, ...runOptions });
 }
 
-export const RATE_LIMIT = /^(\d+)\/(s|m|h)$/;
-
 function checkRunOptions(where: string, o: RunOptions): void {
   const fail = (message: string) => {
     throw new TaskDefinitionError(`${where}: ${message}`);
@@ -140,5 +139,5 @@ function checkRunOptions(where: string, o: RunOptions): void {
   if (typeof o.retryBackoff === "number" && !(o.retryBackoff > 0)) fail("retryBackoff is true or a factor in seconds > 0");
   if (o.autoretryFor?.some((e) => typeof e !== "string" && typeof e !== "function")) fail("autoretryFor lists error classes or names");
   if (o.trackStarted !== undefined && typeof o.trackStarted !== "boolean") fail("trackStarted is true or false");
-  if (o.rateLimit !== undefined && !RATE_LIMIT.test(o.rateLimit)) fail(`rateLimit '${o.rateLimit}' must look like "10/s", "100/m" or "1000/h"`);
+  if (o.rateLimit !== undefined && parseRate(o.rateLimit) === undefined) fail(`rateLimit '${o.rateLimit}' must look like ${RATE_EXAMPLES}`);
 }
