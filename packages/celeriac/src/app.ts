@@ -174,7 +174,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     makeTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
   ];
   for (const builtin of builtinTasks) registry.register(builtin);
-  const periodicTasks = new PeriodicTaskStore(prisma);
+  const periodicTasks = new PeriodicTaskStore(prisma, config.maxPayloadBytes);
   return {
     config,
     log,

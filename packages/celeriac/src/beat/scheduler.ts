@@ -118,7 +118,7 @@ export function settingsDefinitions(config: ResolvedConfig) {
       description: "Deletes task results older than settings.resultExpires (built in).",
     };
   }
-  return Object.entries(entries).map(([name, entry]) => definitionFromEntry(name, entry));
+  return Object.entries(entries).map(([name, entry]) => definitionFromEntry(name, entry, config.maxPayloadBytes));
 }
 
 /** The applyAsync options a row's columns stand for. */

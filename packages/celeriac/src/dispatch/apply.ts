@@ -19,6 +19,7 @@ import { currentScope } from "../transaction/scope.js";
 import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from "../task/define.js";
 import { routeFor } from "../task/options.js";
 import { parseArgs } from "../task/validate.js";
+import { taskIdProblem } from "../task/id.js";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
 
@@ -44,8 +45,10 @@ const applyOptionsSchema = z
     /** Use this id instead of a new UUID (Celery: task_id); a second send of one id is ignored by BullMQ. */
     taskId: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,200}$/, "letters, digits, '_', '.', '-' only")
-      .refine((id) => !/^\d+$/.test(id), "an id must not be all digits (BullMQ reserves those)")
+      .superRefine((id, ctx) => {
+        const problem = taskIdProblem(id);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
       .optional(),
     /**
      * Who may read the result (stored in the TaskResult row's `owner`; the app decides what it means).
