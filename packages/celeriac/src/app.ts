@@ -16,7 +16,7 @@ import { BullmqBroker } from "./broker/bullmq.js";
 import { eagerBroker } from "./broker/eager.js";
 import { BrokerSlot } from "./broker/slot.js";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
-import { makeTask, type Task } from "./dispatch/apply.js";
+import { bindTask, type Task } from "./dispatch/apply.js";
 import { createLogger, type Logger } from "./log.js";
 import { AsyncResult, type ReadScope } from "./results/async-result.js";
 import type { ResultBackend } from "./results/backend.js";
@@ -171,7 +171,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const cleanupResults = async (now = new Date()) =>
     config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
   const builtinTasks = [
-    makeTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
+    bindTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
   ];
   for (const builtin of builtinTasks) registry.register(builtin);
   const periodicTasks = new PeriodicTaskStore(prisma, config.maxPayloadBytes);
@@ -186,7 +186,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     signals,
     hostname,
     task(taskOptions) {
-      const task = makeTask(defineTask(taskOptions), deps);
+      const task = bindTask(defineTask(taskOptions), deps);
       registry.register(task);
       return task;
     },

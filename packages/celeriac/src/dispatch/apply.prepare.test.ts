@@ -35,12 +35,14 @@ describe("prepare (what .delay/.applyAsync send)", () => {
     }
   });
 
-  it("reads expires as seconds from now, or as an instant", () => {
+  it("reads a number for expires as seconds from now, a Date or ISO string as an instant", () => {
     vi.useFakeTimers({ now: new Date("2026-01-01T00:00:00Z") });
     try {
       const now = Date.now();
       expect(prepare(add, [1, 2], { expires: 30 }, config).message.expires).toBe(now + 30_000);
+      expect(prepare(add, [1, 2], { expires: 86_400 * 365 }, config).message.expires).toBe(now + 86_400 * 365 * 1000);
       expect(prepare(add, [1, 2], { expires: new Date(now + 5000) }, config).message.expires).toBe(now + 5000);
+      expect(prepare(add, [1, 2], { expires: "2026-01-01T00:00:10Z" }, config).message.expires).toBe(now + 10_000);
       expect(prepare(add, [1, 2], undefined, config).message.expires).toBeUndefined();
     } finally {
       vi.useRealTimers();
@@ -103,6 +105,9 @@ describe("prepare (what .delay/.applyAsync send)", () => {
     [{ taskId: "12345" }, /must not be all digits/],
     [{ taskId: "has:colon" }, /taskId/],
     [{ eta: "tomorrow" }, /eta/],
+    // A timestamp is no longer read as an instant (before 0.2.0, any number ≥ 1e11 was).
+    [{ expires: Date.now() + 60_000 }, /expires: a number is seconds from now; for an instant pass a Date/],
+    [{ expires: 0 }, /expires/],
     [{ retries: 3 }, /Unrecognized key/],
   ])("refuses bad options %j", (options, message) => {
     expect(() => prepare(add, [1, 2], options as never, config)).toThrow(DispatchError);

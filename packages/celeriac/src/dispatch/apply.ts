@@ -23,6 +23,13 @@ import { taskIdProblem } from "../task/id.js";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
 
+/**
+ * The largest `expires` in seconds (about 3,170 years). A number is always seconds from now (Celery's
+ * `expires=60`); one this large is a timestamp passed by mistake (Date.now() + …), refused rather than read
+ * as an instant as before 0.2.0.
+ */
+const MAX_EXPIRES_SECONDS = 1e11;
+
 /** A result's owner: an opaque principal of the app's ("user:42"), printable and short enough to index. */
 const ownerSchema = z
   .string()
@@ -36,8 +43,17 @@ const applyOptionsSchema = z
     countdown: z.number().finite().nonnegative().optional(),
     /** The earliest time the task may run (Celery: eta): a Date, an ISO string or ms since the epoch. */
     eta: instant.optional(),
-    /** Seconds from now, or an instant, after which the task must not start; it is then REVOKED. */
-    expires: z.union([z.number().finite().positive(), instant]).optional(),
+    /**
+     * After this the task must not start; it is then REVOKED (Celery: expires). A number is seconds from
+     * now; an instant is a Date or an ISO string (a timestamp number is refused: pass new Date(ms)).
+     */
+    expires: z
+      .union([
+        z.number().finite().positive().max(MAX_EXPIRES_SECONDS, "a number is seconds from now; for an instant pass a Date or an ISO string"),
+        z.date(),
+        z.iso.datetime({ offset: true }),
+      ])
+      .optional(),
     /** Send to this queue instead of the task's own. */
     queue: queueNameSchema.optional(),
     /** BullMQ priority, 1 (most urgent) … 2^21. */
@@ -121,10 +137,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
   const owner = opts.owner ?? ownerOf(task, parsed.args);
   const now = Date.now();
   const runAt = opts.eta !== undefined ? toMs(opts.eta) : now + (opts.countdown ?? 0) * 1000;
-  const expires =
-    opts.expires === undefined ? undefined : typeof opts.expires === "number" && opts.expires < 1e11
-      ? now + opts.expires * 1000 // a number this small is seconds from now, not an epoch instant
-      : toMs(opts.expires);
+  const expires = opts.expires === undefined ? undefined : typeof opts.expires === "number" ? now + opts.expires * 1000 : toMs(opts.expires);
   const message: TaskMessage = {
     id: opts.taskId ?? randomUUID(),
     task: task.name,
@@ -139,7 +152,7 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
 }
 
 /** Gives a task definition its dispatch methods, bound to one app's broker and result store. */
-export function makeTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
+export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
   type Result = AsyncResult<Awaited<R>>;
   const task = definition as TaskDefinition;
   const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);

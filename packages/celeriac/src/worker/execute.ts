@@ -61,7 +61,7 @@ async function checkRevoked(deps: ExecuteDeps, message: TaskMessage): Promise<Ou
   return { status: "REVOKED", reason: "revoked before it started" };
 }
 
-function makeContext(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, signal: AbortSignal): TaskContext {
+function contextFor(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, signal: AbortSignal): TaskContext {
   return {
     id: message.id,
     name: message.task,
@@ -84,7 +84,7 @@ async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: Effe
   deps.signals.emit("taskPrerun", { taskId: message.id, task: task.name, args: message.args });
   const cancel = new AbortController();
   deps.running?.set(message.id, cancel);
-  const run = await runWithLimits((signal) => task.run(makeContext(deps, message, log, signal), ...parsed.args), {
+  const run = await runWithLimits((signal) => task.run(contextFor(deps, message, log, signal), ...parsed.args), {
     softTimeLimitMs: options.softTimeLimitMs,
     timeLimitMs: options.timeLimitMs,
     parent: deps.signal,
