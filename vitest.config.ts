@@ -23,8 +23,9 @@ export default defineConfig({
         },
       },
       {
-        // Real Redis and a real database (SQLite or PostgreSQL, per CELERIAC_TEST_DB), created fresh
-        // for the run by test/global-setup.ts; every test file uses its own Redis key prefix.
+        // Real Redis and a real database (SQLite or PostgreSQL, per CELERIAC_TEST_DB), created fresh for the
+        // run: the demo's by test/global-setup.ts, the framework's (from the package's own migrations) by
+        // packages/celeriac/test/global-setup.ts; every test file uses its own Redis key prefix.
         ...base,
         test: {
           name: "int",
@@ -32,7 +33,7 @@ export default defineConfig({
           pool: "forks",
           include: ["**/*.int.test.ts"],
           exclude: ["node_modules/**"],
-          globalSetup: ["test/global-setup.ts"],
+          globalSetup: ["test/global-setup.ts", "packages/celeriac/test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

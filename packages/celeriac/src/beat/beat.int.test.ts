@@ -1,19 +1,19 @@
 /**
- * Beat on the real Redis and a real database, in this process (test/beat-process.int.test.ts runs beats as
- * separate processes): timing over 20 s, two beats on one table, edits while running, the settings sync,
+ * Beat on the real Redis and a real database, in this process (the demo's test/beat-process.int.test.ts runs
+ * beats as separate processes): timing over 20 s, two beats on one table, edits while running, the settings sync,
  * restarts and catch-up, one-shot rows, the built-in result cleanup, and rows beat cannot send.
  *
  * Beat reads the whole PeriodicTask table, so this file uses databases of its own (see
- * test/fixtures/beat-support.ts): one for the 20 s run, which goes on while the other tests run, and one
+ * packages/celeriac/test/beat-support.ts): one for the 20 s run, which goes on while the other tests run, and one
  * for the rest, emptied before each test.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCeleriac, type Celeriac, type CeleriacOptions } from "../index.js";
-import { createDb, type Db } from "@/lib/db";
-import type { TestDatabase } from "@/test/databases";
-import { beatDatabase, capturingLogger, ones, slotGaps, type Sent } from "@/test/fixtures/beat-support";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
+import { createDb, type Db } from "../../test/db.js";
+import type { TestDatabase } from "../../test/databases.js";
+import { beatDatabase, capturingLogger, ones, slotGaps, type Sent } from "../../test/beat-support.js";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../../test/redis.js";
 import { type RunningBeat } from "./beat.js";
 import { LeaderLease } from "./leader.js";
 import { BACKEND_CLEANUP, LOOKAHEAD_MS, Scheduler, settingsDefinitions, type BeatSend, type SchedulerDeps } from "./scheduler.js";

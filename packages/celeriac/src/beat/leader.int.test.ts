@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullmqBroker } from "../broker/bullmq.js";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../../test/redis.js";
 import { LeaderLease, LEASE_NAME } from "./leader.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

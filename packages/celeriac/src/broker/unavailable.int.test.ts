@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BrokerUnavailableError } from "../index.js";
-import { createHarness } from "@/test/harness";
+import { createHarness } from "../../test/harness.js";
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createTestDatabase } from "@/test/databases";
-import { createHarness, type Harness } from "@/test/harness";
+import { createTestDatabase } from "../../test/databases.js";
+import { createHarness, type Harness } from "../../test/harness.js";
 import { startRelay } from "../transaction/relay.js";
 
 let h: Harness;

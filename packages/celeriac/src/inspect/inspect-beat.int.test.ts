@@ -1,5 +1,5 @@
 /**
- * `npm run celeriac -- inspect beat` on the real Redis and a database of its own (the PeriodicTask table is
+ * `celeriac inspect beat` on the real Redis and a database of its own (the PeriodicTask table is
  * not namespaced by key prefix): the leader and each periodic task's source, last and next run; exit 69
  * when no beat holds the lease.
  */
@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createCeleriac, crontab, type Celeriac } from "../index.js";
 import { runInspectCli, EXIT } from "./cli.js";
-import { createDb, type Db } from "@/lib/db";
-import type { TestDatabase } from "@/test/databases";
-import { beatDatabase } from "@/test/fixtures/beat-support";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
+import { createDb, type Db } from "../../test/db.js";
+import type { TestDatabase } from "../../test/databases.js";
+import { beatDatabase } from "../../test/beat-support.js";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../../test/redis.js";
 
 let database: TestDatabase;
 let db: Db;

@@ -2,24 +2,29 @@
  * inspect on a `--pool process` worker: tasks run (and fire their signals) in child processes, yet the
  * worker's heartbeat reports them as running and counts their outcomes.
  */
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pointAppAtTestRun } from "@/test/app-env";
-import { deleteKeys } from "@/test/redis";
+import { runDatabaseUrl } from "../../test/harness.js";
+import { deleteKeys, uniquePrefix } from "../../test/redis.js";
+import { discoverTasks } from "../task/discover.js";
+import { startProcessPool } from "../worker/process-pool.js";
+import { active, registered, stats } from "./inspect.js";
 
-const TASKS_DIR = "test/fixtures/pool-tasks";
-const { keyPrefix } = pointAppAtTestRun("inspect-pool");
-const { celeriac } = await import("@/lib/celery");
-const { discoverTasks } = await import("../task/discover.js");
-const { startProcessPool } = await import("../worker/process-pool.js");
-const { active, registered, stats } = await import("./inspect.js");
-const tasks = await import("@/test/fixtures/pool-tasks/pool");
+// The tests' app module (test/app/lib/celery.ts, which the children load too) reads its database and key
+// prefix from the environment when it is imported: set them first (the children inherit them).
+const keyPrefix = uniquePrefix("inspect-pool");
+Object.assign(process.env, { DATABASE_URL: runDatabaseUrl(), CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "silent" });
+const APP_MODULE = resolve(import.meta.dirname, "../../test/app/lib/celery.ts");
+const TASKS_DIR = resolve(import.meta.dirname, "../../test/app/pool-tasks");
+const { celeriac } = await import("../../test/app/lib/celery.js");
+const tasks = await import("../../test/app/pool-tasks/pool.js");
 
 let stop: (() => Promise<unknown>) | undefined;
 
 beforeAll(async () => {
   const registry = await discoverTasks(TASKS_DIR);
   const { backend, config, hostname, log } = celeriac;
-  const pool = startProcessPool({ size: 2, appModule: "lib/celery.ts", tasksDir: TASKS_DIR, registry, backend, config, hostname, log });
+  const pool = startProcessPool({ size: 2, appModule: APP_MODULE, tasksDir: TASKS_DIR, registry, backend, config, hostname, log });
   await pool.ready();
   stop = (await celeriac.startWorker({ registry, queues: ["ipool"], concurrency: 2, pool })).stop;
 }, 60_000);

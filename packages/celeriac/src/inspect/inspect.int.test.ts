@@ -1,7 +1,7 @@
 /**
  * inspect and purge on real workers, real Redis and the run's database: registered, active, scheduled
  * (countdown, eta, retry wait), stats, workers coming and going (clean stop and TTL), purge; and the real
- * `celeriac.ts` CLI in a child process.
+ * `celeriac` bin in a child process.
  */
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
@@ -10,8 +10,8 @@ import { z } from "zod";
 import { States } from "../index.js";
 import type { WorkerHeartbeat } from "../broker/inspection.js";
 import { active, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect.js";
-import { createHarness, type Harness } from "@/test/harness";
-import { REDIS_URL } from "@/test/redis";
+import { createHarness, type Harness } from "../../test/harness.js";
+import { REDIS_URL } from "../../test/redis.js";
 
 let h: Harness;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -221,9 +221,9 @@ describe("purge", () => {
   });
 });
 
-describe("the celeriac command (the package's compiled bin, in a child process, run in the demo app's folder)", () => {
-  // The repository root: the bin finds the demo's lib/celery.ts there, as it finds an app's own.
-  const root = resolve(import.meta.dirname, "../../../..");
+describe("the celeriac command (the package's compiled bin, in a child process, run in an app's folder)", () => {
+  // The tests' app (test/app): the bin finds its lib/celery.ts there, as it finds an app's own.
+  const root = resolve(import.meta.dirname, "../../test/app");
   const bin = resolve(import.meta.dirname, "../../dist/cli/main.js");
   function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const env = { ...process.env, DATABASE_URL: h.databaseUrl, CELERIAC_KEY_PREFIX: h.keyPrefix, REDIS_URL, CELERIAC_LOG_LEVEL: "silent" };

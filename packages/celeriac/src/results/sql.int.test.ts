@@ -7,14 +7,15 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { createDb } from "@/lib/db";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDb } from "../../test/db.js";
+import { runDatabaseUrl } from "../../test/harness.js";
 import type { TaskMessage } from "../message.js";
 import { States } from "../states.js";
 import { openResultSql } from "./open.js";
 import { finishedRow, pendingRow, startedRow, type ResultRow } from "./row.js";
 
-const url = inject("databaseUrl");
+const url = runDatabaseUrl();
 const sql = openResultSql(url);
 const db = createDb(url);
 

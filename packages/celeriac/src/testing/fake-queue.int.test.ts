@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { z } from "zod";
 import { States, TaskFailedError } from "../index.js";
 import { fakeQueue, type FakeQueue } from "./index.js";
-import { createHarness, type Harness } from "@/test/harness";
+import { createHarness, type Harness } from "../../test/harness.js";
 
 let h: Harness;
 let t: ReturnType<typeof defineTasks>;
@@ -18,9 +18,9 @@ function defineTasks(app: Harness["app"], db: Harness["db"]) {
   const title = app.task({
     name: "fq.title",
     args: z.tuple([z.number().int()]),
-    owner: (articleId) => `article:${articleId}`,
-    async run(_ctx, articleId) {
-      return (await db.article.findUniqueOrThrow({ where: { id: articleId } })).title;
+    owner: (itemId) => `item:${itemId}`,
+    async run(_ctx, itemId) {
+      return (await db.testItem.findUniqueOrThrow({ where: { id: itemId } })).title;
     },
   });
   const flakyTask = app.task({
@@ -35,9 +35,9 @@ function defineTasks(app: Harness["app"], db: Harness["db"]) {
     // A task that dispatches from a transaction of its own: runAll records and runs that too.
     async run(_ctx, text) {
       return app.transaction(async (tx) => {
-        const article = await tx.article.create({ data: { title: text, body: "b" } });
-        title.delayOnCommit(article.id);
-        return article.id;
+        const item = await tx.testItem.create({ data: { title: text } });
+        title.delayOnCommit(item.id);
+        return item.id;
       });
     },
   });
@@ -57,22 +57,22 @@ afterEach(() => queue.restore());
 describe("dispatch from transactions", () => {
   it("delayOnCommit is recorded at the commit, not before", async () => {
     const inside: unknown[] = [];
-    const article = await h.app.transaction(async (tx) => {
-      const article = await tx.article.create({ data: { title: "committed", body: "b" } });
-      t.title.delayOnCommit(article.id);
-      await t.title.delay(article.id); // deferred to the commit too
+    const item = await h.app.transaction(async (tx) => {
+      const item = await tx.testItem.create({ data: { title: "committed" } });
+      t.title.delayOnCommit(item.id);
+      await t.title.delay(item.id); // deferred to the commit too
       inside.push(...queue.sent);
-      return article;
+      return item;
     });
     expect(inside).toEqual([]);
-    queue.assertEnqueued(t.title, [article.id], { times: 2, owner: `article:${article.id}` });
+    queue.assertEnqueued(t.title, [item.id], { times: 2, owner: `item:${item.id}` });
   });
 
   it("a rollback records nothing", async () => {
     await expect(
       h.app.transaction(async (tx) => {
-        const article = await tx.article.create({ data: { title: "rolled back", body: "b" } });
-        t.title.delayOnCommit(article.id);
+        const item = await tx.testItem.create({ data: { title: "rolled back" } });
+        t.title.delayOnCommit(item.id);
         throw new Error("abort");
       }),
     ).rejects.toThrow("abort");
@@ -82,11 +82,11 @@ describe("dispatch from transactions", () => {
 
   it("a nested block that throws drops its own dispatches; the outer ones are recorded", async () => {
     const ids = await h.app.transaction(async (tx) => {
-      const outer = await tx.article.create({ data: { title: "outer", body: "b" } });
+      const outer = await tx.testItem.create({ data: { title: "outer" } });
       t.title.delayOnCommit(outer.id);
       const inner = await h.app
         .transaction(async (tx2) => {
-          const inner = await tx2.article.create({ data: { title: "inner", body: "b" } });
+          const inner = await tx2.testItem.create({ data: { title: "inner" } });
           t.title.delayOnCommit(inner.id);
           throw new Error("inner fails");
         })
@@ -98,21 +98,21 @@ describe("dispatch from transactions", () => {
   });
 
   it("a durable dispatch is recorded after the commit, and its outbox row marked sent (no relay sends it again)", async () => {
-    const article = await h.app.transaction(async (tx) => {
-      const article = await tx.article.create({ data: { title: "durable", body: "b" } });
-      t.title.delayOnCommit(article.id);
-      return article;
+    const item = await h.app.transaction(async (tx) => {
+      const item = await tx.testItem.create({ data: { title: "durable" } });
+      t.title.delayOnCommit(item.id);
+      return item;
     }, { durable: true });
-    const sent = queue.assertEnqueued(t.title, [article.id]);
+    const sent = queue.assertEnqueued(t.title, [item.id]);
     await expect.poll(async () => (await h.db.taskOutbox.findUnique({ where: { id: sent.id } }))?.dispatchedAt ?? null).not.toBeNull();
   });
 });
 
 describe("runAll and the result store", () => {
   it("a dispatch with an owner writes its PENDING row at once, as with Redis; runAll writes the outcome", async () => {
-    const article = await h.db.article.create({ data: { title: "read me", body: "b" } });
-    const result = await t.title.delay(article.id);
-    expect(await h.db.taskResult.findUnique({ where: { id: result.id } })).toMatchObject({ status: "PENDING", owner: `article:${article.id}` });
+    const item = await h.db.testItem.create({ data: { title: "read me" } });
+    const result = await t.title.delay(item.id);
+    expect(await h.db.taskResult.findUnique({ where: { id: result.id } })).toMatchObject({ status: "PENDING", owner: `item:${item.id}` });
     const waiting = result.get({ timeout: 10_000 }); // already waiting when the run writes the row, as for a worker
     const [run] = await queue.runAll();
     expect(run).toMatchObject({ id: result.id, outcome: { status: "SUCCESS", result: "read me" } });
@@ -128,7 +128,7 @@ describe("runAll and the result store", () => {
   });
 
   it("a failure is recorded as a worker records it, and runAll rejects", async () => {
-    const result = await t.title.delay(999_999_999); // no such article
+    const result = await t.title.delay(999_999_999); // no such item
     await expect(queue.runAll()).rejects.toThrow(/^runAll: 1 of 1 tasks failed/);
     await expect(result.get()).rejects.toBeInstanceOf(TaskFailedError);
   });
@@ -142,8 +142,8 @@ describe("runAll and the result store", () => {
   });
 
   it("a result revoked before runAll runs as REVOKED", async () => {
-    const article = await h.db.article.create({ data: { title: "revoked", body: "b" } });
-    const result = await t.title.delay(article.id);
+    const item = await h.db.testItem.create({ data: { title: "revoked" } });
+    const result = await t.title.delay(item.id);
     await result.revoke();
     const [run] = await queue.runAll();
     expect(run.outcome.status).toBe("REVOKED");

@@ -4,9 +4,10 @@
  * relays racing each other never send a row twice.
  */
 import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createHarness, type Harness } from "@/test/harness";
+import { createHarness, type Harness } from "../../test/harness.js";
 import { MIN_RELAY_GRACE_MS } from "./outbox.js";
 import { startRelay } from "./relay.js";
 
@@ -24,7 +25,7 @@ afterAll(() => h.close());
 /** Runs the fixture, waits for its commit, SIGKILLs it before it enqueues; returns the committed task id. */
 async function commitThenCrash(mode: "durable" | "plain"): Promise<string> {
   // node with tsx's loader, not the tsx wrapper: SIGKILL must hit the process that committed.
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/commit-then-crash.ts", mode], {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "../../test/app/commit-then-crash.ts"), mode], {
     env: { ...process.env, DATABASE_URL: h.databaseUrl, CELERIAC_KEY_PREFIX: h.keyPrefix, CELERIAC_LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -6,24 +6,24 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createCeleriac } from "../index.js";
-import { createDb } from "@/lib/db";
-import { createHarness, type Harness } from "@/test/harness";
-import { REDIS_URL } from "@/test/redis";
+import { createDb } from "../../test/db.js";
+import { createHarness, type Harness } from "../../test/harness.js";
+import { REDIS_URL } from "../../test/redis.js";
 
 let h: Harness;
-const seen: { articleId: number; title: string | null }[] = [];
+const seen: { itemId: number; title: string | null }[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function defineTasks(app: Harness["app"], db: Harness["db"]) {
   return {
-    readArticle: app.task({
-      name: "tx.readArticle",
+    readItem: app.task({
+      name: "tx.readItem",
       args: z.tuple([z.number().int()]),
-      async run(_ctx, articleId) {
-        const article = await db.article.findUnique({ where: { id: articleId } });
-        seen.push({ articleId, title: article?.title ?? null });
-        if (!article) throw new Error(`article ${articleId} not found`);
-        return article.title;
+      async run(_ctx, itemId) {
+        const item = await db.testItem.findUnique({ where: { id: itemId } });
+        seen.push({ itemId, title: item?.title ?? null });
+        if (!item) throw new Error(`item ${itemId} not found`);
+        return item.title;
       },
     }),
   };
@@ -49,31 +49,31 @@ afterAll(async () => {
 
 describe("transaction() + .delay()", () => {
   it("on commit: the task runs and sees the committed row", async () => {
-    const { result, article } = await h.app.transaction(async (tx) => {
-      const article = await tx.article.create({ data: { title: "committed", body: "b" } });
-      const result = await t.readArticle.delay(article.id);
+    const { result, item } = await h.app.transaction(async (tx) => {
+      const item = await tx.testItem.create({ data: { title: "committed" } });
+      const result = await t.readItem.delay(item.id);
       await sleep(300); // a worker started now would not see the row yet
-      return { result, article };
+      return { result, item };
     });
     expect(await result.get({ timeout: 10_000 })).toBe("committed");
-    expect(seen).toContainEqual({ articleId: article.id, title: "committed" });
+    expect(seen).toContainEqual({ itemId: item.id, title: "committed" });
   });
 
   it("on rollback: no job in Redis, no PENDING row, the task never runs", async () => {
     let taskId = "";
-    let articleId = 0;
+    let itemId = 0;
     await expect(
       h.app.transaction(async (tx) => {
-        const article = await tx.article.create({ data: { title: "rolled back", body: "b" } });
-        articleId = article.id;
-        taskId = (await t.readArticle.delay(article.id)).id;
+        const item = await tx.testItem.create({ data: { title: "rolled back" } });
+        itemId = item.id;
+        taskId = (await t.readItem.delay(item.id)).id;
         throw new Error("validation failed after the dispatch");
       }),
     ).rejects.toThrow("validation failed");
     await sleep(500);
     expect(await jobExists(taskId)).toBe(false);
     expect(await h.db.taskResult.findUnique({ where: { id: taskId } })).toBeNull();
-    expect(seen.map((s) => s.articleId)).not.toContain(articleId);
+    expect(seen.map((s) => s.itemId)).not.toContain(itemId);
   });
 
   it("without deferral (dispatchInTransaction: 'allow') the worker can start before the commit: the bug this prevents", async () => {
@@ -86,14 +86,14 @@ describe("transaction() + .delay()", () => {
     const options = { name: "tx.readEarly", args: z.tuple([z.number().int()]), ignoreResult: true };
     workerApp.task({
       ...options,
-      run: async (_ctx, id) => void early.push((await workerDb.article.findUnique({ where: { id } }))?.title ?? null),
+      run: async (_ctx, id) => void early.push((await workerDb.testItem.findUnique({ where: { id } }))?.title ?? null),
     });
     const task = loose.app.task({ ...options, run: () => undefined });
     const worker = await workerApp.startWorker({ concurrency: 2 });
     try {
       await loose.app.transaction(async (tx) => {
-        const article = await tx.article.create({ data: { title: "too early", body: "b" } });
-        await task.delay(article.id);
+        const item = await tx.testItem.create({ data: { title: "too early" } });
+        await task.delay(item.id);
         await sleep(1000);
       });
       await expect.poll(() => early.length, { timeout: 10_000 }).toBe(1);
@@ -108,7 +108,7 @@ describe("transaction() + .delay()", () => {
 
   it("'warn' sends at once and logs a warning naming the task", async () => {
     const warned = createHarness("tx-warn", { dispatchInTransaction: "warn" });
-    const task = defineTasks(warned.app, warned.db).readArticle;
+    const task = defineTasks(warned.app, warned.db).readItem;
     const warn = vi.spyOn(warned.app.log, "warn");
     try {
       let id = "";
@@ -117,7 +117,7 @@ describe("transaction() + .delay()", () => {
         await sleep(200);
         expect(await new Queue("default", { connection: { url: REDIS_URL }, prefix: `{${warned.keyPrefix}}` }).getJob(id)).toBeDefined();
       });
-      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ task: "tx.readArticle", taskId: id }), expect.stringMatching(/inside an open transaction/));
+      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ task: "tx.readItem", taskId: id }), expect.stringMatching(/inside an open transaction/));
     } finally {
       await warned.close();
     }
@@ -128,22 +128,22 @@ describe("delayOnCommit and PENDING rows", () => {
   it("returns the id synchronously and records a PENDING row soon after the commit", async () => {
     let id = "";
     await h.app.transaction(async (tx) => {
-      const article = await tx.article.create({ data: { title: "pending", body: "b" } });
-      id = t.readArticle.applyAsyncOnCommit([article.id], { countdown: 2 });
+      const item = await tx.testItem.create({ data: { title: "pending" } });
+      id = t.readItem.applyAsyncOnCommit([item.id], { countdown: 2 });
       expect(typeof id).toBe("string");
     });
-    const r = h.app.AsyncResult.from<typeof t.readArticle>(id);
+    const r = h.app.AsyncResult.from<typeof t.readItem>(id);
     // Group-committed after the commit, off the caller's path (the task waits 2 s, so nothing overtakes it).
-    await expect.poll(() => r.info(), { timeout: 2_000, interval: 10 }).toMatchObject({ status: "PENDING", name: "tx.readArticle", queue: "default" });
+    await expect.poll(() => r.info(), { timeout: 2_000, interval: 10 }).toMatchObject({ status: "PENDING", name: "tx.readItem", queue: "default" });
     expect(await r.get({ timeout: 10_000 })).toBe("pending");
   });
 
   it("refuses bad arguments at the call, inside the transaction, which then rolls back", async () => {
     await expect(
       h.app.transaction(async () => {
-        (t.readArticle.delayOnCommit as (...a: unknown[]) => string)("not a number");
+        (t.readItem.delayOnCommit as (...a: unknown[]) => string)("not a number");
       }),
-    ).rejects.toThrow(/invalid arguments for task 'tx.readArticle'/);
+    ).rejects.toThrow(/invalid arguments for task 'tx.readItem'/);
   });
 });
 
@@ -193,14 +193,14 @@ describe("onCommit", () => {
   it("a nested block that fails and is caught: its writes and callbacks are dropped, the outer ones run", async () => {
     const ran: string[] = [];
     const ids = await h.app.transaction(async (tx) => {
-      const outer = await tx.article.create({ data: { title: "outer", body: "b" } });
+      const outer = await tx.testItem.create({ data: { title: "outer" } });
       h.app.onCommit(() => ran.push("outer"));
       let innerId = 0;
       await h.app
         .transaction(async (inner) => {
-          innerId = (await inner.article.create({ data: { title: "inner", body: "b" } })).id;
+          innerId = (await inner.testItem.create({ data: { title: "inner" } })).id;
           h.app.onCommit(() => ran.push("inner"));
-          t.readArticle.delayOnCommit(innerId);
+          t.readItem.delayOnCommit(innerId);
           throw new Error("inner failure");
         })
         .catch(() => undefined);
@@ -211,10 +211,10 @@ describe("onCommit", () => {
       return { outer: outer.id, inner: innerId };
     });
     expect(ran).toEqual(["outer", "second inner", "outer again"]);
-    expect(await h.db.article.findUnique({ where: { id: ids.outer } })).not.toBeNull();
-    expect(await h.db.article.findUnique({ where: { id: ids.inner } })).toBeNull(); // rolled back to the savepoint
+    expect(await h.db.testItem.findUnique({ where: { id: ids.outer } })).not.toBeNull();
+    expect(await h.db.testItem.findUnique({ where: { id: ids.inner } })).toBeNull(); // rolled back to the savepoint
     await sleep(300);
-    expect(seen.map((s) => s.articleId)).not.toContain(ids.inner);
+    expect(seen.map((s) => s.itemId)).not.toContain(ids.inner);
   });
 });
 
@@ -227,7 +227,7 @@ describe("under load", () => {
       Array.from({ length: 1000 }, (_, i) =>
         app.transaction(
           async (tx) => {
-            const a = await tx.article.create({ data: { title: `load-${i}`, body: "b" } });
+            const a = await tx.testItem.create({ data: { title: `load-${i}` } });
             record.delayOnCommit(a.id);
             if (i % 2 === 1) throw new Error("rolled back on purpose");
             return a.id;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { States, TaskRevokedError } from "../index.js";
-import { createHarness, type Harness } from "@/test/harness";
+import { createHarness, type Harness } from "../../test/harness.js";
 
 let h: Harness;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { States, TaskFailedError, type TaskRecord } from "../index.js";
-import { createHarness, type Harness } from "@/test/harness";
+import { createHarness, type Harness } from "../../test/harness.js";
 
 let h: Harness;
 const attempts = new Map<string, number>();

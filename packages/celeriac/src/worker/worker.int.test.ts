@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { NotJsonError, ResultTimeoutError, States, TaskFailedError, TaskRevokedError } from "../index.js";
-import { createHarness, type Harness } from "@/test/harness";
+import { createHarness, type Harness } from "../../test/harness.js";
 import { Registry } from "../task/registry.js";
 
 let h: Harness;
