@@ -33,7 +33,7 @@ import { Redis } from "ioredis";
 import { benchApp, REDIS_URL } from "./app";
 import { beatSection, printBeat, type BeatOptions } from "./beat";
 import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
-import { delayVsAdd } from "./delay-vs-add";
+import { celeriacJobOptions, delayVsAdd } from "./delay-vs-add";
 import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResult } from "./dispatch-latency";
 import { poolsSection, printPools, type PoolsOptions } from "./pools";
 import { printSignup, signupSection, type SignupOptions } from "./signup";
@@ -159,6 +159,7 @@ async function delayPhase(sqlite: BenchDatabase) {
   const { app, noop } = benchApp({ db: sqlite.client, databaseUrl: sqlite.url, keyPrefix, queue: queue("delay") });
   queue("raw");
   queue("raw-publish");
+  queue("raw-probe");
   const d = await phase(".delay() vs queue.add", (signal) =>
     delayVsAdd({ app, noop, redisUrl: REDIS_URL, rawQueue: "raw", n: DELAY_N, warmup: WARMUP, rounds: ROUNDS, signal }).finally(() => app.close()),
   );
@@ -170,7 +171,7 @@ async function delayPhase(sqlite: BenchDatabase) {
       ["call", "n", "p50 µs", "p99 µs", "mean µs", "calls/s"],
       row("raw queue.add (same job options)", d.raw),
       row("celeriac .delay()", d.delay),
-      row("  of which prepare() (no I/O)", d.prepareOnly),
+      row("  of which its checks (no I/O)", d.prepareOnly),
       row("  of which broker.publish()", d.publishOnly),
     ]),
   );
@@ -178,17 +179,18 @@ async function delayPhase(sqlite: BenchDatabase) {
   return { n: DELAY_N, warmup: WARMUP, target: TARGET, verdict, ...d };
 }
 
-/** Raw BullMQ at each concurrency: a warm-up, then the median of RAW_RUNS runs. */
-async function rawRuns(): Promise<Run[]> {
+/** Raw BullMQ at each concurrency (with celeriac's job options, read back on `sqlite`): a warm-up, then the median of RAW_RUNS runs. */
+async function rawRuns(sqlite: BenchDatabase): Promise<Run[]> {
+  const jobOptions = await phase("read back celeriac's BullMQ job options", () => celeriacJobOptions(sqlite, keyPrefix, queue("e2e-raw-probe")));
   await phase("raw BullMQ warm-up, 2000 jobs", (signal) =>
-    rawThroughput({ keyPrefix, queue: queue("e2e-raw-warmup"), n: 2_000, chunk: CHUNK, concurrency: 8, signal }),
+    rawThroughput({ jobOptions, keyPrefix, queue: queue("e2e-raw-warmup"), n: 2_000, chunk: CHUNK, concurrency: 8, signal }),
   );
   const runs: Run[] = [];
   for (const c of CONCURRENCY) {
     const tries: ThroughputResult[] = [];
     for (let k = 1; k <= RAW_RUNS; k++) {
       tries.push(await phase(`raw BullMQ, ${E2E_N} jobs, c=${c}, run ${k}/${RAW_RUNS}`, (signal) =>
-        rawThroughput({ keyPrefix, queue: queue(`e2e-raw-c${c}-${k}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal }),
+        rawThroughput({ jobOptions, keyPrefix, queue: queue(`e2e-raw-c${c}-${k}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal }),
       ));
     }
     note(`raw c=${c}: ${tries.map((t) => Math.round(t.perSecond)).join(", ")} jobs/s; median kept`);
@@ -198,14 +200,14 @@ async function rawRuns(): Promise<Run[]> {
   return runs;
 }
 
-/** celeriac with the result store stubbed (diagnostic), then on each database at each concurrency. */
+/** celeriac without a result store (diagnostic), then on each database at each concurrency. */
 async function celeriacRuns(sqlite: BenchDatabase, withPostgres: boolean): Promise<Run[]> {
   const runs: Run[] = [];
   for (const c of CONCURRENCY) {
-    const r = await phase(`celeriac, result store stubbed, ${E2E_N} tasks, c=${c}`, (signal) =>
-      celeriacThroughput({ db: sqlite, keyPrefix, queue: queue(`e2e-stub-c${c}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal, stubStore: true }),
+    const r = await phase(`celeriac, results ignored, ${E2E_N} tasks, c=${c}`, (signal) =>
+      celeriacThroughput({ db: sqlite, keyPrefix, queue: queue(`e2e-noresults-c${c}`), n: E2E_N, chunk: CHUNK, concurrency: c, signal, withoutStore: true }),
     );
-    runs.push({ ...r, system: "celeriac", results: "stub (diag.)", journal: "-" });
+    runs.push({ ...r, system: "celeriac", results: "none (diag.)", journal: "-" });
   }
   const kinds: BenchDatabase["kind"][] = withPostgres ? ["sqlite", "sqlite-wal", "postgres"] : ["sqlite", "sqlite-wal"];
   for (const kind of kinds) {
@@ -241,7 +243,7 @@ function printThroughput(runs: Run[], vsRaw: (r: Run) => number): void {
     ]),
   );
   console.log("(celeriac: done when all TaskResult rows are SUCCESS; its worker logs at info, to /dev/null.");
-  console.log(' "stub (diag.)": the result store replaced by a counter, to show the framework\'s cost without the database.');
+  console.log(' "none (diag.)": taskIgnoreResult, no row written, to show the framework\'s cost without the database.');
   console.log(` raw: no-op processor, no result storage, median of ${RAW_RUNS} runs after a warm-up. drain = worker start → last task done.`);
   console.log(" CPU µs/task: this process's user+system CPU while draining (includes SQLite, excludes the Redis and PostgreSQL servers).)\n");
 }
@@ -331,7 +333,7 @@ async function main(): Promise<void> {
     databases.push(sqlite);
     if (SECTIONS.has("1")) delay = await delayPhase(sqlite);
     if (SECTIONS.has("2")) {
-      const raw = await rawRuns();
+      const raw = await rawRuns(sqlite);
       const runs = [...raw, ...(await celeriacRuns(sqlite, facts.postgres !== undefined))];
       const vsRaw = (r: Run) => r.perSecond / raw.find((x) => x.concurrency === r.concurrency)!.perSecond;
       printThroughput(runs, vsRaw);

@@ -14,10 +14,7 @@
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { startProcessPool, type ProcessPool } from "celeriac/worker/process-pool";
-import { discoverTasks } from "celeriac/task/discover";
-import type { HandlerResult, TaskMessage } from "celeriac/message";
-import { parseRate } from "celeriac";
+import { discoverTasks, parseRate, startProcessPool, type ProcessPool } from "celeriac";
 import { benchApp, whenBrokerAnswers, type BenchApp } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";
@@ -27,6 +24,10 @@ const APP_MODULE = fileURLToPath(new URL("./pool-app.ts", import.meta.url));
 const TASKS_DIR = fileURLToPath(new URL("./pool-tasks", import.meta.url));
 
 type Phase = <T>(label: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+/** What `startWorker({ pool })` runs messages on, and its message and answer types (from the public API). */
+type WorkerPool = NonNullable<NonNullable<Parameters<BenchApp["startWorker"]>[0]>["pool"]>;
+type TaskMessage = Parameters<WorkerPool["run"]>[0];
+type HandlerResult = Awaited<ReturnType<WorkerPool["run"]>>;
 type PoolName = "async" | "process";
 type Kind = "cpu" | "io";
 

@@ -19,6 +19,7 @@ import { buildWorkers } from "@/scripts/build-workers";
 import { benchApp, REDIS_URL } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";
+import { celeriacJobOptions } from "./delay-vs-add";
 import { enqueueChunked, rawThroughput, sleep } from "./throughput";
 
 export const TARGETS = {
@@ -177,11 +178,12 @@ export async function resultPathSection(o: ResultPathOptions) {
   await o.phase("build the production worker (with the bench's tasks)", () =>
     buildWorkers({ outdir: OUTDIR, extraTasks: [{ in: "bench/e2e-tasks/bench.ts", out: "bench" }] }),
   );
+  const jobOptions = await o.phase("read back celeriac's BullMQ job options", () => celeriacJobOptions(o.dbs[0], o.keyPrefix, o.queue("results-raw-probe")));
   await o.phase("raw BullMQ warm-up, 2000 jobs", (signal) =>
-    rawThroughput({ keyPrefix: o.keyPrefix, queue: o.queue("results-raw-warmup"), n: 2_000, chunk: o.chunk, concurrency: 8, signal }),
+    rawThroughput({ jobOptions, keyPrefix: o.keyPrefix, queue: o.queue("results-raw-warmup"), n: 2_000, chunk: o.chunk, concurrency: 8, signal }),
   );
   const raw = await o.phase(`raw BullMQ drain, ${o.n} jobs, c=8`, (signal) =>
-    rawThroughput({ keyPrefix: o.keyPrefix, queue: o.queue("results-raw"), n: o.n, chunk: o.chunk, concurrency: 8, signal }),
+    rawThroughput({ jobOptions, keyPrefix: o.keyPrefix, queue: o.queue("results-raw"), n: o.n, chunk: o.chunk, concurrency: 8, signal }),
   );
   const runs: ResultPathRun[] = [];
   for (const db of o.dbs) runs.push(await o.phase(`result path on ${db.kind}: worker process, ${o.n} tasks + ${o.latencyN} one at a time`, (signal) => onDatabase(o, db, signal)));

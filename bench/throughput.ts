@@ -2,8 +2,9 @@
  * End-to-end throughput: N no-op tasks enqueued first (Promise.all over chunks), then one worker drains
  * them. celeriac: `.delay()` + `startWorker` with the result store, done when N TaskResult rows are
  * SUCCESS. Raw BullMQ: `queue.add` with the broker's job options + a Worker with a no-op processor and
- * no result storage, done when N jobs completed. The drain clock starts before the worker is created.
- * `stubStore` swaps celeriac's result store for a counter: the framework's own cost without the database.
+ * no result storage, done when N jobs completed (with the job options celeriac's broker uses, read back
+ * by delay-vs-add.ts's celeriacJobOptions). The drain clock starts before the worker is created.
+ * `withoutStore` sets taskIgnoreResult: the framework's own cost without the database (no row is written).
  * `settings` are passed on to the app (section 4: taskIgnoreResult, taskAnnotations with a rate limit); with
  * taskIgnoreResult no rows are written, and the run is done when N taskSuccess signals have fired.
  */
@@ -11,11 +12,9 @@ import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import type { ResultBackend } from "celeriac/results/backend";
-import { startWorker } from "celeriac/worker/worker";
 import { benchApp, REDIS_URL, type BenchApp, type BenchSettings } from "./app";
 import type { BenchDatabase } from "./db";
-import { rawJobOptions } from "./delay-vs-add";
+import type { JobOptionsFor } from "./delay-vs-add";
 
 export interface ThroughputResult {
   n: number;
@@ -66,31 +65,26 @@ export async function celeriacThroughput(o: {
   chunk: number;
   concurrency: number;
   signal: AbortSignal;
-  /** Diagnostic: replace the result store by a counter, to see what the framework costs without it. */
-  stubStore?: boolean;
+  /** Diagnostic: no result store (taskIgnoreResult), to see what the framework costs without it. */
+  withoutStore?: boolean;
   /** More settings for the app (section 4). */
   settings?: BenchSettings;
   /** Called with the app before anything is enqueued: to listen to its signals, or to count broker calls. */
   instrument?: (app: BenchApp) => void;
 }): Promise<ThroughputResult> {
-  const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue, settings: o.settings });
+  const settings = o.withoutStore ? { ...o.settings, taskIgnoreResult: true } : o.settings;
+  const { app, noop } = benchApp({ db: o.db.client, databaseUrl: o.db.url, keyPrefix: o.keyPrefix, queue: o.queue, settings });
   o.instrument?.(app);
-  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  let worker: Awaited<ReturnType<typeof app.startWorker>> | undefined;
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) => noop.delay(i));
     let finished = 0;
-    const stub: ResultBackend = { description: "stub", get: async () => null, started: async () => {}, finished: async () => void finished++, revoked: async () => {}, deleteFinishedBefore: async () => 0, pending: async () => {}, close: async () => {} };
-    const signalled = o.settings?.taskIgnoreResult === true;
-    if (signalled) app.signals.on("taskSuccess", () => void finished++);
-    const counted = o.stubStore || signalled;
+    const counted = settings?.taskIgnoreResult === true;
+    if (counted) app.signals.on("taskSuccess", () => void finished++);
     const done = async () => (counted ? finished : o.db.client.taskResult.count({ where: { queue: o.queue, status: "SUCCESS" } }));
     const stop = drainClock(o.n, o.concurrency, enqueueMs);
-    worker = await startWorker({
-      broker: app.broker,
-      config: app.config,
-      signals: app.signals,
-      backend: o.stubStore ? stub : app.backend,
-      registry: app.registry,
+    // The app's own worker: its broker, result store, signals and tasks.
+    worker = await app.startWorker({
       queues: [o.queue],
       concurrency: o.concurrency,
       hostname: "celeriac@bench",
@@ -108,6 +102,8 @@ export async function celeriacThroughput(o: {
 }
 
 export async function rawThroughput(o: {
+  /** celeriac's job options (delay-vs-add.ts's celeriacJobOptions), so the raw jobs are the broker's. */
+  jobOptions: JobOptionsFor;
   keyPrefix: string;
   queue: string;
   n: number;
@@ -122,7 +118,7 @@ export async function rawThroughput(o: {
   let worker: Worker | undefined;
   try {
     const enqueueMs = await enqueueChunked(o.n, o.chunk, o.signal, (i) =>
-      queue.add("bench.noop", { args: [i], sentAt: Date.now(), retries: 0 }, rawJobOptions()),
+      queue.add("bench.noop", { args: [i], sentAt: Date.now(), retries: 0 }, o.jobOptions()),
     );
     let completed = 0;
     let finish!: () => void;

@@ -14,6 +14,8 @@ export type { TaskRecord } from "./results/backend.js";
 export * from "./states.js";
 export * from "./errors.js";
 export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli.js";
+export { discoverTasks } from "./task/discover.js";
+export { startProcessPool, type ProcessPool, type ProcessPoolOptions } from "./worker/process-pool.js";
 export { EX_CONFIG, checkDatabaseOnce, exitOnStartupError, isStartupError } from "./startup.js";
 export type { SchemaMonitor } from "./results/schema-monitor.js";
 export type { SchemaStatus } from "./results/schema-check.js";
