@@ -106,7 +106,7 @@ describe("celeriac init: a Next.js app on SQLite (single-file schema)", () => {
     expect(second.stderr).toBe("");
     expect(second.stdout).toContain("celeriac is set up here already");
     const steps = stepLines(second.stdout);
-    expect(steps).toHaveLength(5);
+    expect(steps).toHaveLength(6); // the migration's line too (migrations.test.ts)
     for (const line of steps) expect(line).toMatch(/^ {2}unchanged /);
     expect(snapshot(root)).toEqual(before);
   });
@@ -311,7 +311,7 @@ describe("celeriac init: flags", () => {
     expect(snapshot(root)).toEqual(before);
     expect(stdout).toContain("--dry-run (nothing written)");
     const steps = stepLines(stdout);
-    expect(steps).toHaveLength(5);
+    expect(steps).toHaveLength(6); // the migration's line too (migrations.test.ts)
     for (const line of steps) expect(line).toMatch(/^ {2}would /);
     for (const path of ["lib/celery.ts", "tasks/example.ts", "prisma/schema.prisma", "package.json", "next.config.mjs"]) expect(stdout).toContain(path);
   });

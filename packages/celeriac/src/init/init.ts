@@ -1,8 +1,9 @@
 /**
  * `celeriac init` (Prisma's `init`, for an app that exists): adds to the project in the working directory
  * what celeriac needs — the composition root (lib/celery.ts), a tasks/ folder with an example task, the
- * celeriac models in the Prisma schema, the `worker` and `beat` npm scripts, and for Next.js the package
- * in next.config's serverExternalPackages — then prints the next steps.
+ * celeriac models in the Prisma schema and the migration that creates their tables (migrations.ts), the
+ * `worker` and `beat` npm scripts, and for Next.js the package in next.config's serverExternalPackages —
+ * then prints the next steps.
  *
  * It never overwrites: everything is planned first, and when a file it would write exists with other
  * content, or a script of the same name runs something else, it changes nothing, says what is in the way
@@ -13,13 +14,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { isStartupError } from "../startup.js";
+import { migrationStep } from "./migrations.js";
 import { readProject, type Project } from "./project.js";
 import { appModuleSource, celeriacModels, exampleTaskSource, MODELS_BEGIN, modelsBlock } from "./templates.js";
 
 export const INIT_USAGE = `usage: celeriac init [--dry-run]
   adds celeriac to the app in this folder: lib/celery.ts, tasks/example.ts, the celeriac models in the
-  Prisma schema, "worker" and "beat" npm scripts (and for Next.js, serverExternalPackages); never
-  overwrites a file, and changes nothing the second time
+  Prisma schema and a migration creating their tables, "worker" and "beat" npm scripts (and for
+  Next.js, serverExternalPackages); never overwrites a file, and changes nothing the second time
   --dry-run   say what it would do, change nothing`;
 
 export type Step =
@@ -85,7 +87,7 @@ function nextConfigStep(project: Project): Step | undefined {
 }
 
 /** Every step init would take in `root`, conflicts included; reads only. */
-export function planInit(root: string): { project: Project; steps: Step[] } {
+export function planInit(root: string, now = new Date()): { project: Project; steps: Step[]; migration?: string } {
   const project = readProject(root);
   const base = project.codeDir ? `${project.codeDir}/` : "";
   const appModule = `${base}lib/celery.ts`;
@@ -94,11 +96,13 @@ export function planInit(root: string): { project: Project; steps: Step[] } {
     fileStep(root, appModule, appModuleSource(project, appModule), "composition root"),
     fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task"),
     schemaStep(project),
-    ...scriptsSteps(project),
   ];
+  const migration = migrationStep(project, now);
+  if (migration) steps.push(migration);
+  steps.push(...scriptsSteps(project));
   const next = nextConfigStep(project);
   if (next) steps.push(next);
-  return { project, steps };
+  return { project, steps, migration: migration?.path };
 }
 
 function describe(step: Step, dryRun = false): string {
@@ -115,10 +119,13 @@ function describe(step: Step, dryRun = false): string {
   }
 }
 
-function nextSteps(project: Project, changed: boolean): string {
+function nextSteps(project: Project, changed: boolean, migration: string | undefined): string {
+  const database = project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL";
   const lines = [
     changed ? "Next steps:" : "celeriac is set up here already. To run it:",
-    `  1. npx prisma migrate dev --name celeriac    creates celeriac's tables in your ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"} database`,
+    migration
+      ? `  1. npx prisma migrate deploy                 creates celeriac's tables in your ${database} database (${migration}; npx prisma migrate dev applies it too)`
+      : `  1. npx prisma migrate dev --name celeriac    creates celeriac's tables in your ${database} database`,
     `  2. npm run worker                            runs the tasks under ${project.codeDir ? `${project.codeDir}/` : ""}tasks/ (Redis must run: redis-server, or REDIS_URL)`,
     `  3. dispatch from ${project.framework === "express" ? "a route handler" : "a route handler or server action"}:`,
     `       import { hello } from "${project.framework === "next" ? "@/" : "./"}tasks/example";`,
@@ -158,7 +165,7 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
     io.stderr(`celeriac init: ${error.message}\n`);
     return 78;
   }
-  const { project, steps } = plan;
+  const { project, steps, migration } = plan;
   const conflicts = steps.filter((s) => s.kind === "conflict");
   if (conflicts.length > 0) {
     io.stderr(`celeriac init: changed nothing, because:\n${conflicts.map((step) => describe(step)).join("\n")}\n`);
@@ -173,6 +180,6 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
     }
   }
   const heading = dryRun ? "celeriac init --dry-run (nothing written):" : `celeriac init (${project.framework === "next" ? "Next.js" : project.framework === "express" ? "Express" : "Node"} app, ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"}):`;
-  io.stdout(`${heading}\n${steps.map((step) => describe(step, dryRun)).join("\n")}\n\n${nextSteps(project, changes.length > 0)}\n`);
+  io.stdout(`${heading}\n${steps.map((step) => describe(step, dryRun)).join("\n")}\n\n${nextSteps(project, changes.length > 0, migration)}\n`);
   return 0;
 }

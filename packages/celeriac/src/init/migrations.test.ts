@@ -1,0 +1,157 @@
+/**
+ * `celeriac init` and the package's migration set: the shipped migration creates exactly celeriac's tables,
+ * and init copies the one for the project's database into the folder Prisma reads (beside the datasource's
+ * schema file, or prisma.config's literal migrations path) as <timestamp>_celeriac, after the app's own; it
+ * never copies it twice, nor beside a migration that creates TaskResult already, and a refusal copies nothing.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { CELERIAC_TABLES } from "../app.js";
+import { runInit } from "./init.js";
+import { packageMigration } from "./migrations.js";
+
+const MODELS = readFileSync(fileURLToPath(new URL("../../prisma/celeriac.prisma", import.meta.url)), "utf8");
+const SQLITE_SCHEMA = `generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "sqlite"\n  url      = env("DATABASE_URL")\n}\n\nmodel User {\n  id Int @id @default(autoincrement())\n}\n`;
+const POSTGRES_MAIN = `generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n`;
+const APP_MIGRATION = `-- CreateTable\nCREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n`;
+const STAMPED = /^\d{14}_celeriac$/;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "celeriac-init-migrations-"));
+  dirs.push(root);
+  for (const [path, text] of Object.entries({ "package.json": `${JSON.stringify({ name: "app", dependencies: { express: "5.0.0", zod: "4.0.0" } }, null, 2)}\n`, ...files })) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+function snapshot(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const path = relative(root, join(entry.parentPath, entry.name));
+    files.set(path, entry.isFile() ? readFileSync(join(root, path), "utf8") : "");
+  }
+  return files;
+}
+
+async function init(root: string, argv: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runInit(argv, { cwd: root, io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+const folders = (root: string, path: string) => (existsSync(join(root, path)) ? readdirSync(join(root, path)).sort() : []);
+const createdTables = (sql: string) => [...sql.matchAll(/CREATE TABLE "(\w+)"/g)].map((m) => m[1]).sort();
+
+describe("the package's migration set", () => {
+  it.each(["sqlite", "postgresql"] as const)("%s: one migration creating exactly celeriac's tables, every model of prisma/celeriac.prisma and what the schema check requires", (provider) => {
+    const { name, sql } = packageMigration(provider);
+    expect(name).toMatch(STAMPED);
+    const models = [...MODELS.matchAll(/^model (\w+) \{/gm)].map((m) => m[1]).sort();
+    expect(createdTables(sql)).toEqual(models);
+    expect(createdTables(sql)).toEqual(Object.keys(CELERIAC_TABLES).sort());
+  });
+});
+
+describe("celeriac init copies it", () => {
+  it("SQLite, no migrations yet: prisma/migrations/<now>_celeriac/migration.sql is the package's; next step migrate deploy; a second run copies nothing", async () => {
+    const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA });
+    const before = Date.now();
+    const first = await init(root);
+    expect(first.code).toBe(0);
+    const [folder, ...others] = folders(root, "prisma/migrations");
+    expect(others).toEqual([]);
+    expect(folder).toMatch(STAMPED);
+    const stamp = folder!.slice(0, 14);
+    const at = Date.UTC(+stamp.slice(0, 4), +stamp.slice(4, 6) - 1, +stamp.slice(6, 8), +stamp.slice(8, 10), +stamp.slice(10, 12), +stamp.slice(12, 14));
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    const path = `prisma/migrations/${folder}/migration.sql`;
+    expect(readFileSync(join(root, path), "utf8")).toBe(packageMigration("sqlite").sql);
+    expect(first.stdout).toContain(`  created   ${path}\n`);
+    expect(first.stdout).toContain(`  1. npx prisma migrate deploy                 creates celeriac's tables in your SQLite database (${path}; npx prisma migrate dev applies it too)\n`);
+    expect(first.stdout).not.toContain("migrate dev --name");
+
+    const after = snapshot(root);
+    const second = await init(root);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`  unchanged ${path} (a migration creating celeriac's tables already there)\n`);
+    expect(second.stdout).toContain(`  1. npx prisma migrate deploy`);
+    expect(snapshot(root)).toEqual(after);
+  });
+
+  it("PostgreSQL, a schema folder with the app's own migrations beside its datasource: the PostgreSQL migration, after theirs, theirs untouched", async () => {
+    const root = project({
+      "prisma/schema/main.prisma": POSTGRES_MAIN,
+      "prisma/schema/user.prisma": `model User {\n  id Int @id @default(autoincrement())\n}\n`,
+      "prisma/schema/migrations/20200101000000_init/migration.sql": APP_MIGRATION,
+      "prisma/schema/migrations/migration_lock.toml": `provider = "postgresql"\n`,
+    });
+    const { code } = await init(root);
+    expect(code).toBe(0);
+    const names = folders(root, "prisma/schema/migrations");
+    expect(names).toHaveLength(3);
+    expect(names.slice(0, 1)).toEqual(["20200101000000_init"]);
+    expect(names[1]).toMatch(STAMPED);
+    expect(names[2]).toBe("migration_lock.toml");
+    expect(readFileSync(join(root, "prisma/schema/migrations", names[1]!, "migration.sql"), "utf8")).toBe(packageMigration("postgresql").sql);
+    expect(readFileSync(join(root, "prisma/schema/migrations/20200101000000_init/migration.sql"), "utf8")).toBe(APP_MIGRATION);
+    expect(readFileSync(join(root, "prisma/schema/migrations/migration_lock.toml"), "utf8")).toBe(`provider = "postgresql"\n`);
+    expect(existsSync(join(root, "prisma/migrations"))).toBe(false);
+  });
+
+  it("a migration dated after now (another clock): celeriac's is one second after it, so it still applies last", async () => {
+    const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma/migrations/29991231235959_later/migration.sql": "SELECT 1;\n" });
+    expect((await init(root)).code).toBe(0);
+    expect(folders(root, "prisma/migrations")).toEqual(["29991231235959_later", "30000101000000_celeriac"]);
+  });
+
+  it("an app that migrated celeriac's tables itself (migrate dev --name celeriac): nothing copied, that migration is the one to deploy", async () => {
+    const own = `-- CreateTable\nCREATE TABLE "TaskResult" (\n    "id" TEXT NOT NULL PRIMARY KEY\n);\n`;
+    const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma/migrations/20250101000000_celeriac/migration.sql": own });
+    const { code, stdout } = await init(root);
+    expect(code).toBe(0);
+    expect(folders(root, "prisma/migrations")).toEqual(["20250101000000_celeriac"]);
+    expect(stdout).toContain(`  unchanged prisma/migrations/20250101000000_celeriac/migration.sql (a migration creating celeriac's tables already there)\n`);
+    expect(stdout).toContain("(prisma/migrations/20250101000000_celeriac/migration.sql; npx prisma migrate dev applies it too)");
+  });
+
+  it("prisma.config's literal migrations path is where it goes; a path init cannot read: no copy, the next step is migrate dev", async () => {
+    const config = (path: string) => `import { defineConfig } from "prisma/config";\nexport default defineConfig({\n  schema: "prisma/schema.prisma",\n  migrations: { path: ${path} },\n});\n`;
+    const literal = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma.config.ts": config(`"db/migrations"`) });
+    expect((await init(literal)).code).toBe(0);
+    expect(folders(literal, "db/migrations")).toEqual([expect.stringMatching(STAMPED)]);
+    expect(existsSync(join(literal, "prisma/migrations"))).toBe(false);
+
+    const computed = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma.config.ts": config("`prisma/${flavour}/migrations`") });
+    const { code, stdout } = await init(computed);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("migration.sql");
+    expect(stdout).toContain("  1. npx prisma migrate dev --name celeriac    creates celeriac's tables in your SQLite database\n");
+    expect(snapshot(computed).has("prisma/migrations")).toBe(false);
+  });
+
+  it("--dry-run names the migration it would copy and writes nothing; a refusal elsewhere copies nothing", async () => {
+    const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA });
+    const before = snapshot(root);
+    const dry = await init(root, ["--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}would create prisma\/migrations\/\d{14}_celeriac\/migration\.sql$/m);
+    expect(snapshot(root)).toEqual(before);
+
+    const refused = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "lib/celery.ts": "export const mine = 1;\n" });
+    const untouched = snapshot(refused);
+    expect((await init(refused)).code).toBe(1);
+    expect(snapshot(refused)).toEqual(untouched);
+  });
+});
