@@ -22,7 +22,7 @@ if (argv[0] === "staff") {
     await Promise.all([db.$disconnect(), celeriac.close()]);
   }
 } else {
-  const { runInspectCli, exitOnStartupError } = await import("celeriac");
+  const [{ runInspectCli }, { exitOnStartupError }] = await Promise.all([import("celeriac/cli"), import("celeriac")]);
   const { celeriac } = await import("@/lib/celery").catch((error: unknown) => exitOnStartupError(error, "celeriac"));
   process.exitCode = await runInspectCli(celeriac, argv);
 }

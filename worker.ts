@@ -2,7 +2,8 @@
  * `npm run worker -- [-Q queues] [-c concurrency] [-P async|process] [-l loglevel]`: runs every task under
  * tasks/. In production, run the compiled copy (`npm run build` makes it): `node dist/worker.js -c 8`.
  */
-import { exitOnStartupError, runWorker } from "celeriac";
+import { exitOnStartupError } from "celeriac";
+import { runWorker } from "celeriac/cli";
 import { besideThisModule } from "@/lib/entry-paths";
 
 // Imported here, not at the top: a bad setting met while creating the app is one line and exit 78 too.

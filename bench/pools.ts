@@ -14,7 +14,8 @@
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { discoverTasks, parseRate, startProcessPool, type ProcessPool } from "celeriac";
+import { discoverTasks, parseRate } from "celeriac";
+import { startProcessPool, type ProcessPool } from "celeriac/cli";
 import { benchApp, whenBrokerAnswers, type BenchApp } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";

@@ -1,5 +1,6 @@
 /**
- * celeriac's public API: the only import path for app/, tasks/, worker.ts and the app's lib/celery.ts.
+ * celeriac's public API: what app/, tasks/ and the app's lib/celery.ts import. The process mains (runWorker,
+ * runBeat, runInspectCli, the process pool) are in `celeriac/cli`.
  */
 export { createCeleriac, type Celeriac, type CeleriacOptions, type CeleriacPrisma, type TxOf } from "./app.js";
 export type { TransactionOptions } from "./transaction/transaction.js";
@@ -13,18 +14,14 @@ export { AsyncResult, type GetOptions, type ReadScope } from "./results/async-re
 export type { TaskRecord } from "./results/backend.js";
 export * from "./states.js";
 export * from "./errors.js";
-export { runWorker, parseWorkerArgs, WORKER_USAGE } from "./worker/cli.js";
 export { discoverTasks } from "./task/discover.js";
-export { startProcessPool, type ProcessPool, type ProcessPoolOptions } from "./worker/process-pool.js";
 export { EX_CONFIG, checkDatabaseOnce, exitOnStartupError, isStartupError } from "./startup.js";
 export type { SchemaMonitor } from "./results/schema-monitor.js";
 export type { SchemaStatus } from "./results/schema-check.js";
 export { createMailer, describeMailUrl, type Mailer, type MailerOptions, type MailMessage, type SentMail } from "./mail/transport.js";
 export { MailError, MailTransientError, MailRejectedError, classifyMailError, type MailFailure } from "./mail/errors.js";
 export { deliverMail } from "./mail/send-mail.js";
-export { runInspectCli } from "./inspect/cli.js";
 export { every, crontab, cron, clocked, isDue, nextRun, describeSchedule, type Schedule, type CatchUp } from "./beat/schedule.js";
-export { runBeat, parseBeatArgs, BEAT_USAGE } from "./beat/cli.js";
 export type { RunningBeat } from "./beat/beat.js";
 export type { BeatSend } from "./beat/scheduler.js";
 export { nextRunOf, scheduleSummary, sourceOf, type Source } from "./beat/entry.js";

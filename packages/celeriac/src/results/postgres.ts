@@ -5,7 +5,7 @@
  * columns are Prisma's TIMESTAMP(3) without a zone, holding UTC, whatever this process's TZ.
  */
 import type pg from "pg";
-import { requireDriver } from "./driver.js";
+import { loadPg } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "./backend.js";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "./row.js";
@@ -82,7 +82,7 @@ export class PostgresResultSql implements ResultSql {
 
   /** A small pool of its own: result writes are one statement per flush, reads one per call. */
   static open(url: string): PostgresResultSql {
-    const { Pool } = requireDriver<typeof pg>("pg", "PostgreSQL");
+    const { Pool } = loadPg();
     const pool = new Pool({ connectionString: url, max: 4 });
     // An idle connection the server terminates (restart, outage) must not crash the process; the next
     // query reports the outage and the writer retries.

@@ -9,7 +9,7 @@
  * waiting in place could only time out. A busy database is retried here, a few ms apart, without blocking.
  */
 import type Database from "better-sqlite3";
-import { requireDriver } from "./driver.js";
+import { loadBetterSqlite3 } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "./backend.js";
 import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row.js";
@@ -81,11 +81,11 @@ export class SqliteResultSql implements ResultSql {
   /** Statements run through run(), prepared once each. */
   private readonly adHoc = new Map<string, Database.Statement>();
 
-  /** The file at a `file:` URL, opened on first use on a connection of its own (WAL is set on the file by lib/db.ts). */
+  /** The file at a `file:` URL, opened on first use on a connection of its own (in WAL mode when the app set it: the mode is stored in the file). */
   constructor(private readonly url: string) {}
 
   private get connection(): Database.Database {
-    return (this.db ??= new (requireDriver<typeof Database>("better-sqlite3", "SQLite"))(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
+    return (this.db ??= new (loadBetterSqlite3())(this.url.slice("file:".length).split("?")[0], { timeout: 0 }));
   }
 
   private get statements(): ReturnType<typeof prepare> {
