@@ -339,3 +339,34 @@ describe("celeriac init: flags", () => {
     }
   });
 });
+
+describe("celeriac init: after the user has edited what it wrote", () => {
+  it("counts an edited composition root and example task as set up: the next run changes no byte and exits 0", async () => {
+    const root = project({ "package.json": pkg(), "prisma/schema.prisma": SQLITE_SCHEMA, "lib/db.ts": `export const prisma = {};\n` });
+    expect((await init(root)).code).toBe(0);
+    writeFileSync(join(root, "lib/celery.ts"), `${read(root, "lib/celery.ts").replace("// Periodic tasks", "// my own settings\n  // Periodic tasks")}`);
+    writeFileSync(join(root, "tasks/example.ts"), read(root, "tasks/example.ts").replace("saying hello", "greeting"));
+    const before = snapshot(root);
+    const again = await init(root);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("unchanged lib/celery.ts");
+    expect(again.stdout).toContain("unchanged tasks/example.ts");
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("celeriac init: the composition root's key prefix and the SQLite client", () => {
+  it("gives the app a key prefix from its package name, overridable by CELERIAC_KEY_PREFIX", async () => {
+    const root = project({ "package.json": pkg({ name: "@acme/Web App!" }), "prisma/schema.prisma": SQLITE_SCHEMA });
+    expect((await init(root)).code).toBe(0);
+    expect(read(root, "lib/celery.ts")).toContain('keyPrefix: process.env.CELERIAC_KEY_PREFIX ?? "acme-Web-App",');
+  });
+
+  it("on SQLite, tells a client made with PrismaBetterSQLite3 to use IsolatedSQLite3; says nothing once it does", async () => {
+    const adapter = (name: string) => `import { ${name} } from "x";\nimport { PrismaClient } from "./generated";\n\nexport const prisma = new PrismaClient({ adapter: new ${name}({ url: "file:./dev.db" }) });\n`;
+    const plain = project({ "package.json": pkg(), "prisma/schema.prisma": SQLITE_SCHEMA, "lib/db.ts": adapter("PrismaBetterSQLite3") });
+    expect((await init(plain)).stdout).toMatch(/on SQLite, create the client in lib\/db\.ts with IsolatedSQLite3 from "celeriac\/sqlite-adapter"/);
+    const isolated = project({ "package.json": pkg(), "prisma/schema.prisma": SQLITE_SCHEMA, "lib/db.ts": adapter("IsolatedSQLite3") });
+    expect((await init(isolated)).stdout).not.toContain("IsolatedSQLite3");
+  });
+});

@@ -34,10 +34,16 @@ export type Step =
 const SCRIPTS = { worker: "celeriac worker", beat: "celeriac beat" } as const;
 const NEXT_CONFIGS = ["next.config.ts", "next.config.mjs", "next.config.js", "next.config.mts"];
 
-function fileStep(root: string, path: string, text: string, what: string): Step {
+/**
+ * A file init writes. One that exists is left alone when it is init's, or already does the job (`ours`
+ * says so: a composition root the user has edited since still calls createCeleriac), so running init
+ * again after editing what it wrote changes nothing; anything else in the way is a conflict.
+ */
+function fileStep(root: string, path: string, text: string, what: string, ours: (existing: string) => boolean = () => false): Step {
   const file = join(root, path);
   if (!existsSync(file)) return { kind: "create", path, text };
-  if (readFileSync(file, "utf8") === text) return { kind: "unchanged", path, what };
+  const existing = readFileSync(file, "utf8");
+  if (existing === text || ours(existing)) return { kind: "unchanged", path, what };
   return { kind: "conflict", path, problem: `${path} exists and is not the ${what} celeriac init writes`, fix: `if it is yours, leave it and write the ${what} yourself (see the celeriac README), or move it away and run celeriac init again` };
 }
 
@@ -93,8 +99,8 @@ export function planInit(root: string, now = new Date()): { project: Project; st
   const appModule = `${base}lib/celery.ts`;
   const taskModule = `${base}tasks/example.ts`;
   const steps: Step[] = [
-    fileStep(root, appModule, appModuleSource(project, appModule), "composition root"),
-    fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task"),
+    fileStep(root, appModule, appModuleSource(project, appModule), "composition root", (text) => /\bcreateCeleriac\s*\(/.test(text)),
+    fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task", (text) => /\bname:\s*["']example\.hello["']/.test(text)),
     schemaStep(project),
   ];
   const migration = migrationStep(project, now);
@@ -132,7 +138,14 @@ function nextSteps(project: Project, changed: boolean, migration: string | undef
     `       const result = await hello.delay("world");   // answers at once; result.id is the task id`,
     `  4. npm run beat                              sends periodic tasks (beatSchedule in lib/celery.ts), if you have any`,
   ];
-  if (!["zod"].every((d) => project.packageJson.dependencies?.[d] ?? project.packageJson.devDependencies?.[d])) lines.push("  tasks validate their arguments with zod: npm install zod");
+  if (!(project.packageJson.dependencies?.zod ?? project.packageJson.devDependencies?.zod)) lines.push("  tasks validate their arguments with zod: npm install zod");
+  const client = project.client && readFileSync(join(project.root, project.client.path), "utf8");
+  if (project.schema.provider === "sqlite" && client?.includes("PrismaBetterSQLite3") && !client.includes("IsolatedSQLite3")) {
+    lines.push(
+      `  on SQLite, create the client in ${project.client!.path} with IsolatedSQLite3 from "celeriac/sqlite-adapter" in place of`,
+      "  PrismaBetterSQLite3 (same options): without it a query outside a transaction sees another request's uncommitted rows",
+    );
+  }
   return lines.join("\n");
 }
 

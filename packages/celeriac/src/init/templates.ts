@@ -42,6 +42,12 @@ function clientImport(appModule: string, client: ClientModule | undefined): { li
   return { lines: `import { ${client.exportName} } from "${from}";`, name: client.exportName };
 }
 
+/** A key prefix from the package name: the setting allows letters, digits, '_', '.' and '-' (1 to 64). */
+export function keyPrefixFor(name: string): string {
+  const cleaned = name.replace(/^@/, "").replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
+  return cleaned || "celeriac";
+}
+
 export function appModuleSource(project: Project, appModule: string): string {
   const client = clientImport(appModule, project.client);
   const prismaLine = client.name === "prisma" ? "  prisma," : `  prisma: ${client.name},`;
@@ -62,6 +68,8 @@ ${prismaLine}
   databaseUrl: process.env.DATABASE_URL ?? ${JSON.stringify(project.schema.provider === "sqlite" ? "file:./dev.db" : "postgresql://postgres@127.0.0.1:5432/postgres")},
   // The broker: BullMQ on Redis.
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  // Every Redis key starts with it: apps (and test runs) sharing one Redis give each a prefix of its own.
+  keyPrefix: process.env.CELERIAC_KEY_PREFIX ?? ${JSON.stringify(keyPrefixFor(project.name))},
   // Where task modules live: \`celeriac worker\` imports every module below it.
   tasksDir: ${JSON.stringify(project.codeDir ? `${project.codeDir}/tasks` : "tasks")},
   // Periodic tasks for \`celeriac beat\` (Celery's beat_schedule), e.g. every 30 seconds:
