@@ -2,7 +2,7 @@
  * What the admin reads, server-side (page and API): every periodic task as a row, the beat leader from
  * the broker's lease, the app's time zone; and a task by id for the edit form / API (404 when unknown).
  */
-import { type PeriodicTaskView } from "celeriac";
+import { ConfigError, type PeriodicTaskView } from "celeriac";
 import { celeriac } from "@/lib/celery";
 import { parseDecimalId } from "@/lib/decimal-id";
 import { HttpError } from "@/lib/http";
@@ -26,6 +26,8 @@ export async function beatStatus(): Promise<BeatStatus> {
   try {
     return { leader: await celeriac.broker.leaseHolder("beat"), error: null };
   } catch (error) {
+    // A configuration that has no queue (alwaysEager) says so itself; anything else is Redis not answering.
+    if (error instanceof ConfigError) return { leader: null, error: `beat status unknown: ${error.message}` };
     celeriac.log.warn({ err: error }, "admin: could not read the beat lease");
     return { leader: null, error: "beat status unknown: the broker (Redis) did not answer" };
   }
