@@ -12,8 +12,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { createCeleriac, type Celeriac } from "celeriac";
-import { openResultSql } from "celeriac/results/open";
-import type { ResultSql } from "celeriac/results/sql";
 import { createDb, isPostgresUrl, type Db } from "@/lib/db";
 import { sleep, waitFor } from "@/test/chaos/helpers";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
@@ -33,7 +31,6 @@ function start(role: "worker" | "beat", env: Record<string, string>): Proc {
 }
 
 let database: TestDatabase;
-let sql: ResultSql;
 let db: Db;
 let app: Celeriac<Db>;
 const keyPrefix = uniquePrefix("schema-lost");
@@ -41,7 +38,6 @@ const procs: Proc[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase(kind, "schema_lost");
-  sql = openResultSql(database.url);
   db = createDb(database.url);
   app = createCeleriac({ prisma: db, databaseUrl: database.url, redisUrl: REDIS_URL, keyPrefix, logLevel: "silent", resultPollIntervalMs: 100 });
 }, 60_000);
@@ -51,12 +47,11 @@ afterAll(async () => {
   await Promise.all(procs.map((p) => p.exited));
   await app?.close();
   await db?.$disconnect();
-  await sql?.close();
   await deleteKeys(keyPrefix);
   await database?.drop();
 }, 60_000);
 
-const rename = async (from: string, to: string) => void (await sql.run(`ALTER TABLE "${from}" RENAME TO "${to}"`, []));
+const rename = async (from: string, to: string) => void (await db.$executeRawUnsafe(`ALTER TABLE "${from}" RENAME TO "${to}"`));
 
 describe(`tables that go missing under a running worker and beat (${kind})`, () => {
   it("are logged once per interval with the fix, never per task or pass, and the task sent meanwhile is held, then recorded SUCCESS", async () => {

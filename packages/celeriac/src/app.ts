@@ -21,21 +21,30 @@ import { createLogger, type Logger } from "./log.js";
 import { AsyncResult, type ReadScope } from "./results/async-result.js";
 import type { ResultBackend } from "./results/backend.js";
 import type { StateChange } from "./message.js";
-import { openResultSql } from "./results/open.js";
 import { COLUMNS, type AnnouncedRow } from "./results/row.js";
 import type { RequiredTables } from "./results/schema-check.js";
 import { SchemaMonitor } from "./results/schema-monitor.js";
 import { SqlResultBackend } from "./results/sql-backend.js";
+import { openTaskStore } from "./store/open.js";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define.js";
 import { Signals } from "./signals.js";
 import { Registry } from "./task/registry.js";
-import { OUTBOX_COLUMNS, OutboxStore, type OutboxClient } from "./transaction/outbox.js";
+import { OutboxStore, type OutboxClient } from "./transaction/outbox.js";
+import { OUTBOX_COLUMNS } from "./transaction/outbox-row.js";
 import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction.js";
 import { redactUrl } from "./url.js";
 import { executeMessage } from "./worker/execute.js";
 import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/worker.js";
 
-/** What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. */
+/**
+ * What celeriac needs of the app's Prisma client: any client generated from prisma/models fits. Results and
+ * the outbox need only `$transaction` and, on its transaction client, `$executeRawUnsafe` (savepoints, the
+ * outbox insert); every other statement of theirs goes through the task store (store/store.ts). Beat's
+ * PeriodicTaskClient stays Prisma-shaped (model delegates, Prisma's argument shapes) on purpose: the periodic
+ * tasks are the admin's rows, with relations (a schedule table per kind) that Prisma's nested writes and
+ * includes keep simple, off any hot path; and beat's claim on a row commits in the same Prisma transaction
+ * as the slot's outbox insert.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each generated client has its own tx type
 export type CeleriacPrisma = OutboxClient & PeriodicTaskClient & TransactionPort<any>;
 
@@ -46,8 +55,8 @@ export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> exte
   /** The app's Prisma client: any client generated from prisma/models (TaskResult, TaskOutbox). */
   prisma: P;
   /**
-   * The database URL the Prisma client uses (`file:…` or `postgresql://…`): result rows are written and
-   * read through the driver itself on a connection of their own (results/sql.ts); shown without its
+   * The database URL the Prisma client uses (`file:…` or `postgresql://…`): result and outbox rows are
+   * written and read through the driver itself on a connection of their own (store/store.ts); shown without its
    * password in the worker banner.
    */
   databaseUrl: string;
@@ -139,10 +148,10 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
       ? eagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
       : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs }),
   );
-  // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows and the outbox relay.
-  const sql = openResultSql(databaseUrl);
+  // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows, the outbox, the schema check.
+  const store = openTaskStore(databaseUrl);
   const schema = new SchemaMonitor({
-    sql,
+    store,
     where: redactUrl(databaseUrl),
     tables: CELERIAC_TABLES,
     migrations,
@@ -150,8 +159,8 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     log,
     reportIntervalMs: config.schemaReportIntervalMs,
   });
-  const backend = new SqlResultBackend(sql, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes), schema });
-  const outbox = new OutboxStore(sql);
+  const backend = new SqlResultBackend(store, redactUrl(databaseUrl), { log, announce: (changes) => broker.announce(changes), schema });
+  const outbox = new OutboxStore(store);
   const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
     outbox,

@@ -11,7 +11,7 @@
  * logs a warning while settings and row differ. `returnToSettings()` hands it back.
  *
  * The framework never imports the generated client: it needs only these delegates, typed by the shape it
- * uses (as transaction/outbox.ts does for its insert).
+ * uses (as transaction/outbox.ts types the one method its insert uses).
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -20,7 +20,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, queueNameSchema } from "../config.js";
 import { CorruptRowError, InvalidPeriodicTaskError, NotFoundError, NotJsonError } from "../errors.js";
 import { assertJsonArgs } from "../json.js";
 import { MAX_PRIORITY } from "../task/define.js";
-import { safeText } from "../text.js";
+import { safeText } from "../safe-text.js";
 import type { Logger } from "../log.js";
 import { MAX_PRISMA_INT } from "../prisma-int.js";
 import { columnsOf } from "../results/schema-check.js";

@@ -1,8 +1,7 @@
 /**
  * One TaskResult row as the result writer sends it: every column, so one statement (an upsert) serves
  * every state change. A STARTED row leaves the outcome columns (result, error, doneAt, runtimeMs) as
- * they are in the database: a re-run after a RETRY still shows the last error while it runs. Also the
- * one statement both stores find a task with (findStatement).
+ * they are in the database: a re-run after a RETRY still shows the last error while it runs.
  */
 import { ResultNotStoredError } from "../errors.js";
 import { outcomeError, type TaskMessage } from "../message.js";
@@ -35,43 +34,6 @@ export const UPDATED_COLUMNS = ["name", "args", "status", "queue", "worker", "re
 /** Every column, in the order both stores bind them. */
 export const COLUMNS = ["id", "createdAt", ...UPDATED_COLUMNS] as const;
 export type Column = (typeof COLUMNS)[number];
-
-/** What a durable dispatch's TaskOutbox row stands for in each column until a worker writes the TaskResult row: PENDING. */
-const OUTBOX_AS_PENDING: Record<Column, string> = {
-  id: `"id"`,
-  createdAt: `"createdAt"`,
-  name: `"name"`,
-  args: `"args"`,
-  status: `'${States.PENDING}'`,
-  queue: `"queue"`,
-  worker: "NULL",
-  retries: "0",
-  startedAt: "NULL",
-  result: "NULL",
-  errorType: "NULL",
-  errorMessage: "NULL",
-  errorStack: "NULL",
-  doneAt: "NULL",
-  runtimeMs: "NULL",
-  owner: `"owner"`,
-};
-
-const quoted = (column: string) => `"${column}"`;
-
-/**
- * The one statement (both dialects) that finds a task: its TaskResult row, else its outbox row as a PENDING
- * record, else nothing. One round trip whether the id has a row, an outbox row or neither, so a miss costs
- * what a hit does. `id` is the dialect's placeholder; `read` spells each column of the answer. With
- * `ownerIn` (the dialect's "is one of the bound owners", e.g. `= ANY($2)`), a row of another owner is
- * skipped where it is found, its other columns unread: it costs what a miss does, whatever it holds.
- */
-export function findStatement(id: string, read: (column: Column) => string = quoted, ownerIn?: string): string {
-  const where = `"id" = ${id}${ownerIn ? ` AND "owner" ${ownerIn}` : ""}`;
-  return `SELECT ${COLUMNS.map(read).join(", ")} FROM (
-  SELECT 0 AS "source", ${COLUMNS.map(quoted).join(", ")} FROM "TaskResult" WHERE ${where}
-  UNION ALL SELECT 1, ${COLUMNS.map((c) => OUTBOX_AS_PENDING[c]).join(", ")} FROM "TaskOutbox" WHERE ${where}
-) AS "found" ORDER BY "source" LIMIT 1`;
-}
 
 export function startedRow({ message, worker, startedAt }: StartedRun): ResultRow {
   return {

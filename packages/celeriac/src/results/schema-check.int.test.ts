@@ -11,12 +11,12 @@ import { z } from "zod";
 import { SchemaNotReadyError } from "../index.js";
 import { capturingLogger } from "../../test/beat-support.js";
 import { createTestDatabase, dbKind, packageMigrations, TEST_POSTGRES_URL, type TestDatabase } from "../../test/databases.js";
+import { createDb, type Db } from "../../test/db.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 import { escapeRegExp as escape } from "../../test/regexp.js";
 import { CELERIAC_TABLES } from "../app.js";
-import { openResultSql } from "./open.js";
+import { openTaskStore } from "../store/open.js";
 import { SchemaMonitor } from "./schema-monitor.js";
-import type { ResultSql } from "./sql.js";
 
 const kind = dbKind();
 
@@ -34,11 +34,18 @@ let migrated: TestDatabase;
 const opened: Array<{ close(): Promise<unknown> }> = [];
 
 function monitorOf(url: string, extra: { migrations?: () => readonly string[] | undefined; reportIntervalMs?: number } = {}) {
-  const sql = openResultSql(url);
-  opened.push(sql);
+  const store = openTaskStore(url);
+  opened.push(store);
   const { log, lines } = capturingLogger();
-  const monitor = new SchemaMonitor({ sql, where: shown(url), tables: CELERIAC_TABLES, migrations: shipped, log, ...extra });
-  return { sql, monitor, lines };
+  const monitor = new SchemaMonitor({ store, where: shown(url), tables: CELERIAC_TABLES, migrations: shipped, log, ...extra });
+  return { store, monitor, lines };
+}
+
+/** A Prisma client for the statements a test makes itself (a column renamed, a migration recorded, a role). */
+function adminOf(url: string): Db {
+  const db = createDb(url);
+  opened.push({ close: () => db.$disconnect() });
+  return db;
 }
 
 function appOn(url: string, migrateCommand?: string): Harness {
@@ -61,11 +68,11 @@ let shippedNames: string[];
 const shipped = () => shippedNames;
 
 beforeAll(async () => {
-  const sql = openResultSql(migrated.url);
+  const db = createDb(migrated.url);
   try {
-    shippedNames = (await sql.run<{ name: string }>(`SELECT "migration_name" AS "name" FROM "_prisma_migrations" ORDER BY "migration_name"`, [])).rows.map((r) => r.name);
+    shippedNames = (await db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT "migration_name" AS "name" FROM "_prisma_migrations" ORDER BY "migration_name"`)).map((r) => r.name);
   } finally {
-    await sql.close();
+    await db.$disconnect();
   }
   expect(shippedNames).toEqual(packageMigrations(kind)); // the package's migration set, deployed by Prisma
 });
@@ -93,64 +100,66 @@ describe(`the schema check on ${kind}`, () => {
   });
 
   it("a column gone (a dump from before it) is named Table.column", async () => {
-    const { sql, monitor } = monitorOf(migrated.url);
-    await sql.run(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMs" TO "runtimeMsOld"`, []);
+    const { monitor } = monitorOf(migrated.url);
+    const admin = adminOf(migrated.url);
+    await admin.$executeRawUnsafe(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMs" TO "runtimeMsOld"`);
     try {
       const error = await rejection(monitor.assertReady());
       expect(error.message).toBe(`the database at ${migrated.url} is not migrated (missing: TaskResult.runtimeMs): run npx prisma migrate deploy`);
     } finally {
-      await sql.run(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMsOld" TO "runtimeMs"`, []);
+      await admin.$executeRawUnsafe(`ALTER TABLE "TaskResult" RENAME COLUMN "runtimeMsOld" TO "runtimeMs"`);
     }
   });
 
   it("a shipped migration not in the history is pending; one that failed says so", async () => {
-    const { sql, monitor } = monitorOf(migrated.url, { migrations: () => [...shipped(), "29990101000000_next"] });
+    const { monitor } = monitorOf(migrated.url, { migrations: () => [...shipped(), "29990101000000_next"] });
+    const admin = adminOf(migrated.url);
     expect(await rejection(monitor.assertReady())).toHaveProperty("message", `the database at ${migrated.url} is not migrated (missing: migration 29990101000000_next not applied): run npx prisma migrate deploy`);
-    await insertMigration(sql, "29990101000000_next", { finished: false });
+    await insertMigration(admin, "29990101000000_next", { finished: false });
     try {
       const status = await monitor.check();
       expect(status).toMatchObject({ pending: [], failed: ["29990101000000_next"] });
       expect((await rejection(monitor.assertReady())).message).toContain("migration 29990101000000_next failed (see npx prisma migrate status)");
     } finally {
-      await sql.run(`DELETE FROM "_prisma_migrations" WHERE "migration_name" = '29990101000000_next'`, []);
+      await admin.$executeRawUnsafe(`DELETE FROM "_prisma_migrations" WHERE "migration_name" = '29990101000000_next'`);
     }
   });
 
   it("a database newer than the build: a warning while nothing it needs is gone, refused with 'deploy the build that matches' once something is", async () => {
-    const { sql, monitor } = monitorOf(migrated.url);
-    await insertMigration(sql, "29990101000000_from_a_newer_build", { finished: true });
+    const { monitor } = monitorOf(migrated.url);
+    const admin = adminOf(migrated.url);
+    await insertMigration(admin, "29990101000000_from_a_newer_build", { finished: true });
     try {
       const status = await monitor.assertReady();
       expect(status.unknown).toEqual(["29990101000000_from_a_newer_build"]);
       expect(monitor.newer(status)).toBe(
         `the database at ${migrated.url} is newer than this build (it has migration 29990101000000_from_a_newer_build this build does not ship); running anyway, as during a rolling deploy`,
       );
-      await sql.run(`ALTER TABLE "TaskOutbox" RENAME COLUMN "lastError" TO "failure"`, []);
+      await admin.$executeRawUnsafe(`ALTER TABLE "TaskOutbox" RENAME COLUMN "lastError" TO "failure"`);
       const error = await rejection(monitor.assertReady());
       expect(error.message).toBe(
         `the database at ${migrated.url} is newer than this build (missing: TaskOutbox.lastError; it has migration 29990101000000_from_a_newer_build this build does not ship): deploy the build that matches it`,
       );
     } finally {
-      await sql.run(`ALTER TABLE "TaskOutbox" RENAME COLUMN "failure" TO "lastError"`, []).catch(() => undefined);
-      await sql.run(`DELETE FROM "_prisma_migrations" WHERE "migration_name" = '29990101000000_from_a_newer_build'`, []);
+      await admin.$executeRawUnsafe(`ALTER TABLE "TaskOutbox" RENAME COLUMN "failure" TO "lastError"`).catch(() => undefined);
+      await admin.$executeRawUnsafe(`DELETE FROM "_prisma_migrations" WHERE "migration_name" = '29990101000000_from_a_newer_build'`);
     }
   });
 
   it.runIf(kind === "postgres")("a least-privilege role (no grant on the beat tables, none on the migration history) sees the schema as it is", async () => {
     const role = `celeriac_lp_${randomBytes(4).toString("hex")}`;
-    const admin = openResultSql(migrated.url);
-    opened.push(admin);
-    await admin.run(`CREATE ROLE "${role}" LOGIN`, []);
-    await admin.run(`GRANT SELECT, INSERT, UPDATE, DELETE ON "TaskResult", "TaskOutbox" TO "${role}"`, []);
+    const admin = adminOf(migrated.url);
+    await admin.$executeRawUnsafe(`CREATE ROLE "${role}" LOGIN`);
+    await admin.$executeRawUnsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON "TaskResult", "TaskOutbox" TO "${role}"`);
     const url = new URL(migrated.url);
     url.username = role;
-    const { sql, monitor } = monitorOf(url.toString());
+    const { store, monitor } = monitorOf(url.toString());
     try {
       expect(await monitor.assertReady()).toEqual({ missing: [], pending: [], failed: [], unknown: [] });
     } finally {
-      await sql.close();
-      await admin.run(`DROP OWNED BY "${role}"`, []);
-      await admin.run(`DROP ROLE "${role}"`, []);
+      await store.close();
+      await admin.$executeRawUnsafe(`DROP OWNED BY "${role}"`);
+      await admin.$executeRawUnsafe(`DROP ROLE "${role}"`);
     }
   });
 
@@ -190,8 +199,8 @@ describe("callers on an unmigrated database", () => {
   });
 
   it("report(): a burst of failures is one log line per interval, with the same message", async () => {
-    const { sql, monitor, lines } = monitorOf(empty.url, { reportIntervalMs: 400 });
-    const failure = await rejection(sql.find("x"));
+    const { store, monitor, lines } = monitorOf(empty.url, { reportIntervalMs: 400 });
+    const failure = await rejection(store.find("x"));
     expect(monitor.report(new Error("not a schema problem"))).toBe(false);
     for (let i = 0; i < 50; i++) expect(monitor.report(failure)).toBe(true);
     await expect.poll(() => lines.length).toBe(1);
@@ -207,11 +216,10 @@ describe("callers on an unmigrated database", () => {
   });
 });
 
-async function insertMigration(sql: ResultSql, name: string, { finished }: { finished: boolean }): Promise<void> {
+async function insertMigration(admin: Db, name: string, { finished }: { finished: boolean }): Promise<void> {
   const finishedAt = finished ? "CURRENT_TIMESTAMP" : "NULL";
-  await sql.run(
+  await admin.$executeRawUnsafe(
     `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at", "finished_at", "applied_steps_count") VALUES ('${name}', 'test', '${name}', CURRENT_TIMESTAMP, ${finishedAt}, 1)`,
-    [],
   );
 }
 

@@ -1,6 +1,6 @@
 /**
- * Is the database migrated for this build? Two questions, both answered on the result store's own
- * connection (results/sql.ts), one query each:
+ * Is the database migrated for this build? Two questions, both answered on the task store's own
+ * connection (store/store.ts, SchemaCatalog), one query each:
  *
  * - Tables and columns: every table celeriac's statements name, with every column they use, read from the
  *   catalog (SQLite's sqlite_master + pragma_table_info, PostgreSQL's pg_class + pg_attribute in the schema
@@ -20,7 +20,7 @@
  * the column check alone.
  */
 import { SchemaNotReadyError } from "../errors.js";
-import type { ResultSql } from "./sql.js";
+import type { SchemaCatalog } from "../store/store.js";
 
 /** Table name → the columns of it the code uses. */
 export type RequiredTables = Readonly<Record<string, readonly string[]>>;
@@ -55,23 +55,10 @@ export const isReady = (s: SchemaStatus) => s.missing.length === 0 && s.pending.
 
 const MIGRATIONS_TABLE = "_prisma_migrations";
 
-const CATALOG = {
-  sqlite: `SELECT m."name" AS "table", p."name" AS "column" FROM sqlite_master AS m, pragma_table_info(m."name") AS p WHERE m."type" = 'table'`,
-  // current_schema(): where this store's unqualified "TaskResult" resolves (the search path's first schema).
-  // Tables (r) and partitioned tables (p), their live columns; readable by every role.
-  postgresql: `SELECT c.relname AS "table", a.attname AS "column" FROM pg_catalog.pg_class AS c
-    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
-} as const;
-
-const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "${MIGRATIONS_TABLE}"`;
-
 /** Reads the catalog (and the migrations table, when there is one) and compares them with what this build needs. */
-export async function checkSchema(sql: Pick<ResultSql, "run" | "dialect">, expected: SchemaExpectations): Promise<SchemaStatus> {
-  const { rows } = await sql.run<{ table: string; column: string }>(CATALOG[sql.dialect], []);
+export async function checkSchema(store: Pick<SchemaCatalog, "columns" | "appliedMigrations">, expected: SchemaExpectations): Promise<SchemaStatus> {
   const present = new Map<string, Set<string>>();
-  for (const { table, column } of rows) present.set(table, (present.get(table) ?? new Set()).add(column));
+  for (const { table, column } of await store.columns()) present.set(table, (present.get(table) ?? new Set()).add(column));
   const missingTables = Object.keys(expected.tables).filter((t) => !present.has(t));
   const missingColumns = Object.entries(expected.tables).flatMap(([t, columns]) =>
     present.has(t) ? columns.filter((c) => !present.get(t)!.has(c)).map((c) => `${t}.${c}`) : [],
@@ -83,25 +70,14 @@ export async function checkSchema(sql: Pick<ResultSql, "run" | "dialect">, expec
     if (missingTables.length === Object.keys(expected.tables).length) status.pending = [...expected.migrations];
     return status;
   }
-  const applied = await readApplied(sql);
+  const applied = await store.appliedMigrations();
   if (!applied) return status; // a role that may not read the history (only the deploy role may): the tables decide
-  const truthy = (v: unknown) => Boolean(Number(v));
-  const done = new Set(applied.filter((m) => truthy(m.finished) && !truthy(m.rolledBack)).map((m) => m.name));
+  const done = new Set(applied.filter((m) => m.finished && !m.rolledBack).map((m) => m.name));
   const shipped = new Set(expected.migrations);
-  status.failed = [...new Set(applied.filter((m) => !truthy(m.finished) && !truthy(m.rolledBack) && !done.has(m.name)).map((m) => m.name))];
+  status.failed = [...new Set(applied.filter((m) => !m.finished && !m.rolledBack && !done.has(m.name)).map((m) => m.name))];
   status.pending = expected.migrations.filter((m) => !done.has(m) && !status.failed.includes(m));
   status.unknown = [...done].filter((m) => !shipped.has(m)).sort();
   return status;
-}
-
-/** Prisma's migration history; undefined when this role may not read it (insufficient_privilege). */
-async function readApplied(sql: Pick<ResultSql, "run">) {
-  try {
-    return (await sql.run<{ name: string; finished: unknown; rolledBack: unknown }>(APPLIED, [])).rows;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "42501") return undefined;
-    throw error;
-  }
 }
 
 /** "migration a", or "3 migrations (a … c)": a long history stays one readable line. */

@@ -13,14 +13,15 @@
 import { SchemaNotReadyError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { checkSchema, isNoDatabase, isReady, missingFromError, newerMessage, noDatabaseMessage, schemaMessage, type SchemaExpectations, type SchemaStatus } from "./schema-check.js";
-import type { ResultSql } from "./sql.js";
+import type { SchemaCatalog } from "../store/store.js";
 
 export interface SchemaMonitorOptions {
   /** Table → the columns of it the code uses. */
   tables: SchemaExpectations["tables"];
   /** The migrations this build ships, oldest first, read at each check; undefined: only tables are checked. */
   migrations?: () => readonly string[] | undefined;
-  sql: Pick<ResultSql, "run" | "dialect" | "close">;
+  /** The task store, whose catalog it reads. */
+  store: SchemaCatalog;
   /** The database's URL without its password, for the messages. */
   where: string;
   /** The command that migrates the database, named in the messages. @defaultValue "npx prisma migrate deploy" */
@@ -49,13 +50,12 @@ export class SchemaMonitor {
 
   /** What the database lacks for this build (and what it has that the build does not know). */
   check(): Promise<SchemaStatus> {
-    const { sql } = this.options;
-    const status = checkSchema(sql, { tables: this.options.tables, migrations: this.options.migrations?.() }).then(async (found) => {
-      // Prisma's `migrate deploy` takes a SQLite file in EXCLUSIVE locking mode, and times out (SQLITE_BUSY)
-      // while any other connection has it open: a process that goes on running on a database that is not
-      // migrated (the web server answers 503 until it is) lets go of it, so that the command that fixes
-      // it can run. A SQLite store reopens its connection at its next statement.
-      if (sql.dialect === "sqlite" && !isReady(found)) await sql.close();
+    const { store } = this.options;
+    const status = checkSchema(store, { tables: this.options.tables, migrations: this.options.migrations?.() }).then(async (found) => {
+      // A process that goes on running on a database that is not migrated (the web server answers 503
+      // until it is) lets go of what would stop the command that fixes it (SQLite: its connection, which
+      // `migrate deploy`'s EXCLUSIVE lock waits for); the store reopens it at its next statement.
+      if (!isReady(found)) await store.makeWayForMigration();
       return found;
     });
     this.recent = { at: Date.now(), status };

@@ -1,6 +1,6 @@
 /**
  * The result store: TaskResult rows written through the group-committing writer and read by primary key,
- * both beneath Prisma (sql.ts says why). After each flush the state changes are announced (the broker
+ * both beneath Prisma (store/store.ts says why). After each flush the state changes are announced (the broker
  * publishes them), so AsyncResult.get(), the SSE endpoint and the dashboard wake at once instead of
  * polling.
  */
@@ -11,7 +11,7 @@ import { States } from "../states.js";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend.js";
 import { finishedRow, pendingRow, startedRow, type AnnouncedRow, type ResultRow } from "./row.js";
 import type { SchemaMonitor } from "./schema-monitor.js";
-import type { ResultSql } from "./sql.js";
+import type { ResultRows } from "../store/store.js";
 import { ResultWriter } from "./writer.js";
 
 /** A row whose result and error take more than this (JSON) is announced without them: readers read it. */
@@ -42,15 +42,15 @@ export class SqlResultBackend implements ResultBackend {
   private readonly pendingRows;
 
   constructor(
-    private readonly sql: ResultSql,
+    private readonly store: ResultRows & { close(): Promise<void> },
     readonly description: string,
     private readonly options: SqlResultBackendOptions,
   ) {
     const announce = (rows: readonly ResultRow[]) => options.announce?.(rows.map(announced));
     const reported = (error: unknown) => options.schema?.report(error) ?? false;
-    this.writer = new ResultWriter({ flush: (rows) => sql.upsert(rows), flushed: announce, log: options.log, reported, refused: (error) => sql.refused(error) });
+    this.writer = new ResultWriter({ flush: (rows) => store.upsert(rows), flushed: announce, log: options.log, reported, refused: (error) => store.refused(error) });
     this.pendingRows = groupCommit<ResultRow>(
-      (rows) => sql.insertPending(rows),
+      (rows) => store.insertPending(rows),
       (error, rows) => {
         if (!reported(error)) options.log.warn({ err: error }, `could not record ${rows.length} dispatched tasks as PENDING; they read as PENDING anyway`);
       },
@@ -71,16 +71,16 @@ export class SqlResultBackend implements ResultBackend {
 
   async revoked(id: string, reason: string): Promise<void> {
     await this.pendingRows.idle(); // a PENDING row this process is about to write is revoked too
-    await this.sql.revoke(id, reason, new Date()).catch((error: unknown) => this.rethrow(error));
+    await this.store.revoke(id, reason, new Date()).catch((error: unknown) => this.rethrow(error));
     this.options.announce?.([[id, States.REVOKED]]);
   }
 
   deleteFinishedBefore(before: Date): Promise<number> {
-    return this.sql.deleteFinishedBefore(before).catch((error: unknown) => this.rethrow(error));
+    return this.store.deleteFinishedBefore(before).catch((error: unknown) => this.rethrow(error));
   }
 
   get(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
-    return this.sql.find(id, ownedBy).catch((error: unknown) => this.rethrow(error));
+    return this.store.find(id, ownedBy).catch((error: unknown) => this.rethrow(error));
   }
 
   /** A missing table's error as the SchemaNotReadyError that names the fix; any other error as it is. */
@@ -91,6 +91,6 @@ export class SqlResultBackend implements ResultBackend {
 
   async close(): Promise<void> {
     await Promise.all([this.writer.close(), this.pendingRows.idle()]);
-    await this.sql.close();
+    await this.store.close();
   }
 }

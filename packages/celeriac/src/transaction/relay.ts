@@ -7,7 +7,8 @@
 import type { TaskTransport } from "../broker/broker.js";
 import type { Logger } from "../log.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
-import { fromOutboxRow, MIN_RELAY_GRACE_MS, RELAY_GRACE_MS, type OutboxStore } from "./outbox.js";
+import { MIN_RELAY_GRACE_MS, RELAY_GRACE_MS, type OutboxStore } from "./outbox.js";
+import { fromOutboxRow } from "./outbox-row.js";
 
 export interface RelayOptions {
   outbox: OutboxStore;

@@ -21,7 +21,8 @@ import type { Logger } from "../log.js";
 import type { ResultBackend } from "../results/backend.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { groupCommit } from "../group-commit.js";
-import { FAST_PATH_MS, toOutboxRow, type OutboxClient, type OutboxStore } from "./outbox.js";
+import { FAST_PATH_MS, type OutboxClient, type OutboxStore } from "./outbox.js";
+import { toOutboxRow } from "./outbox-row.js";
 import { currentScope, runInScope, runOutsideScope, Scope, type AfterCommit, type DeferredDispatch } from "./scope.js";
 
 export interface TransactionOptions {
@@ -33,11 +34,6 @@ export interface TransactionOptions {
   timeout?: number;
   /** Prisma: the isolation level, e.g. "Serializable" (PostgreSQL). */
   isolationLevel?: string;
-}
-
-/** What the transaction client must offer: the app's tx client has all of it. */
-export interface TxPort extends Pick<OutboxClient, "taskOutbox"> {
-  $executeRawUnsafe(sql: string): Promise<number>;
 }
 
 /**
@@ -122,7 +118,7 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
 
   async function nested<T>(outer: Scope, fn: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
     const scope = outer.child(durable);
-    const tx = outer.tx as TxPort;
+    const tx = outer.tx as OutboxClient; // a savepoint is a raw statement on the transaction, as the outbox's insert is
     const savepoint = `celeriac_sp_${scope.depth}`;
     await tx.$executeRawUnsafe(`SAVEPOINT ${savepoint}`);
     try {

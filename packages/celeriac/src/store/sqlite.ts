@@ -1,8 +1,8 @@
 /**
- * The result store on SQLite through `better-sqlite3` (see sql.ts for why not Prisma): prepared
- * statements, a batch of rows in one `BEGIN IMMEDIATE` transaction. Values are stored as Prisma's
- * SQLite adapter stores them (JSON as text, DateTime as ISO 8601 text with "+00:00"), so Prisma reads
- * these rows and this store reads Prisma's.
+ * The task store on SQLite through `better-sqlite3` (see store.ts for why not Prisma): all of its SQL, for
+ * the result rows, the outbox and the schema check. Prepared statements, a batch of result rows in one
+ * `BEGIN IMMEDIATE` transaction. Values are stored as Prisma's SQLite adapter stores them (JSON as text,
+ * DateTime as ISO 8601 text with "+00:00"), so Prisma reads these rows and this store reads Prisma's.
  *
  * The connection is its own, with no busy timeout: better-sqlite3 waits for a lock by blocking the event
  * loop, and the lock may be held by a Prisma transaction of this very process that is awaiting I/O, so
@@ -11,9 +11,11 @@
 import type Database from "better-sqlite3";
 import { loadBetterSqlite3 } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
-import type { TaskRecord } from "./backend.js";
-import { COLUMNS, findStatement, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "./row.js";
-import { unbindable, type ResultSql } from "./sql.js";
+import type { TaskRecord } from "../results/backend.js";
+import { COLUMNS, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "../results/row.js";
+import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, type NewOutboxRow, type OutboxRow } from "../transaction/outbox-row.js";
+import { findStatement } from "./find-statement.js";
+import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
 
 /** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
 const BUSY_WAIT_MS = 250;
@@ -48,6 +50,45 @@ function bind(row: ResultRow): Record<string, unknown> {
   return out;
 }
 
+const CLAIM_ONE = `UPDATE "TaskOutbox" SET "claimedAt" = ? WHERE "id" = ? AND "dispatchedAt" IS NULL AND "claimedAt" IS NULL`;
+/** One writer at a time: the single UPDATE … WHERE id IN (SELECT …) is atomic as it is. */
+const CLAIM_BATCH = `UPDATE "TaskOutbox" SET "claimedAt" = ?, "attempts" = "attempts" + 1
+       WHERE "id" IN (
+         SELECT "id" FROM "TaskOutbox"
+         WHERE "dispatchedAt" IS NULL AND "createdAt" < ? AND ("claimedAt" IS NULL OR "claimedAt" < ?)
+         ORDER BY "createdAt" LIMIT ?
+         )
+       RETURNING ${OUTBOX_COLUMNS.map(q).join(", ")}`;
+const TAKEN = `SELECT 1 AS "found" FROM "TaskResult" WHERE "id" = ?`;
+/** SQLite binds no arrays: the ids go as one JSON array, read by json_each. */
+const MARK_DISPATCHED = `UPDATE "TaskOutbox" SET "dispatchedAt" = ?, "lastError" = NULL WHERE "id" IN (SELECT value FROM json_each(?))`;
+const RELEASE = `UPDATE "TaskOutbox" SET "claimedAt" = NULL, "lastError" = ? WHERE "id" = ? AND "dispatchedAt" IS NULL`;
+const PRUNE = `DELETE FROM "TaskOutbox" WHERE "dispatchedAt" IS NOT NULL AND "dispatchedAt" < ?`;
+const OUTBOX_INSERT = `INSERT INTO "TaskOutbox" (${NEW_OUTBOX_COLUMNS.map(q).join(", ")}) VALUES `;
+const OUTBOX_TUPLE = `(${NEW_OUTBOX_COLUMNS.map(() => "?").join(", ")})`;
+
+const CATALOG = `SELECT m."name" AS "table", p."name" AS "column" FROM sqlite_master AS m, pragma_table_info(m."name") AS p WHERE m."type" = 'table'`;
+const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "_prisma_migrations"`;
+
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** A claimed row as RETURNING gives it: JSON and timestamps as the text Prisma's adapter (or outboxInsert) wrote. */
+const outboxRow = (r: Record<string, unknown>): OutboxRow => ({
+  id: String(r.id),
+  name: String(r.name),
+  args: readJson(r.args),
+  queue: String(r.queue),
+  priority: r.priority === null || r.priority === undefined ? null : Number(r.priority),
+  runAt: readDate(r.runAt),
+  expires: readDate(r.expires),
+  createdAt: readDate(r.createdAt)!,
+  claimedAt: readDate(r.claimedAt),
+  dispatchedAt: readDate(r.dispatchedAt),
+  attempts: Number(r.attempts),
+  lastError: text(r.lastError),
+  owner: text(r.owner),
+});
+
 /** Codes of a statement refused for its values (SQLite stores NUL and any JSON text; these are what is left). */
 const REFUSED = /^SQLITE_(TOOBIG|CONSTRAINT|MISMATCH)/;
 
@@ -74,12 +115,15 @@ function prepare(db: Database.Database) {
   };
 }
 
-export class SqliteResultSql implements ResultSql {
+export class SqliteTaskStore implements TaskStore {
   readonly dialect = "sqlite";
   private db: Database.Database | undefined;
   private prepared: ReturnType<typeof prepare> | undefined;
-  /** Statements run through run(), prepared once each. */
-  private readonly adHoc = new Map<string, Database.Statement>();
+  /**
+   * The outbox's and the schema check's statements, each prepared alone on its first use (once per
+   * connection): one that names a missing table or column fails by itself, and result writes go on.
+   */
+  private readonly lazy = new Map<string, Database.Statement>();
 
   /** The file at a `file:` URL, opened on first use on a connection of its own (in WAL mode when the app set it: the mode is stored in the file). */
   constructor(private readonly url: string) {}
@@ -132,13 +176,11 @@ export class SqliteResultSql implements ResultSql {
     });
   }
 
-  async run<T>(text: string, values: readonly unknown[]): Promise<{ rows: T[]; count: number }> {
-    return this.whenNotBusy(() => {
-      let statement = this.adHoc.get(text);
-      if (!statement) this.adHoc.set(text, (statement = this.connection.prepare(text)));
-      if (statement.reader) return { rows: statement.all(...values) as T[], count: 0 };
-      return { rows: [] as T[], count: statement.run(...values).changes };
-    });
+  /** `text` prepared on this connection, the first time only; call it inside whenNotBusy (preparing reads the schema). */
+  private statement(text: string): Database.Statement {
+    let statement = this.lazy.get(text);
+    if (!statement) this.lazy.set(text, (statement = this.connection.prepare(text)));
+    return statement;
   }
 
   async revoke(id: string, reason: string, at: Date): Promise<void> {
@@ -149,10 +191,56 @@ export class SqliteResultSql implements ResultSql {
     return (await this.whenNotBusy(() => this.statements.deleteFinished.run(iso(before)))).changes;
   }
 
+  /** One statement of a tuple per row; Prisma's SQLite adapter binds the Dates (as ISO text, as this store writes them) and the args as JSON text. */
+  outboxInsert(rows: readonly NewOutboxRow[]): SqlStatement {
+    const values: unknown[] = [];
+    for (const row of rows) for (const c of NEW_OUTBOX_COLUMNS) values.push(c === "args" ? JSON.stringify(row.args) : row[c]);
+    return { text: `${OUTBOX_INSERT}${rows.map(() => OUTBOX_TUPLE).join(", ")}`, values };
+  }
+
+  async claimOne(id: string, now: Date): Promise<boolean> {
+    return (await this.whenNotBusy(() => this.statement(CLAIM_ONE).run(iso(now), id))).changes === 1;
+  }
+
+  async claimBatch(now: Date, { olderThan, leaseExpired, limit }: ClaimWindow): Promise<OutboxRow[]> {
+    const rows = await this.whenNotBusy(() => this.statement(CLAIM_BATCH).all(iso(now), iso(olderThan), iso(leaseExpired), limit));
+    return (rows as Record<string, unknown>[]).map(outboxRow);
+  }
+
+  async taken(id: string): Promise<boolean> {
+    return (await this.whenNotBusy(() => this.statement(TAKEN).get(id))) !== undefined;
+  }
+
+  async markDispatchedMany(ids: readonly string[], now: Date): Promise<void> {
+    await this.whenNotBusy(() => this.statement(MARK_DISPATCHED).run(iso(now), JSON.stringify(ids)));
+  }
+
+  async release(id: string, error: string): Promise<void> {
+    await this.whenNotBusy(() => this.statement(RELEASE).run(error, id));
+  }
+
+  async prune(before: Date): Promise<number> {
+    return (await this.whenNotBusy(() => this.statement(PRUNE).run(iso(before)))).changes;
+  }
+
+  async columns(): Promise<Array<{ table: string; column: string }>> {
+    return (await this.whenNotBusy(() => this.statement(CATALOG).all())) as Array<{ table: string; column: string }>;
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const rows = (await this.whenNotBusy(() => this.statement(APPLIED).all())) as Array<{ name: string; finished: number; rolledBack: number }>;
+    return rows.map(({ name, finished, rolledBack }) => ({ name, finished: Boolean(finished), rolledBack: Boolean(rolledBack) }));
+  }
+
+  /** Closes the connection; the next statement opens it again. */
+  makeWayForMigration(): Promise<void> {
+    return this.close();
+  }
+
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
     this.prepared = undefined;
-    this.adHoc.clear();
+    this.lazy.clear();
   }
 }

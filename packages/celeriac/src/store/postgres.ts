@@ -1,0 +1,232 @@
+/**
+ * The task store on PostgreSQL through `pg` (see store.ts for why not Prisma): all of its SQL, for the
+ * result rows, the outbox and the schema check. A batch of result rows is one statement: `INSERT … SELECT
+ * FROM unnest($1::text[], …) ON CONFLICT (id) DO UPDATE`, so a flush of 200 rows costs one round trip.
+ * Timestamps travel as UTC text and come back as epoch milliseconds: the columns are Prisma's TIMESTAMP(3)
+ * without a zone, holding UTC, whatever this process's TZ.
+ */
+import type pg from "pg";
+import { loadPg } from "./driver.js";
+import { READY_STATES, States } from "../states.js";
+import type { TaskRecord } from "../results/backend.js";
+import { COLUMNS, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "../results/row.js";
+import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, type NewOutboxRow, type OutboxRow } from "../transaction/outbox-row.js";
+import { findStatement } from "./find-statement.js";
+import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
+
+const TYPES: Record<Column, string> = {
+  id: "text",
+  createdAt: "timestamp(3)",
+  name: "text",
+  args: "jsonb",
+  status: "text",
+  queue: "text",
+  worker: "text",
+  retries: "int4",
+  startedAt: "timestamp(3)",
+  result: "jsonb",
+  errorType: "text",
+  errorMessage: "text",
+  errorStack: "text",
+  doneAt: "timestamp(3)",
+  runtimeMs: "float8",
+  owner: "text",
+};
+
+const q = (column: string) => `"${column}"`;
+const keep = new Set<string>(OUTCOME_COLUMNS);
+const assignments = UPDATED_COLUMNS.map((c) =>
+  keep.has(c) ? `${q(c)} = CASE WHEN EXCLUDED."status" = 'STARTED' THEN "TaskResult".${q(c)} ELSE EXCLUDED.${q(c)} END` : `${q(c)} = EXCLUDED.${q(c)}`,
+).join(", ");
+const unnest = `SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(", ")})`;
+const INSERT = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) ${unnest}`;
+const UPSERT = `${INSERT} ON CONFLICT ("id") DO UPDATE SET ${assignments}`;
+/** A lone row (a quiet worker's every write) as plain VALUES: ~60 µs less per statement than unnest, measured. */
+const UPSERT_ONE = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) VALUES (${COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}`).join(", ")})
+  ON CONFLICT ("id") DO UPDATE SET ${assignments}`;
+const INSERT_PENDING = `${INSERT} ON CONFLICT ("id") DO NOTHING`;
+
+const epochMs = (c: string) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8 AS ${q(c)}`;
+const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
+const readColumn = (c: Column) => (TIMESTAMPS.has(c) ? epochMs(c) : q(c));
+const FIND = findStatement("$1", readColumn);
+const FIND_OWNED = findStatement("$1", readColumn, "= ANY($2::text[])");
+const REVOKE = `UPDATE "TaskResult" SET "status" = 'REVOKED', "errorType" = 'TaskRevokedError', "errorMessage" = $2, "doneAt" = $3::timestamp(3)
+  WHERE "id" = $1 AND "status" IN ('${States.PENDING}', '${States.RETRY}')`;
+const DELETE_FINISHED = `DELETE FROM "TaskResult" WHERE "status" = ANY($1::text[]) AND "doneAt" < $2::timestamp(3)`;
+
+const OUTBOX_DATES = new Set<string>(["runAt", "expires", "createdAt", "claimedAt", "dispatchedAt"]);
+const CLAIM_ONE = `UPDATE "TaskOutbox" SET "claimedAt" = $1::timestamp(3) WHERE "id" = $2 AND "dispatchedAt" IS NULL AND "claimedAt" IS NULL`;
+/** FOR UPDATE SKIP LOCKED: concurrent relays split the due rows between them instead of waiting on each other. */
+const CLAIM_BATCH = `UPDATE "TaskOutbox" SET "claimedAt" = $1::timestamp(3), "attempts" = "attempts" + 1
+       WHERE "id" IN (
+         SELECT "id" FROM "TaskOutbox"
+         WHERE "dispatchedAt" IS NULL AND "createdAt" < $2::timestamp(3) AND ("claimedAt" IS NULL OR "claimedAt" < $3::timestamp(3))
+         ORDER BY "createdAt" LIMIT $4
+         FOR UPDATE SKIP LOCKED)
+       RETURNING ${OUTBOX_COLUMNS.map((c) => (OUTBOX_DATES.has(c) ? epochMs(c) : q(c))).join(", ")}`;
+const TAKEN = `SELECT 1 AS "found" FROM "TaskResult" WHERE "id" = $1`;
+const MARK_DISPATCHED = `UPDATE "TaskOutbox" SET "dispatchedAt" = $1::timestamp(3), "lastError" = NULL WHERE "id" = ANY($2::text[])`;
+const RELEASE = `UPDATE "TaskOutbox" SET "claimedAt" = NULL, "lastError" = $1 WHERE "id" = $2 AND "dispatchedAt" IS NULL`;
+const PRUNE = `DELETE FROM "TaskOutbox" WHERE "dispatchedAt" IS NOT NULL AND "dispatchedAt" < $1::timestamp(3)`;
+const OUTBOX_INSERT = `INSERT INTO "TaskOutbox" (${NEW_OUTBOX_COLUMNS.map(q).join(", ")}) VALUES `;
+
+/**
+ * current_schema(): where this store's unqualified "TaskResult" resolves (the search path's first schema).
+ * Tables (r) and partitioned tables (p), their live columns; readable by every role.
+ */
+const CATALOG = `SELECT c.relname AS "table", a.attname AS "column" FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`;
+const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "_prisma_migrations"`;
+/** insufficient_privilege: only the deploy role may read the migration history. */
+const NO_PRIVILEGE = "42501";
+
+/** UTC wall time without a zone, as TIMESTAMP(3) columns hold it. */
+const utc = (d: Date | null) => (d === null ? null : d.toISOString().slice(0, -1));
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+function columnsOf(rows: readonly ResultRow[]): unknown[][] {
+  return COLUMNS.map((c) =>
+    rows.map((r) => (TYPES[c] === "jsonb" ? json(r[c]) : TYPES[c].startsWith("timestamp") ? utc(r[c] as Date | null) : r[c])),
+  );
+}
+
+/**
+ * SQLSTATE classes of a statement refused for its values: 22 data exception (22P05 "unsupported Unicode
+ * escape sequence", 22021 invalid byte sequence, 22P02 invalid JSON), 23 integrity constraint violation,
+ * 54 program limit exceeded (a value over an index's row size, a jsonb too large).
+ */
+const REFUSED_CLASSES = new Set(["22", "23", "54"]);
+
+/** The part of a pg.Pool used here. */
+export type PgQueryable = Pick<pg.Pool, "query" | "end">;
+
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** A claimed row as RETURNING gives it: jsonb parsed by `pg`, timestamps as epoch milliseconds. */
+const outboxRow = (r: Record<string, unknown>): OutboxRow => ({
+  id: String(r.id),
+  name: String(r.name),
+  args: r.args,
+  queue: String(r.queue),
+  priority: r.priority === null || r.priority === undefined ? null : Number(r.priority),
+  runAt: date(r.runAt as number | null),
+  expires: date(r.expires as number | null),
+  createdAt: date(r.createdAt as number)!,
+  claimedAt: date(r.claimedAt as number | null),
+  dispatchedAt: date(r.dispatchedAt as number | null),
+  attempts: Number(r.attempts),
+  lastError: text(r.lastError),
+  owner: text(r.owner),
+});
+
+export class PostgresTaskStore implements TaskStore {
+  readonly dialect = "postgresql";
+
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly pool: PgQueryable) {}
+
+  /** A small pool of its own: result writes are one statement per flush, reads one per call. */
+  static open(url: string): PostgresTaskStore {
+    const { Pool } = loadPg();
+    const pool = new Pool({ connectionString: url, max: 4 });
+    // An idle connection the server terminates (restart, outage) must not crash the process; the next
+    // query reports the outage and the writer retries.
+    pool.on("error", () => undefined);
+    return new PostgresTaskStore(pool);
+  }
+
+  // Named statements are parsed and planned once per connection, not at every flush.
+  async upsert(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length === 1) await this.pool.query({ name: "celeriac_result_upsert_one", text: UPSERT_ONE, values: columnsOf(rows).map(([v]) => v) });
+    else if (rows.length) await this.pool.query({ name: "celeriac_result_upsert", text: UPSERT, values: columnsOf(rows) });
+  }
+
+  refused(error: unknown): string | undefined {
+    const { code, message, detail } = error as { code?: unknown; message?: unknown; detail?: unknown };
+    if (typeof code === "string" && REFUSED_CLASSES.has(code.slice(0, 2))) return detail ? `${message}: ${detail}` : String(message);
+    return unbindable(error);
+  }
+
+  async insertPending(rows: readonly ResultRow[]): Promise<void> {
+    if (rows.length) await this.pool.query({ name: "celeriac_result_pending", text: INSERT_PENDING, values: columnsOf(rows) });
+  }
+
+  async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
+    const query = ownedBy ? { name: "celeriac_result_find_owned", text: FIND_OWNED, values: [id, ownedBy] } : { name: "celeriac_result_find", text: FIND, values: [id] };
+    const { rows } = await this.pool.query(query);
+    const r = rows[0];
+    return r ? recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) }) : null;
+  }
+
+  async revoke(id: string, reason: string, at: Date): Promise<void> {
+    await this.pool.query(REVOKE, [id, reason, utc(at)]);
+  }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(DELETE_FINISHED, [[...READY_STATES], utc(before)]);
+    return rowCount ?? 0;
+  }
+
+  /** One statement of a tuple per row; Prisma's pg adapter binds the Dates (TIMESTAMP(3) columns) and the args as jsonb text. */
+  outboxInsert(rows: readonly NewOutboxRow[]): SqlStatement {
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const marks = NEW_OUTBOX_COLUMNS.map((c) => {
+        values.push(c === "args" ? JSON.stringify(row.args) : row[c]);
+        return `$${values.length}${c === "args" ? "::jsonb" : ""}`;
+      });
+      return `(${marks.join(", ")})`;
+    });
+    return { text: `${OUTBOX_INSERT}${tuples.join(", ")}`, values };
+  }
+
+  async claimOne(id: string, now: Date): Promise<boolean> {
+    return (await this.pool.query(CLAIM_ONE, [utc(now), id])).rowCount === 1;
+  }
+
+  async claimBatch(now: Date, { olderThan, leaseExpired, limit }: ClaimWindow): Promise<OutboxRow[]> {
+    const { rows } = await this.pool.query(CLAIM_BATCH, [utc(now), utc(olderThan), utc(leaseExpired), limit]);
+    return rows.map(outboxRow);
+  }
+
+  async taken(id: string): Promise<boolean> {
+    return (await this.pool.query(TAKEN, [id])).rows.length > 0;
+  }
+
+  async markDispatchedMany(ids: readonly string[], now: Date): Promise<void> {
+    await this.pool.query(MARK_DISPATCHED, [utc(now), ids]);
+  }
+
+  async release(id: string, error: string): Promise<void> {
+    await this.pool.query(RELEASE, [error, id]);
+  }
+
+  async prune(before: Date): Promise<number> {
+    return (await this.pool.query(PRUNE, [utc(before)])).rowCount ?? 0;
+  }
+
+  async columns(): Promise<Array<{ table: string; column: string }>> {
+    return (await this.pool.query(CATALOG, [])).rows;
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[] | undefined> {
+    try {
+      return (await this.pool.query(APPLIED, [])).rows;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === NO_PRIVILEGE) return undefined;
+      throw error;
+    }
+  }
+
+  /** Nothing to let go of: a migration waits for no connection of this pool. */
+  async makeWayForMigration(): Promise<void> {}
+
+  close(): Promise<void> {
+    return (this.closing ??= this.pool.end());
+  }
+}
