@@ -15,8 +15,8 @@ export const celeriac = createCeleriac({
   databaseUrl: process.env.DATABASE_URL ?? "file:./dev.db",
   // The broker: BullMQ on Redis.
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  // Added to what init wrote: every Redis key starts with this, so apps (or test runs) sharing a Redis stay apart.
-  keyPrefix: process.env.CELERIAC_KEY_PREFIX ?? "celeriac",
+  // Every Redis key starts with it: apps (and test runs) sharing one Redis give each a prefix of its own.
+  keyPrefix: process.env.CELERIAC_KEY_PREFIX ?? "celeriac-example-express",
   // Where task modules live: `celeriac worker` imports every module below it.
   tasksDir: "tasks",
   // Periodic tasks for `celeriac beat` (Celery's beat_schedule), e.g. every 30 seconds:

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { escapeText, safeText, textProblem } from "./text.js";
+import { safeText } from "./safe-text.js";
+import { escapeText, textProblem } from "./text.js";
 
 describe("textProblem", () => {
   it.each([

@@ -7,11 +7,9 @@
  *   a lone surrogate      "\ud800x" is valid JSON (the escape sequence) but not Unicode: it cannot be encoded
  *                         as UTF-8 (PostgreSQL refuses it; Node writes U+FFFD instead, silently changing it).
  *
- * `textProblem()` says what is wrong with a string; `safeText()` is a zod string that refuses both, with a
- * message the field's path is prefixed to ("title: contains a NUL character (\u0000)"). Every string field
- * of the app's request schemas and of the periodic-task schema starts from it.
+ * `textProblem()` says what is wrong with a string, `escapeText()` makes any string storable; safe-text.ts
+ * has the zod string that refuses both. No imports: errors.ts (and so `celeriac/errors`) depends on this.
  */
-import { z } from "zod";
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -32,12 +30,4 @@ export function textProblem(text: string): string | undefined {
  */
 export function escapeText(text: string): string {
   return text.replace(UNSTORABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/** A zod string that refuses NUL and unpaired surrogates; chain the usual checks after it (`.trim().min(1)`). */
-export function safeText() {
-  return z.string().superRefine((text, ctx) => {
-    const problem = textProblem(text);
-    if (problem) ctx.addIssue({ code: "custom", message: `contains ${problem}` });
-  });
 }

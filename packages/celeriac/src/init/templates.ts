@@ -54,7 +54,7 @@ export function appModuleSource(project: Project, appModule: string): string {
   return `/**
  * This app's celeriac (Django's proj/celery.py): created once, imported by route handlers (to dispatch),
  * by task modules (to define tasks) and by \`celeriac worker\` / \`celeriac beat\` (which find this file as
- * lib/celery.ts, or through --app). Every setting: https://www.npmjs.com/package/celeriac
+ * lib/celery.ts, or through --app). Every setting: node_modules/celeriac/README.md and the repository's guide.
  */
 import { createCeleriac } from "celeriac";
 ${client.lines}

@@ -87,13 +87,8 @@ export interface RunWorkerOptions {
   argv: readonly string[];
   /** Where task modules live (every module below it is imported). */
   tasksDir: string;
-  /** The module that exports this app as `celeriac`: process-pool children load it. */
+  /** The app module (`path[:export]`, as `celeriac --app`): process-pool children load it. */
   appModule: string;
-  /**
-   * The process-pool child module (lib/celeriac/worker/child.ts, or its compiled .js), found by the entry
-   * module next to itself: in the compiled build this code is in a shared chunk. Default: child.ts via tsx.
-   */
-  childEntry?: string;
 }
 
 /**
@@ -104,7 +99,7 @@ export function runWorker(app: Celeriac, options: RunWorkerOptions): Promise<voi
   return serve(app, options).catch((error: unknown) => exitOnStartupError(error, "celeriac worker"));
 }
 
-async function serve(app: Celeriac, { argv, tasksDir, appModule, childEntry }: RunWorkerOptions): Promise<void> {
+async function serve(app: Celeriac, { argv, tasksDir, appModule }: RunWorkerOptions): Promise<void> {
   const cli = parseWorkerArgs(argv);
   if (cli.help) {
     process.stdout.write(`${WORKER_USAGE}\n`);
@@ -134,7 +129,7 @@ async function serve(app: Celeriac, { argv, tasksDir, appModule, childEntry }: R
   await waitForBroker(app, log);
   const pool =
     cli.pool === "process"
-      ? startProcessPool({ size: concurrency, appModule, tasksDir, childEntry, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
+      ? startProcessPool({ size: concurrency, appModule, tasksDir, maxTasksPerChild: cli.maxTasksPerChild, registry, backend: app.backend, config: app.config, hostname, log })
       : undefined;
   await pool?.ready();
   const worker = await app.startWorker({ registry, queues, concurrency, hostname, log, pool });
