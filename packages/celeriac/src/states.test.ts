@@ -4,21 +4,33 @@ import { describe, expect, it } from "vitest";
 import { isPostgresUrl, isSqliteUrl, isTaskId, PERIOD_MS, PERIODS, taskIdProblem } from "./states.js";
 import { parseRate } from "./task/rate.js";
 
-describe("celeriac/states, the client-safe entry", () => {
-  it("imports only its own leaf modules: no Node module, no dependency (a client component bundles it)", () => {
-    const seen = new Set<string>();
-    const external: string[] = [];
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:import|export)\s[^;]*?from\s*"([^"]+)"|import\(\s*"([^"]+)"/g)) {
-        if (spec.startsWith(".")) walk(join(dirname(file), spec.replace(/\.js$/, ".ts")));
-        else external.push(`${relative(import.meta.dirname, file)}: ${spec}`);
-      }
-    };
-    walk(join(import.meta.dirname, "states.ts"));
+/** Every module `entry` reaches, and each import of a package or Node module on the way. */
+function importGraph(entry: string): { modules: string[]; external: string[] } {
+  const seen = new Set<string>();
+  const external: string[] = [];
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:import|export)\s[^;]*?from\s*"([^"]+)"|import\(\s*"([^"]+)"/g)) {
+      if (spec.startsWith(".")) walk(join(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else external.push(`${relative(import.meta.dirname, file)}: ${spec}`);
+    }
+  };
+  walk(join(import.meta.dirname, entry));
+  return { modules: [...seen].map((file) => relative(import.meta.dirname, file)).sort(), external };
+}
+
+describe("the client-safe entries: a client component bundles them", () => {
+  it("celeriac/states imports only its own leaf modules: no Node module, no dependency", () => {
+    const { modules, external } = importGraph("states.ts");
     expect(external).toEqual([]);
-    expect([...seen].map((file) => relative(import.meta.dirname, file)).sort()).toEqual(["beat/kinds.ts", "log-levels.ts", "states.ts", "task/id.ts", "units.ts", "url.ts"]);
+    expect(modules).toEqual(["beat/kinds.ts", "log-levels.ts", "states.ts", "task/id.ts", "units.ts", "url.ts"]);
+  });
+
+  it("celeriac/errors imports only text.ts (no zod: safeText lives in safe-text.ts)", () => {
+    const { modules, external } = importGraph("errors.ts");
+    expect(external).toEqual([]);
+    expect(modules).toEqual(["errors.ts", "text.ts"]);
   });
 });
 
