@@ -1,54 +1,16 @@
 /**
- * An isolated celeriac app for one integration test file: the run's database (or `settings.databaseUrl`,
- * one a test made), the real Redis, and a key prefix of its own. `startWorker()` runs a real worker in this process; `close()` removes every key the
- * test made and closes connections.
+ * An isolated celeriac app for one of the demo's integration test files: the run's database (or
+ * `settings.databaseUrl`, one a test made) through the demo's own client, the real Redis, and a key prefix
+ * of its own — the framework's harness (packages/celeriac/test/harness.ts) over the demo's models.
  */
 import { inject } from "vitest";
-import { createCeleriac, type Celeriac, type CeleriacOptions } from "celeriac";
-import { Registry } from "celeriac/task/registry";
-import type { RunningWorker } from "celeriac/worker/worker";
+import type { CeleriacOptions } from "celeriac";
 import { createDb, type Db } from "@/lib/db";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis";
+import { harnessOver, type Harness as AnyHarness } from "../packages/celeriac/test/harness";
 
-export interface Harness {
-  app: Celeriac<Db>;
-  db: Db;
-  keyPrefix: string;
-  databaseUrl: string;
-  /** Starts a worker that serves the app's tasks (or `registry`) on `queues`. */
-  startWorker(options?: { queues?: string[]; registry?: Registry; concurrency?: number; graceMs?: number }): Promise<RunningWorker>;
-  close(): Promise<void>;
-}
+export type Harness = AnyHarness<Db>;
 
 export function createHarness(label: string, settings: Omit<Partial<CeleriacOptions>, "prisma"> = {}): Harness {
   const databaseUrl = settings.databaseUrl ?? inject("databaseUrl");
-  const db = createDb(databaseUrl);
-  const keyPrefix = uniquePrefix(label);
-  const app = createCeleriac({
-    prisma: db,
-    databaseUrl,
-    redisUrl: REDIS_URL,
-    keyPrefix,
-    logLevel: "silent",
-    resultPollIntervalMs: 50,
-    ...settings,
-  });
-  const workers: RunningWorker[] = [];
-  return {
-    app,
-    db,
-    keyPrefix,
-    databaseUrl,
-    async startWorker(options = {}) {
-      const worker = await app.startWorker({ concurrency: 4, hostname: "celeriac@test", graceMs: 5_000, ...options });
-      workers.push(worker);
-      return worker;
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.stop()));
-      await app.close();
-      await deleteKeys(keyPrefix);
-      await db.$disconnect();
-    },
-  };
+  return harnessOver(label, createDb(databaseUrl), databaseUrl, settings);
 }

@@ -5,7 +5,9 @@
  * every key the test made and closes connections.
  */
 import { inject } from "vitest";
-import { createCeleriac, type Celeriac, type CeleriacOptions } from "../src/index.js";
+// The type of inject("celeriacDatabaseUrl") (its declaration), for type checks that reach this file from outside.
+import type {} from "./global-setup.js";
+import { createCeleriac, type Celeriac, type CeleriacOptions, type CeleriacPrisma } from "../src/index.js";
 import type { Registry } from "../src/task/registry.js";
 import type { RunningWorker } from "../src/worker/worker.js";
 import { createDb, type Db } from "./db.js";
@@ -14,9 +16,11 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis.js";
 /** The run's database (a fresh one per run, migrated with the package's migrations). */
 export const runDatabaseUrl = (): string => inject("celeriacDatabaseUrl");
 
-export interface Harness {
-  app: Celeriac<Db>;
-  db: Db;
+type TestClient = CeleriacPrisma & { $disconnect(): Promise<void> };
+
+export interface Harness<P extends TestClient = Db> {
+  app: Celeriac<P>;
+  db: P;
   keyPrefix: string;
   databaseUrl: string;
   /** Starts a worker that serves the app's tasks (or `registry`) on `queues`. */
@@ -24,9 +28,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A harness over the package's test database and client (celeriac's models and TestItem). */
 export function createHarness(label: string, settings: Omit<Partial<CeleriacOptions>, "prisma"> = {}): Harness {
   const databaseUrl = settings.databaseUrl ?? runDatabaseUrl();
-  const db = createDb(databaseUrl);
+  return harnessOver(label, createDb(databaseUrl), databaseUrl, settings);
+}
+
+/** A harness over any client of celeriac's models (the demo's tests give theirs, with the demo's models). */
+export function harnessOver<P extends TestClient>(label: string, db: P, databaseUrl: string, settings: Omit<Partial<CeleriacOptions>, "prisma"> = {}): Harness<P> {
   const keyPrefix = uniquePrefix(label);
   const app = createCeleriac({
     prisma: db,
