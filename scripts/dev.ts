@@ -1,5 +1,6 @@
 /**
- * `npm run dev`: the whole app on this machine — Redis (started if needed), migrations applied, the
+ * `npm run dev`: the whole app on this machine — Redis (started if needed), the celeriac package built from its
+ * sources (packages/celeriac/dist, what the app loads), migrations applied, the
  * Next.js dev server on http://127.0.0.1:3000, a worker, beat (periodic tasks) and the development inbox (an SMTP sink on
  * 127.0.0.1:2525 whose mail is shown at /dev/mailbox; not started when EMAIL_URL names another server),
  * with their output interleaved. Ctrl+C stops all.
@@ -42,6 +43,13 @@ try {
   if (!(error instanceof MissingServiceError)) throw error;
   console.error(error.message);
   process.exit(1);
+}
+
+// ~5 s: a framework edited since the last build must not run stale.
+const built = spawnSync("npm", ["run", "--silent", "build:celeriac"], { env, stdio: "inherit" });
+if (built.status !== 0) {
+  redis?.kill();
+  process.exit(built.status ?? 1);
 }
 
 const migrate = spawnSync("node_modules/.bin/prisma", ["migrate", "deploy"], { env, stdio: "inherit" });
