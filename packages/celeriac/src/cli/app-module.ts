@@ -7,7 +7,7 @@
  * `celeriac`, else the default export. A TypeScript module is loaded through tsx (a dependency of this
  * package), which also honours the project's tsconfig paths (`@/…`).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Celeriac } from "../app.js";
@@ -23,11 +23,14 @@ export interface AppModuleRef {
   exportName?: string;
 }
 
-/** Parses `path[:export]`. */
+/** Parses `path[:export]`; a trailing colon names no export. */
 export function parseAppRef(text: string): AppModuleRef {
   const colon = text.lastIndexOf(":");
   // A colon after the last slash names an export; Windows drive letters ("C:\…") have a slash after theirs.
-  if (colon > 0 && !/[\\/]/.test(text.slice(colon))) return { path: text.slice(0, colon), exportName: text.slice(colon + 1) };
+  if (colon > 0 && !/[\\/]/.test(text.slice(colon))) {
+    const exportName = text.slice(colon + 1);
+    return exportName ? { path: text.slice(0, colon), exportName } : { path: text.slice(0, colon) };
+  }
   return { path: text };
 }
 
@@ -46,8 +49,13 @@ function fromPackageJson(cwd: string): string | undefined {
 export function findAppModule(flag: string | undefined, cwd = process.cwd(), env = process.env): AppModuleRef {
   const named = flag ?? env.CELERIAC_APP ?? fromPackageJson(cwd);
   if (named !== undefined) {
-    const ref = parseAppRef(named);
-    if (!existsSync(resolve(cwd, ref.path))) throw new ConfigError(`the app module '${ref.path}' does not exist (named by ${flag !== undefined ? "--app" : env.CELERIAC_APP !== undefined ? "CELERIAC_APP" : 'package.json "celeriac.app"'})`);
+    const by = flag !== undefined ? "--app" : env.CELERIAC_APP !== undefined ? "CELERIAC_APP" : 'package.json "celeriac.app"';
+    if (!named.trim()) throw new ConfigError(`${by} needs a module path, e.g. lib/celery.ts (it is empty)`);
+    // A file named with a colon ("odd:name.ts") is that file when it exists, not an export of "odd".
+    const ref = isFile(resolve(cwd, named)) ? { path: named } : parseAppRef(named);
+    const file = resolve(cwd, ref.path);
+    if (!existsSync(file)) throw new ConfigError(`the app module '${ref.path}' does not exist (named by ${by})`);
+    if (!isFile(file)) throw new ConfigError(`the app module '${ref.path}' is a folder, not a module (named by ${by}): name the file, e.g. ${ref.path}/celery.ts`);
     return ref;
   }
   const found = DEFAULT_APP_MODULES.find((path) => existsSync(resolve(cwd, path)));
@@ -55,6 +63,10 @@ export function findAppModule(flag: string | undefined, cwd = process.cwd(), env
     throw new ConfigError(`could not find the app module (the file that calls createCeleriac()): looked for ${DEFAULT_APP_MODULES.join(", ")}; pass --app <path>, or run npx celeriac init to create lib/celery.ts`);
   }
   return { path: found };
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 function isCeleriac(value: unknown): value is Celeriac {

@@ -4,14 +4,16 @@
  * in the app's folder: it loads the app module (app-module.ts: lib/celery.ts by default, or --app) and
  * hands the rest of the command line to the worker, beat or inspect CLI. `init` adds celeriac to a project.
  */
-import { runBeat } from "../beat/cli.js";
-import { ConfigError } from "../errors.js";
-import { runInspectCli } from "../inspect/cli.js";
+import { BEAT_USAGE, parseBeatArgs, runBeat } from "../beat/cli.js";
+import { INSPECT_USAGE, parseInspectArgs, runInspectCli } from "../inspect/cli.js";
 import { exitOnStartupError } from "../startup.js";
 import { VERSION } from "../version.js";
-import { runWorker } from "../worker/cli.js";
+import { parseWorkerArgs, runWorker, WORKER_USAGE } from "../worker/cli.js";
 import type { Celeriac } from "../app.js";
 import { findAppModule, loadApp, type AppModuleRef } from "./app-module.js";
+import { takeAppFlag } from "./main-args.js";
+
+export { takeAppFlag };
 
 export const USAGE = `usage: celeriac <command> [--app <module>[:export]] [options]
 
@@ -25,19 +27,18 @@ commands:
   -A, --app   the module that exports the app (default: lib/celery.ts, or package.json "celeriac.app")
   --version   the version of celeriac`;
 
-/** Takes `-A x`, `--app x` or `--app=x` out of the arguments. */
-export function takeAppFlag(argv: readonly string[]): { app?: string; rest: string[] } {
-  const rest: string[] = [];
-  let app: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-A" || arg === "--app") {
-      app = argv[++i];
-      if (app === undefined) throw new ConfigError(`${arg} needs a module path, e.g. ${arg} lib/celery.ts`);
-    } else if (arg.startsWith("--app=")) app = arg.slice("--app=".length);
-    else rest.push(arg);
+/**
+ * The usage text when the arguments ask for it (-h, --help), else undefined. Throws the command's
+ * ConfigError for a worker or beat flag it does not know; inspect's mistakes are runInspectCli's to report.
+ */
+function usageAsked(command: "worker" | "beat" | "inspect" | "purge", rest: readonly string[]): string | undefined {
+  if (command === "worker") return parseWorkerArgs(rest).help ? WORKER_USAGE : undefined;
+  if (command === "beat") return parseBeatArgs(rest).help ? BEAT_USAGE : undefined;
+  try {
+    return parseInspectArgs([command, ...rest]).command === "help" ? INSPECT_USAGE : undefined;
+  } catch {
+    return undefined;
   }
-  return { app, rest };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -64,6 +65,13 @@ async function main(argv: readonly string[]): Promise<void> {
   let parsed: { ref: AppModuleRef; rest: string[]; app: Celeriac };
   try {
     const { app: flag, rest } = takeAppFlag(args);
+    // The command's usage (and a mistake in its flags) needs no app: said before the app module is looked
+    // for or imported, as Celery's `celery worker --help` does.
+    const usage = usageAsked(command, rest);
+    if (usage !== undefined) {
+      process.stdout.write(`${usage}\n`);
+      return;
+    }
     const ref = findAppModule(flag);
     parsed = { ref, rest, app: await loadApp(ref) };
   } catch (error) {

@@ -1,0 +1,65 @@
+/**
+ * The `celeriac` command's own handling, before any app runs: its sources run through tsx in a child process,
+ * in a scratch folder, so nothing here needs Redis or a database.
+ */
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { BEAT_USAGE } from "../beat/cli.js";
+import { INSPECT_USAGE } from "../inspect/cli.js";
+import { WORKER_USAGE } from "../worker/cli.js";
+import { takeAppFlag } from "./main-args.js";
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+/** tsx's loader, by URL: the scratch folders have no node_modules to find it in. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "celeriac-main-"));
+  dirs.push(root);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, ".."), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+function celeriac(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ["--import", TSX, MAIN, ...args], { cwd, timeout: 30_000, env: { ...process.env, CELERIAC_APP: undefined } }, (error, stdout, stderr) => {
+      done({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("celeriac <command> --help", () => {
+  it("prints the command's usage without loading an app (none here, or one that does not compile)", async () => {
+    const none = scratch({ "package.json": "{}\n" });
+    expect(await celeriac(none, ["worker", "--help"])).toEqual({ code: 0, stdout: `${WORKER_USAGE}\n`, stderr: "" });
+    expect(await celeriac(none, ["beat", "-h"])).toEqual({ code: 0, stdout: `${BEAT_USAGE}\n`, stderr: "" });
+    expect(await celeriac(none, ["inspect", "--help"])).toEqual({ code: 0, stdout: `${INSPECT_USAGE}\n`, stderr: "" });
+    const broken = scratch({ "package.json": "{}\n", "lib/celery.ts": "export const celeriac = {,};\n" });
+    expect(await celeriac(broken, ["worker", "--app", "lib/celery.ts", "--help"])).toEqual({ code: 0, stdout: `${WORKER_USAGE}\n`, stderr: "" });
+  }, 60_000);
+});
+
+describe("takeAppFlag", () => {
+  it("takes -A x, --app x and --app=x out of the arguments", () => {
+    expect(takeAppFlag(["-Q", "a", "--app", "lib/x.ts", "-c", "2"])).toEqual({ app: "lib/x.ts", rest: ["-Q", "a", "-c", "2"] });
+    expect(takeAppFlag(["-A", "lib/x.ts:app"])).toEqual({ app: "lib/x.ts:app", rest: [] });
+    expect(takeAppFlag(["--app=lib/x.ts"])).toEqual({ app: "lib/x.ts", rest: [] });
+  });
+
+  it("refuses --app followed by another flag instead of taking the flag as the module", () => {
+    expect(() => takeAppFlag(["--app", "-c", "2"])).toThrow("--app needs a module path, e.g. --app lib/celery.ts (got the flag '-c')");
+    expect(() => takeAppFlag(["-A"])).toThrow("-A needs a module path, e.g. -A lib/celery.ts");
+  });
+});
