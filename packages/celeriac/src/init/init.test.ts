@@ -370,3 +370,35 @@ describe("celeriac init: the composition root's key prefix and the SQLite client
     expect((await init(isolated)).stdout).not.toContain("IsolatedSQLite3");
   });
 });
+
+describe("celeriac init: edits keep the user's files as they were written", () => {
+  it("package.json with tabs, CRLF line ends, no trailing newline and no scripts: only the scripts are added", async () => {
+    const original = JSON.stringify({ name: "my-app", private: true, dependencies: { next: "15.5.0", zod: "^4.0.0" } }, null, "\t").replace(/\n/g, "\r\n");
+    const root = project({ "package.json": original, "prisma/schema.prisma": SQLITE_SCHEMA, "app/page.tsx": "export default function Page() { return null; }\n" });
+    const { code, stderr } = await init(root);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const expected = JSON.stringify({ name: "my-app", private: true, dependencies: { next: "15.5.0", zod: "^4.0.0" }, scripts: { worker: "celeriac worker", beat: "celeriac beat" } }, null, "\t").replace(/\n/g, "\r\n");
+    expect(read(root, "package.json")).toBe(expected);
+  });
+
+  it("a next.config whose serverExternalPackages is not a literal list is refused, not given a second key", async () => {
+    const config = `import type { NextConfig } from "next";\n\nconst externals = ["sharp"];\n\nconst nextConfig: NextConfig = {\n  serverExternalPackages: externals,\n};\n\nexport default nextConfig;\n`;
+    const root = project({ "package.json": pkg(), "prisma/schema.prisma": SQLITE_SCHEMA, "next.config.ts": config });
+    const before = snapshot(root);
+    const { code, stderr } = await init(root);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`next.config.ts sets serverExternalPackages to something other than a list`);
+    expect(stderr).toContain(`add "celeriac" to serverExternalPackages`);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it("reads the datasource's provider, not one commented out in the block", async () => {
+    const schema = SQLITE_SCHEMA.replace(`provider = "sqlite"\n`, `provider = "sqlite"\n  // provider = "postgresql" (in production)\n`);
+    const root = project({ "package.json": pkg(), "prisma/schema.prisma": schema });
+    const { code, stdout } = await init(root, ["--dry-run"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("npx prisma migrate deploy");
+    expect(stdout).toContain("in your SQLite database");
+  });
+});

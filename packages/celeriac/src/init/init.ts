@@ -67,8 +67,12 @@ function scriptsSteps(project: Project): Step[] {
   const text = readFileSync(join(project.root, "package.json"), "utf8");
   const pkg = JSON.parse(text) as Project["packageJson"];
   pkg.scripts = { ...(pkg.scripts ?? {}), ...SCRIPTS };
-  const indent = /^(\s+)"/m.exec(text)?.[1] ?? "  ";
-  return [{ kind: "edit", path: "package.json", text: `${JSON.stringify(pkg, null, indent)}\n`, what: `scripts "worker": "${SCRIPTS.worker}", "beat": "${SCRIPTS.beat}"` }];
+  // Written as it was: its indent (spaces or tabs; \s would take in a line end, and CRLF's \r is one to ^),
+  // its line ends and its final newline, so the diff is the two scripts.
+  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const json = JSON.stringify(pkg, null, indent).replace(/\n/g, eol);
+  return [{ kind: "edit", path: "package.json", text: /\r?\n$/.test(text) || text.trim() === "" ? `${json}${eol}` : json, what: `scripts "worker": "${SCRIPTS.worker}", "beat": "${SCRIPTS.beat}"` }];
 }
 
 /** Next.js bundles server code unless told not to; celeriac (BullMQ, ioredis, the SQL drivers) must load from node_modules. */
@@ -80,6 +84,11 @@ function nextConfigStep(project: Project): Step | undefined {
   const text = readFileSync(join(project.root, path), "utf8");
   if (/serverExternalPackages\s*:\s*\[[^\]]*["']celeriac["']/.test(text)) return { kind: "unchanged", path, what: "serverExternalPackages" };
   const list = /serverExternalPackages\s*:\s*\[/.exec(text);
+  // Set some other way (a variable, a spread): a key added beside it would be a second one (TypeScript
+  // refuses it; in JavaScript the app's, written after, wins and celeriac is bundled anyway).
+  if (!list && /\bserverExternalPackages\s*:/.test(text)) {
+    return { kind: "conflict", path, problem: `${path} sets serverExternalPackages to something other than a list celeriac init can edit`, fix: advice };
+  }
   if (list) {
     const at = list.index + list[0].length;
     // An empty list gets no comma after the name: ["celeriac"], not ["celeriac", ].

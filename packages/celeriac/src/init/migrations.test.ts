@@ -155,3 +155,15 @@ describe("celeriac init copies it", () => {
     expect(snapshot(refused)).toEqual(untouched);
   });
 });
+
+describe("celeriac init: a prisma.config whose migrations block names no path", () => {
+  it("copies the migration beside the schema, where Prisma looks when the block sets only the seed", async () => {
+    const config = `import { defineConfig } from "prisma/config";\n\nexport default defineConfig({\n  schema: "prisma/schema.prisma",\n  migrations: { seed: "tsx prisma/seed.ts" },\n});\n`;
+    const root = project({ "prisma.config.ts": config, "prisma/schema.prisma": SQLITE_SCHEMA });
+    const { code, stdout } = await init(root);
+    expect(code).toBe(0);
+    expect(stdout).toContain("npx prisma migrate deploy");
+    const [copied] = readdirSync(join(root, "prisma/migrations"));
+    expect(copied).toMatch(STAMPED);
+  });
+});

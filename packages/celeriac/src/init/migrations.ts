@@ -35,7 +35,9 @@ export function migrationsFolder(project: Project): string | undefined {
     const file = join(project.root, config);
     if (!existsSync(file)) continue;
     const text = readFileSync(file, "utf8");
-    if (!/\bmigrations\s*:/.test(text)) break;
+    const block = /\bmigrations\s*:\s*\{([^}]*)\}/.exec(text);
+    // No migrations block, or one without a path (only the seed): Prisma's default folder, below.
+    if (!/\bmigrations\s*:/.test(text) || (block && !/\bpath\s*:/.test(block[1]!))) break;
     return /\bmigrations\s*:\s*\{[^}]*?\bpath\s*:\s*(["'])([^"'$]+)\1/.exec(text)?.[2]?.replace(/^\.\//, "").replace(/\/$/, "");
   }
   const datasource = project.schema.files.find((f) => /datasource\s+\w+\s*\{/.test(f.text)) ?? project.schema.files[0]!;

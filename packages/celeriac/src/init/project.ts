@@ -78,7 +78,9 @@ function readSchema(root: string, pkg: Project["packageJson"]): PrismaSchema {
   }
   const isFolder = statSync(join(root, path)).isDirectory();
   const files = (isFolder ? prismaFiles(join(root, path)) : [join(root, path)]).map((file) => ({ path: relative(root, file), text: readFileSync(file, "utf8") }));
-  const datasource = files.map((f) => /datasource\s+\w+\s*\{[^}]*\bprovider\s*=\s*"(\w+)"/.exec(f.text)?.[1]).find(Boolean);
+  // Comments out first: a block keeping another provider commented out (// provider = "postgresql") names the other.
+  const uncommented = (text: string) => text.replace(/("(?:[^"\\\n]|\\.)*")|\/\/.*$/gm, (_match, string?: string) => string ?? "");
+  const datasource = files.map((f) => /datasource\s+\w+\s*\{[^}]*\bprovider\s*=\s*"(\w+)"/.exec(uncommented(f.text))?.[1]).find(Boolean);
   if (datasource === undefined) throw new ConfigError(`the Prisma schema at ${path} has no datasource block with a provider: add one (datasource db { provider = "sqlite" } or "postgresql"), then run celeriac init again`);
   const provider = datasource === "postgresql" || datasource === "postgres" ? "postgresql" : datasource === "sqlite" ? "sqlite" : undefined;
   if (provider === undefined) throw new ConfigError(`celeriac stores results in SQLite or PostgreSQL; the Prisma schema at ${path} uses '${datasource}': switch its datasource to provider = "postgresql" or provider = "sqlite", then run celeriac init again`);
