@@ -12,11 +12,14 @@ import { ConfigError } from "../errors.js";
 
 const load = createRequire(import.meta.url);
 
-function required<T>(name: string, database: string, get: () => T): T {
+/** `get()`'s driver; a ConfigError naming npm install when the driver itself is not installed. Exported for its test. */
+export function required<T>(name: string, database: string, get: () => T): T {
   try {
     return get();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
+    // Only the driver's own absence: a module an installed driver cannot find (a broken install) is its error.
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== "MODULE_NOT_FOUND" || !String(message).startsWith(`Cannot find module '${name}'`)) throw error;
     throw new ConfigError(`celeriac reaches ${database} through the '${name}' package, which is not installed: npm install ${name}`, { cause: error });
   }
 }
