@@ -51,6 +51,16 @@ describe("celeriac <command> --help", () => {
   }, 60_000);
 });
 
+describe("celeriac -A <module> <command> (Celery's order)", () => {
+  it("takes the app flag before the command as after it", async () => {
+    const none = scratch({ "package.json": "{}\n" });
+    const before = await celeriac(none, ["-A", "missing.ts", "worker"]);
+    expect(before).toEqual({ code: 78, stdout: "", stderr: "celeriac worker: the app module 'missing.ts' does not exist (named by --app)\n" });
+    expect(await celeriac(none, ["--app=missing.ts", "inspect", "stats"])).toEqual({ code: 78, stdout: "", stderr: "celeriac inspect: the app module 'missing.ts' does not exist (named by --app)\n" });
+    expect(await celeriac(none, ["worker", "-A", "missing.ts"])).toEqual(before);
+  }, 60_000);
+});
+
 describe("takeAppFlag", () => {
   it("takes -A x, --app x and --app=x out of the arguments", () => {
     expect(takeAppFlag(["-Q", "a", "--app", "lib/x.ts", "-c", "2"])).toEqual({ app: "lib/x.ts", rest: ["-Q", "a", "-c", "2"] });

@@ -24,7 +24,8 @@ commands:
   purge       empty queues: purge [-Q a,b] --force
   init        add celeriac to this project (lib/celery.ts, tasks/, the Prisma models, npm scripts)
 
-  -A, --app   the module that exports the app (default: lib/celery.ts, or package.json "celeriac.app")
+  -A, --app   the module that exports the app, before or after the command (default: lib/celery.ts,
+              or package.json "celeriac.app")
   --version   the version of celeriac`;
 
 /**
@@ -41,8 +42,16 @@ function usageAsked(command: "worker" | "beat" | "inspect" | "purge", rest: read
   }
 }
 
+/** Celery's order, `celeriac -A lib/celery.ts worker`, as well as `celeriac worker -A …`: the app flags before the command go after it. */
+function commandFirst(argv: readonly string[]): string[] {
+  let at = 0;
+  while (at < argv.length && (argv[at] === "-A" || argv[at] === "--app" || argv[at]!.startsWith("--app="))) at += argv[at]!.startsWith("--app=") ? 1 : 2;
+  const [command, ...rest] = argv.slice(at);
+  return command === undefined ? [...argv] : [command, ...argv.slice(0, at), ...rest];
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const [command, ...args] = argv;
+  const [command, ...args] = commandFirst(argv);
   if (command === undefined || command === "help" || command === "-h" || command === "--help") {
     process.stdout.write(`${USAGE}\n`);
     return;
