@@ -167,3 +167,16 @@ describe("celeriac init: a prisma.config whose migrations block names no path", 
     expect(copied).toMatch(STAMPED);
   });
 });
+
+describe("celeriac init: a prisma.config with lines commented out", () => {
+  it("reads the schema and migrations paths Prisma reads, not the commented ones", async () => {
+    const config = `import { defineConfig } from "prisma/config";\n\nexport default defineConfig({\n  // schema: "old/schema.prisma",\n  schema: "db/schema.prisma",\n  /* migrations: { path: "old/migrations" }, */\n  migrations: { path: "db/history" },\n});\n`;
+    const root = project({ "prisma.config.ts": config, "db/schema.prisma": SQLITE_SCHEMA });
+    const { code, stdout, stderr } = await init(root);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("npx prisma migrate deploy");
+    expect(readdirSync(join(root, "db/history"))[0]).toMatch(STAMPED);
+    expect(existsSync(join(root, "old"))).toBe(false);
+  });
+});

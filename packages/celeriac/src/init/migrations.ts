@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Step } from "./init.js";
-import type { Project, Provider } from "./project.js";
+import { withoutComments, type Project, type Provider } from "./project.js";
 
 const PRISMA_CONFIGS = ["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"];
 const CREATES_TASK_RESULT = /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"[^"]+"\.)?"TaskResult"\s*\(/i;
@@ -34,7 +34,7 @@ export function migrationsFolder(project: Project): string | undefined {
   for (const config of PRISMA_CONFIGS) {
     const file = join(project.root, config);
     if (!existsSync(file)) continue;
-    const text = readFileSync(file, "utf8");
+    const text = withoutComments(readFileSync(file, "utf8"));
     const block = /\bmigrations\s*:\s*\{([^}]*)\}/.exec(text);
     // No migrations block, or one without a path (only the seed): Prisma's default folder, below.
     if (!/\bmigrations\s*:/.test(text) || (block && !/\bpath\s*:/.test(block[1]!))) break;

@@ -47,6 +47,14 @@ function readJson(file: string): Project["packageJson"] {
   }
 }
 
+/**
+ * `text` (a Prisma schema, a prisma.config) without its comments (// to the line's end, and /* … *\/), strings
+ * kept as they are: what init reads in it is then what Prisma reads, not a line kept commented out.
+ */
+export function withoutComments(text: string): string {
+  return text.replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\/.*$|\/\*[\s\S]*?\*\//gm, (_match, string?: string) => string ?? "");
+}
+
 function hasDependency(pkg: Project["packageJson"], name: string): boolean {
   return Boolean(pkg.dependencies?.[name] ?? pkg.devDependencies?.[name]);
 }
@@ -58,7 +66,7 @@ function schemaPath(root: string, pkg: Project["packageJson"]): string | undefin
   for (const config of ["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"]) {
     const file = join(root, config);
     if (!existsSync(file)) continue;
-    const literal = /\bschema\s*:\s*(["'])([^"'$]+)\1/.exec(readFileSync(file, "utf8"));
+    const literal = /\bschema\s*:\s*(["'])([^"'$]+)\1/.exec(withoutComments(readFileSync(file, "utf8")));
     if (literal) return literal[2];
   }
   return ["prisma/schema.prisma", "prisma/schema", "schema.prisma"].find((p) => existsSync(join(root, p)));
@@ -79,8 +87,7 @@ function readSchema(root: string, pkg: Project["packageJson"]): PrismaSchema {
   const isFolder = statSync(join(root, path)).isDirectory();
   const files = (isFolder ? prismaFiles(join(root, path)) : [join(root, path)]).map((file) => ({ path: relative(root, file), text: readFileSync(file, "utf8") }));
   // Comments out first: a block keeping another provider commented out (// provider = "postgresql") names the other.
-  const uncommented = (text: string) => text.replace(/("(?:[^"\\\n]|\\.)*")|\/\/.*$/gm, (_match, string?: string) => string ?? "");
-  const datasource = files.map((f) => /datasource\s+\w+\s*\{[^}]*\bprovider\s*=\s*"(\w+)"/.exec(uncommented(f.text))?.[1]).find(Boolean);
+  const datasource = files.map((f) => /datasource\s+\w+\s*\{[^}]*\bprovider\s*=\s*"(\w+)"/.exec(withoutComments(f.text))?.[1]).find(Boolean);
   if (datasource === undefined) throw new ConfigError(`the Prisma schema at ${path} has no datasource block with a provider: add one (datasource db { provider = "sqlite" } or "postgresql"), then run celeriac init again`);
   const provider = datasource === "postgresql" || datasource === "postgres" ? "postgresql" : datasource === "sqlite" ? "sqlite" : undefined;
   if (provider === undefined) throw new ConfigError(`celeriac stores results in SQLite or PostgreSQL; the Prisma schema at ${path} uses '${datasource}': switch its datasource to provider = "postgresql" or provider = "sqlite", then run celeriac init again`);
