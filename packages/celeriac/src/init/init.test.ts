@@ -402,3 +402,13 @@ describe("celeriac init: edits keep the user's files as they were written", () =
     expect(stdout).toContain("in your SQLite database");
   });
 });
+
+describe("celeriac init: a next.config with serverExternalPackages commented out", () => {
+  it("adds the setting: a commented-out one is none", async () => {
+    const config = `import type { NextConfig } from "next";\n\nconst nextConfig: NextConfig = {\n  // serverExternalPackages: ["celeriac"],\n  /* serverExternalPackages: [ */\n};\n\nexport default nextConfig;\n`;
+    const root = project({ "package.json": pkg(), "prisma/schema.prisma": SQLITE_SCHEMA, "next.config.ts": config });
+    const { code } = await init(root);
+    expect(code).toBe(0);
+    expect(read(root, "next.config.ts")).toBe(config.replace("= {\n", `= {\n  // celeriac (BullMQ, ioredis, the database drivers) is loaded from node_modules, not bundled.\n  serverExternalPackages: ["celeriac"],\n`));
+  });
+});

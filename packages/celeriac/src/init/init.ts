@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { isStartupError } from "../startup.js";
 import { migrationStep } from "./migrations.js";
-import { readProject, type Project } from "./project.js";
+import { readProject, withoutComments, type Project } from "./project.js";
 import { appModuleSource, celeriacModels, exampleTaskSource, MODELS_BEGIN, modelsBlock } from "./templates.js";
 
 export const INIT_USAGE = `usage: celeriac init [--dry-run]
@@ -82,20 +82,22 @@ function nextConfigStep(project: Project): Step | undefined {
   const advice = `add "celeriac" to serverExternalPackages in your next.config (serverExternalPackages: ["celeriac"])`;
   if (path === undefined) return { kind: "create", path: "next.config.mjs", text: `/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  // celeriac (BullMQ, ioredis, the database drivers) is loaded from node_modules, not bundled.\n  serverExternalPackages: ["celeriac"],\n};\n\nexport default nextConfig;\n` };
   const text = readFileSync(join(project.root, path), "utf8");
-  if (/serverExternalPackages\s*:\s*\[[^\]]*["']celeriac["']/.test(text)) return { kind: "unchanged", path, what: "serverExternalPackages" };
-  const list = /serverExternalPackages\s*:\s*\[/.exec(text);
+  // Read without its comments (a commented-out setting is no setting), edited at the same offsets in the text.
+  const code = withoutComments(text);
+  if (/serverExternalPackages\s*:\s*\[[^\]]*["']celeriac["']/.test(code)) return { kind: "unchanged", path, what: "serverExternalPackages" };
+  const list = /serverExternalPackages\s*:\s*\[/.exec(code);
   // Set some other way (a variable, a spread): a key added beside it would be a second one (TypeScript
   // refuses it; in JavaScript the app's, written after, wins and celeriac is bundled anyway).
-  if (!list && /\bserverExternalPackages\s*:/.test(text)) {
+  if (!list && /\bserverExternalPackages\s*:/.test(code)) {
     return { kind: "conflict", path, problem: `${path} sets serverExternalPackages to something other than a list celeriac init can edit`, fix: advice };
   }
   if (list) {
     const at = list.index + list[0].length;
     // An empty list gets no comma after the name: ["celeriac"], not ["celeriac", ].
-    const separator = /^\s*\]/.test(text.slice(at)) ? "" : ", ";
+    const separator = /^\s*\]/.test(code.slice(at)) ? "" : ", ";
     return { kind: "edit", path, text: `${text.slice(0, at)}"celeriac"${separator}${text.slice(at).replace(/^\s*(?=\])/, "")}`, what: `"celeriac" in serverExternalPackages` };
   }
-  const object = /(const\s+nextConfig(?:\s*:\s*NextConfig)?\s*=\s*\{|export\s+default\s+\{|module\.exports\s*=\s*\{)/.exec(text);
+  const object = /(const\s+nextConfig(?:\s*:\s*NextConfig)?\s*=\s*\{|export\s+default\s+\{|module\.exports\s*=\s*\{)/.exec(code);
   if (!object) return { kind: "conflict", path, problem: `celeriac init could not find the config object in ${path}`, fix: advice };
   const at = object.index + object[0].length;
   return { kind: "edit", path, text: `${text.slice(0, at)}\n  // celeriac (BullMQ, ioredis, the database drivers) is loaded from node_modules, not bundled.\n  serverExternalPackages: ["celeriac"],${text.slice(at)}`, what: `serverExternalPackages: ["celeriac"]` };

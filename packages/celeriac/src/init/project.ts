@@ -48,11 +48,13 @@ function readJson(file: string): Project["packageJson"] {
 }
 
 /**
- * `text` (a Prisma schema, a prisma.config) without its comments (// to the line's end, and /* … *\/), strings
- * kept as they are: what init reads in it is then what Prisma reads, not a line kept commented out.
+ * `text` (a Prisma schema, a prisma.config, a next.config) with its comments (// to the line's end, and
+ * /* … *\/) blanked out, strings kept as they are: what init reads in it is then what Prisma or Next reads,
+ * not a line kept commented out. Each comment becomes as many spaces (its line ends kept), so an offset in
+ * the result is the same offset in `text`, where an edit is made.
  */
 export function withoutComments(text: string): string {
-  return text.replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\/.*$|\/\*[\s\S]*?\*\//gm, (_match, string?: string) => string ?? "");
+  return text.replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\/.*$|\/\*[\s\S]*?\*\//gm, (comment, string?: string) => string ?? comment.replace(/[^\n]/g, " "));
 }
 
 function hasDependency(pkg: Project["packageJson"], name: string): boolean {
