@@ -61,6 +61,21 @@ describe("the rest of the environment", () => {
   });
 });
 
+describe("login limits and TRUST_PROXY", () => {
+  it("default to 5 failures per address and 20 attempts per IP in 15 minutes, and no proxy trusted", () => {
+    expect(parseEnv({})).toMatchObject({ LOGIN_ADDRESS_LIMIT: 5, LOGIN_IP_LIMIT: 20, LOGIN_LIMIT_WINDOW_SECONDS: 900, TRUST_PROXY: 0 });
+    expect(parseEnv({ LOGIN_ADDRESS_LIMIT: "10", LOGIN_IP_LIMIT: "100", LOGIN_LIMIT_WINDOW_SECONDS: "60" })).toMatchObject({ LOGIN_ADDRESS_LIMIT: 10, LOGIN_IP_LIMIT: 100, LOGIN_LIMIT_WINDOW_SECONDS: 60 });
+    expect(() => parseEnv({ LOGIN_IP_LIMIT: "0" })).toThrow(/LOGIN_IP_LIMIT: /);
+  });
+
+  it("reads TRUST_PROXY as a number of proxies: true is 1, false and empty are 0", () => {
+    for (const [text, hops] of [["", 0], ["0", 0], ["false", 0], ["true", 1], ["TRUE", 1], ["1", 1], ["2", 2]] as const) {
+      expect(parseEnv({ TRUST_PROXY: text }).TRUST_PROXY, text).toBe(hops);
+    }
+    for (const text of ["yes", "-1", "1.5", "loopback"]) expect(() => parseEnv({ TRUST_PROXY: text }), text).toThrow(/TRUST_PROXY: the number of reverse proxies/);
+  });
+});
+
 describe("loading lib/env.ts", () => {
   // Every process reads its environment first (the web server at boot, before anything else): from the
   // framework it needs ConfigError and the dependency-free celeriac/states (log levels, the database URL

@@ -60,6 +60,31 @@ const schema = z.object({
   /** The app's public address, for links in mail; its origin is the one cross-site checks always trust (lib/csrf.ts). */
   APP_URL: z.url().default("http://127.0.0.1:3000"),
   /**
+   * Login attempt limits (lib/login-limit.ts), counted in Redis over a fixed window of LOGIN_LIMIT_WINDOW_SECONDS:
+   * failed logins per email address (LOGIN_ADDRESS_LIMIT; a success resets it) and login attempts per client
+   * IP (LOGIN_IP_LIMIT, successes included). The next attempt past either is a 429 with Retry-After.
+   */
+  LOGIN_ADDRESS_LIMIT: z.coerce.number().int().positive().default(5),
+  LOGIN_IP_LIMIT: z.coerce.number().int().positive().default(20),
+  LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /**
+   * How many reverse proxies stand in front of the app (Express's "trust proxy" hop count): 0 (the default)
+   * ignores X-Forwarded-For and takes the client IP from the socket; n takes the n-th X-Forwarded-For entry
+   * from the right, the one the outermost trusted proxy wrote. `true` is 1, `false` is 0.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default("0")
+    .transform((text, ctx) => {
+      if (text === "" || text === "false") return 0;
+      if (text === "true") return 1;
+      if (/^\d{1,2}$/.test(text)) return Number(text);
+      ctx.addIssue({ code: "custom", message: "the number of reverse proxies in front of the app: 0 (none, the default), 1 (or true), 2…" });
+      return z.NEVER;
+    }),
+  /**
    * More origins whose pages may write (Django's CSRF_TRUSTED_ORIGINS), comma-separated, each
    * scheme://host[:port]: another name the app answers on, e.g. `https://www.example.com`.
    */

@@ -15,7 +15,7 @@
  * and then maps every error the handler throws to a JSON answer `{ error: message }`, by class, never by
  * message text:
  *
- *   HttpError          its own status; a malformed JSON body is one: 400 "request body must be JSON"
+ *   HttpError          its own status (and headers); a malformed JSON body is one: 400 "request body must be JSON"
  *                      (from `readJson`/`parseBody`, and from `request.json()` inside a wrapped handler),
  *                      and so is JSON nested more than 64 levels deep
  *   ZodError           400, the message lists each bad field ("x: expected number, received string");
@@ -43,11 +43,12 @@ import { requestCrossSiteRefusal } from "@/lib/csrf";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
 import { NOT_MIGRATED_MESSAGE } from "@/lib/schema-gate";
 
-/** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status. */
+/** An error with an HTTP status: throw it from a handler to answer `{ error: message }` with that status (and `headers`, e.g. Retry-After). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "HttpError";
@@ -55,8 +56,8 @@ export class HttpError extends Error {
 }
 
 /** `{ error: message }` with a status. */
-export function errorResponse(status: number, message: string): Response {
-  return Response.json({ error: message }, { status });
+export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: message }, { status, headers });
 }
 
 /** One line naming every bad field: "x: Invalid input: expected number, received string; y: Required". */
@@ -156,7 +157,7 @@ async function withCheckedBody(request: Request): Promise<Request> {
 
 /** The error → response mapping `route()` applies; exported for tests. */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error.status, error.message);
+  if (error instanceof HttpError) return errorResponse(error.status, error.message, error.headers);
   // z.core.$ZodError matches the errors of every zod flavour (classic ZodError and zod/mini alike).
   if (error instanceof z.core.$ZodError) {
     return Response.json({ error: `invalid request: ${formatZodError(error)}`, fields: zodFieldErrors(error) }, { status: 400 });

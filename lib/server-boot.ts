@@ -27,6 +27,9 @@
  *        router only sends a tree Next gave it, so only a forged request is refused, and a navigation
  *        answered with a 400 loads the page in full instead (Next's MPA fallback).
  *      - While the database is not migrated: 503, NOT_MIGRATED_MESSAGE, with Retry-After.
+ *      Before any of these, every request gets the socket's remote address in CLIENT_ADDRESS_HEADER
+ *      (lib/client-address.ts), replacing whatever the client sent under that name: a route handler's fetch
+ *      Request has no socket, and the login limits count per client IP.
  */
 import { Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { NEXT_ROUTER_STATE_TREE_HEADER, RSC_HEADER } from "next/dist/client/components/app-router-headers";
@@ -34,6 +37,7 @@ import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/p
 import { allowedMethods, apiRouteOf, bodyLimitOf } from "@/lib/api-routes";
 import { announcesBody, closeAfterAnswer, declaresMoreThan, receiveWithin } from "@/lib/body-limit";
 import { exitOnStartupError, type SchemaMonitor } from "celeriac";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { answerEarly, requestPath } from "@/lib/early-answer";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
 import { NOT_MIGRATED_MESSAGE, SchemaGate, type GateLog } from "@/lib/schema-gate";
@@ -117,6 +121,13 @@ function answerBeforeNext(request: IncomingMessage): Answer | undefined {
   return undefined;
 }
 
+/** Writes the socket's remote address into CLIENT_ADDRESS_HEADER, over any value the client sent (lib/client-address.ts). */
+export function stampClientAddress(request: IncomingMessage): void {
+  const address = request.socket?.remoteAddress;
+  if (address) request.headers[CLIENT_ADDRESS_HEADER] = address;
+  else delete request.headers[CLIENT_ADDRESS_HEADER];
+}
+
 let installed = false;
 
 /**
@@ -131,6 +142,7 @@ export function refuseWhatNextCannotTake(): void {
   Server.prototype.emit = function (this: Server, ...args: Parameters<Server["emit"]>) {
     const [event, request, response] = args as unknown[];
     if (event !== "request") return emit.apply(this, args);
+    stampClientAddress(request as IncomingMessage);
     afterBody(request as IncomingMessage, response as ServerResponse, () => {
       const answer = answerBeforeNext(request as IncomingMessage);
       if (answer) answer(request as IncomingMessage, response as ServerResponse);
