@@ -9,8 +9,8 @@
  * - its own Redis key prefix (CELERIAC_KEY_PREFIX=e2e-<pid>-<random>) on the Redis at REDIS_URL
  *   (default redis://127.0.0.1:6379), which must already be running; the keys are deleted afterwards;
  * - Debian's Chromium at /usr/bin/chromium (no Playwright browser download: never `playwright install`);
- * - port 3100 on 127.0.0.1 (the run fails at once if something already listens there);
- * - its own dev SMTP inbox (scripts/mail-sink.ts) on 127.0.0.1:2526, so a dev inbox on 2525 is left alone:
+ * - port 3100 on 127.0.0.1, or E2E_PORT (the run fails at once if something already listens there);
+ * - its own dev SMTP inbox (scripts/mail-sink.ts) on 127.0.0.1:2526, or E2E_SMTP_PORT, so a dev inbox on 2525 is left alone:
  *   the worker sends mail there, the sink stores it in e2e.db, and the tests read it at /dev/mailbox
  *   (CELERIAC_DEV_INBOX=1 shows those pages under `next start`);
  * - a fixed SECRET_KEY, so a test can sign a reset token the server accepts (e2e/accounts.spec.ts).
@@ -32,6 +32,10 @@ process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
 process.env.SECRET_KEY = "e2e-only-secret-key-Qm7vXc2Rt9LpWz4N"; // strong enough for `next start` (lib/env.ts)
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
+// The ports, so the suite can run beside another app; the specs read the origin from e2e/origin.ts.
+process.env.E2E_PORT ??= "3100";
+process.env.E2E_SMTP_PORT ??= "2526";
+const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT}`;
 
 // A fresh database per run: delete the file (and SQLite's side files), then migrate it from scratch.
 const freshDatabase = ["", "-journal", "-wal", "-shm"].map((suffix) => `'${databaseFile}${suffix}'`).join(" ");
@@ -44,9 +48,9 @@ const env = {
   CHECKPOINT_DISABLE: "1",
   CELERIAC_ALWAYS_EAGER: "0", // the point is the real worker, even if the shell says otherwise
   SECRET_KEY: process.env.SECRET_KEY,
-  EMAIL_URL: "smtp://127.0.0.1:2526",
+  EMAIL_URL: `smtp://127.0.0.1:${process.env.E2E_SMTP_PORT}`,
   CELERIAC_DEV_INBOX: "1",
-  APP_URL: "http://127.0.0.1:3100",
+  APP_URL: ORIGIN,
   // Every test logs in from 127.0.0.1: the per-IP login limit (20 in 15 minutes) would count the whole suite
   // as one client. The per-address limit stays at its default; no spec fails more than twice for one address.
   LOGIN_IP_LIMIT: "1000",
@@ -64,7 +68,7 @@ export default defineConfig({
   outputDir: "test-results",
   globalTeardown: "./e2e/global-teardown.ts",
   use: {
-    baseURL: "http://127.0.0.1:3100",
+    baseURL: ORIGIN,
     browserName: "chromium",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
@@ -104,9 +108,9 @@ export default defineConfig({
     },
     {
       name: "next",
-      command: "exec node_modules/.bin/next start -p 3100 -H 127.0.0.1",
+      command: `exec node_modules/.bin/next start -p ${process.env.E2E_PORT} -H 127.0.0.1`,
       env,
-      url: "http://127.0.0.1:3100/",
+      url: `${ORIGIN}/`,
       reuseExistingServer: false,
       timeout: 60_000,
       gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },

@@ -1,13 +1,15 @@
 /**
  * Seed 004's account flows in the browser, with real mail: sign up → welcome mail → forgot password →
  * reset mail → follow its link → new password → log in. The worker sends the mail over SMTP to this run's
- * dev inbox (scripts/mail-sink.ts on port 2526), which stores it in e2e.db; the tests read it at /dev/mailbox.
+ * dev inbox (scripts/mail-sink.ts on port 2526, or E2E_SMTP_PORT), which stores it in e2e.db; the tests read it at /dev/mailbox.
  * SECRET_KEY is the fixed one playwright.config.ts gives the servers, so a test can sign a token too.
  */
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { makeResetToken } from "../lib/reset-token";
+import { escapeRegExp } from "../test/regexp";
+import { ORIGIN } from "./origin";
 import { openMail, submitAdd } from "./pages";
 
 const RESET_SENT = "If an account exists for that address, we sent a link.";
@@ -89,7 +91,7 @@ test("sign up, welcome mail, forgotten password, reset link, log in; used and ex
   await test.step("the reset mail carries a link to /reset-password", async () => {
     await openMail(page, email, /reset/i);
     resetLink = await readResetLink(page);
-    expect(resetLink).toMatch(/^http:\/\/127\.0\.0\.1:3100\/reset-password\?token=\d+\.\d+\.[\w-]+$/);
+    expect(resetLink).toMatch(new RegExp(`^${escapeRegExp(ORIGIN)}/reset-password\\?token=\\d+\\.\\d+\\.[\\w-]+$`));
   });
 
   await test.step("following the link sets a new password", async () => {

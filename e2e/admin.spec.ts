@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { watchCspViolations } from "./csp";
+import { ORIGIN } from "./origin";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;
@@ -191,7 +192,7 @@ test("the API: 400 with a message for invalid fields and non-JSON bodies, 404 un
   const crossSiteFetch = await page.request.post(API, { headers: { "sec-fetch-site": "cross-site" }, data: good });
   expect(crossSiteFetch.status()).toBe(403);
 
-  const created = await page.request.post(API, { headers: { origin: "http://127.0.0.1:3100" }, data: good });
+  const created = await page.request.post(API, { headers: { origin: ORIGIN }, data: good });
   expect(created.status()).toBe(201);
   const { task } = (await created.json()) as { task: { id: number; managed: boolean; detached: boolean } };
   expect(task).toMatchObject({ managed: false, detached: false });

@@ -128,7 +128,7 @@ test("next start refuses to serve in production without a strong SECRET_KEY: one
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production" };
     delete env.SECRET_KEY;
     if (key) env.SECRET_KEY = key;
-    // Its own port (never 3100): it exits before serving anything.
+    // Its own port (never the run's): it exits before serving anything.
     const child = spawn("node_modules/.bin/next", ["start", "-p", "3197", "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));

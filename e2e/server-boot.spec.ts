@@ -18,8 +18,9 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { freePort } from "../test/chaos/helpers";
 import { chunked, exchange, oneChunk, parseAnswer, requestHead } from "../test/raw-http";
+import { PORT } from "./origin";
 
-const PORT = 3100; // the run's server (playwright.config.ts)
+// PORT: the run's server (playwright.config.ts).
 const HOST = `127.0.0.1:${PORT}`;
 
 test.describe("a body over its route's limit", () => {
