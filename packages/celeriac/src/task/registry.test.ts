@@ -1,7 +1,7 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError, DuplicateTaskError, TaskDefinitionError } from "../errors.js";
 import { defineTask } from "./define.js";
@@ -40,8 +40,14 @@ function taskModule(name: string): string {
 export const notATask = { name: "nope" };\n`;
 }
 
+const trees: string[] = [];
+afterAll(() => {
+  for (const dir of trees.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "celeriac-discover-"));
+  trees.push(dir);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, path, ".."), { recursive: true });
     writeFileSync(join(dir, path), text);
