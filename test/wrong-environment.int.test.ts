@@ -147,6 +147,7 @@ describe("Redis absent at start", () => {
   }, 60_000);
 });
 
+// PostgreSQL only: a SQLite database is a local file, there is no server to be unreachable.
 describe.runIf(kind === "postgres")("PostgreSQL unreachable at start", () => {
   it.each([
     ["npm run celeriac -- staff", ["celeriac.ts", "staff", "someone@example.com"]],

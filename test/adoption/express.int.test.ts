@@ -39,6 +39,8 @@ const skip =
     : await registryUnreachable();
 if (skip) console.warn(`[adoption/express] skipped: ${skip}`);
 
+// Skipped, saying why, on the PostgreSQL run (the example is a SQLite app; the SQLite run covers it) or when the
+// npm registry cannot be reached (the copy installs from it).
 describe.skipIf(skip !== undefined)(`the Express example, installed from the packed tarball${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let work: ReturnType<typeof tempDir> | undefined;
   let app: string;

@@ -37,6 +37,7 @@ const TITLE = "celeriac in a fresh Next.js app (the npm pack tarball, init, work
 // Skipped, saying why, only when the registry cannot be reached: a fresh app installs from it.
 if (runsHere && unreachable) describe(TITLE, () => it.skip(`skipped: ${unreachable}`, () => undefined));
 
+// Runs on the SQLite run of the suite only: the fresh app is a SQLite app, one run proves it.
 describe.runIf(runsHere && !unreachable)(TITLE, () => {
   let app: ReturnType<typeof tempDir> | undefined;
   let pack: ReturnType<typeof tempDir> | undefined;

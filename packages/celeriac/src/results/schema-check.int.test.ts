@@ -146,6 +146,7 @@ describe(`the schema check on ${kind}`, () => {
     }
   });
 
+  // PostgreSQL only: SQLite has no roles or grants, so there is no least-privilege case to check there.
   it.runIf(kind === "postgres")("a least-privilege role (no grant on the beat tables, none on the migration history) sees the schema as it is", async () => {
     const role = `celeriac_lp_${randomBytes(4).toString("hex")}`;
     const admin = adminOf(migrated.url);
@@ -163,6 +164,7 @@ describe(`the schema check on ${kind}`, () => {
     }
   });
 
+  // PostgreSQL only: SQLite creates a missing database file on open, so "does not exist" cannot happen there.
   it.runIf(kind === "postgres")("a database that does not exist: create it, then migrate", async () => {
     const url = new URL(TEST_POSTGRES_URL);
     url.pathname = `/celeriac_nonexistent_${randomBytes(4).toString("hex")}`;
