@@ -4,11 +4,9 @@
  */
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchFolder } from "../../test/scratch.js";
 import { BEAT_USAGE } from "../beat/cli.js";
 import { INSPECT_USAGE } from "../inspect/cli.js";
 import { WORKER_USAGE } from "../worker/cli.js";
@@ -17,20 +15,7 @@ import { takeAppFlag } from "./main-args.js";
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** tsx's loader, by URL: the scratch folders have no node_modules to find it in. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "celeriac-main-"));
-  dirs.push(root);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(root, path, ".."), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const scratch = (files: Record<string, string>) => scratchFolder("celeriac-main-", files);
 
 function celeriac(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

@@ -3,11 +3,11 @@
  * edits for a Next.js, Express and src/-layout app on SQLite and PostgreSQL (single-file and multi-file
  * schemas), that a second run changes no byte, that a conflict changes nothing at all, and its exit codes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchFolder } from "../../test/scratch.js";
 import { runInit } from "./init.js";
 
 const MODELS_FILE = fileURLToPath(new URL("../../prisma/celeriac.prisma", import.meta.url));
@@ -17,21 +17,8 @@ const POSTGRES_MAIN = `generator client {\n  provider        = "prisma-client-js
 const POSTGRES_USER = `model User {\n  id Int @id @default(autoincrement())\n}\n`;
 const NEXT_CONFIG_TS = `import type { NextConfig } from "next";\n\nconst nextConfig: NextConfig = {\n  /* config options here */\n};\n\nexport default nextConfig;\n`;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A scratch project: each key a path relative to its root, each value the file's text. */
-function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "celeriac-init-"));
-  dirs.push(root);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const project = (files: Record<string, string>) => scratchFolder("celeriac-init-", files);
 
 function pkg(extra: Record<string, unknown> = {}, dependencies: Record<string, string> = { next: "15.5.0", zod: "^4.0.0" }): string {
   return `${JSON.stringify({ name: "my-app", version: "0.1.0", private: true, scripts: { dev: "next dev" }, dependencies, ...extra }, null, 2)}\n`;

@@ -4,11 +4,11 @@
  * schema file, or prisma.config's literal migrations path) as <timestamp>_celeriac, after the app's own; it
  * never copies it twice, nor beside a migration that creates TaskResult already, and a refusal copies nothing.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchFolder } from "../../test/scratch.js";
 import { CELERIAC_TABLES } from "../app.js";
 import { runInit } from "./init.js";
 import { packageMigration } from "./migrations.js";
@@ -19,19 +19,8 @@ const POSTGRES_MAIN = `generator client {\n  provider = "prisma-client-js"\n}\n\
 const APP_MIGRATION = `-- CreateTable\nCREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n`;
 const STAMPED = /^\d{14}_celeriac$/;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 function project(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "celeriac-init-migrations-"));
-  dirs.push(root);
-  for (const [path, text] of Object.entries({ "package.json": `${JSON.stringify({ name: "app", dependencies: { express: "5.0.0", zod: "4.0.0" } }, null, 2)}\n`, ...files })) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
+  return scratchFolder("celeriac-init-migrations-", { "package.json": `${JSON.stringify({ name: "app", dependencies: { express: "5.0.0", zod: "4.0.0" } }, null, 2)}\n`, ...files });
 }
 
 function snapshot(root: string): Map<string, string> {

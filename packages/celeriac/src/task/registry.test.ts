@@ -1,12 +1,11 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError, DuplicateTaskError, TaskDefinitionError } from "../errors.js";
 import { defineTask } from "./define.js";
 import { discoverTasks } from "./discover.js";
 import { Registry } from "./registry.js";
+import { scratchFolder } from "../../test/scratch.js";
 
 const make = (name: string) => defineTask({ name, args: z.tuple([]), run: () => name });
 
@@ -40,20 +39,7 @@ function taskModule(name: string): string {
 export const notATask = { name: "nope" };\n`;
 }
 
-const trees: string[] = [];
-afterAll(() => {
-  for (const dir of trees.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "celeriac-discover-"));
-  trees.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>) => scratchFolder("celeriac-discover-", files);
 
 describe("discoverTasks", () => {
   it("imports every module under the directory, recursively, and registers every exported task", async () => {
