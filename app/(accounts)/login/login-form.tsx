@@ -1,5 +1,9 @@
 "use client";
-/** POST /api/login, then "Logged in as <name>" with a log-out button (POST /api/logout). */
+/**
+ * POST /api/login, then "Logged in as <name>" with a log-out button (POST /api/logout); with `next` (a path
+ * of this site: /login?next=… from a page that needs a login, checked by lib/return-path.ts), a successful
+ * login goes there instead.
+ */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
@@ -7,7 +11,7 @@ import { Field, FormError, useApiForm } from "../form";
 
 const FIELDS = ["email", "password"] as const;
 
-export function LoginForm({ initialName }: { initialName: string | null }) {
+export function LoginForm({ initialName, next }: { initialName: string | null; next: string | null }) {
   const router = useRouter();
   const { submitting, fields, formError, submit } = useApiForm(FIELDS);
   const [name, setName] = useState(initialName);
@@ -17,6 +21,8 @@ export function LoginForm({ initialName }: { initialName: string | null }) {
     const form = new FormData(event.currentTarget);
     const body = await submit("/api/login", { email: form.get("email") ?? "", password: form.get("password") ?? "" });
     if (!body) return;
+    // A full navigation: the page there (the dashboard is not a Next page) must see the new cookie.
+    if (next) return window.location.assign(next);
     setName(String(body.name));
     router.refresh();
   }

@@ -1,11 +1,13 @@
 /** Log in (seed 004): a signed session cookie; the page shows who is logged in. */
 import { headers } from "next/headers";
 import { requestUser } from "@/lib/accounts";
+import { returnPath } from "@/lib/return-path";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
 
-export default async function LoginPage() {
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const { next } = await searchParams;
   const user = await requestUser((await headers()).get("cookie"));
   return (
     <main>
@@ -13,7 +15,7 @@ export default async function LoginPage() {
       <p className="lead">
         A right password sets an HttpOnly session cookie signed with <code>SECRET_KEY</code> (user id, expiry, and the password it was checked against: a password reset logs it out).
       </p>
-      <LoginForm initialName={user?.name ?? null} />
+      <LoginForm initialName={user?.name ?? null} next={returnPath(typeof next === "string" ? next : null)} />
     </main>
   );
 }
