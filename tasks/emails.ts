@@ -136,6 +136,7 @@ export const sendPasswordResetEmail = task({
   name: "emails.sendPasswordReset",
   args: z.tuple([id]),
   owner: userOwner,
+  redactArgs: true, // shown as "••••" in the dashboard: which account asked for a reset link is not for every staff member to read
   ...RETRY,
   async run(ctx, userId): Promise<MailTaskResult> {
     const user = await loadUser(userId);

@@ -24,6 +24,8 @@ describe("defineTask", () => {
     ["a fractional priority", { ...ok, priority: 1.5 }, /priority must be an integer from 1/],
     ["a rate that is no rate", { ...ok, rateLimit: "fast" }, /rateLimit 'fast' must look like "10\/s"/],
     ["a rate of zero (the limiter refused it only when the task ran)", { ...ok, rateLimit: "0/s" }, /rateLimit '0\/s' must look like/],
+    ["redactArgs that is neither true nor positions", { ...ok, redactArgs: [-1] }, /redactArgs is true \(every argument\) or a list of argument positions/],
+    ["redactArgs false (leave it out to show the arguments)", { ...ok, redactArgs: false }, /redactArgs is true/],
   ])("refuses %s when the module loads", (_label, options, message) => {
     expect(() => defineTask(options as never)).toThrow(TaskDefinitionError);
     expect(() => defineTask(options as never)).toThrow(message);

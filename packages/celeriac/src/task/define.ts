@@ -59,6 +59,14 @@ export interface TaskOptions<S extends ArgsSchema, R> {
    * for a mail to one user. Returning undefined leaves the row without an owner. @defaultValue no owner
    */
   owner?: (...args: ArgsOut<S>) => string | undefined;
+  /**
+   * Arguments the dashboard must not show (a token, a reset link, personal data): `true` hides them all,
+   * a list of positions (`[1]`) hides those. Hidden values are shown as "••••" wherever the dashboard shows
+   * arguments (task list and detail, live feed, periodic tasks, audit log); the queue and the TaskResult
+   * row still hold them, so keep secrets out of arguments where you can (pass an id, load the secret).
+   * @defaultValue every argument shown
+   */
+  redactArgs?: true | readonly number[];
   /** The work. Pass ids, not objects: load fresh rows here. The return value must be JSON. */
   run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
 }
@@ -88,6 +96,7 @@ export interface TaskDefinition<S extends ArgsSchema = ArgsSchema, R = unknown> 
   readonly priority: number | undefined;
   readonly ignoreResult: boolean | undefined;
   readonly owner: ((...args: ArgsOut<S>) => string | undefined) | undefined;
+  readonly redactArgs: true | readonly number[] | undefined;
   readonly run: (ctx: TaskContext, ...args: ArgsOut<S>) => R | Promise<R>;
 }
 
@@ -104,7 +113,7 @@ export const MAX_PRIORITY = 2_097_152; // BullMQ's largest priority (2^21)
 const seconds = (value: unknown) => value === undefined || (typeof value === "number" && Number.isFinite(value) && value >= 0);
 
 export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>): TaskDefinition<S, R> {
-  const { name, args, queue, priority, ignoreResult, owner, run, ...runOptions } = options;
+  const { name, args, queue, priority, ignoreResult, owner, redactArgs, run, ...runOptions } = options;
   const where = `task '${String(name)}'`;
   if (typeof name !== "string" || !TASK_NAME.test(name)) {
     throw new TaskDefinitionError(
@@ -124,8 +133,11 @@ export function defineTask<S extends ArgsSchema, R>(options: TaskOptions<S, R>):
   if (priority !== undefined && !(Number.isInteger(priority) && priority >= 1 && priority <= MAX_PRIORITY)) {
     throw new TaskDefinitionError(`${where}: priority must be an integer from 1 (most urgent) to ${MAX_PRIORITY}`);
   }
+  if (redactArgs !== undefined && redactArgs !== true && !(Array.isArray(redactArgs) && redactArgs.every((i) => Number.isInteger(i) && i >= 0))) {
+    throw new TaskDefinitionError(`${where}: redactArgs is true (every argument) or a list of argument positions, e.g. redactArgs: [1]`);
+  }
   checkRunOptions(where, runOptions);
-  return Object.freeze({ name, args, queue, priority, ignoreResult, owner, run, ...runOptions });
+  return Object.freeze({ name, args, queue, priority, ignoreResult, owner, redactArgs: Array.isArray(redactArgs) ? Object.freeze([...redactArgs]) : redactArgs, run, ...runOptions });
 }
 
 function checkRunOptions(where: string, o: RunOptions): void {
