@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextRunOf, scheduleSummary, sourceOf, type EntryView } from "./entry.js";
+import { nextRunOf, nextRunsOf, scheduleSummary, sourceOf, type EntryView } from "./entry.js";
 
 const created = new Date("2026-05-01T10:00:00Z");
 
@@ -75,5 +75,41 @@ describe("scheduleSummary", () => {
   it("says a schedule is invalid instead of throwing", () => {
     const bad = view({ schedule: { kind: "cron", expression: "not a cron", timezone: null } });
     expect(scheduleSummary(bad, created, "UTC")).toMatchObject({ schedule: expect.stringMatching(/^invalid schedule: /), nextRunAt: null });
+  });
+});
+
+describe("nextRunsOf: the next sends, as beat will make them", () => {
+  const now = new Date("2026-05-01T10:00:45Z");
+  const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+
+  it("an interval: five slots on its grid", () => {
+    expect(iso(nextRunsOf(view({ lastRunAt: new Date("2026-05-01T10:00:30Z") }), now, "UTC", 5))).toEqual([
+      "2026-05-01T10:01:00.000Z",
+      "2026-05-01T10:01:30.000Z",
+      "2026-05-01T10:02:00.000Z",
+      "2026-05-01T10:02:30.000Z",
+      "2026-05-01T10:03:00.000Z",
+    ]);
+  });
+
+  it("an overdue interval: now, then on from the missed slot's grid (not from now)", () => {
+    const late = new Date("2026-05-01T10:05:10Z");
+    expect(iso(nextRunsOf(view({ lastRunAt: new Date("2026-05-01T10:00:30Z") }), late, "UTC", 3))).toEqual([
+      late.toISOString(),
+      "2026-05-01T10:05:30.000Z",
+      "2026-05-01T10:06:00.000Z",
+    ]);
+  });
+
+  it("a crontab in its own zone, across days", () => {
+    const spec = { kind: "crontab", minute: "30", hour: "3", dayOfWeek: "*", dayOfMonth: "*", monthOfYear: "*", timezone: "Europe/Berlin" } as const;
+    expect(iso(nextRunsOf(view({ schedule: spec }), now, "UTC", 2))).toEqual(["2026-05-02T01:30:00.000Z", "2026-05-03T01:30:00.000Z"]);
+  });
+
+  it("stops at expires; a oneOff or clocked row runs once; a disabled row never", () => {
+    expect(nextRunsOf(view({ lastRunAt: new Date("2026-05-01T10:00:30Z"), expires: new Date("2026-05-01T10:01:45Z") }), now, "UTC", 5)).toHaveLength(2);
+    expect(nextRunsOf(view({ oneOff: true }), now, "UTC", 5)).toHaveLength(1);
+    expect(nextRunsOf(view({ schedule: { kind: "clocked", at: new Date("2026-06-01T00:00:00Z") } }), now, "UTC", 5)).toHaveLength(1);
+    expect(nextRunsOf(view({ enabled: false }), now, "UTC", 5)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * - no slot at or after `expires` runs; a oneOff row that ran, a disabled row and a clocked row that ran
  *   have no next run.
  */
-import { describeSchedule, isDue, NEVER_MS, type DueOptions, type Schedule } from "./schedule.js";
+import { describeSchedule, isDue, NEVER_MS, nextRun, type DueOptions, type Schedule } from "./schedule.js";
 import { scheduleFromSpec, type PeriodicTaskView } from "./store.js";
 
 export type EntryView = Pick<PeriodicTaskView, "schedule" | "enabled" | "oneOff" | "totalRunCount" | "lastRunAt" | "startTime" | "expires" | "catchUp" | "createdAt">;
@@ -51,4 +51,28 @@ export function nextRunOf(row: EntryView, now: Date, timezone: string): Date | n
   const due = isDue(schedule, row.lastRunAt, at, dueOptionsOf(row, schedule, timezone));
   const next = due.due ? at : due.nextInMs === NEVER_MS ? null : new Date(at.getTime() + due.nextInMs);
   return next === null || expiredAt(row, next) ? null : next;
+}
+
+/**
+ * The next `count` times beat will send the row (the dashboard shows five), by the same rules: the first is
+ * nextRunOf(); each one after is the schedule's next slot after the one before, as if each ran on time
+ * (beat records the slot, not the send time, so an overdue interval continues from its missed slot). A
+ * oneOff or clocked row runs once; none at or after `expires`.
+ */
+export function nextRunsOf(row: EntryView, now: Date, timezone: string, count: number): Date[] {
+  const first = nextRunOf(row, now, timezone);
+  if (first === null || count < 1) return [];
+  const schedule = scheduleFromSpec(row.schedule);
+  if (row.oneOff || schedule.kind === "clocked") return [first];
+  // Due now: the slot this run stands for is the latest one passed (first is `now`, or startTime), not `first`.
+  const at = row.startTime !== null && now < row.startTime ? row.startTime : now;
+  const due = first.getTime() === at.getTime() ? isDue(schedule, row.lastRunAt, at, dueOptionsOf(row, schedule, timezone)) : undefined;
+  let slot = due?.slotAt ?? first;
+  const runs = [first];
+  while (runs.length < count) {
+    slot = nextRun(schedule, slot, { timezone });
+    if (expiredAt(row, slot)) break;
+    runs.push(slot);
+  }
+  return runs;
 }
