@@ -26,7 +26,7 @@ export const KIND_LABELS: Record<Kind, string> = {
 };
 export const KINDS = Object.keys(KIND_LABELS) as Kind[];
 
-const PERIOD_NAMES: Record<Period, true> = { days: true, hours: true, minutes: true, seconds: true };
+const PERIOD_NAMES: Record<Period, true> = { days: true, hours: true, minutes: true, seconds: true, milliseconds: true };
 export const PERIODS = Object.keys(PERIOD_NAMES) as Period[];
 
 export interface FormValues {
