@@ -1,6 +1,6 @@
 /**
- * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]`, `purge [-Q a,b] --force`, and
- * `staff <email> [--revoke]` (lib/staff.ts: may open /admin). Imports are lazy so that `staff` needs only
+ * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]`, `purge [-Q a,b] --force`,
+ * `control shutdown <worker>|pause <queue>|resume <queue>`, and `staff <email> [--revoke]` (lib/staff.ts: may open /admin). Imports are lazy so that `staff` needs only
  * the database, not Redis (creating the app opens no connection). A wrong environment (an invalid setting,
  * SECRET_KEY missing in production, a database that is not migrated, does not answer or cannot be opened)
  * is one message without a stack and exit 78, as for the worker and beat.

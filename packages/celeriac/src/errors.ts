@@ -87,7 +87,7 @@ export class InvalidPeriodicTaskError extends ConfigError {
 }
 
 /** What a NotFoundError may be about. */
-export type RecordKind = "periodic task";
+export type RecordKind = "periodic task" | "queue";
 
 /** A record named by id does not exist (a periodic task another request deleted): a 404, not a bad setting. */
 export class NotFoundError extends CeleriacError {

@@ -24,7 +24,7 @@ export interface Harness<P extends TestClient = Db> {
   keyPrefix: string;
   databaseUrl: string;
   /** Starts a worker that serves the app's tasks (or `registry`) on `queues`. */
-  startWorker(options?: { queues?: string[]; registry?: Registry; concurrency?: number; graceMs?: number }): Promise<RunningWorker>;
+  startWorker(options?: { queues?: string[]; registry?: Registry; concurrency?: number; graceMs?: number; hostname?: string }): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 

@@ -3,18 +3,20 @@
  *
  *   TaskTransport     transport, probe, publish, close           dispatch, transactions, the outbox relay, start-up
  *   WorkerChannel     consume, sendHeartbeat, removeHeartbeat    a running worker
- *   TaskControl       revoke, isRevoked, reserveRate             AsyncResult.revoke(); each message a worker runs
+ *   TaskControl       revoke, isRevoked, reserveRate,            AsyncResult.revoke(); each message a worker runs;
+ *                     shutdownWorker                             control shutdown
  *   ResultEvents      announce, onAnnounce                       the result store; AsyncResult.get() waiting
  *   Leases            holdLease, releaseLease, leaseHolder       beat's leader lease; inspect beat, the admin
- *   BrokerInspection  heartbeats, queueNames, queueCounts,       inspect, purge
- *                     scheduled, purge
+ *   BrokerInspection  heartbeats, workersSeen, queueNames,       inspect, purge, control pause/resume, the dashboard
+ *                     queueCounts, scheduled, purge,
+ *                     pauseQueue, resumeQueue
  *
  * `Broker` is all of them: what an app holds (broker/slot.ts) and what bullmq.ts (Redis, production)
  * implements. An eager app (Celery's task_always_eager) composes eager.ts (transport, control, events) with
  * the ports it cannot serve, which refuse in one place (compose.ts). Only the app's composition picks.
  */
 import type { HandlerResult, Outcome, StateChange, TaskMessage } from "../message.js";
-import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
+import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
 export interface LeaseInfo {
   holder: string;
@@ -42,10 +44,14 @@ export interface ConsumeOptions {
   concurrency: number;
   /** Worker name, for the broker's own bookkeeping. */
   hostname: string;
+  /** The worker's heartbeat id: a shutdown request (TaskControl.shutdownWorker) names it. */
+  workerId: string;
   /** Called when the connection to the broker fails; the consumer keeps trying on its own. */
   onError?: (error: Error) => void;
   /** Called when some client asked to terminate a task (revoke with terminate): stop it if it runs here. */
   onTerminate?: (taskId: string) => void;
+  /** Called when some client asked this worker (`workerId`) to shut down: stop as a SIGTERM would. */
+  onShutdown?: () => void;
 }
 
 export interface Consumer {
@@ -72,9 +78,12 @@ export interface TaskTransport {
 export interface WorkerChannel {
   /** Starts handling messages from the given queues. */
   consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer>;
-  /** Stores a worker's heartbeat in place of its last one; it disappears after `ttlMs` unless sent again. */
+  /**
+   * Stores a worker's heartbeat in place of its last one; it is live for `ttlMs` unless sent again, and
+   * kept for workersSeen() an hour after.
+   */
   sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
-  /** Removes a worker's heartbeat at once (the worker stopped). */
+  /** Removes a worker's live heartbeat at once (the worker stopped cleanly): workersSeen() says stopped. */
   removeHeartbeat(workerId: string): Promise<void>;
 }
 
@@ -95,6 +104,12 @@ export interface TaskControl {
    * or the ms until the slot it reserved.
    */
   reserveRate(task: string, rate: string): Promise<number>;
+  /**
+   * Asks the live worker with this heartbeat id to shut down warm (Celery's `control shutdown`): it takes no
+   * new message, finishes its running ones within its grace period and removes its heartbeat. Resolves
+   * false, and asks nothing, when no live worker has that id. Does not wait for the worker to stop.
+   */
+  shutdownWorker(workerId: string): Promise<boolean>;
 }
 
 /** Result state changes, from the process that wrote them to those waiting on them (Oban's Notifier). */
@@ -118,10 +133,15 @@ export interface Leases {
   leaseHolder(name: string): Promise<LeaseInfo | null>;
 }
 
-/** What `inspect` and `purge` read and do: the live workers' heartbeats and the queues' jobs. */
+/** What `inspect`, `purge` and `control` read and do: the workers' heartbeats and the queues. */
 export interface BrokerInspection {
   /** The heartbeats of the workers alive now. */
   heartbeats(): Promise<WorkerHeartbeat[]>;
+  /**
+   * Every worker whose last heartbeat was sent within the last hour, live or not, with its last heartbeat
+   * and where it stands (a dead worker is offline HEARTBEAT_TTL_INTERVALS intervals after its last beat).
+   */
+  workersSeen(): Promise<SeenWorker[]>;
   /** Every queue the broker keeps state for, sorted. */
   queueNames(): Promise<string[]>;
   /** A queue's jobs by state. */
@@ -130,6 +150,10 @@ export interface BrokerInspection {
   scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }>;
   /** Deletes a queue's waiting and delayed jobs, never running ones; resolves how many went. */
   purge(queue: string): Promise<number>;
+  /** Pauses a queue for every worker (BullMQ's pause): they take no new job from it; running ones finish. */
+  pauseQueue(queue: string): Promise<void>;
+  /** Lets the workers take a paused queue's jobs again. */
+  resumeQueue(queue: string): Promise<void>;
 }
 
 /** Every port: what an app holds and a full broker (BullMQ) implements. */

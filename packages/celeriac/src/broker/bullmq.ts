@@ -13,11 +13,12 @@ import { BrokerUnavailableError } from "../errors.js";
 import { Redis } from "ioredis";
 import { defineLeaseCommands, parseLeaseValue } from "./lease.js";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit.js";
+import { defineWorkerCommands, parseWorkersSeen, WORKER_RETENTION_MS } from "./worker-records.js";
 import { queueNameSchema } from "../config.js";
 import type { Outcome, StateChange, TaskMessage } from "../message.js";
 import { redactUrl } from "../url.js";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
-import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
+import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
 interface JobData {
   args: unknown[];
@@ -249,9 +250,10 @@ export class BullmqBroker implements Broker {
   }
 
   /**
-   * Workers listen on one channel for revokes (pub/sub needs a connection of its own). The revoked ids are
-   * loaded after subscribing, and again after each reconnect, so a revoke made while the channel was
-   * down is still seen: revoke() stores the id before it publishes.
+   * Workers listen on one channel for revokes and shutdown requests (pub/sub needs a connection of its own).
+   * The revoked ids are loaded after subscribing, and again after each reconnect, so a revoke made while the
+   * channel was down is still seen: revoke() stores the id before it publishes. A shutdown request made
+   * while it was down is lost: shutdownWorker() can be asked again.
    */
   private async subscribeControl(options: ConsumeOptions): Promise<Redis> {
     const subscriber = this.connect();
@@ -261,7 +263,11 @@ export class BullmqBroker implements Broker {
     const revoked = (this.revokedIds ??= new Map());
     subscriber.on("message", (from: string, text: string) => {
       if (from !== channel) return;
-      const request = JSON.parse(text) as { revoke?: string; until?: number; terminate?: boolean };
+      const request = JSON.parse(text) as { revoke?: string; until?: number; terminate?: boolean; shutdown?: string };
+      if (request.shutdown !== undefined) {
+        if (request.shutdown === options.workerId) options.onShutdown?.();
+        return;
+      }
       if (!request.revoke) return;
       revoked.set(request.revoke, request.until ?? Date.now() + REVOKED_KEPT_MS);
       if (revoked.size % 1000 === 0) dropExpired(revoked, Date.now()); // a worker that runs for weeks keeps a day's worth
@@ -294,6 +300,11 @@ export class BullmqBroker implements Broker {
       .zremrangebyscore(this.key("revoked"), "-inf", now)
       .publish(this.key("control"), JSON.stringify({ revoke: taskId, until, terminate }))
       .exec();
+  }
+
+  async shutdownWorker(workerId: string): Promise<boolean> {
+    const redis = defineWorkerCommands(await this.ready());
+    return (await redis.celeriacWorkerShutdown(this.key("worker", workerId), this.key("control"), JSON.stringify({ shutdown: workerId }))) === 1;
   }
 
   isRevoked(taskId: string): boolean | Promise<boolean> {
@@ -344,13 +355,31 @@ export class BullmqBroker implements Broker {
     return subscriber;
   }
 
-  /** `{prefix}:worker:<id>`, a plain string with a TTL: a worker that dies stops renewing it, and it goes. */
+  /**
+   * `{prefix}:worker:<id>`, a plain string with a TTL (a worker that dies stops renewing it, and it goes),
+   * and the record workersSeen() reads, in one script (worker-records.ts).
+   */
   async sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void> {
-    await (await this.ready()).set(this.key("worker", heartbeat.id), JSON.stringify(heartbeat), "PX", Math.max(1, Math.round(ttlMs)));
+    const redis = defineWorkerCommands(await this.ready());
+    const [seen, seenAt, stopped] = this.seenKeys();
+    const ttl = Math.max(1, Math.round(ttlMs));
+    await redis.celeriacWorkerBeat(this.key("worker", heartbeat.id), seen, seenAt, stopped, heartbeat.id, JSON.stringify(heartbeat), ttl, heartbeat.sentAt, Date.now() - WORKER_RETENTION_MS);
   }
 
   async removeHeartbeat(workerId: string): Promise<void> {
-    await (await this.ready()).del(this.key("worker", workerId));
+    const [, seenAt, stopped] = this.seenKeys();
+    await defineWorkerCommands(await this.ready()).celeriacWorkerStop(this.key("worker", workerId), seenAt, stopped, workerId, Date.now());
+  }
+
+  async workersSeen(): Promise<SeenWorker[]> {
+    const now = Date.now();
+    const flat = await defineWorkerCommands(await this.ready()).celeriacWorkersSeen(...this.seenKeys(), now - WORKER_RETENTION_MS, `${this.key("worker")}:`);
+    return parseWorkersSeen(flat, now);
+  }
+
+  /** The workers-seen hash, its sent-at index and the stopped marks (worker-records.ts). */
+  private seenKeys(): [string, string, string] {
+    return [this.key("workers-seen"), this.key("workers-seen-at"), this.key("workers-stopped")];
   }
 
   async heartbeats(): Promise<WorkerHeartbeat[]> {
@@ -373,8 +402,20 @@ export class BullmqBroker implements Broker {
 
   async queueCounts(queue: string): Promise<QueueCounts> {
     await this.ready();
-    const c = await this.queue(queue).getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
-    return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+    const q = this.queue(queue);
+    const [c, paused] = await Promise.all([q.getJobCounts("waiting", "prioritized", "active", "delayed", "failed"), q.isPaused()]);
+    return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, paused };
+  }
+
+  /** BullMQ's pause: a flag in the queue's meta key that every worker's fetch checks; its jobs stay waiting. */
+  async pauseQueue(queue: string): Promise<void> {
+    await this.ready();
+    await this.queue(queue).pause();
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    await this.ready();
+    await this.queue(queue).resume();
   }
 
   /** Read from the delayed sorted set itself: its score is the due time, whatever delayed the job. */

@@ -35,16 +35,20 @@ export function composeBroker(ports: BrokerPorts): Broker {
     revoke: taskControl.revoke.bind(taskControl),
     isRevoked: taskControl.isRevoked.bind(taskControl),
     reserveRate: taskControl.reserveRate.bind(taskControl),
+    shutdownWorker: taskControl.shutdownWorker.bind(taskControl),
     announce: resultEvents.announce.bind(resultEvents),
     onAnnounce: resultEvents.onAnnounce.bind(resultEvents),
     holdLease: leases.holdLease.bind(leases),
     releaseLease: leases.releaseLease.bind(leases),
     leaseHolder: leases.leaseHolder.bind(leases),
     heartbeats: inspection.heartbeats.bind(inspection),
+    workersSeen: inspection.workersSeen.bind(inspection),
     queueNames: inspection.queueNames.bind(inspection),
     queueCounts: inspection.queueCounts.bind(inspection),
     scheduled: inspection.scheduled.bind(inspection),
     purge: inspection.purge.bind(inspection),
+    pauseQueue: inspection.pauseQueue.bind(inspection),
+    resumeQueue: inspection.resumeQueue.bind(inspection),
   };
 }
 
@@ -63,9 +67,12 @@ export function unavailable(reason: string): WorkerChannel & Leases & BrokerInsp
     releaseLease: refuse("releaseLease"),
     leaseHolder: refuse("leaseHolder"),
     heartbeats: refuse("heartbeats"),
+    workersSeen: refuse("workersSeen"),
     queueNames: refuse("queueNames"),
     queueCounts: refuse("queueCounts"),
     scheduled: refuse("scheduled"),
     purge: refuse("purge"),
+    pauseQueue: refuse("pauseQueue"),
+    resumeQueue: refuse("resumeQueue"),
   };
 }

@@ -43,17 +43,20 @@ describe("eagerBroker", () => {
   it("a worker, beat's lease and inspect are refused with one ConfigError naming alwaysEager (a rejection, not a throw)", async () => {
     const broker = eagerBroker(async () => ({ status: "SUCCESS", result: null }));
     const calls = {
-      consume: () => broker.consume(async () => ({ status: "SUCCESS", result: null }), { queues: ["default"], concurrency: 1, hostname: "h" }),
+      consume: () => broker.consume(async () => ({ status: "SUCCESS", result: null }), { queues: ["default"], concurrency: 1, hostname: "h", workerId: "h:1:w" }),
       sendHeartbeat: () => broker.sendHeartbeat({} as never, 1000),
       removeHeartbeat: () => broker.removeHeartbeat("w"),
       holdLease: () => broker.holdLease("beat", "b", 1000),
       releaseLease: () => broker.releaseLease("beat", "b"),
       leaseHolder: () => broker.leaseHolder("beat"),
       heartbeats: () => broker.heartbeats(),
+      workersSeen: () => broker.workersSeen(),
       queueNames: () => broker.queueNames(),
       queueCounts: () => broker.queueCounts("default"),
       scheduled: () => broker.scheduled("default", 10),
       purge: () => broker.purge("default"),
+      pauseQueue: () => broker.pauseQueue("default"),
+      resumeQueue: () => broker.resumeQueue("default"),
     };
     for (const [name, call] of Object.entries(calls)) {
       const refused = call();

@@ -42,6 +42,11 @@ export class EagerBroker implements TaskTransport, TaskControl {
   async reserveRate(): Promise<number> {
     return 0;
   }
+
+  /** No worker runs an eager app's tasks, so none can be asked to stop. */
+  async shutdownWorker(): Promise<boolean> {
+    return false;
+  }
 }
 
 /** An eager app's broker: EagerBroker, events in this process, and the ports that need a queue refused. */

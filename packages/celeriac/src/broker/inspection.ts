@@ -28,6 +28,12 @@ export interface TaskCounts {
 }
 
 /**
+ * A heartbeat lives this many of its worker's intervals unless renewed (its TTL): one or two lost beats do
+ * not hide a live worker, and past that the worker is offline.
+ */
+export const HEARTBEAT_TTL_INTERVALS = 3;
+
+/**
  * One worker's heartbeat: replaced every few seconds while the worker runs, gone a few intervals after
  * it stops sending (a dead worker disappears), removed at once by a worker that stops cleanly.
  */
@@ -40,6 +46,8 @@ export interface WorkerHeartbeat {
   queues: string[];
   /** Tasks run at once, per queue. */
   concurrency: number;
+  /** Where its tasks run: in the worker's process (async) or each in a child process (`--pool process`). */
+  pool: "async" | "process";
   /** Names of the tasks this worker runs. */
   tasks: string[];
   startedAt: number;
@@ -51,6 +59,20 @@ export interface WorkerHeartbeat {
   /** Finished tasks per task name (Celery's stats `total`). */
   total: Record<string, number>;
   active: ActiveTask[];
+}
+
+/**
+ * Where a worker seen lately stands: `online` while its heartbeat is live (younger than
+ * HEARTBEAT_TTL_INTERVALS of its intervals), `offline` once it stopped sending without saying goodbye
+ * (killed, crashed, cut off from Redis), `stopped` when it stopped cleanly and removed its heartbeat.
+ */
+export type WorkerState = "online" | "offline" | "stopped";
+
+/** A worker whose last heartbeat is recent enough to be kept (broker.workersSeen()), with where it stands. */
+export interface SeenWorker {
+  /** Its last heartbeat: for an offline worker, what it was doing when it went silent. */
+  heartbeat: WorkerHeartbeat;
+  state: WorkerState;
 }
 
 /** A job waiting for its time: a countdown or eta, a retry's backoff, or a rate-limit slot. */
@@ -76,4 +98,6 @@ export interface QueueCounts {
   delayed: number;
   /** Failed for good; kept a while for inspection. */
   failed: number;
+  /** Paused (BullMQ's own pause): workers take no new job from it; its running ones go on. */
+  paused: boolean;
 }

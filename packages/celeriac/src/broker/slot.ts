@@ -8,7 +8,7 @@
  */
 import type { Outcome, StateChange, TaskMessage } from "../message.js";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
-import type { QueueCounts, ScheduledJob, WorkerHeartbeat } from "./inspection.js";
+import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
 export class BrokerSlot implements Broker {
   /** The brokers put in the slot, latest last; empty: the app's own. */
@@ -62,6 +62,10 @@ export class BrokerSlot implements Broker {
     return this.current.isRevoked(taskId);
   }
 
+  shutdownWorker(workerId: string): Promise<boolean> {
+    return this.current.shutdownWorker(workerId);
+  }
+
   announce(changes: readonly StateChange[]): void {
     this.current.announce(changes);
   }
@@ -82,6 +86,10 @@ export class BrokerSlot implements Broker {
     return this.current.heartbeats();
   }
 
+  workersSeen(): Promise<SeenWorker[]> {
+    return this.current.workersSeen();
+  }
+
   queueNames(): Promise<string[]> {
     return this.current.queueNames();
   }
@@ -96,6 +104,14 @@ export class BrokerSlot implements Broker {
 
   purge(queue: string): Promise<number> {
     return this.current.purge(queue);
+  }
+
+  pauseQueue(queue: string): Promise<void> {
+    return this.current.pauseQueue(queue);
+  }
+
+  resumeQueue(queue: string): Promise<void> {
+    return this.current.resumeQueue(queue);
   }
 
   holdLease(name: string, holder: string, ttlMs: number): Promise<number | null> {

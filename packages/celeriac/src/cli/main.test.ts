@@ -31,6 +31,7 @@ describe("celeriac <command> --help", () => {
     expect(await celeriac(none, ["worker", "--help"])).toEqual({ code: 0, stdout: `${WORKER_USAGE}\n`, stderr: "" });
     expect(await celeriac(none, ["beat", "-h"])).toEqual({ code: 0, stdout: `${BEAT_USAGE}\n`, stderr: "" });
     expect(await celeriac(none, ["inspect", "--help"])).toEqual({ code: 0, stdout: `${INSPECT_USAGE}\n`, stderr: "" });
+    expect(await celeriac(none, ["control", "shutdown", "-h"])).toEqual({ code: 0, stdout: `${INSPECT_USAGE}\n`, stderr: "" });
     const broken = scratch({ "package.json": "{}\n", "lib/celery.ts": "export const celeriac = {,};\n" });
     expect(await celeriac(broken, ["worker", "--app", "lib/celery.ts", "--help"])).toEqual({ code: 0, stdout: `${WORKER_USAGE}\n`, stderr: "" });
   }, 60_000);

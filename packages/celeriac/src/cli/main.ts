@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `celeriac` command (Celery's `celery -A proj worker|beat|inspect|purge`), run by npm scripts or npx
- * in the app's folder: it loads the app module (app-module.ts: lib/celery.ts by default, or --app) and
- * hands the rest of the command line to the worker, beat or inspect CLI. `init` adds celeriac to a project.
+ * The `celeriac` command (Celery's `celery -A proj worker|beat|inspect|purge|control`), run by npm scripts
+ * or npx in the app's folder: it loads the app module (app-module.ts: lib/celery.ts by default, or --app)
+ * and hands the rest of the command line to the worker, beat or inspect CLI (which runs purge and control too). `init` adds celeriac to a project.
  */
 import { BEAT_USAGE, parseBeatArgs, runBeat } from "../beat/cli.js";
 import { INSPECT_USAGE, parseInspectArgs, runInspectCli } from "../inspect/cli.js";
@@ -22,6 +22,7 @@ commands:
   beat        send periodic tasks (celeriac beat --help)
   inspect     what workers and beat are doing: inspect active|scheduled|registered|stats|beat [--json]
   purge       empty queues: purge [-Q a,b] --force
+  control     control shutdown <worker> (warm) | control pause <queue> | control resume <queue>
   init        add celeriac to this project (lib/celery.ts, tasks/, the Prisma models, npm scripts)
 
   -A, --app   the module that exports the app, before or after the command (default: lib/celery.ts,
@@ -32,7 +33,7 @@ commands:
  * The usage text when the arguments ask for it (-h, --help), else undefined. Throws the command's
  * ConfigError for a worker or beat flag it does not know; inspect's mistakes are runInspectCli's to report.
  */
-function usageAsked(command: "worker" | "beat" | "inspect" | "purge", rest: readonly string[]): string | undefined {
+function usageAsked(command: "worker" | "beat" | "inspect" | "purge" | "control", rest: readonly string[]): string | undefined {
   if (command === "worker") return parseWorkerArgs(rest).help ? WORKER_USAGE : undefined;
   if (command === "beat") return parseBeatArgs(rest).help ? BEAT_USAGE : undefined;
   try {
@@ -66,7 +67,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const label = `celeriac ${command}`;
-  if (command !== "worker" && command !== "beat" && command !== "inspect" && command !== "purge") {
+  if (command !== "worker" && command !== "beat" && command !== "inspect" && command !== "purge" && command !== "control") {
     process.stderr.write(`error: unknown command '${command}'\n\n${USAGE}\n`);
     process.exitCode = 2;
     return;

@@ -1,4 +1,4 @@
-/** The inspect CLI without Redis: argument parsing, exit codes and the human output, over a stub broker. */
+/** The inspect, purge and control CLI without Redis: argument parsing, exit codes and the human output, over a stub broker. */
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../broker/broker.js";
 import type { QueueCounts, WorkerHeartbeat } from "../broker/inspection.js";
@@ -18,6 +18,11 @@ describe("parseInspectArgs", () => {
     expect(parseInspectArgs(["purge", "--queues=heavy", "--force"])).toEqual({ command: "purge", queues: ["heavy"], force: true, json: false });
     expect(parseInspectArgs(["purge", "-f"])).toEqual({ command: "purge", queues: undefined, force: true, json: false });
   });
+  it("reads control shutdown <worker>, pause <queue> and resume <queue>", () => {
+    expect(parseInspectArgs(["control", "shutdown", "celeriac@h"])).toEqual({ command: "control", action: "shutdown", target: "celeriac@h", json: false });
+    expect(parseInspectArgs(["control", "pause", "emails", "--json"])).toEqual({ command: "control", action: "pause", target: "emails", json: true });
+    expect(parseInspectArgs(["control", "resume", "emails"])).toMatchObject({ action: "resume", target: "emails" });
+  });
   it("--help wins over anything else", () => {
     expect(parseInspectArgs(["--help"])).toEqual({ command: "help" });
     expect(parseInspectArgs(["inspect", "bogus", "-h"])).toEqual({ command: "help" });
@@ -34,6 +39,13 @@ describe("parseInspectArgs", () => {
     [["purge", "-Q", "a b"], /invalid queue name 'a b'/],
     [["purge", "-Q", ","], /invalid queue name/],
     [["inspect", "active", "--bogus"], /Unknown option '--bogus'/],
+    [["control"], /control what\? shutdown <worker>, pause <queue> or resume <queue>/],
+    [["control", "restart", "w"], /unknown control command 'restart'/],
+    [["control", "shutdown"], /control shutdown needs a worker \(its id or hostname\)/],
+    [["control", "pause"], /control pause needs a queue/],
+    [["control", "pause", "a", "b"], /unexpected argument 'b' \(control pause takes one queue\)/],
+    [["control", "resume", "a b"], /invalid queue name 'a b'/],
+    [["control", "pause", "a", "--force"], /go with purge only/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseInspectArgs(argv)).toThrow(ConfigError);
     expect(() => parseInspectArgs(argv)).toThrow(message);
@@ -50,18 +62,20 @@ const beat = (over: Partial<WorkerHeartbeat> = {}): WorkerHeartbeat => ({
   startedAt: Date.now() - 3_723_000,
   sentAt: Date.now(),
   intervalMs: 2000,
+  pool: "async",
   counts: { processed: 5, succeeded: 3, failed: 1, retried: 1, revoked: 0 },
   total: { "a.one": 5 },
   active: [{ id: "t-1", task: "a.one", startedAt: Date.now() - 1500 }],
   ...over,
 });
 
-const zero: QueueCounts = { waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0 };
+const zero: QueueCounts = { waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, paused: false };
 
 /** An app over a stub broker; records output and whether it was closed. */
 function stubApp(state: { beats?: WorkerHeartbeat[]; queues?: Record<string, QueueCounts> } = {}) {
   const queues = state.queues ?? { default: { ...zero, waiting: 2, delayed: 1, failed: 4 } };
   const purged: string[] = [];
+  const shutdowns: string[] = [];
   const broker = {
     transport: "redis://stub",
     heartbeats: async () => state.beats ?? [],
@@ -75,8 +89,11 @@ function stubApp(state: { beats?: WorkerHeartbeat[]; queues?: Record<string, Que
       purged.push(q);
       return (queues[q]?.waiting ?? 0) + (queues[q]?.delayed ?? 0);
     },
+    pauseQueue: async (q: string) => void (queues[q].paused = true),
+    resumeQueue: async (q: string) => void (queues[q].paused = false),
+    shutdownWorker: async (id: string) => (state.beats ?? []).some((b) => b.id === id) && shutdowns.push(id) > 0,
   } as unknown as Broker;
-  const out = { stdout: "", stderr: "", closed: false, purged };
+  const out = { stdout: "", stderr: "", closed: false, purged, shutdowns, queues };
   // inspect beat is tested against the real database (inspect-beat.int.test.ts), not here.
   const app: InspectApp = { broker, config: { keyPrefix: "stub", timezone: "UTC" }, periodicTasks: {} as InspectApp["periodicTasks"], close: async () => void (out.closed = true) };
   const io = { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) };
@@ -119,11 +136,12 @@ describe("runInspectCli", () => {
   it("inspect stats: worker details and a table of queues", async () => {
     const s = stubApp({ beats: [beat()] });
     expect(await s.run(["inspect", "stats"])).toBe(0);
-    expect(s.out.stdout).toContain("    pid:          42\n");
+    expect(s.out.stdout).toContain("-> celeriac@h: OK\n    id:           celeriac@h:42:abcdef\n    pid:          42\n");
+    expect(s.out.stdout).toContain("    concurrency:  2 per queue (async pool)\n");
     expect(s.out.stdout).toContain("    uptime:       1 h 2 min (since ");
     expect(s.out.stdout).toContain("    processed:    5 (succeeded 3, failed 1, retried 1, revoked 0)\n      a.one: 5\n");
     expect(s.out.stdout).toContain(
-      "queues:\n    queue    waiting  prioritized  active  delayed  failed\n    default        2            0       0        1       4\n",
+      "queues:\n    queue    waiting  prioritized  active  delayed  failed  paused\n    default        2            0       0        1       4  no\n",
     );
   });
 
@@ -172,6 +190,56 @@ describe("runInspectCli", () => {
     expect(await s.run(["purge", "-Q", "nope", "--force"])).toBe(1);
     expect(s.out.purged).toEqual([]);
     expect(s.out.stderr).toBe("Error: no queue named 'nope'; known queues: default\n");
+  });
+
+  it("control pause and resume: the queue's paused flag flips, and stats shows it", async () => {
+    const s = stubApp();
+    expect(await s.run(["control", "pause", "default"])).toBe(0);
+    expect(s.out.queues.default.paused).toBe(true);
+    expect(s.out.stdout).toBe(
+      "-> queue default: paused; workers take no new task from it (running ones finish), the rest wait until: celeriac control resume default\n",
+    );
+    const stats = stubApp({ queues: s.out.queues });
+    await stats.run(["inspect", "stats"]);
+    expect(stats.out.stdout).toContain("    default        2            0       0        1       4  yes\n");
+    const resumed = stubApp({ queues: s.out.queues });
+    expect(await resumed.run(["control", "resume", "default", "--json"])).toBe(0);
+    expect(JSON.parse(resumed.out.stdout)).toEqual({ queue: "default", paused: false });
+    expect(s.out.queues.default.paused).toBe(false);
+    expect(resumed.out.closed).toBe(true);
+  });
+
+  it("control pause of a queue nobody knows: exit 1, listing the known ones, nothing paused", async () => {
+    const s = stubApp();
+    expect(await s.run(["control", "pause", "nope"])).toBe(1);
+    expect(s.out.stderr).toBe("Error: no queue named 'nope'; known queues: default\n");
+    expect(s.out.queues.nope).toBeUndefined();
+  });
+
+  it("control shutdown: by id asks that worker; by hostname every live worker of it", async () => {
+    const h2 = beat({ id: "celeriac@h:43:123456", pid: 43 });
+    const other = beat({ id: "celeriac@o:7:000000", hostname: "celeriac@o", pid: 7 });
+    const byId = stubApp({ beats: [beat(), h2, other] });
+    expect(await byId.run(["control", "shutdown", "celeriac@h:43:123456"])).toBe(0);
+    expect(byId.out.shutdowns).toEqual(["celeriac@h:43:123456"]);
+    expect(byId.out.stdout).toBe(
+      "-> celeriac@h (pid 43, 123456): OK, warm shutdown requested (celeriac@h:43:123456)\n\n" +
+        "Each takes no new task, finishes its running ones (within its shutdownGraceMs), then exits.\n",
+    );
+    const byHost = stubApp({ beats: [beat(), h2, other] });
+    expect(await byHost.run(["control", "shutdown", "celeriac@h", "--json"])).toBe(0);
+    expect(byHost.out.shutdowns).toEqual(["celeriac@h:42:abcdef", "celeriac@h:43:123456"]);
+    expect(JSON.parse(byHost.out.stdout).map((w: { id: string }) => w.id)).toEqual(["celeriac@h:42:abcdef", "celeriac@h:43:123456"]);
+  });
+
+  it("control shutdown of a worker that is not live: exit 1, listing the live ones with their ids", async () => {
+    const s = stubApp({ beats: [beat()] });
+    expect(await s.run(["control", "shutdown", "celeriac@gone"])).toBe(1);
+    expect(s.out.shutdowns).toEqual([]);
+    expect(s.out.stderr).toBe("Error: no live worker named 'celeriac@gone'; live workers: celeriac@h (celeriac@h:42:abcdef)\n");
+    const none = stubApp();
+    expect(await none.run(["control", "shutdown", "celeriac@gone"])).toBe(1);
+    expect(none.out.stderr).toBe("Error: no live worker named 'celeriac@gone'; live workers: none\n");
   });
 
   it("a broker that does not answer: exit 1 after the timeout, and the app is closed", async () => {

@@ -1,20 +1,21 @@
 /**
- * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]` and `purge [-Q a,b] --force`:
- * Celery's `celery inspect …` and `celery purge`, read from the workers' heartbeats and the queues in
- * Redis. Exit codes: 0 done; 1 refused or failed (purge without --force, an unknown queue, Redis not
+ * `npm run celeriac -- inspect active|scheduled|registered|stats [--json]`, `purge [-Q a,b] --force` and
+ * `control shutdown <worker>|pause <queue>|resume <queue>`: Celery's `celery inspect …`, `celery purge` and
+ * `celery control …`, over the workers' heartbeats, the queues and the control channel in Redis. Exit
+ * codes: 0 done; 1 refused or failed (purge without --force, an unknown queue or worker, Redis not
  * answering); 2 bad usage; 69 no worker is running (Celery's EX_UNAVAILABLE, for active/registered/stats);
  * 78 the database is not migrated or does not answer (EX_CONFIG, as the worker and beat: `inspect beat` reads it).
  */
 import { parseArgs } from "node:util";
 import type { PeriodicTaskStore } from "../beat/store.js";
-import type { BrokerInspection, Leases, TaskTransport } from "../broker/broker.js";
+import type { BrokerInspection, Leases, TaskControl, TaskTransport } from "../broker/broker.js";
 import { queueNameSchema } from "../config.js";
-import { BrokerUnavailableError, ConfigError } from "../errors.js";
+import { BrokerUnavailableError, ConfigError, NotFoundError } from "../errors.js";
 import type { ResultBackend } from "../results/backend.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { checkDatabaseOnce, EX_CONFIG, isStartupError } from "../startup.js";
-import { active, beatStatus, knownQueues, purge, purgeable, registered, scheduled, stats } from "./inspect.js";
-import { renderActive, renderBeat, renderPurge, renderRegistered, renderScheduled, renderStats } from "./render.js";
+import { active, beatStatus, knownQueues, pauseQueue, purge, purgeable, registered, resumeQueue, scheduled, shutdown, stats } from "./inspect.js";
+import { renderActive, renderBeat, renderPurge, renderQueueControl, renderRegistered, renderScheduled, renderShutdown, renderStats } from "./render.js";
 
 export const INSPECT_USAGE = `usage: celeriac <command> [options]
 
@@ -26,6 +27,10 @@ commands:
   inspect beat          the beat leader, and every periodic task with its last and next run
   purge -Q a,b --force  delete the waiting and delayed tasks of queues a and b (running ones go on);
                         without -Q, of every known queue
+  control shutdown <w>  warm shutdown of worker w, named by its id (inspect stats) or its hostname (every
+                        worker of it): it takes no new tasks, finishes the running ones, then exits
+  control pause <q>     workers take no new tasks from queue q (running ones finish; the rest wait)
+  control resume <q>    workers take tasks from the paused queue q again
 
 options:
   --json                print JSON instead of tables
@@ -38,10 +43,15 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 69, config: EX_CO
 const INSPECT_COMMANDS = ["active", "scheduled", "registered", "stats", "beat"] as const;
 export type InspectWhat = (typeof INSPECT_COMMANDS)[number];
 
+const CONTROL_ACTIONS = ["shutdown", "pause", "resume"] as const;
+export type ControlAction = (typeof CONTROL_ACTIONS)[number];
+
 export type InspectCommand =
   | { command: "help" }
   | { command: "inspect"; what: InspectWhat; json: boolean }
-  | { command: "purge"; queues: string[] | undefined; force: boolean; json: boolean };
+  | { command: "purge"; queues: string[] | undefined; force: boolean; json: boolean }
+  /** `target`: the worker (shutdown) or the queue (pause, resume). */
+  | { command: "control"; action: ControlAction; target: string; json: boolean };
 
 /** Reads the command line; throws ConfigError (with what was wrong) on anything it does not understand. */
 export function parseInspectArgs(argv: readonly string[]): InspectCommand {
@@ -64,7 +74,7 @@ export function parseInspectArgs(argv: readonly string[]): InspectCommand {
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
   const [command, what, ...extra] = positionals;
-  if (command === undefined) throw new ConfigError("missing command: inspect or purge");
+  if (command === undefined) throw new ConfigError("missing command: inspect, purge or control");
   if (command === "inspect") {
     if (!(INSPECT_COMMANDS as readonly string[]).includes(what ?? "")) {
       throw new ConfigError(what === undefined ? "inspect what? active, scheduled, registered, stats or beat" : `unknown inspect command '${what}'`);
@@ -77,7 +87,20 @@ export function parseInspectArgs(argv: readonly string[]): InspectCommand {
     if (what !== undefined) throw new ConfigError(`unexpected argument '${what}' (name queues with -Q a,b)`);
     return { command: "purge", queues: values.queues === undefined ? undefined : parseQueues(values.queues), force: values.force ?? false, json: values.json ?? false };
   }
+  if (command === "control") return parseControl(what, extra, { json: values.json ?? false, otherFlags: values.queues !== undefined || values.force === true });
   throw new ConfigError(`unknown command '${command}'`);
+}
+
+function parseControl(action: string | undefined, [target, ...extra]: string[], flags: { json: boolean; otherFlags: boolean }): InspectCommand {
+  if (!(CONTROL_ACTIONS as readonly string[]).includes(action ?? "")) {
+    throw new ConfigError(action === undefined ? "control what? shutdown <worker>, pause <queue> or resume <queue>" : `unknown control command '${action}'`);
+  }
+  const what = action === "shutdown" ? "worker (its id or hostname)" : "queue";
+  if (target === undefined) throw new ConfigError(`control ${action} needs a ${what}`);
+  if (extra.length) throw new ConfigError(`unexpected argument '${extra[0]}' (control ${action} takes one ${what})`);
+  if (flags.otherFlags) throw new ConfigError("-Q/--queues and --force go with purge only");
+  if (action !== "shutdown" && !queueNameSchema.safeParse(target).success) throw new ConfigError(`control ${action}: invalid queue name '${target}'`);
+  return { command: "control", action: action as ControlAction, target, json: flags.json };
 }
 
 function parseQueues(text: string): string[] {
@@ -89,8 +112,11 @@ function parseQueues(text: string): string[] {
 
 /** What the CLI needs of an app (a Celeriac fits). */
 export interface InspectApp {
-  /** Inspection and purge; beat's lease for `inspect beat`; its transport names it when it does not answer. */
-  readonly broker: BrokerInspection & Pick<Leases, "leaseHolder"> & Pick<TaskTransport, "transport">;
+  /**
+   * Inspection, purge and pause; beat's lease for `inspect beat`; shutdown requests; its transport names it
+   * when it does not answer.
+   */
+  readonly broker: BrokerInspection & Pick<Leases, "leaseHolder"> & Pick<TaskControl, "shutdownWorker"> & Pick<TaskTransport, "transport">;
   readonly config: { readonly keyPrefix: string; readonly timezone: string };
   readonly periodicTasks: PeriodicTaskStore;
   /** Checked before a command that reads the database (`inspect beat`); the backend names it in the message. */
@@ -128,7 +154,8 @@ export async function runInspectCli(app: InspectApp, argv: readonly string[], io
     timer = setTimeout(() => reject(new BrokerUnavailableError(`the broker (${app.broker.transport}) did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
-    return await Promise.race([command.command === "inspect" ? inspect(app, command, io) : purgeQueues(app, command, io), timeout]);
+    const run = command.command === "inspect" ? inspect(app, command, io) : command.command === "purge" ? purgeQueues(app, command, io) : control(app, command, io);
+    return await Promise.race([run, timeout]);
   } catch (error) {
     io.stderr(`Error: ${(error as Error).message}\n`);
     return isStartupError(error) ? EXIT.config : EXIT.failed;
@@ -190,5 +217,28 @@ async function purgeQueues(app: InspectApp, command: { queues: string[] | undefi
   }
   const reply = await purge(app.broker, queues);
   io.stdout(`${command.json ? JSON.stringify(reply, null, 2) : renderPurge(reply)}\n`);
+  return EXIT.ok;
+}
+
+async function control(app: InspectApp, { action, target, json }: { action: ControlAction; target: string; json: boolean }, io: InspectIo): Promise<number> {
+  if (action === "shutdown") {
+    const asked = await shutdown(app.broker, target);
+    if (asked.length === 0) {
+      const live = (await app.broker.heartbeats()).map((b) => `${b.hostname} (${b.id})`);
+      io.stderr(`Error: no live worker named '${target}'; live workers: ${live.join(", ") || "none"}\n`);
+      return EXIT.failed;
+    }
+    io.stdout(`${json ? JSON.stringify(asked, null, 2) : renderShutdown(asked)}\n`);
+    return EXIT.ok;
+  }
+  try {
+    await (action === "pause" ? pauseQueue : resumeQueue)(app.broker, target);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    io.stderr(`Error: no queue named '${target}'; known queues: ${(await knownQueues(app.broker)).join(", ") || "none"}\n`);
+    return EXIT.failed;
+  }
+  const reply = { queue: target, paused: action === "pause" };
+  io.stdout(`${json ? JSON.stringify(reply, null, 2) : renderQueueControl(reply)}\n`);
   return EXIT.ok;
 }

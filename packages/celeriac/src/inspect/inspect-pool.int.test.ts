@@ -38,6 +38,7 @@ afterAll(async () => {
 describe("inspect with --pool process", () => {
   it("registered, active and stats see the tasks the children run", async () => {
     expect((await registered(celeriac.broker))[0].tasks).toEqual(expect.arrayContaining(["pool.fib", "pool.spin", "pool.whoAmI"]));
+    expect((await stats(celeriac.broker)).workers[0].pool).toBe("process");
 
     const results = await Promise.all([1, 2, 3].map(() => tasks.fib.applyAsync([15], { queue: "ipool" })));
     expect(await Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).toEqual([610, 610, 610]);

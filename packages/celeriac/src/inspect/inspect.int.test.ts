@@ -129,11 +129,11 @@ describe("stats", () => {
         .toEqual({ processed: 4, succeeded: 3, failed: 1, retried: 0, revoked: 0 });
       const s = await stats(h.app.broker);
       expect(s.workers).toHaveLength(1);
-      expect(s.workers[0]).toMatchObject({ hostname: "celeriac@test", pid: process.pid, concurrency: 3, queues: ["stats"], active: 0 });
+      expect(s.workers[0]).toMatchObject({ hostname: "celeriac@test", pid: process.pid, pool: "async", concurrency: 3, queues: ["stats"], active: 0 });
       expect(s.workers[0].total).toEqual({ "i.record": 3, "i.fail": 1 });
       expect(s.workers[0].uptimeS).toBeGreaterThanOrEqual(0);
       expect(s.workers[0].uptimeS).toBeLessThan(60);
-      expect(s.queues.find((q) => q.queue === "stats")).toEqual({ queue: "stats", waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 1 });
+      expect(s.queues.find((q) => q.queue === "stats")).toEqual({ queue: "stats", waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 1, paused: false });
     } finally {
       await worker.stop();
     }
@@ -168,6 +168,7 @@ describe("workers coming and going", () => {
       pid: 1,
       queues: ["dead"],
       concurrency: 1,
+      pool: "async",
       tasks: [],
       startedAt: Date.now(),
       sentAt: Date.now(),

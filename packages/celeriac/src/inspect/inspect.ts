@@ -1,7 +1,8 @@
 /**
- * Celery's `inspect` and `purge`, over the broker: what the live workers run and serve (from their
- * heartbeats), what waits in the queues, and emptying queues. Used by the CLI (`npm run celeriac --
- * inspect …`) and meant for the dashboard. Every function takes the broker and opens nothing of its own.
+ * Celery's `inspect`, `purge` and `control`, over the broker: what the live workers run and serve (from
+ * their heartbeats), what waits in the queues, emptying, pausing and resuming queues, and asking a worker
+ * to shut down. Used by the CLI (`npm run celeriac -- inspect …`, `control …`) and the dashboard. Every
+ * function takes the broker and opens nothing of its own.
  *
  * The known queues are the union of the queues live workers serve and the queues the broker keeps state
  * for (BullMQ meta keys), so a queue nobody serves still shows up with what waits in it.
@@ -9,8 +10,9 @@
 import { scheduleSummary, sourceOf, type Source } from "../beat/entry.js";
 import { LEASE_NAME } from "../beat/leader.js";
 import type { PeriodicTaskStore } from "../beat/store.js";
-import type { BrokerInspection, LeaseInfo, Leases } from "../broker/broker.js";
+import type { BrokerInspection, LeaseInfo, Leases, TaskControl } from "../broker/broker.js";
 import type { QueueCounts, TaskCounts, WorkerHeartbeat } from "../broker/inspection.js";
+import { NotFoundError } from "../errors.js";
 
 /** Who a worker is, in every per-worker answer. */
 export interface WorkerName {
@@ -36,6 +38,9 @@ export interface ScheduledReply {
 }
 
 export interface WorkerStats extends WorkerName {
+  /** The heartbeat id (`<hostname>:<pid>:<random>`): what `control shutdown` names one worker by. */
+  id: string;
+  pool: WorkerHeartbeat["pool"];
   startedAt: Date;
   uptimeS: number;
   concurrency: number;
@@ -114,6 +119,8 @@ export async function stats(broker: BrokerInspection, now: number = Date.now()):
   return {
     workers: live.map(({ name, beat }) => ({
       ...name,
+      id: beat.id,
+      pool: beat.pool,
       startedAt: new Date(beat.startedAt),
       uptimeS: Math.max(0, Math.round((now - beat.startedAt) / 1000)),
       concurrency: beat.concurrency,
@@ -141,6 +148,43 @@ export async function purgeable(broker: BrokerInspection, queues: readonly strin
 export async function purge(broker: BrokerInspection, queues: readonly string[]): Promise<PurgeReply> {
   const purged = await Promise.all(queues.map(async (queue) => ({ queue, purged: await broker.purge(queue) })));
   return { total: purged.reduce((sum, q) => sum + q.purged, 0), queues: purged };
+}
+
+/** Refuses a queue neither a live worker serves nor the broker holds state for: a typo would make one. */
+async function knownQueue(broker: BrokerInspection, queue: string): Promise<void> {
+  if (!(await knownQueues(broker)).includes(queue)) throw new NotFoundError("queue", queue);
+}
+
+/**
+ * Pauses a known queue for every worker (BullMQ's pause): they take no new task from it, the running ones
+ * finish, and what waits stays waiting (and can still be purged) until resumeQueue. Throws NotFoundError
+ * for a queue it does not know.
+ */
+export async function pauseQueue(broker: BrokerInspection, queue: string): Promise<void> {
+  await knownQueue(broker, queue);
+  await broker.pauseQueue(queue);
+}
+
+/** Lets the workers take a paused queue's tasks again; NotFoundError for a queue it does not know. */
+export async function resumeQueue(broker: BrokerInspection, queue: string): Promise<void> {
+  await knownQueue(broker, queue);
+  await broker.resumeQueue(queue);
+}
+
+/** A worker asked to shut down. */
+export interface ShutdownReply extends WorkerName {
+  id: string;
+}
+
+/**
+ * Asks live workers to shut down warm (Celery's `control shutdown`): the one whose heartbeat id is `name`,
+ * or every one with that hostname. Resolves those asked, none when no live worker goes by that name; does
+ * not wait for them to stop (each finishes its running tasks within its grace period, then exits).
+ */
+export async function shutdown(broker: BrokerInspection & Pick<TaskControl, "shutdownWorker">, name: string): Promise<ShutdownReply[]> {
+  const named = (await workers(broker)).filter(({ beat }) => beat.id === name || beat.hostname === name);
+  const asked = await Promise.all(named.map(async ({ name: who, beat }) => ((await broker.shutdownWorker(beat.id)) ? [{ ...who, id: beat.id }] : [])));
+  return asked.flat();
 }
 
 export interface BeatReply {

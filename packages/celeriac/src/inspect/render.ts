@@ -1,9 +1,9 @@
 /**
- * The human output of `npm run celeriac -- inspect …` and `purge`, laid out like Celery's: one
+ * The human output of `npm run celeriac -- inspect …`, `purge` and `control`, laid out like Celery's: one
  * `-> celeriac@host: OK` block per worker (or `-> queue <name>` per queue), tables inside, and a closing
  * `N nodes online.` line. Pure: each function takes the replies and returns the text.
  */
-import type { ActiveReply, BeatReply, PurgeReply, RegisteredReply, ScheduledReply, Stats } from "./inspect.js";
+import type { ActiveReply, BeatReply, PurgeReply, RegisteredReply, ScheduledReply, ShutdownReply, Stats } from "./inspect.js";
 
 const INDENT = "    ";
 const EMPTY = `${INDENT}- empty -`;
@@ -69,9 +69,10 @@ export function renderStats(stats: Stats): string {
     const c = w.counts;
     return [
       `-> ${w.worker}: OK`,
+      `${INDENT}id:           ${w.id}`,
       `${INDENT}pid:          ${w.pid}`,
       `${INDENT}uptime:       ${duration(w.uptimeS * 1000)} (since ${w.startedAt.toISOString()})`,
-      `${INDENT}concurrency:  ${w.concurrency} per queue`,
+      `${INDENT}concurrency:  ${w.concurrency} per queue (${w.pool} pool)`,
       `${INDENT}queues:       ${w.queues.join(", ")}`,
       `${INDENT}running now:  ${w.active}`,
       `${INDENT}processed:    ${c.processed} (succeeded ${c.succeeded}, failed ${c.failed}, retried ${c.retried}, revoked ${c.revoked})`,
@@ -86,8 +87,8 @@ export function renderStats(stats: Stats): string {
       : [
           "queues:",
           ...table([
-            ["queue", "waiting", "prioritized", "active", "delayed", "failed"],
-            ...stats.queues.map((q) => [q.queue, q.waiting, q.prioritized, q.active, q.delayed, q.failed].map(String)),
+            ["queue", "waiting", "prioritized", "active", "delayed", "failed", "paused"],
+            ...stats.queues.map((q) => [...[q.queue, q.waiting, q.prioritized, q.active, q.delayed, q.failed].map(String), q.paused ? "yes" : "no"]),
           ]),
         ];
   return [...workers, ...(workers.length ? [""] : []), ...queues, "", nodesOnline(stats.workers.length)].join("\n");
@@ -97,6 +98,17 @@ export function renderPurge(reply: PurgeReply): string {
   const detail = reply.queues.map((q) => `${INDENT}${q.queue}: ${q.purged}`);
   const queues = `${reply.queues.length} ${reply.queues.length === 1 ? "queue" : "queues"}`;
   return [`Purged ${reply.total} ${reply.total === 1 ? "task" : "tasks"} from ${queues}.`, ...detail].join("\n");
+}
+
+export function renderShutdown(asked: readonly ShutdownReply[]): string {
+  const lines = asked.map((w) => `-> ${w.worker}: OK, warm shutdown requested (${w.id})`);
+  return [...lines, "", "Each takes no new task, finishes its running ones (within its shutdownGraceMs), then exits."].join("\n");
+}
+
+export function renderQueueControl(reply: { queue: string; paused: boolean }): string {
+  return reply.paused
+    ? `-> queue ${reply.queue}: paused; workers take no new task from it (running ones finish), the rest wait until: celeriac control resume ${reply.queue}`
+    : `-> queue ${reply.queue}: resumed; workers take its tasks again`;
 }
 
 export function renderBeat(reply: BeatReply): string {

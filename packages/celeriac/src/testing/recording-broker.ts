@@ -102,4 +102,9 @@ export class RecordingBroker implements TaskTransport, TaskControl {
   reserveRate(): Promise<number> {
     return this.inline.reserveRate();
   }
+
+  /** A fake queue has no worker to stop. */
+  shutdownWorker(): Promise<boolean> {
+    return this.inline.shutdownWorker();
+  }
 }

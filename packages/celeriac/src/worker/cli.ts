@@ -1,8 +1,9 @@
 /**
  * `npm run worker -- [-Q default,heavy] [-c 8] [-l info] [-n name]`: discover the tasks, check the database
  * (startup.ts: wait for it, refuse one that is not migrated), print the banner, wait for Redis, serve the
- * queues until SIGTERM/SIGINT. By default a worker serves the default queue and every queue a discovered
- * task names, so one `npm run worker` runs every task; -Q narrows it (Celery's -Q).
+ * queues until SIGTERM/SIGINT or `celeriac control shutdown` (the same warm shutdown). By default a worker
+ * serves the default queue and every queue a discovered task names, so one `npm run worker` runs every task;
+ * -Q narrows it (Celery's -Q).
  */
 import { parseArgs } from "node:util";
 import type { Celeriac } from "../app.js";
@@ -135,9 +136,10 @@ async function serve(app: Celeriac, { argv, tasksDir, appModule }: RunWorkerOpti
   const worker = await app.startWorker({ registry, queues, concurrency, hostname, log, pool });
   // Durable dispatches that their web process could not send after the commit are sent from here.
   const relay = startRelay({ outbox: app.outbox, broker: app.broker, log, schema: app.schema });
-  exitOnSignals(async () => {
+  const warmShutdown = exitOnSignals(async () => {
     await relay.stop();
     return worker.stop();
   }, log);
+  void worker.shutdownRequested.then(() => warmShutdown({ request: "celeriac control shutdown" }));
   log.info(`${hostname} ready.`);
 }

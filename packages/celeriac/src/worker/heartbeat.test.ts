@@ -24,6 +24,7 @@ function options(overrides: Partial<HeartbeatOptions> = {}): HeartbeatOptions {
     hostname: "celeriac@unit",
     queues: ["default", "heavy"],
     concurrency: 4,
+    pool: "process",
     tasks: () => ["a.one", "a.two"],
     log: createLogger("silent", "json"),
     intervalMs: 1000,
@@ -58,6 +59,7 @@ describe("createHeartbeat", () => {
       pid: process.pid,
       queues: ["default", "heavy"],
       concurrency: 4,
+      pool: "process",
       tasks: ["a.one", "a.two"],
       startedAt: 5_000,
       sentAt: 5_000,
@@ -125,6 +127,17 @@ describe("createHeartbeat", () => {
     const never = createHeartbeat(options({ broker: r.broker }));
     await never.stop();
     expect(r.removed).toHaveLength(1);
+  });
+
+  it("a stop right after a task ended sends that change before removing the record", async () => {
+    const r = recorder();
+    const hb = createHeartbeat(options({ broker: r.broker }));
+    await hb.start();
+    await hb.track(message("t1"), async () => ({ status: "SUCCESS", result: null }));
+    await hb.stop();
+    expect(r.sent).toHaveLength(2);
+    expect(r.sent[1].record).toMatchObject({ active: [], counts: { processed: 1, succeeded: 1 } });
+    expect(r.removed).toEqual([hb.id]);
   });
 
   it("a failing send is logged, not thrown; a hanging Redis does not hold up stop for ever", async () => {

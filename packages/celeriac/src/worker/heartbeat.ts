@@ -11,15 +11,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { WorkerChannel } from "../broker/broker.js";
-import type { ActiveTask, TaskCounts, WorkerHeartbeat } from "../broker/inspection.js";
+import { HEARTBEAT_TTL_INTERVALS, type ActiveTask, type TaskCounts, type WorkerHeartbeat } from "../broker/inspection.js";
 import { BrokerUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { HandlerResult, TaskMessage } from "../message.js";
 
 /** @defaultValue 2000 (Celery's worker heartbeat is 2 s too) */
 export const HEARTBEAT_INTERVAL_MS = 2000;
-/** A record lives this many intervals unless renewed: one or two lost beats do not hide a live worker. */
-const TTL_INTERVALS = 3;
 /** A task starting or ending sends a beat this soon (at most this often), so `inspect active` is current. */
 const CHANGE_GAP_MS = 500;
 /** A stopping worker waits at most this long for Redis to take its last write, then leaves it to the TTL. */
@@ -30,6 +28,8 @@ export interface HeartbeatOptions {
   hostname: string;
   queues: readonly string[];
   concurrency: number;
+  /** Where the worker runs its tasks (`--pool`). */
+  pool: WorkerHeartbeat["pool"];
   /** The names of the tasks the worker runs, read at each beat (tasks may be defined after the start). */
   tasks: () => readonly string[];
   log: Logger;
@@ -68,6 +68,7 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
     pid: process.pid,
     queues: [...options.queues],
     concurrency: options.concurrency,
+    pool: options.pool,
     tasks: [...options.tasks()],
     startedAt,
     sentAt: now(),
@@ -78,6 +79,7 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
   });
 
   let state: "new" | "beating" | "stopped" = "new";
+  let stopping: Promise<void> | undefined;
   let inFlight: Promise<void> | undefined;
   let lastBeat = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -87,7 +89,7 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
     lastBeat = now();
     // One send at a time: while Redis is slow or away, beats are skipped rather than queued up.
     inFlight ??= broker
-      .sendHeartbeat(record(), intervalMs * TTL_INTERVALS)
+      .sendHeartbeat(record(), intervalMs * HEARTBEAT_TTL_INTERVALS)
       .catch((error: unknown) => {
         // Redis away: the worker's connection errors say so already, every 2 s; this one adds only a stack.
         if (error instanceof BrokerUnavailableError) log.debug(`could not send the worker heartbeat: ${error.message}`);
@@ -137,16 +139,24 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
       timer.unref();
     },
     beat,
-    async stop() {
-      if (state === "stopped") return;
-      const wasBeating = state === "beating";
-      state = "stopped";
-      clearInterval(timer);
-      clearTimeout(pending);
-      if (!wasBeating) return;
-      // A send still under way would write the record back after the removal: let it land first.
-      await bounded(inFlight ?? Promise.resolve());
-      await bounded(broker.removeHeartbeat(id)).catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
+    stop() {
+      return (stopping ??= (async () => {
+        const wasBeating = state === "beating";
+        const changed = pending !== undefined;
+        clearInterval(timer);
+        clearTimeout(pending);
+        // The record kept after the stop (broker.workersSeen) says what the worker had done, not a task it
+        // finished after its last beat as still running.
+        if (wasBeating && changed) {
+          await bounded(inFlight ?? Promise.resolve());
+          await bounded(beat());
+        }
+        state = "stopped";
+        if (!wasBeating) return;
+        // A send still under way would write the record back after the removal: let it land first.
+        await bounded(inFlight ?? Promise.resolve());
+        await bounded(broker.removeHeartbeat(id)).catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
+      })());
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * OS signals → warm shutdown (Celery's): the first SIGTERM or SIGINT stops taking tasks and waits for the
  * running ones (bounded by the grace period), then exits 0. A second signal exits at once (cold shutdown);
- * the tasks it interrupts are redelivered to another worker.
+ * the tasks it interrupts are redelivered to another worker. A shutdown asked another way (a worker's
+ * `celeriac control shutdown`) goes through the same warm shutdown, as a first signal would.
  */
 import type { Logger } from "../log.js";
 
@@ -22,15 +23,13 @@ const WORKER_WORDS: ShutdownWords = {
   abandoned: "grace period over; unfinished tasks will be redelivered",
 };
 
-export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Logger, words: ShutdownWords = WORKER_WORDS): void {
+/** Installs the signal handlers; returns the warm shutdown, for a request that is not a signal (`cause` is logged). */
+export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Logger, words: ShutdownWords = WORKER_WORDS): (cause: Record<string, string>) => void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, words.cold);
-      process.exit(1);
-    }
+  const warm = (cause: Record<string, string>) => {
+    if (stopping) return;
     stopping = true;
-    log.info({ signal }, words.warm);
+    log.info(cause, words.warm);
     stop().then(
       ({ drained }) => {
         log.info({ drained }, drained ? words.done : words.abandoned);
@@ -42,5 +41,13 @@ export function exitOnSignals(stop: () => Promise<{ drained: boolean }>, log: Lo
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, words.cold);
+      process.exit(1);
+    }
+    warm({ signal });
+  };
   for (const s of SIGNALS) process.on(s, onSignal);
+  return warm;
 }

@@ -2,6 +2,8 @@
  * A running worker: consumes its queues through the broker and runs each message through the execution
  * pipeline. Lifecycle: start → (serve) → stop, where stop stops taking messages and waits for the running
  * ones up to the grace period; past it, ctx.signal aborts and unfinished messages are redelivered later.
+ * A shutdown asked through the broker (TaskControl.shutdownWorker, `celeriac control shutdown`) is that
+ * same stop, begun by the worker itself.
  */
 import type { TaskControl, TaskTransport, WorkerChannel } from "../broker/broker.js";
 import type { ResolvedConfig } from "../config.js";
@@ -41,6 +43,11 @@ export interface WorkerOptions {
 export interface RunningWorker {
   /** Warm shutdown: resolves once running tasks are done, or the grace period is over. */
   stop(): Promise<{ drained: boolean }>;
+  /**
+   * Resolves when a client asked this worker to shut down through the broker; the worker has begun its
+   * warm shutdown then (stop() returns that same shutdown). Never resolves otherwise.
+   */
+  readonly shutdownRequested: Promise<void>;
 }
 
 /** A Redis that stays away is said at most this often (its connections report each reconnect attempt). */
@@ -79,24 +86,40 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
   const { pool } = options;
   // What `npm run celeriac -- inspect` reads; sent until the running tasks are done or given up.
-  const heartbeat = createHeartbeat({ broker, hostname, queues: options.queues, concurrency: options.concurrency, tasks: () => registry.names(), log });
+  const heartbeat = createHeartbeat({
+    broker,
+    hostname,
+    queues: options.queues,
+    concurrency: options.concurrency,
+    pool: pool ? "process" : "async",
+    tasks: () => registry.names(),
+    log,
+  });
+  // Settled by the control channel, acted on once the consumer exists (below).
+  let askedToShutDown!: () => void;
+  const shutdownRequested = new Promise<void>((resolve) => (askedToShutDown = resolve));
   const consumer = await broker.consume((message) => heartbeat.track(message, () => (pool ? pool.run(message) : executeMessage(deps, message))), {
     queues: options.queues,
     concurrency: options.concurrency,
     hostname,
+    workerId: heartbeat.id,
     onError: brokerErrorLog(log, broker.transport),
     onTerminate: (taskId) => (pool ? pool.terminate(taskId) : running.get(taskId)?.abort(new TaskRevokedError(taskId, "terminated"))),
+    onShutdown: () => askedToShutDown(),
   });
   await heartbeat.start();
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
-  return {
-    stop: () =>
-      (stopping ??= consumer.close(options.graceMs).finally(() => heartbeat.stop()).then(async (result) => {
-        if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
-        await pool?.close();
-        signals.emit("workerShutdown", { hostname, drained: result.drained });
-        return result;
-      })),
-  };
+  const stop = () =>
+    (stopping ??= consumer.close(options.graceMs).finally(() => heartbeat.stop()).then(async (result) => {
+      if (!result.drained) abort.abort(new Error("worker shut down before the task finished"));
+      await pool?.close();
+      signals.emit("workerShutdown", { hostname, drained: result.drained });
+      return result;
+    }));
+  void shutdownRequested.then(() => {
+    log.info({ workerId: heartbeat.id }, "shutdown requested through the broker (celeriac control shutdown): warm shutdown");
+    return stop().catch((error: unknown) => log.error({ err: error }, "error during shutdown"));
+  });
+  return { stop, shutdownRequested };
 }
