@@ -6,7 +6,7 @@ import { deleteKeys } from "@/test/redis";
 const { keyPrefix } = pointAppAtTestRun("articles");
 const { celeriac, transaction } = await import("@/lib/celery");
 const { db } = await import("@/lib/db");
-const { expandAbbreviations } = await import("./articles");
+const { expandAbbreviations, proofread } = await import("./articles");
 
 let stop: () => Promise<unknown>;
 
@@ -41,5 +41,18 @@ describe("articles.expandAbbreviations", () => {
     await db.article.update({ where: { id: article.id }, data: { body: "second draft, i.e. that" } });
     await celeriac.AsyncResult.from(taskId).get({ timeout: 10_000 });
     expect((await db.article.findUniqueOrThrow({ where: { id: article.id } })).body).toBe("second draft, that is that");
+  });
+});
+
+describe("articles.proofread", () => {
+  it("fails while the body has a TODO, and a retry after the fix succeeds", async () => {
+    const article = await db.article.create({ data: { title: "t", body: "Intro. TODO: the ending" } });
+    const failed = await proofread.delay(article.id);
+    await expect(failed.get({ timeout: 10_000 })).rejects.toThrow(`article ${article.id} still has a TODO`);
+    expect(await failed.info()).toMatchObject({ status: "FAILURE", error: { type: "DraftNotReadyError" } });
+
+    await db.article.update({ where: { id: article.id }, data: { body: "Intro. The ending." } });
+    const fixed = await proofread.delay(article.id);
+    expect(await fixed.get({ timeout: 10_000 })).toEqual({ articleId: article.id, words: 3 });
   });
 });

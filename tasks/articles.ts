@@ -2,6 +2,11 @@
  * Seed 002's article example: after an article is saved, a task rewrites its abbreviations. It receives
  * the article's id, never the article: it loads the current row when it runs, and it writes back only if
  * nobody edited the article meanwhile (otherwise it reloads and expands the newer text).
+ *
+ * `articles.proofread` is the dashboard's failure story (issue 13): it fails while the article's body
+ * still has a TODO in it, so an operator sees the FAILURE and its stack at /admin/tasks, fixes the
+ * article (PATCH /api/articles/<id>) and retries the task from its page; the retry reads the fixed row.
+ * Nothing dispatches it on its own: send it from the dashboard ("Send a task") or with `.delay(id)`.
  */
 import { z } from "zod";
 import { db } from "@/lib/db";
@@ -57,5 +62,25 @@ export const expandPending = task({
     const pending = await db.article.findMany({ where: { expandedAt: null }, select: { id: true } });
     for (const { id } of pending) await expandAbbreviations.delay(id);
     return { dispatched: pending.length };
+  },
+});
+
+/** Why proofreading refused an article: named, so the dashboard shows the error's type. */
+export class DraftNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DraftNotReadyError";
+  }
+}
+
+/** The article's word count once its body has no TODO left; fails (no retry) while it has one. */
+export const proofread = task({
+  name: "articles.proofread",
+  args: z.tuple([z.number().int().positive()]),
+  async run(_ctx, articleId) {
+    const article = await db.article.findUnique({ where: { id: articleId } });
+    if (!article) throw new DraftNotReadyError(`article ${articleId} does not exist`);
+    if (/\bTODO\b/.test(article.body)) throw new DraftNotReadyError(`article ${articleId} still has a TODO: edit it, then retry`);
+    return { articleId, words: article.body.split(/\s+/).filter(Boolean).length };
   },
 });
