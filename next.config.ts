@@ -7,8 +7,6 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["celeriac", "bullmq", "ioredis", "pino", "pino-pretty", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
   poweredByHeader: false,
   experimental: {
-    // forbidden() in the admin pages: a non-staff user gets HTTP 403 (app/admin/forbidden.tsx).
-    authInterrupts: true,
     // Next reads a body into memory while proxy.ts runs (10 MB by default): no more than a route may accept
     // (lib/request-limits.ts). The rest of a larger body is dropped, and route() answers 413.
     proxyClientMaxBodySize: PROXY_BODY_BUFFER_BYTES,

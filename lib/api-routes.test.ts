@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { discoverRoutes } from "@/test/api-route-files";
-import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf } from "./api-routes";
+import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf, routeMatcher } from "./api-routes";
 import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } from "./request-limits";
 
 describe("API_ROUTES", () => {
@@ -17,12 +17,40 @@ describe("apiRouteOf", () => {
     expect(apiRouteOf("/api/articles")).toBe("/api/articles");
     expect(apiRouteOf("/api/articles/12")).toBe("/api/articles/[id]");
     expect(apiRouteOf("/api/tasks/abc/events")).toBe("/api/tasks/[id]/events");
-    expect(apiRouteOf("/api/admin/periodic-tasks/7/return-to-settings")).toBe("/api/admin/periodic-tasks/[id]/return-to-settings");
     expect(apiRouteOf("/api/tasks/%ZZ")).toBe("/api/tasks/[id]");
+    expect(apiRouteOf("/api/metrics")).toBe("/api/metrics");
+  });
+
+  it("sends every path below /api/admin/ to the dashboard's catch-all, however deep", () => {
+    for (const path of ["/api/admin/tasks", "/api/admin/tasks/abc/retry", "/api/admin/periodic-tasks/7/return-to-settings", "/api/admin/%ZZ"]) {
+      expect(apiRouteOf(path), path).toBe("/api/admin/[...path]");
+    }
   });
 
   it("finds none for a path no route serves", () => {
-    for (const path of ["/api", "/api/", "/api/nothing", "/api/articles/", "/api/articles/1/2", "/api/tasks//events", "/articles"]) expect(apiRouteOf(path), path).toBeUndefined();
+    for (const path of ["/api", "/api/", "/api/nothing", "/api/articles/", "/api/articles/1/2", "/api/tasks//events", "/articles", "/api/admin", "/api/admin/", "/api/admin/tasks/", "/api/admin//tasks", "/api/metrics/x"]) {
+      expect(apiRouteOf(path), path).toBeUndefined();
+    }
+  });
+});
+
+describe("routeMatcher", () => {
+  const routeOf = routeMatcher(["/docs/[[...slug]]", "/docs/[id]", "/docs/intro", "/files/[...path]", "/files/[id]/raw"]);
+
+  it("[[...slug]] takes zero segments or more, [...path] one or more", () => {
+    expect(routeOf("/docs")).toBe("/docs/[[...slug]]");
+    expect(routeOf("/docs/a/b/c")).toBe("/docs/[[...slug]]");
+    expect(routeOf("/files/a/b")).toBe("/files/[...path]");
+    expect(routeOf("/files")).toBeUndefined();
+    expect(routeOf("/files/a//b")).toBeUndefined();
+    expect(routeOf("/docs/a/")).toBeUndefined();
+  });
+
+  it("a static segment wins over a dynamic one, and both over a catch-all", () => {
+    expect(routeOf("/docs/intro")).toBe("/docs/intro");
+    expect(routeOf("/docs/7")).toBe("/docs/[id]");
+    expect(routeOf("/files/7/raw")).toBe("/files/[id]/raw");
+    expect(routeOf("/files/7/raw/more")).toBe("/files/[...path]");
   });
 });
 

@@ -16,16 +16,16 @@ import { DEFAULT_MAX_BODY_BYTES } from "@/lib/request-limits";
 /** The methods a route.ts may export (Next's HTTP_METHODS; HEAD and OPTIONS are implemented for it). */
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** Route pattern (Next's, `[id]` a dynamic segment) → the methods its route.ts exports. */
+/** Route pattern (Next's: `[id]` a dynamic segment, `[...path]` a catch-all) → the methods its route.ts exports. */
 export const API_ROUTES: Readonly<Record<string, readonly RouteMethod[]>> = {
   "/api/add": ["POST"],
-  "/api/admin/periodic-tasks": ["GET", "POST"],
-  "/api/admin/periodic-tasks/[id]": ["GET", "PUT", "PATCH", "DELETE"],
-  "/api/admin/periodic-tasks/[id]/return-to-settings": ["POST"],
+  // The dashboard's API (lib/dashboard.ts): it answers its own 404 and 405 below this prefix.
+  "/api/admin/[...path]": ["GET", "POST", "PUT", "PATCH", "DELETE"],
   "/api/articles": ["GET", "POST"],
   "/api/articles/[id]": ["GET", "PATCH"],
   "/api/login": ["POST"],
   "/api/logout": ["POST"],
+  "/api/metrics": ["GET"],
   "/api/password/forgot": ["POST"],
   "/api/password/reset": ["POST"],
   "/api/signup": ["POST"],
@@ -33,19 +33,35 @@ export const API_ROUTES: Readonly<Record<string, readonly RouteMethod[]>> = {
   "/api/tasks/[id]/events": ["GET"],
 };
 
-const PATTERNS = Object.keys(API_ROUTES).map((pattern) => ({ pattern, segments: pattern.split("/") }));
+/** `[...rest]`: the rest of the path, one segment or more; `[[...rest]]`: zero or more. */
+const CATCH_ALL = /^\[(\[)?\.\.\.[^\]]+\]\]?$/;
 
-/** The route pattern a request path (still percent-encoded) is served by, or undefined when none is. */
-export function apiRouteOf(pathname: string): string | undefined {
-  const segments = pathname.split("/");
-  // A static segment wins over a dynamic one, as in Next's router (none overlap today).
-  const matches = PATTERNS.filter((p) => p.segments.length === segments.length && p.segments.every((s, i) => s === segments[i] || (/^\[[^\]]+\]$/.test(s) && segments[i] !== "")));
-  return matches.sort((a, b) => dynamicCount(a.segments) - dynamicCount(b.segments))[0]?.pattern;
+function matches(pattern: readonly string[], segments: readonly string[]): boolean {
+  const last = pattern[pattern.length - 1];
+  const catchAll = CATCH_ALL.exec(last);
+  const fixed = catchAll ? pattern.slice(0, -1) : pattern;
+  if (catchAll ? segments.length < fixed.length + (catchAll[1] ? 0 : 1) : segments.length !== fixed.length) return false;
+  if (catchAll && segments.slice(fixed.length).some((s) => s === "")) return false;
+  return fixed.every((s, i) => s === segments[i] || (/^\[[^\]]+\]$/.test(s) && segments[i] !== ""));
 }
 
-function dynamicCount(segments: string[]): number {
-  return segments.filter((s) => s.startsWith("[")).length;
+function rank(segments: string[]): number {
+  return segments.reduce((sum, s) => sum + (CATCH_ALL.test(s) ? 1000 : s.startsWith("[") ? 1 : 0), 0);
 }
+
+/** For route patterns, the function that finds the one a request path (still percent-encoded) is served by, or undefined when none is. */
+export function routeMatcher(patterns: readonly string[]): (pathname: string) => string | undefined {
+  const split = patterns.map((pattern) => ({ pattern, segments: pattern.split("/") }));
+  return (pathname) => {
+    const segments = pathname.split("/");
+    // As in Next's router: a static segment wins over a dynamic one, and both over a catch-all.
+    const found = split.filter((p) => matches(p.segments, segments));
+    return found.sort((a, b) => rank(a.segments) - rank(b.segments))[0]?.pattern;
+  };
+}
+
+/** The route of API_ROUTES a request path (still percent-encoded) is served by, or undefined when none is. */
+export const apiRouteOf = routeMatcher(Object.keys(API_ROUTES));
 
 /**
  * An article's request: a 20,000-character body (app/api/articles/fields.ts) is up to 120,000 bytes of JSON

@@ -76,6 +76,18 @@ describe("login limits and TRUST_PROXY", () => {
   });
 });
 
+describe("METRICS_TOKEN", () => {
+  it("is unset by default (metrics answer 404), and a blank one is unset too", () => {
+    expect(parseEnv({}).METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ METRICS_TOKEN: "  " }).METRICS_TOKEN).toBeUndefined();
+  });
+
+  it("is a token of 16 characters or more, trimmed; a shorter one stops start-up naming it", () => {
+    expect(parseEnv({ METRICS_TOKEN: " 0123456789abcdef " }).METRICS_TOKEN).toBe("0123456789abcdef");
+    expect(() => parseEnv({ METRICS_TOKEN: "secret" })).toThrow(/METRICS_TOKEN: METRICS_TOKEN must be at least 16 characters/);
+  });
+});
+
 describe("loading lib/env.ts", () => {
   // Every process reads its environment first (the web server at boot, before anything else): from the
   // framework it needs ConfigError and the dependency-free celeriac/states (log levels, the database URL

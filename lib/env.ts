@@ -85,6 +85,15 @@ const schema = z.object({
       return z.NEVER;
     }),
   /**
+   * The bearer token Prometheus sends to scrape /api/metrics (`Authorization: Bearer <token>`, at least 16
+   * characters). Unset: /api/metrics answers 404, so metrics are never public by default.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((text) => (text?.trim() ? text.trim() : undefined))
+    .refine((token) => token === undefined || token.length >= 16, "METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)"),
+  /**
    * More origins whose pages may write (Django's CSRF_TRUSTED_ORIGINS), comma-separated, each
    * scheme://host[:port]: another name the app answers on, e.g. `https://www.example.com`.
    */

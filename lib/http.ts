@@ -22,9 +22,8 @@
  *                      `fields` maps each bad field to its first message, for forms that show them inline.
  *                      Text fields use safeText() (lib/celeriac/text.ts): NUL and lone surrogates are a 400 here
  *   DispatchError      400, its message (`.delay()` refused the arguments; nothing was enqueued)
- *   ConfigError        400, its message (e.g. InvalidScheduleError: a periodic task the admin sent has a
- *                      schedule the framework refuses; api/admin/periodic-tasks/save.ts also maps its `field`)
- *   NotFoundError      404, its message (a periodic task that does not exist, or no longer)
+ *   ConfigError        400, its message (a setting or definition the framework refuses)
+ *   NotFoundError      404, its message (a record that does not exist, or no longer)
  *   BrokerUnavailableError  503 (Redis did not answer; nothing was enqueued), logged
  *   SchemaNotReadyError     503, NOT_MIGRATED_MESSAGE (the command that fixes it); its own message, which
  *                      names the database's address and what it lacks, goes to the log only (a Prisma

@@ -2,7 +2,8 @@
  * The request layer on the app's real route handlers, called in-process with Requests, against this run's
  * database (SQLite or PostgreSQL) and Redis: text PostgreSQL cannot store is a 400 naming the field on
  * both databases (it used to be a 500 on PostgreSQL, a 201 on SQLite), cross-site writes are refused
- * (login included), the JSON-only rule and the per-route body limit hold.
+ * (login included), the JSON-only rule and the per-route body limit hold. (The dashboard's API under
+ * /api/admin is the package's, tested there: packages/celeriac/src/dashboard/*.int.test.ts.)
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { pointAppAtTestRun } from "@/test/app-env";
@@ -12,15 +13,11 @@ const { keyPrefix } = pointAppAtTestRun("request-layer");
 const { celeriac } = await import("@/lib/celery");
 const { db } = await import("@/lib/db");
 const { env } = await import("@/lib/env");
-const { route } = await import("@/lib/http");
 const articles = await import("@/app/api/articles/route");
 const article = await import("@/app/api/articles/[id]/route");
 const signup = await import("@/app/api/signup/route");
 const login = await import("@/app/api/login/route");
 const reset = await import("@/app/api/password/reset/route");
-const { save } = await import("@/app/api/admin/periodic-tasks/save");
-const { writeTask } = await import("@/app/admin/periodic-tasks/data");
-const { HttpError } = await import("@/lib/http");
 
 afterAll(async () => {
   await celeriac.close();
@@ -94,52 +91,6 @@ describe("text a database cannot store, as the escape sequences a client sends",
     const token = await answer(await reset.POST(json("/api/password/reset", '{"token":"1.2.\\ud800","password":"password-9"}'), none));
     expect(token.status).toBe(400);
     expect(token.body.fields?.token).toMatch(/unpaired surrogate/);
-  });
-
-  it("the periodic-task admin's create and edit (save.ts): name, task, description, schedule fields and arguments", async () => {
-    // POST /api/admin/periodic-tasks without its staff check (requireStaff needs Next's request scope for cookies()).
-    const create = route(async (request) => {
-      const saved = await save(request, (input) => celeriac.periodicTasks.create(input));
-      return saved instanceof Response ? saved : Response.json({ task: saved }, { status: 201 });
-    });
-    const base = { name: "request-layer", task: "demo.add", args: [1, 2], schedule: { kind: "interval", every: 1, period: "hours" } };
-    const cases: [string, RegExp][] = [
-      [JSON.stringify({ ...base, name: "a\u0000" }), /^invalid request: name: contains a NUL/],
-      [JSON.stringify({ ...base, task: "demo.add\u0000" }), /^invalid request: task: contains a NUL/],
-      [JSON.stringify(base).replace('"request-layer"', '"\\ud800"'), /^invalid request: name: contains an unpaired/],
-      [JSON.stringify({ ...base, description: "x" }).replace('"x"', '"\\udfff"'), /^invalid request: description: contains an unpaired/],
-      [JSON.stringify({ ...base, schedule: { kind: "cron", expression: "* * * * *\u0000" } }), /schedule\.expression: contains a NUL/],
-      [JSON.stringify({ ...base, args: ["a\u0000"] }), /argument 0 \(args\[0\]\) is a string containing a NUL/],
-      [JSON.stringify({ ...base, args: [{ s: "x" }] }).replace('"x"', '"\\ud800"'), /argument 0 \(args\[0\]\.s\) is a string containing an unpaired surrogate/],
-      // Numbers past what the columns (Int) and BullMQ (priority ≤ 2^21) hold: a 400, not the database's error.
-      [JSON.stringify({ ...base, priority: 2 ** 40 }), /^invalid request: priority: /],
-      [JSON.stringify({ ...base, expireSeconds: 2 ** 40 }), /^invalid request: expireSeconds: /],
-    ];
-    for (const [raw, error] of cases) {
-      const { status, body } = await answer(await create(json("/api/admin/periodic-tasks", raw), none));
-      expect(status, raw).toBe(400);
-      expect(body.error, raw).toMatch(error);
-    }
-    expect(await db.periodicTask.count({ where: { name: "request-layer" } })).toBe(0);
-    const stored = await create(json("/api/admin/periodic-tasks", JSON.stringify({ ...base, description: "every hour 😀" })), none);
-    expect(stored.status).toBe(201);
-    expect((await db.periodicTask.findUniqueOrThrow({ where: { name: "request-layer" } })).description).toBe("every hour 😀");
-  });
-});
-
-describe("a periodic task deleted while another request writes it", () => {
-  it("is the 404 of an unknown id, whether the store's check or the database's write found it gone", async () => {
-    const make = (name: string) => celeriac.periodicTasks.create({ name, task: "demo.add", args: [1, 2], schedule: { kind: "interval", every: 1, period: "hours" } });
-    const { id } = await make("deleted-meanwhile");
-    await celeriac.periodicTasks.remove(id); // the other request, done
-    const notFound = { status: 404, message: `no periodic task with id ${id}` };
-    await expect(writeTask(id, () => celeriac.periodicTasks.remove(id))).rejects.toMatchObject(notFound); // the store's ConfigError (was a 400)
-    await expect(writeTask(id, () => db.periodicTask.delete({ where: { id } }))).rejects.toMatchObject(notFound); // Prisma's P2025 (was a 500)
-    await expect(writeTask(id, () => celeriac.periodicTasks.setEnabled(id, false))).rejects.toBeInstanceOf(HttpError);
-
-    const kept = await make("still-there");
-    const failure = new Error("some other failure");
-    await expect(writeTask(kept.id, () => Promise.reject(failure))).rejects.toBe(failure);
   });
 });
 
