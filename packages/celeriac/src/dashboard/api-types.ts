@@ -218,7 +218,7 @@ export interface PeriodicTaskBody {
   priority?: number | null;
   expireSeconds?: number | null;
   schedule:
-    | { kind: "interval"; every: number; period: "days" | "hours" | "minutes" | "seconds" }
+    | { kind: "interval"; every: number; period: "days" | "hours" | "minutes" | "seconds" | "milliseconds" }
     | { kind: "crontab"; minute: string; hour: string; dayOfWeek: string; dayOfMonth: string; monthOfYear: string; timezone: string | null }
     | { kind: "cron"; expression: string; timezone: string | null }
     | { kind: "clocked"; at: string };

@@ -1,0 +1,30 @@
+/**
+ * What every API handler of one dashboard shares (made once by createDashboard()), and the pieces of
+ * input every area checks alike.
+ */
+import { z } from "zod";
+import type { Celeriac } from "../app.js";
+import type { Logger } from "../log.js";
+import type { ActionLog } from "./actions.js";
+import type { KnownTasks } from "./known-tasks.js";
+import type { Presenter } from "./presenter.js";
+
+export interface DashboardContext {
+  app: Celeriac;
+  known: KnownTasks;
+  presenter: Presenter;
+  actions: ActionLog;
+  log: Logger;
+}
+
+/** A confirmed action's idempotency key: what the page makes once per click (a UUID fits). */
+export const requestKeySchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces, e.g. a UUID");
+
+export const actionBodySchema = z.object({ requestKey: requestKeySchema }).strict();
+
+/** The most one bulk retry takes. */
+export const BULK_RETRY_LIMIT = 10_000;
