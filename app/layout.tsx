@@ -22,7 +22,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <Link href="/signup">sign up</Link>
           <Link href="/login">log in</Link>
           <Link href="/forgot-password">forgot password</Link>
-          <Link href="/admin/periodic-tasks">admin</Link>
+          {/* The dashboard is not a Next page (a route handler serves it: lib/dashboard.ts): a full page load. */}
+          <a href="/admin">admin</a>
         </nav>
         {children}
       </body>
