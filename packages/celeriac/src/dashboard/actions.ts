@@ -3,7 +3,7 @@
  * what) BEFORE it acts, and its outcome (the answer's status and body) is stored in the entry once it ends.
  * The body's `requestKey` (one per confirmed click) makes it idempotent: a key seen before does nothing
  * and answers the first outcome again, with `repeated: true`; the audit log's unique key decides between
- * two processes, and a map of the actions running here between two requests of this process.
+ * two processes, and a map of the actions under way here between two requests of this process.
  *
  * A refused action (409: retry of a task that succeeded; 404: gone) is recorded too, with its refusal:
  * the repeat check must come before anything the first run could have changed (a revoked task reads as
@@ -39,9 +39,18 @@ function repeatedBody(outcome: StoredOutcome): unknown {
   return outcome.status < 400 && typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, repeated: true } : body;
 }
 
+/** How a run ended: its outcome, and whether it was a repeat of an earlier run (nothing done this time). */
+interface Settled {
+  outcome: StoredOutcome;
+  repeated: boolean;
+}
+
 export class ActionLog {
-  /** The actions of this process still running, by requestKey: a second click waits for the first. */
-  private readonly running = new Map<string, Promise<StoredOutcome>>();
+  /**
+   * The actions of this process under way, by requestKey, from before their record is written: a second
+   * click that arrives meanwhile waits for the first instead of finding a record without an outcome.
+   */
+  private readonly running = new Map<string, { action: string; settled: Promise<Settled> }>();
 
   constructor(
     private readonly audit: AuditLog,
@@ -52,21 +61,27 @@ export class ActionLog {
 
   async run(spec: ActionSpec, act: () => Promise<ActionResult>): Promise<Response> {
     const { requestKey } = spec;
-    const pending = requestKey === undefined ? undefined : this.running.get(requestKey);
-    if (pending) {
-      const outcome = await pending;
+    const under = requestKey === undefined ? undefined : this.running.get(requestKey);
+    if (under) {
+      if (under.action !== spec.action) throw anotherAction(under.action);
+      const { outcome } = await under.settled;
       return jsonReply(repeatedBody(outcome), outcome.status);
     }
-    const { entry, repeated } = await this.audit.record({ actor: spec.actor, action: spec.action, target: spec.target, detail: spec.detail ?? {}, requestKey });
-    if (repeated) return this.answerRepeat(spec, entry);
-    const outcome = this.settle(entry.id, spec, act);
-    if (requestKey !== undefined) this.running.set(requestKey, outcome);
+    const settled = this.attempt(spec, act);
+    if (requestKey !== undefined) this.running.set(requestKey, { action: spec.action, settled });
     try {
-      const { status, body } = await outcome;
-      return jsonReply(body, status);
+      const { outcome, repeated } = await settled;
+      return jsonReply(repeated ? repeatedBody(outcome) : outcome.body, outcome.status);
     } finally {
       if (requestKey !== undefined) this.running.delete(requestKey);
     }
+  }
+
+  /** Records the action, then does it; or, for a requestKey recorded before, finds the first outcome. */
+  private async attempt(spec: ActionSpec, act: () => Promise<ActionResult>): Promise<Settled> {
+    const { entry, repeated } = await this.audit.record({ actor: spec.actor, action: spec.action, target: spec.target, detail: spec.detail ?? {}, requestKey: spec.requestKey });
+    if (repeated) return { outcome: firstOutcome(spec, entry), repeated: true };
+    return { outcome: await this.settle(entry.id, spec, act), repeated: false };
   }
 
   /** Runs the action and stores its outcome in the audit entry; never rejects. */
@@ -89,15 +104,17 @@ export class ActionLog {
     }
     return outcome;
   }
+}
 
-  /** The answer to a requestKey seen before: the first outcome, or why there is none to give. */
-  private answerRepeat(spec: ActionSpec, entry: { action: string; target: string; detail: unknown }): Response {
-    // The action, not the target: a repeated delete no longer finds the row the first one named.
-    if (entry.action !== spec.action) {
-      throw new HttpError(409, `this requestKey was used for another action (${entry.action} on ${entry.target}); make a new key for each action`, "requestKey");
-    }
-    const outcome = (entry.detail as { outcome?: StoredOutcome } | null)?.outcome;
-    if (outcome === undefined) throw new HttpError(409, "this action is still being done (or was interrupted): reload to see where it stands", "requestKey");
-    return jsonReply(repeatedBody(outcome), outcome.status);
-  }
+function anotherAction(action: string): HttpError {
+  return new HttpError(409, `this requestKey was used for another action (${action}); make a new key for each action`, "requestKey");
+}
+
+/** The outcome of the first run of a requestKey seen before, or why there is none to give. */
+function firstOutcome(spec: ActionSpec, entry: { action: string; detail: unknown }): StoredOutcome {
+  // The action, not the target: a repeated delete no longer finds the row the first one named.
+  if (entry.action !== spec.action) throw anotherAction(entry.action);
+  const outcome = (entry.detail as { outcome?: StoredOutcome } | null)?.outcome;
+  if (outcome === undefined) throw new HttpError(409, "this action is still being done by another server (or was interrupted): reload to see where it stands", "requestKey");
+  return outcome;
 }

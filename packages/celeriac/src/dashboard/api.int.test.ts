@@ -266,6 +266,17 @@ describe("retry, bulk retry, revoke", () => {
     expect(await h.call("POST", `tasks/${id}/revoke`, { body: {} })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/REVOKED/) } });
   });
 
+  it("a double click (two requests at once, one key) sends one task and answers both with its outcome", async () => {
+    const requestKey = randomUUID();
+    const clicks = await Promise.all([0, 1, 2].map(() => h.call("POST", "tasks/apply", { body: { task: add.name, args: [9, 9], requestKey } })));
+    expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
+    expect(new Set(clicks.map((c) => c.body.taskId)).size).toBe(1);
+    expect(clicks.filter((c) => c.body.repeated === true)).toHaveLength(2);
+    await settled(clicks[0].body.taskId, "SUCCESS");
+    const rows = (await h.call("GET", `tasks?name=${add.name}&limit=200`)).body.rows.filter((r: { args: unknown }) => JSON.stringify(r.args) === "[9,9]");
+    expect(rows).toHaveLength(1);
+  });
+
   it("a repeated apply sends one task", async () => {
     const requestKey = randomUUID();
     const first = await h.call("POST", "tasks/apply", { body: { task: add.name, args: [7, 7], requestKey } });
