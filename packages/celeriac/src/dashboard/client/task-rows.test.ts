@@ -34,6 +34,12 @@ describe("mergeTaskRows", () => {
     expect(merged.added).toEqual(["e", "d"]);
   });
 
+  it("keeps the retry link a shown row has when a live update (a worker's, without it) arrives", () => {
+    const linked = [row("r", { retriedFrom: "orig" })];
+    const merged = mergeTaskRows(linked, [row("r", { status: "SUCCESS" })], {}, true);
+    expect(merged.rows[0]).toMatchObject({ status: "SUCCESS", retriedFrom: "orig" });
+  });
+
   it("adds nothing to an older page, but still updates its rows", () => {
     const merged = mergeTaskRows(shown, [row("d"), row("a", { status: "STARTED" })], {}, false);
     expect(merged.rows.map((each) => [each.id, each.status])).toEqual([["c", "PENDING"], ["b", "PENDING"], ["a", "STARTED"]]);

@@ -16,7 +16,12 @@ export function mergeTaskRows(rows: readonly TaskRow[], incoming: readonly TaskR
   const latest = new Map<string, TaskRow>();
   for (const row of incoming) latest.set(row.id, row);
   const shown = new Set(rows.map((row) => row.id));
-  const updated = rows.map((row) => latest.get(row.id) ?? row);
+  // The workers' announcements do not carry retriedFrom (the dashboard wrote it beside their row): a link
+  // once shown never changes, so a live update keeps it.
+  const updated = rows.map((row) => {
+    const next = latest.get(row.id);
+    return next ? { ...next, retriedFrom: next.retriedFrom ?? row.retriedFrom } : row;
+  });
   if (!firstPage) return { rows: updated, added: [] };
   const fresh = [...latest.values()]
     .filter((row) => !shown.has(row.id) && matchesFilter(row, filter))
