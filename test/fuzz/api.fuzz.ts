@@ -20,6 +20,7 @@ import { buildRouteKeys } from "./build-routes";
 import { send, type Outcome, type RawRequest } from "./client";
 import { mustCases, pageCases, pathOf, routeCorpus, SESSION_KINDS, type CorpusContext, type FuzzCase, type SessionKind } from "./corpus";
 import { toJsonText, type BodyObject } from "./json-text";
+import { withMountedRoutes } from "./mounted-routes";
 import { judge, reportFindings, type Finding } from "./oracle";
 import { loggedErrors, startStack, type Stack } from "./stack";
 
@@ -39,6 +40,8 @@ const PARALLEL = 4;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 const routes = discoverRoutes(ROOT);
+/** What is fuzzed: every route, and the routes of an API mounted at a catch-all (the dashboard's). */
+const fuzzed = routes.flatMap((route) => withMountedRoutes(route, ROOT));
 let stack: Stack;
 let cookies: CorpusContext["cookies"];
 /** Fixture rows made before the server starts: FIXTURES articles and admin periodic tasks (ids 1…FIXTURES). */
@@ -120,7 +123,7 @@ function processesDown(): string[] {
 
 beforeAll(async () => {
   const started = Date.now();
-  console.log(`fuzz on ${KIND}: seed ${SEED} (FUZZ_SEED), ${RUNS} random requests per method (FUZZ_RUNS), ${routes.length} routes`);
+  console.log(`fuzz on ${KIND}: seed ${SEED} (FUZZ_SEED), ${RUNS} random requests per method (FUZZ_RUNS), ${fuzzed.length} routes (${routes.length} route files)`);
   stack = await startStack(KIND, ROOT, async (databaseUrl) => {
     // lib/env reads the environment once, on import: point it at this database first.
     Object.assign(process.env, { DATABASE_URL: databaseUrl, CELERIAC_LOG_LEVEL: "silent" });
@@ -172,13 +175,13 @@ describe(`fuzz: every route under app/api/, production build, ${KIND}`, () => {
     for (const route of routes) expect(route.methods, route.file).not.toEqual([]);
   });
 
-  for (const route of routes) {
+  for (const route of fuzzed) {
     it(`${route.methods.join(", ")} ${route.template}`, async () => {
       const started = Date.now();
       const logMark = web().mark();
       const firstPath = pathOf(route, () => "1");
       const bodies = await learnBodies(route.template, route.methods, (method, body) => send(stack.port, sameOriginJson(method, firstPath, body), REQUEST_TIMEOUT_MS));
-      const context: CorpusContext = { origin: stack.origin, cookies, knownIds, bodies };
+      const context: CorpusContext = { origin: stack.origin, cookies, knownIds, bearer: stack.metricsToken, bodies };
       const drawn = [...mustCases(route, context), ...fc.sample(routeCorpus(route, context), { seed: seedFor(route.template), numRuns: RUNS * route.methods.length })];
       // Deletes last, so that the other methods meet the fixture rows while they exist.
       const cases = [...drawn.filter((c) => c.request.method !== "DELETE"), ...drawn.filter((c) => c.request.method === "DELETE")];
@@ -192,7 +195,7 @@ describe(`fuzz: every route under app/api/, production build, ${KIND}`, () => {
 
   it("pages: Next's own request headers, malformed (the router state of an RSC request)", async () => {
     const logMark = web().mark();
-    const cases = await pageCases({ origin: stack.origin, cookies, knownIds, bodies: {} });
+    const cases = await pageCases({ origin: stack.origin, cookies, knownIds, bearer: stack.metricsToken, bodies: {} });
     const { findings, statuses } = await barrage(cases);
     console.log(`pages: ${cases.length} requests (${[...statuses.entries()].sort().map(([status, n]) => `${status} ×${n}`).join(", ")}), ${findings.length} findings`);
     failOn(findings, `${cases.length} requests to pages`, logMark);

@@ -5,11 +5,14 @@
  * Learned from the route itself: the body `{}` is sent, and each field its 400 answer names
  * (`fields: { title: "Invalid input: expected string, received undefined" }`) is filled with a plausible value
  * of the type the message expects, until the route stops naming fields (at most five rounds). A new route is
- * covered without touching this file; SEED_BODIES holds the few bodies the answers cannot teach (a
- * discriminated union such as a periodic task's schedule).
+ * covered without touching this file; SEED_BODIES holds the bodies the answers cannot teach: a discriminated
+ * union such as a periodic task's schedule, and the dashboard's (its 400s name one `field`, and every write
+ * carries a `requestKey`, which the corpus makes fresh for each request).
  */
 import type { Outcome } from "./client";
 import { isObject, leafAt, withLeaf, type BodyObject, type BodyValue } from "./json-text";
+
+const REQUEST_KEY = "fuzz-request-key-0";
 
 /** Valid bodies the 400 answers cannot teach, by "METHOD /template". */
 export const SEED_BODIES: Record<string, BodyObject> = {
@@ -19,6 +22,7 @@ export const SEED_BODIES: Record<string, BodyObject> = {
     args: [1, 2],
     schedule: { kind: "interval", every: 3600, period: "seconds" },
     description: "made by the fuzz suite",
+    requestKey: REQUEST_KEY,
   },
   "PUT /api/admin/periodic-tasks/[id]": {
     name: "fuzz periodic task (edited)",
@@ -26,7 +30,21 @@ export const SEED_BODIES: Record<string, BodyObject> = {
     args: [2, 3],
     schedule: { kind: "crontab", minute: "0", hour: "4", dayOfWeek: "*", dayOfMonth: "*", monthOfYear: "*", timezone: "UTC" },
     enabled: false,
+    requestKey: REQUEST_KEY,
   },
+  "PATCH /api/admin/periodic-tasks/[id]": { enabled: false, requestKey: REQUEST_KEY },
+  "POST /api/admin/periodic-tasks/[id]/run": { requestKey: REQUEST_KEY },
+  "POST /api/admin/periodic-tasks/[id]/return-to-settings": { requestKey: REQUEST_KEY },
+  "POST /api/admin/tasks/apply": { task: "demo.add", args: [1, 2], countdown: 0, requestKey: REQUEST_KEY },
+  "POST /api/admin/tasks/retry": { filter: { status: ["FAILURE"], name: "demo.add", q: "fuzz" }, expected: 0, requestKey: REQUEST_KEY },
+  "POST /api/admin/tasks/[id]/retry": { requestKey: REQUEST_KEY },
+  "POST /api/admin/tasks/[id]/revoke": { terminate: false, requestKey: REQUEST_KEY },
+  // The workers' ids and the queues' names are never among the ids the corpus puts in a segment: nothing
+  // is shut down, paused or purged (the suite's last test still needs the worker and its queue).
+  "POST /api/admin/workers/[id]/shutdown": { requestKey: REQUEST_KEY },
+  "POST /api/admin/queues/[name]/pause": { requestKey: REQUEST_KEY },
+  "POST /api/admin/queues/[name]/resume": { requestKey: REQUEST_KEY },
+  "POST /api/admin/queues/[name]/purge": { expected: 0, requestKey: REQUEST_KEY },
 };
 
 export const PLAUSIBLE_PASSWORD = "correct-horse-battery-staple-9";

@@ -34,6 +34,7 @@ const context: CorpusContext = {
   origin: "http://127.0.0.1:4000",
   cookies: { none: undefined, user: "s=user", staff: "s=staff", "staff-leading-zero": "s=0", "staff-wrong-key": "s=k", "staff-expired": "s=e", garbage: "s=%" },
   knownIds: ["1", "2"],
+  bearer: "metrics-token-0123456789",
   bodies: { PATCH: { title: "fuzz", meta: { count: 2 } } },
 };
 
@@ -68,6 +69,12 @@ describe("mustCases", () => {
   it("sends the cross-site text/plain write for every mutating method", () => {
     const attack = cases.filter((c) => c.tags.includes("origin:cross-site") && c.request.headers.some(([n, v]) => n === "content-type" && v === "text/plain"));
     expect(attack.map((c) => `${c.request.method} ${c.session}`)).toEqual(["PATCH staff", "PATCH user"]);
+  });
+
+  it("sends every method with the metrics bearer and no session: it must open nothing but the metrics", () => {
+    const bearer = cases.filter((c) => c.tags.includes("header:metrics-bearer"));
+    expect(bearer.map((c) => `${c.request.method} ${c.session}`)).toEqual(["GET none", "PATCH none"]);
+    expect(bearer[0].request.headers).toContainEqual(["authorization", `Bearer ${context.bearer}`]);
   });
 });
 

@@ -35,6 +35,8 @@ export interface CorpusContext {
   cookies: Record<SessionKind, string | undefined>;
   /** Values of dynamic segments that name existing rows or tasks ("1", a task id…). */
   knownIds: string[];
+  /** The bearer token /api/metrics answers (METRICS_TOKEN): sent to every route, it must open no other. */
+  bearer: string;
   /** A valid body per method of this route (learned from the route, or a seed), if it takes one. */
   bodies: Partial<Record<string, BodyObject>>;
 }
@@ -243,8 +245,10 @@ interface OddHeader {
   noHost?: boolean;
 }
 
-function oddHeaders(cookies: CorpusContext["cookies"]): OddHeader[] {
+function oddHeaders({ cookies, bearer }: CorpusContext): OddHeader[] {
   return [
+    { tag: "header:metrics-bearer", headers: [["authorization", `Bearer ${bearer}`]] },
+    { tag: "header:wrong-bearer", headers: [["authorization", `Bearer ${bearer.slice(0, -1)}x`], ["authorization", "Basic Zm9vOmJhcg=="]] },
     // No valid session in them, so the request's own session stays the only one (the admin-open rule reads it).
     { tag: "header:duplicate-cookie", headers: [["cookie", `${cookies.garbage}`], ["cookie", `${cookies["staff-leading-zero"]}`]] },
     { tag: "header:foreign-host", headers: [["host", "evil.example"]] },
@@ -379,6 +383,8 @@ function validVariant(base: BodyObject): fc.Arbitrary<BodyObject> {
       const name = path[path.length - 1].toLowerCase();
       if (name.includes("email")) body = withLeaf(body, path, `fuzz-${n}-${suffix}@example.com`);
       else if (name === "name") body = withLeaf(body, path, `${leaf}-${n}${suffix}`);
+      // An idempotency key (the dashboard's): a fresh one, or every variant would replay the first answer.
+      else if (name === "requestkey") body = withLeaf(body, path, `fuzz-key-${n}-${suffix}`);
     }
     return body;
   });
@@ -493,7 +499,7 @@ function assemble(
 
 /** Random malformed requests for `route`. */
 export function routeCorpus(route: ApiRoute, context: CorpusContext): fc.Arbitrary<FuzzCase> {
-  const odd = oddHeaders(context.cookies);
+  const odd = oddHeaders(context);
   const host = new URL(context.origin).host;
   return fc
     .record({
@@ -519,8 +525,8 @@ export function routeCorpus(route: ApiRoute, context: CorpusContext): fc.Arbitra
 /**
  * The attacks every route gets whatever the seed, each on a request that is otherwise valid (staff session,
  * same-origin, JSON, the route's valid body): the named segment attacks in every dynamic segment with
- * every method; the unusual methods; FIELD_ATTACKS in every field of every valid body; and, for every
- * mutating method, the cross-site text/plain post.
+ * every method; the unusual methods; FIELD_ATTACKS in every field of every valid body; for every
+ * mutating method, the cross-site text/plain post; and every method with the metrics bearer and no session.
  */
 export function mustCases(route: ApiRoute, context: CorpusContext): FuzzCase[] {
   const json = CONTENT_TYPES[0][1];
@@ -557,13 +563,17 @@ export function mustCases(route: ApiRoute, context: CorpusContext): FuzzCase[] {
   for (const method of route.methods.filter((m) => m !== "GET" && STANDARD_METHODS.includes(m))) {
     for (const session of ["staff", "user"] as const) cases.push(valid(part(method), validPath, validBody(method), session, crossSite, textPlain));
   }
+  const bearer = oddHeaders(context).find((o) => o.tag === "header:metrics-bearer")!;
+  for (const method of route.methods) {
+    cases.push(assemble(route.template, part(method), validPath, "none", sameOrigin, json, validBody(method), [bearer], context.cookies));
+  }
   return cases;
 }
 
 // ── pages ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Where the page attacks go: a path that renders not-found, and pages of each kind (public, a form, staff's, dynamic). */
-export const PAGE_PATHS = ["/no-such-page", "/", "/articles", "/login", "/admin", "/admin/periodic-tasks/1", "/dev/mailbox/1"];
+export const PAGE_PATHS = ["/no-such-page", "/", "/articles", "/login", "/admin", "/admin/tasks/1", "/admin/periodic-tasks/1", "/dev/mailbox/1"];
 
 const tree = (state: unknown) => encodeURIComponent(JSON.stringify(state));
 /** A router state Next accepts, as the client router sends it on a navigation. */

@@ -51,6 +51,7 @@ describe("judge", () => {
     expect(rules(fuzzCase({}), answer(308, "/api/things", "text/plain"))).toEqual([]);
     expect(rules(fuzzCase({ method: "HEAD" }), answer(200, ""))).toEqual([]);
     expect(rules(fuzzCase({ method: "GET" }), answer(200, "event: state\n\n", "text/event-stream", { stream: true }))).toEqual([]);
+    expect(rules(fuzzCase({ method: "GET" }), answer(200, "# HELP x_total x\n", "text/plain; version=0.0.4; charset=utf-8"))).toEqual([]);
     expect(rules(fuzzCase({}, { onRoute: false }), answer(404, "<html>not found</html>", "text/html"))).toEqual([]);
   });
 

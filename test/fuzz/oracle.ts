@@ -6,7 +6,8 @@
  *   leak               a stack frame, an internal path (the project's directory, node_modules, .next/server…)
  *                      or a database error's text (Prisma's, SQLite's, PostgreSQL's) in a body
  *   not-json           a body that is not JSON (with a JSON content type) from an /api route; empty bodies,
- *                      redirects, HEAD answers, event streams and 5xx (already a finding) excepted
+ *                      redirects, HEAD answers, event streams, Prometheus' text format (/api/metrics) and 5xx
+ *                      (already a finding) excepted
  *   cross-site-write   a POST/PUT/PATCH/DELETE answered 2xx although a browser could have sent it from another
  *                      site: a foreign Origin, Sec-Fetch-Site cross-site or same-site, or (a POST) no Origin at
  *                      all with a content type a form can send (text/plain, urlencoded, multipart)
@@ -41,6 +42,8 @@ const BAD_TEXT_TAG = /^body:(?:duplicate-key-)?(?:nul|lone-surrogate)@/;
 const BAD_TEXT_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 const FORM_TYPES = /^\s*(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+/** Prometheus' exposition formats, which a metrics route answers instead of JSON. */
+const METRICS_TYPES = /^\s*(text\/plain;\s*version=0\.0\.4|application\/openmetrics-text)\b/i;
 
 /** What no answer may contain, each with the name the report gives it. */
 export function leakPatterns(root: string): [string, RegExp][] {
@@ -108,7 +111,7 @@ export function judge(fuzzCase: FuzzCase, outcome: Outcome, context: JudgeContex
     } catch {
       parses = false;
     }
-    if (!parses || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) add("not-json", `a ${type || "typeless"} body${parses ? "" : " that does not parse as JSON"}`);
+    if ((!parses || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) && !METRICS_TYPES.test(type)) add("not-json", `a ${type || "typeless"} body${parses ? "" : " that does not parse as JSON"}`);
   }
   const accepted = outcome.status >= 200 && outcome.status < 300;
   // A forged Host or X-Forwarded-Host is not something a victim's browser sends: no CSRF to judge there.

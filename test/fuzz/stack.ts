@@ -35,6 +35,8 @@ export interface Stack {
   port: number;
   origin: string;
   secretKey: string;
+  /** METRICS_TOKEN: the bearer /api/metrics answers. */
+  metricsToken: string;
   databaseUrl: string;
   keyPrefix: string;
   processes: StackProcess[];
@@ -138,6 +140,7 @@ export async function startStack(kind: DatabaseKind, root: string, setup: (datab
     await setup(database.url);
     const [port, smtpPort] = [await freePort(), await freePort()];
     const secretKey = randomBytes(32).toString("hex");
+    const metricsToken = randomBytes(16).toString("hex");
     const origin = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -151,6 +154,7 @@ export async function startStack(kind: DatabaseKind, root: string, setup: (datab
       CELERIAC_LOG_FORMAT: "json",
       CELERIAC_LOG_LEVEL: "info",
       SECRET_KEY: secretKey,
+      METRICS_TOKEN: metricsToken,
       EMAIL_URL: `smtp://127.0.0.1:${smtpPort}`,
       APP_URL: origin,
       NEXT_TELEMETRY_DISABLED: "1",
@@ -165,7 +169,7 @@ export async function startStack(kind: DatabaseKind, root: string, setup: (datab
     const web = start("next start", "node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], env, root);
     processes.push(web);
     await until("GET / to answer", web, async () => (await send(port, { method: "GET", path: "/", headers: [] }, 5_000)).kind === "answer");
-    return { kind, port, origin, secretKey, databaseUrl: database.url, keyPrefix, processes, stop };
+    return { kind, port, origin, secretKey, metricsToken, databaseUrl: database.url, keyPrefix, processes, stop };
   } catch (error) {
     await stop();
     throw error;
