@@ -5,6 +5,8 @@
  *                               reports.render on commit, then answers at once, before the task runs
  *   GET  /reports/:id        → 200 {"report", "task": {"id", "status", "result"?, "error"?}}: the row, and
  *                               the task's state read with AsyncResult
+ *   /admin, /api/admin/…     celeriac's dashboard (lib/dashboard.ts), behind HTTP Basic auth, when
+ *   /api/metrics             DASHBOARD_BASIC_AUTH is set; Prometheus metrics with METRICS_TOKEN
  *
  * Errors are JSON `{"error": message}`: anything a client sends wrong is a 4xx (bad JSON, fields or id 400,
  * an unknown report or path 404, a body over 100 kB 413); a 5xx only for the server's own trouble (503 when
@@ -14,6 +16,7 @@ import express, { type ErrorRequestHandler, type Request, type Response } from "
 import { BrokerUnavailableError, DispatchError, MAX_PRISMA_INT, safeText, SchemaNotReadyError } from "celeriac";
 import { z } from "zod";
 import { AsyncResult, celeriac, transaction } from "./lib/celery";
+import { dashboard } from "./lib/dashboard";
 import { db } from "./lib/db";
 import { render } from "./tasks/reports";
 
@@ -39,6 +42,8 @@ function reportId(text: string): number {
 
 export const app = express();
 app.disable("x-powered-by");
+// Before the JSON parser: the dashboard reads its own bodies (its limit, its errors).
+if (dashboard) app.use(dashboard.middleware);
 app.use(express.json({ limit: "100kb" }));
 
 app.post("/reports", async (req: Request, res: Response) => {

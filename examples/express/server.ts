@@ -1,6 +1,7 @@
 /** The web server: `npm start` (PORT, default 3001; on 127.0.0.1 only). The worker runs beside it: `npm run worker`. */
 import { app } from "./app";
 import { celeriac } from "./lib/celery";
+import { dashboard } from "./lib/dashboard";
 import { db } from "./lib/db";
 
 const port = Number(process.env.PORT ?? 3001);
@@ -9,9 +10,12 @@ const server = app.listen(port, "127.0.0.1", (error?: Error) => {
   console.log(`celeriac Express example on http://127.0.0.1:${port}`);
 });
 
-// Finish the requests in flight, then close celeriac's connections (Redis, the result store) and Prisma's.
+// End the dashboard's live feeds (open streams would keep the server from closing), finish the requests in
+// flight, then close celeriac's connections (Redis, the result store) and Prisma's.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    server.close(() => void celeriac.close().finally(() => db.$disconnect()).finally(() => process.exit(0)));
+    void (dashboard?.dashboard.close() ?? Promise.resolve()).finally(() =>
+      server.close(() => void celeriac.close().finally(() => db.$disconnect()).finally(() => process.exit(0))),
+    );
   });
 }

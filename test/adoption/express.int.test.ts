@@ -2,7 +2,8 @@
  * Adoption from the outside, Express: examples/express copied out of the repository, with celeriac as the
  * tarball `npm pack` makes of packages/celeriac (what `npm publish` would upload), installed from the npm
  * registry in a fresh folder; then `npx prisma migrate deploy`, `npm run worker` and `npm start` as its
- * README says, and a report POSTed that the worker renders. Everything is installed from the registry; only
+ * README says, and a report POSTed that the worker renders; the dashboard it mounts (nodeHandler, behind HTTP
+ * Basic auth) refuses a visitor without the credentials and shows that report's task to one with them. Everything is installed from the registry; only
  * better-sqlite3's native compile (~60 s) is skipped by handing its install this repository's build of the
  * same version. Skipped when the registry is unreachable, and on the PostgreSQL run of the suite (the example
  * is SQLite-only; the SQLite run covers it).
@@ -31,6 +32,8 @@ import {
 } from "./support";
 
 const EXAMPLE = join(REPO_ROOT, "examples/express");
+const DASHBOARD_USER = "ops";
+const DASHBOARD_PASSWORD = "adoption-dashboard-password:with-a-colon";
 const INSTALL_TIMEOUT_MS = 240_000;
 
 const skip =
@@ -77,7 +80,7 @@ describe.skipIf(skip !== undefined)(`the Express example, installed from the pac
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     const worker = startService("npm", ["run", "worker"], { cwd: app, env });
-    const web = startService("npm", ["start"], { cwd: app, env: { ...env, PORT: String(port) } });
+    const web = startService("npm", ["start"], { cwd: app, env: { ...env, PORT: String(port), DASHBOARD_BASIC_AUTH: `${DASHBOARD_USER}:${DASHBOARD_PASSWORD}` } });
     services.push(worker, web);
     await waitFor("the worker's ready line", () => (/celeriac@\S+ ready\./.test(worker.output()) ? true : undefined), { timeoutMs: 60_000, context: worker.output });
     await waitFor(`the server on ${baseUrl}`, async () => ((await requestJson(`${baseUrl}/nothing-here`)).status === 404 ? true : undefined), { timeoutMs: 60_000, intervalMs: 200, context: web.output });
@@ -134,6 +137,30 @@ describe.skipIf(skip !== undefined)(`the Express example, installed from the pac
     expect(done.body.report).toMatchObject({ id: created.body.id, title, taskId: created.body.taskId });
     expect(done.body.report.body).toContain(`# ${title}`);
     expect(done.body.report.renderedAt).toEqual(expect.any(String));
+  }, 45_000);
+
+  it("mounts the dashboard behind Basic auth: 401 asking for it on a page and an API route, 200 with it", async () => {
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+    const { body: created } = await requestJson(`${baseUrl}/reports`, { method: "POST", body: { title: "Seen in the dashboard" } });
+    for (const path of ["/admin/tasks", "/api/admin/tasks"]) {
+      for (const headers of [{}, basic(DASHBOARD_USER, "wrong"), basic("someone", DASHBOARD_PASSWORD)]) {
+        const refused = await fetch(`${baseUrl}${path}`, { headers });
+        expect(refused.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(refused.headers.get("www-authenticate")).toMatch(/^Basic realm="celeriac dashboard"/);
+      }
+    }
+    const page = await fetch(`${baseUrl}/admin/tasks`, { headers: basic(DASHBOARD_USER, DASHBOARD_PASSWORD) });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain(`data-actor="${DASHBOARD_USER}"`);
+    const task = await waitFor("the report's task in the dashboard's API", async () => {
+      const answer = await fetch(`${baseUrl}/api/admin/tasks/${created.taskId}`, { headers: basic(DASHBOARD_USER, DASHBOARD_PASSWORD) });
+      const body = (await answer.json()) as { status?: string };
+      return answer.status === 200 && body.status === "SUCCESS" ? body : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(task).toMatchObject({ id: created.taskId, name: "reports.render", args: [created.id], status: "SUCCESS" });
+    // No METRICS_TOKEN set: the metrics are not served at all.
+    expect((await fetch(`${baseUrl}/api/metrics`)).status).toBe(404);
   }, 45_000);
 
   it("answers a client's mistakes with a 4xx JSON error", async () => {
