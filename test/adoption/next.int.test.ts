@@ -94,10 +94,10 @@ describe.runIf(runsHere && !unreachable)(TITLE, () => {
   }, 60_000);
 
   it("migrates, type-checks (a task's argument types reach the app), runs the worker and serves a route whose task runs after the commit: SUCCESS", async () => {
-    // init copied celeriac's migration (its tables) into prisma/migrations; the app's own table gets one as
+    // init copied celeriac's migrations (its tables) into prisma/migrations; the app's own table gets one as
     // `prisma migrate dev` would write it (from the fixture's schema, as it was before init); both deployed
     // (this machine's Prisma runs on its JS engine, whose `migrate dev` cannot create a brand-new SQLite file).
-    expect(readdirSync(join(dir, "prisma/migrations"))).toEqual([expect.stringMatching(/^\d{14}_celeriac$/)]);
+    expect(readdirSync(join(dir, "prisma/migrations")).sort()).toEqual([expect.stringMatching(/^\d{14}_celeriac$/), expect.stringMatching(/^\d{14}_celeriac_dashboard$/)]);
     const migration = await run("npx", ["prisma", "migrate", "diff", "--from-empty", "--to-schema-datamodel", join(FIXTURE, "prisma/schema.prisma"), "--script"], { cwd: dir, env, timeoutMs: 60_000 });
     expect(migration.output).toContain('CREATE TABLE "Note"');
     expect(migration.output).not.toContain('"TaskResult"');

@@ -21,11 +21,14 @@ import { createLogger, type Logger } from "./log.js";
 import { AsyncResult, type ReadScope } from "./results/async-result.js";
 import type { ResultBackend } from "./results/backend.js";
 import type { StateChange } from "./message.js";
+import { AuditLog } from "./results/audit.js";
+import { TaskQueries } from "./results/queries.js";
 import { COLUMNS, type AnnouncedRow } from "./results/row.js";
 import type { RequiredTables } from "./results/schema-check.js";
 import { SchemaMonitor } from "./results/schema-monitor.js";
 import { SqlResultBackend } from "./results/sql-backend.js";
 import { openTaskStore } from "./store/open.js";
+import { QUERY_TABLES } from "./store/query-statements.js";
 import { defineTask, type ArgsSchema, type ResultOf, type TaskOptions } from "./task/define.js";
 import { Signals } from "./signals.js";
 import { Registry } from "./task/registry.js";
@@ -72,7 +75,12 @@ export interface CeleriacOptions<P extends CeleriacPrisma = CeleriacPrisma> exte
 }
 
 /** celeriac's own tables, with every column its statements use (the schema check at start). */
-export const CELERIAC_TABLES: RequiredTables = { TaskResult: COLUMNS, TaskOutbox: OUTBOX_COLUMNS, ...PERIODIC_TASK_TABLES };
+export const CELERIAC_TABLES: RequiredTables = {
+  TaskResult: [...COLUMNS, ...QUERY_TABLES.TaskResult],
+  TaskOutbox: OUTBOX_COLUMNS,
+  ...PERIODIC_TASK_TABLES,
+  AuditLog: QUERY_TABLES.AuditLog,
+};
 
 export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly config: ResolvedConfig;
@@ -123,6 +131,14 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   cleanupResults(now?: Date): Promise<number>;
   /** The PeriodicTask table: what beat runs, and what the admin edits. */
   readonly periodicTasks: PeriodicTaskStore;
+  /**
+   * The dashboard's reads of the task results (the Tasks list with filters and keyset pages, one task with
+   * its retries and outbox row, counts, the overview's aggregates) and the retry's link: bounded work on a
+   * table of any size, on the store's own connection.
+   */
+  readonly taskQueries: TaskQueries;
+  /** The audit log of the dashboard's actions (who, when, what), idempotent by each action's request key. */
+  readonly audit: AuditLog;
   /** Tasks every app has (Celery's built-ins): celeriac.backendCleanup. Workers and beat register them. */
   readonly builtinTasks: readonly Task[];
   /**
@@ -221,6 +237,8 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
       }),
     cleanupResults,
     periodicTasks,
+    taskQueries: new TaskQueries(store.queries),
+    audit: new AuditLog(store.queries),
     builtinTasks,
     startBeat: (beatOptions = {}) =>
       startBeat(

@@ -7,6 +7,7 @@
  *   │  └─ InvalidPeriodicTaskError a periodic-task definition (settings.beatSchedule or the admin's) is invalid:
  *   │                             `issues` lists each field with its message
  *   ├─ NotFoundError              a record named by id does not exist (`kind`, `id`)
+ *   ├─ InvalidCursorError         a Tasks list cursor (`after`) that is not a page's `next`: the caller's input (HTTP 400)
  *   ├─ CorruptRowError            a row the framework cannot read back (`table`, `id`, `columns`)
  *   ├─ TaskDefinitionError        a task() definition is malformed (raised when the module loads)
  *   ├─ DuplicateTaskError         two modules define one task name (raised by discovery)
@@ -96,6 +97,18 @@ export class NotFoundError extends CeleriacError {
     readonly id: number | string,
   ) {
     super(`no ${kind} with id ${id}`);
+  }
+}
+
+/**
+ * A page cursor of the Tasks list (results/queries.ts) that no page gave: malformed, cut or edited. The
+ * caller's input, so a 400 naming `field` ("after"), never a 500.
+ */
+export class InvalidCursorError extends CeleriacError {
+  readonly field = "after";
+
+  constructor() {
+    super("after: not a cursor of this list (pass a page's `next` as it was given)");
   }
 }
 

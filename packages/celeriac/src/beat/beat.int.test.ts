@@ -114,7 +114,7 @@ interface TwentySeconds {
   sends: Sent[];
   runs: Run[];
   results: { id: string; status: string; result: unknown }[];
-  row: { lastRunAt: Date | null; totalRunCount: number };
+  row: { lastRunAt: Date | null; lastTaskId: string | null; totalRunCount: number };
 }
 
 async function runTwentySeconds(): Promise<TwentySeconds> {
@@ -483,6 +483,9 @@ describe("beat in one process", () => {
     const failures = await db.taskResult.findMany({ where: { worker: "beat" } });
     const unknown = failures.filter((f) => f.name === "no.such.task");
     expect(unknown.length).toBe((await row(db, "unknown"))!.totalRunCount);
+    // A used-up slot is the row's last run too: its FAILURE row is the one the row names.
+    const view = (await store.list()).find((v) => v.name === "unknown")!;
+    expect(unknown.map((f) => f.id)).toContain(view.lastTaskId);
     expect(unknown[0]).toMatchObject({ status: "FAILURE", errorType: "NotRegisteredError", errorMessage: "unregistered task 'no.such.task'" });
     const badArgs = failures.filter((f) => f.name === "beat.record");
     expect(badArgs.length).toBe((await row(db, "bad args"))!.totalRunCount);
@@ -504,7 +507,8 @@ describe("beat in one process", () => {
       expect(run.at).toBeGreaterThanOrEqual(s.slotAt);
       expect(run.at - s.slotAt).toBeLessThan(1000);
     }
-    expect(t.row).toMatchObject({ lastRunAt: new Date(t.sends.at(-1)!.slotAt), totalRunCount: t.sends.length });
+    // The row names its last run's task: the dashboard links it to that TaskResult.
+    expect(t.row).toMatchObject({ lastRunAt: new Date(t.sends.at(-1)!.slotAt), lastTaskId: t.sends.at(-1)!.taskId, totalRunCount: t.sends.length });
     // Every send ran exactly once, and succeeded.
     expect(t.runs.map((x) => x.taskId).sort()).toEqual(t.sends.map((s) => s.taskId).sort());
     expect(t.results.filter((x) => x.status === "SUCCESS" && x.result === "tick").map((x) => x.id).sort()).toEqual(t.sends.map((s) => s.taskId).sort());

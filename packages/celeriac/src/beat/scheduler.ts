@@ -325,21 +325,22 @@ export class Scheduler {
     const { registry, transaction, onCommit, lease, log } = this.deps;
     const slotAt = group[0].slotAt;
     const startedAt = performance.now();
-    const refused: { row: PeriodicTaskView; error: Error }[] = [];
+    const refused: { row: PeriodicTaskView; error: Error; taskId: string }[] = [];
     await transaction(async (tx) => {
       for (const { row } of group) {
         const oneShot = row.oneOff || row.schedule.kind === "clocked";
-        if (!(await PeriodicTaskStore.claim(tx as PeriodicTaskClient, row.id, slotAt, oneShot))) continue;
+        // The id is chosen first, so the claim records it as the row's last run (its result, sent or refused).
+        const taskId = randomUUID();
+        if (!(await PeriodicTaskStore.claim(tx as PeriodicTaskClient, row.id, slotAt, oneShot, taskId))) continue;
         const task = registry.get(row.task) as Task | undefined;
         if (task === undefined) {
-          refused.push({ row, error: new NotRegisteredError(row.task) });
+          refused.push({ row, error: new NotRegisteredError(row.task), taskId });
           continue;
         }
-        let taskId: string;
         try {
-          taskId = task.applyAsyncOnCommit(row.args, sendOptionsOf(row));
+          task.applyAsyncOnCommit(row.args, { ...sendOptionsOf(row), taskId });
         } catch (error) {
-          refused.push({ row, error: error as Error });
+          refused.push({ row, error: error as Error, taskId });
           continue;
         }
         onCommit(() => {
@@ -353,7 +354,7 @@ export class Scheduler {
       if (!lease.isLeader()) throw new NotLeading("beat lost the lead before the slot's instant; rolled back");
     }, { durable: true });
     this.warmedAt = Date.now();
-    for (const { row, error } of refused) await this.recordRefused(row, error);
+    for (const { row, error, taskId } of refused) await this.recordRefused(row, error, taskId);
   }
 
   /**
@@ -368,7 +369,7 @@ export class Scheduler {
     const queues = new Set<string>();
     try {
       await transaction(async (tx) => {
-        await PeriodicTaskStore.claim(tx as PeriodicTaskClient, -1, new Date(), false);
+        await PeriodicTaskStore.claim(tx as PeriodicTaskClient, -1, new Date(), false, "celeriac-beat-warm-up");
         const outbox: ReturnType<typeof toOutboxRow>[] = [];
         for (const row of byTask.values()) {
           const task = registry.get(row.task) as Task | undefined;
@@ -392,10 +393,10 @@ export class Scheduler {
     await Promise.all([...queues].map((queue) => broker.queueCounts(queue).catch(() => undefined)));
   }
 
-  private async recordRefused(row: PeriodicTaskView, error: Error): Promise<void> {
+  private async recordRefused(row: PeriodicTaskView, error: Error, taskId: string): Promise<void> {
     const { backend, config, log } = this.deps;
     const now = new Date();
-    const message = { id: randomUUID(), task: row.task, args: row.args, queue: row.queue ?? routeFor(row.task, config), sentAt: now.getTime(), retries: 0 };
+    const message = { id: taskId, task: row.task, args: row.args, queue: row.queue ?? routeFor(row.task, config), sentAt: now.getTime(), retries: 0 };
     log.error({ periodicTask: row.name, task: row.task, taskId: message.id, reason: error.message }, "periodic task could not be sent: slot used up, recorded as FAILURE");
     await backend.finished({ message, worker: "beat", startedAt: now, doneAt: now, outcome: { status: "FAILURE", error: toErrorInfo(error) } });
   }

@@ -5,9 +5,9 @@
  *
  * Managed rows. A settings entry becomes a row with `managed` true and a digest of the entry. At each
  * sync (when a beat takes the lead) a managed row whose entry changed is rewritten and one whose entry is
- * gone is deleted; `enabled`, `lastRunAt` and `totalRunCount` are never touched, so disabling a managed
- * row in the admin survives deploys. Editing a managed row's definition (task, arguments, schedule,
- * options) in the admin detaches it (`managed` false): from then on a deploy never overwrites it and beat
+ * gone is deleted; `enabled`, `lastRunAt`, `lastTaskId` and `totalRunCount` are never touched, so
+ * disabling a managed row in the admin survives deploys. Editing a managed row's definition (task,
+ * arguments, schedule, options) in the admin detaches it (`managed` false): from then on a deploy never overwrites it and beat
  * logs a warning while settings and row differ. `returnToSettings()` hands it back.
  *
  * The framework never imports the generated client: it needs only these delegates, typed by the shape it
@@ -76,6 +76,8 @@ export interface PeriodicTaskView extends Omit<Definition, "catchUp"> {
   id: number;
   catchUp: CatchUp;
   lastRunAt: Date | null;
+  /** The task the last run sent (its TaskResult row is the last run's outcome); null before the first. */
+  lastTaskId: string | null;
   totalRunCount: number;
   managed: boolean;
   /** A row that came from settings and was edited in the admin since (never overwritten by a deploy). */
@@ -104,6 +106,7 @@ interface TaskRow {
   expires: Date | null;
   catchUp: string;
   lastRunAt: Date | null;
+  lastTaskId: string | null;
   totalRunCount: number;
   description: string;
   managed: boolean;
@@ -115,7 +118,7 @@ interface TaskRow {
 export const PERIODIC_TASK_TABLES = {
   PeriodicTask: columnsOf<TaskRow>()([
     "id", "name", "task", "args", "queue", "priority", "expireSeconds", "intervalId", "crontabId", "clockedId", "enabled", "oneOff",
-    "startTime", "expires", "catchUp", "lastRunAt", "totalRunCount", "description", "managed", "settingsDigest", "createdAt", "updatedAt",
+    "startTime", "expires", "catchUp", "lastRunAt", "lastTaskId", "totalRunCount", "description", "managed", "settingsDigest", "createdAt", "updatedAt",
   ]),
   IntervalSchedule: columnsOf<IntervalRow>()(["id", "every", "period"]),
   CrontabSchedule: columnsOf<CrontabRow>()(["id", "minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear", "cron", "timezone"]),
@@ -127,7 +130,7 @@ const include = { interval: true, crontab: true, clocked: true } as const;
 type Include = typeof include;
 
 type ScheduleLinks = Pick<TaskRow, "intervalId" | "crontabId" | "clockedId">;
-type TaskData = Omit<TaskRow, "id" | "args" | "lastRunAt" | "totalRunCount" | "createdAt" | "updatedAt"> & { args: never };
+type TaskData = Omit<TaskRow, "id" | "args" | "lastRunAt" | "lastTaskId" | "totalRunCount" | "createdAt" | "updatedAt"> & { args: never };
 
 /** The part of a Prisma client this store uses; any client generated from prisma/models fits it. */
 export interface PeriodicTaskClient {
@@ -138,7 +141,7 @@ export interface PeriodicTaskClient {
     update(args: { where: { id: number }; data: Partial<TaskData> }): Promise<unknown>;
     updateMany(args: {
       where: { id: number; enabled: true; OR: ({ lastRunAt: null } | { lastRunAt: { lt: Date } })[] };
-      data: { lastRunAt: Date; totalRunCount: { increment: number }; enabled?: boolean };
+      data: { lastRunAt: Date; lastTaskId: string; totalRunCount: { increment: number }; enabled?: boolean };
     }): Promise<{ count: number }>;
     delete(args: { where: { id: number } }): Promise<unknown>;
   };
@@ -203,6 +206,7 @@ function viewOf(row: Row): PeriodicTaskView {
     catchUp: row.catchUp === "none" ? "none" : "one",
     description: row.description,
     lastRunAt: row.lastRunAt,
+    lastTaskId: row.lastTaskId,
     totalRunCount: row.totalRunCount,
     managed: row.managed,
     detached: !row.managed && row.settingsDigest !== null,
@@ -369,15 +373,15 @@ export class PeriodicTaskStore {
   }
 
   /**
-   * Records that the slot `slotAt` of row `id` is being sent, through `tx` (the transaction that also
-   * writes the task's outbox row). Succeeds only while the row is enabled and its lastRunAt is before the
-   * slot, so of two beats, or a beat that lost its lease while paused, only one sends a slot: this
-   * compare-and-set on lastRunAt is the fencing.
+   * Records that the slot `slotAt` of row `id` is being sent as task `taskId`, through `tx` (the transaction
+   * that also writes the task's outbox row). Succeeds only while the row is enabled and its lastRunAt is
+   * before the slot, so of two beats, or a beat that lost its lease while paused, only one sends a slot:
+   * this compare-and-set on lastRunAt is the fencing.
    */
-  static async claim(tx: PeriodicTaskClient, id: number, slotAt: Date, oneOff: boolean): Promise<boolean> {
+  static async claim(tx: PeriodicTaskClient, id: number, slotAt: Date, oneOff: boolean, taskId: string): Promise<boolean> {
     const { count } = await tx.periodicTask.updateMany({
       where: { id, enabled: true, OR: [{ lastRunAt: null }, { lastRunAt: { lt: slotAt } }] },
-      data: { lastRunAt: slotAt, totalRunCount: { increment: 1 }, ...(oneOff ? { enabled: false } : {}) },
+      data: { lastRunAt: slotAt, lastTaskId: taskId, totalRunCount: { increment: 1 }, ...(oneOff ? { enabled: false } : {}) },
     });
     return count === 1;
   }

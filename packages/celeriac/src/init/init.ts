@@ -1,7 +1,7 @@
 /**
  * `celeriac init` (Prisma's `init`, for an app that exists): adds to the project in the working directory
  * what celeriac needs — the composition root (lib/celery.ts), a tasks/ folder with an example task, the
- * celeriac models in the Prisma schema and the migration that creates their tables (migrations.ts), the
+ * celeriac models in the Prisma schema and the migrations that create their tables (migrations.ts), the
  * `worker` and `beat` npm scripts, and for Next.js the package in next.config's serverExternalPackages —
  * then prints the next steps.
  *
@@ -14,13 +14,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { isStartupError } from "../startup.js";
-import { migrationStep } from "./migrations.js";
+import { migrationSteps } from "./migrations.js";
 import { readProject, withoutComments, type Project } from "./project.js";
 import { appModuleSource, celeriacModels, exampleTaskSource, MODELS_BEGIN, modelsBlock } from "./templates.js";
 
 export const INIT_USAGE = `usage: celeriac init [--dry-run]
   adds celeriac to the app in this folder: lib/celery.ts, tasks/example.ts, the celeriac models in the
-  Prisma schema and a migration creating their tables, "worker" and "beat" npm scripts (and for
+  Prisma schema and the migrations creating their tables, "worker" and "beat" npm scripts (and for
   Next.js, serverExternalPackages); never overwrites a file, and changes nothing the second time
   --dry-run   say what it would do, change nothing`;
 
@@ -104,7 +104,7 @@ function nextConfigStep(project: Project): Step | undefined {
 }
 
 /** Every step init would take in `root`, conflicts included; reads only. */
-export function planInit(root: string, now = new Date()): { project: Project; steps: Step[]; migration?: string } {
+export function planInit(root: string, now = new Date()): { project: Project; steps: Step[]; migrations: string[] } {
   const project = readProject(root);
   const base = project.codeDir ? `${project.codeDir}/` : "";
   const appModule = `${base}lib/celery.ts`;
@@ -114,12 +114,12 @@ export function planInit(root: string, now = new Date()): { project: Project; st
     fileStep(root, taskModule, exampleTaskSource(taskModule, appModule), "example task", (text) => /\bname:\s*["']example\.hello["']/.test(text)),
     schemaStep(project),
   ];
-  const migration = migrationStep(project, now);
-  if (migration) steps.push(migration);
+  const migrations = migrationSteps(project, now);
+  steps.push(...migrations);
   steps.push(...scriptsSteps(project));
   const next = nextConfigStep(project);
   if (next) steps.push(next);
-  return { project, steps, migration: migration?.path };
+  return { project, steps, migrations: migrations.map((step) => step.path) };
 }
 
 function describe(step: Step, dryRun = false): string {
@@ -136,12 +136,12 @@ function describe(step: Step, dryRun = false): string {
   }
 }
 
-function nextSteps(project: Project, changed: boolean, migration: string | undefined): string {
+function nextSteps(project: Project, changed: boolean, migrations: readonly string[]): string {
   const database = project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL";
   const lines = [
     changed ? "Next steps:" : "celeriac is set up here already. To run it:",
-    migration
-      ? `  1. npx prisma migrate deploy                 creates celeriac's tables in your ${database} database (${migration}; npx prisma migrate dev applies it too)`
+    migrations.length > 0
+      ? `  1. npx prisma migrate deploy                 creates celeriac's tables in your ${database} database (${migrations.join(", ")}; npx prisma migrate dev applies ${migrations.length > 1 ? "them" : "it"} too)`
       : `  1. npx prisma migrate dev --name celeriac    creates celeriac's tables in your ${database} database`,
     `  2. npm run worker                            runs the tasks under ${project.codeDir ? `${project.codeDir}/` : ""}tasks/ (Redis must run: redis-server, or REDIS_URL)`,
     `  3. dispatch from ${project.framework === "express" ? "a route handler" : "a route handler or server action"}:`,
@@ -189,7 +189,7 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
     io.stderr(`celeriac init: ${error.message}\n`);
     return 78;
   }
-  const { project, steps, migration } = plan;
+  const { project, steps, migrations } = plan;
   const conflicts = steps.filter((s) => s.kind === "conflict");
   if (conflicts.length > 0) {
     io.stderr(`celeriac init: changed nothing, because:\n${conflicts.map((step) => describe(step)).join("\n")}\n`);
@@ -204,6 +204,6 @@ export async function runInit(argv: readonly string[], { cwd = process.cwd(), io
     }
   }
   const heading = dryRun ? "celeriac init --dry-run (nothing written):" : `celeriac init (${project.framework === "next" ? "Next.js" : project.framework === "express" ? "Express" : "Node"} app, ${project.schema.provider === "sqlite" ? "SQLite" : "PostgreSQL"}):`;
-  io.stdout(`${heading}\n${steps.map((step) => describe(step, dryRun)).join("\n")}\n\n${nextSteps(project, changes.length > 0, migration)}\n`);
+  io.stdout(`${heading}\n${steps.map((step) => describe(step, dryRun)).join("\n")}\n\n${nextSteps(project, changes.length > 0, migrations)}\n`);
   return 0;
 }

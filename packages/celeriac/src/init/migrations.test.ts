@@ -1,8 +1,9 @@
 /**
- * `celeriac init` and the package's migration set: the shipped migration creates exactly celeriac's tables,
- * and init copies the one for the project's database into the folder Prisma reads (beside the datasource's
- * schema file, or prisma.config's literal migrations path) as <timestamp>_celeriac, after the app's own; it
- * never copies it twice, nor beside a migration that creates TaskResult already, and a refusal copies nothing.
+ * `celeriac init` and the package's migration set: the shipped migrations together create exactly celeriac's
+ * tables, and init copies every one for the project's database into the folder Prisma reads (beside the
+ * datasource's schema file, or prisma.config's literal migrations path) as <timestamp>_celeriac and
+ * <timestamp+1 s>_celeriac_<name>…, after the app's own and in the package's order; it never copies them
+ * twice, nor beside a migration that creates TaskResult already, and a refusal copies nothing.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -11,13 +12,19 @@ import { describe, expect, it } from "vitest";
 import { scratchFolder } from "../../test/scratch.js";
 import { CELERIAC_TABLES } from "../app.js";
 import { runInit } from "./init.js";
-import { packageMigration } from "./migrations.js";
+import { packageMigrations } from "./migrations.js";
 
 const MODELS = readFileSync(fileURLToPath(new URL("../../prisma/celeriac.prisma", import.meta.url)), "utf8");
 const SQLITE_SCHEMA = `generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "sqlite"\n  url      = env("DATABASE_URL")\n}\n\nmodel User {\n  id Int @id @default(autoincrement())\n}\n`;
 const POSTGRES_MAIN = `generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n`;
 const APP_MIGRATION = `-- CreateTable\nCREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n`;
 const STAMPED = /^\d{14}_celeriac$/;
+/** The copies' folder names for a timestamp: the first migration as _celeriac, each later one as _celeriac_<name>, a second apart. */
+const copies = (provider: "sqlite" | "postgresql", first: string) =>
+  packageMigrations(provider).map(({ name }, i) => {
+    const at = new Date(Date.UTC(+first.slice(0, 4), +first.slice(4, 6) - 1, +first.slice(6, 8), +first.slice(8, 10), +first.slice(10, 12), +first.slice(12, 14) + i));
+    return `${at.toISOString().replace(/\D/g, "").slice(0, 14)}_${i === 0 ? "celeriac" : `celeriac_${name.slice(15)}`}`;
+  });
 
 function project(files: Record<string, string>): string {
   return scratchFolder("celeriac-init-migrations-", { "package.json": `${JSON.stringify({ name: "app", dependencies: { express: "5.0.0", zod: "4.0.0" } }, null, 2)}\n`, ...files });
@@ -43,43 +50,54 @@ const folders = (root: string, path: string) => (existsSync(join(root, path)) ? 
 const createdTables = (sql: string) => [...sql.matchAll(/CREATE TABLE "(\w+)"/g)].map((m) => m[1]).sort();
 
 describe("the package's migration set", () => {
-  it.each(["sqlite", "postgresql"] as const)("%s: one migration creating exactly celeriac's tables, every model of prisma/celeriac.prisma and what the schema check requires", (provider) => {
-    const { name, sql } = packageMigration(provider);
-    expect(name).toMatch(STAMPED);
+  it.each(["sqlite", "postgresql"] as const)("%s: the migrations, oldest first, create exactly celeriac's tables, every model of prisma/celeriac.prisma and what the schema check requires", (provider) => {
+    const migrations = packageMigrations(provider);
+    expect(migrations.map((m) => m.name)).toEqual(["20261201160000_celeriac", "20261201190000_dashboard"]);
+    const sql = migrations.map((m) => m.sql).join("\n");
     const models = [...MODELS.matchAll(/^model (\w+) \{/gm)].map((m) => m[1]).sort();
     expect(createdTables(sql)).toEqual(models);
     expect(createdTables(sql)).toEqual(Object.keys(CELERIAC_TABLES).sort());
   });
+
+  it.each(["sqlite", "postgresql"] as const)("%s: every column the schema check requires is created or added by them", (provider) => {
+    const sql = packageMigrations(provider).map((m) => m.sql).join("\n");
+    for (const [table, columns] of Object.entries(CELERIAC_TABLES)) {
+      const created = new RegExp(`CREATE TABLE "${table}" \\(([^;]*)\\);`).exec(sql)![1]!;
+      const added = [...sql.matchAll(new RegExp(`ALTER TABLE "${table}" ADD COLUMN\\s+"(\\w+)"`, "g"))].map((m) => m[1]);
+      const present = new Set([...[...created.matchAll(/^\s+"(\w+)"/gm)].map((m) => m[1]), ...added]);
+      expect(columns.filter((c) => !present.has(c)), table).toEqual([]);
+    }
+  });
 });
 
 describe("celeriac init copies it", () => {
-  it("SQLite, no migrations yet: prisma/migrations/<now>_celeriac/migration.sql is the package's; next step migrate deploy; a second run copies nothing", async () => {
+  it("SQLite, no migrations yet: every package migration, in order, a second apart from now; next step migrate deploy; a second run copies nothing", async () => {
     const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA });
     const before = Date.now();
     const first = await init(root);
     expect(first.code).toBe(0);
-    const [folder, ...others] = folders(root, "prisma/migrations");
-    expect(others).toEqual([]);
-    expect(folder).toMatch(STAMPED);
-    const stamp = folder!.slice(0, 14);
+    const names = folders(root, "prisma/migrations");
+    expect(names[0]).toMatch(STAMPED);
+    const stamp = names[0]!.slice(0, 14);
+    expect(names).toEqual(copies("sqlite", stamp));
     const at = Date.UTC(+stamp.slice(0, 4), +stamp.slice(4, 6) - 1, +stamp.slice(6, 8), +stamp.slice(8, 10), +stamp.slice(10, 12), +stamp.slice(12, 14));
     expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(at).toBeLessThanOrEqual(Date.now());
-    const path = `prisma/migrations/${folder}/migration.sql`;
-    expect(readFileSync(join(root, path), "utf8")).toBe(packageMigration("sqlite").sql);
-    expect(first.stdout).toContain(`  created   ${path}\n`);
-    expect(first.stdout).toContain(`  1. npx prisma migrate deploy                 creates celeriac's tables in your SQLite database (${path}; npx prisma migrate dev applies it too)\n`);
+    const paths = names.map((name) => `prisma/migrations/${name}/migration.sql`);
+    expect(paths.map((path) => readFileSync(join(root, path), "utf8"))).toEqual(packageMigrations("sqlite").map((m) => m.sql));
+    for (const path of paths) expect(first.stdout).toContain(`  created   ${path}\n`);
+    expect(first.stdout).toContain(`  1. npx prisma migrate deploy                 creates celeriac's tables in your SQLite database (${paths.join(", ")}; npx prisma migrate dev applies them too)\n`);
     expect(first.stdout).not.toContain("migrate dev --name");
 
     const after = snapshot(root);
     const second = await init(root);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain(`  unchanged ${path} (a migration creating celeriac's tables already there)\n`);
+    expect(second.stdout).toContain(`  unchanged ${paths[0]} (a migration creating celeriac's tables already there)\n`);
     expect(second.stdout).toContain(`  1. npx prisma migrate deploy`);
     expect(snapshot(root)).toEqual(after);
   });
 
-  it("PostgreSQL, a schema folder with the app's own migrations beside its datasource: the PostgreSQL migration, after theirs, theirs untouched", async () => {
+  it("PostgreSQL, a schema folder with the app's own migrations beside its datasource: the PostgreSQL migrations, after theirs, theirs untouched", async () => {
     const root = project({
       "prisma/schema/main.prisma": POSTGRES_MAIN,
       "prisma/schema/user.prisma": `model User {\n  id Int @id @default(autoincrement())\n}\n`,
@@ -89,20 +107,18 @@ describe("celeriac init copies it", () => {
     const { code } = await init(root);
     expect(code).toBe(0);
     const names = folders(root, "prisma/schema/migrations");
-    expect(names).toHaveLength(3);
-    expect(names.slice(0, 1)).toEqual(["20200101000000_init"]);
-    expect(names[1]).toMatch(STAMPED);
-    expect(names[2]).toBe("migration_lock.toml");
-    expect(readFileSync(join(root, "prisma/schema/migrations", names[1]!, "migration.sql"), "utf8")).toBe(packageMigration("postgresql").sql);
+    const ours = copies("postgresql", names[1]!.slice(0, 14));
+    expect(names).toEqual(["20200101000000_init", ...ours, "migration_lock.toml"]);
+    expect(ours.map((name) => readFileSync(join(root, "prisma/schema/migrations", name, "migration.sql"), "utf8"))).toEqual(packageMigrations("postgresql").map((m) => m.sql));
     expect(readFileSync(join(root, "prisma/schema/migrations/20200101000000_init/migration.sql"), "utf8")).toBe(APP_MIGRATION);
     expect(readFileSync(join(root, "prisma/schema/migrations/migration_lock.toml"), "utf8")).toBe(`provider = "postgresql"\n`);
     expect(existsSync(join(root, "prisma/migrations"))).toBe(false);
   });
 
-  it("a migration dated after now (another clock): celeriac's is one second after it, so it still applies last", async () => {
+  it("a migration dated after now (another clock): celeriac's are one second after it and after each other, so they still apply last, in order", async () => {
     const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma/migrations/29991231235959_later/migration.sql": "SELECT 1;\n" });
     expect((await init(root)).code).toBe(0);
-    expect(folders(root, "prisma/migrations")).toEqual(["29991231235959_later", "30000101000000_celeriac"]);
+    expect(folders(root, "prisma/migrations")).toEqual(["29991231235959_later", "30000101000000_celeriac", "30000101000001_celeriac_dashboard"]);
   });
 
   it("an app that migrated celeriac's tables itself (migrate dev --name celeriac): nothing copied, that migration is the one to deploy", async () => {
@@ -119,7 +135,7 @@ describe("celeriac init copies it", () => {
     const config = (path: string) => `import { defineConfig } from "prisma/config";\nexport default defineConfig({\n  schema: "prisma/schema.prisma",\n  migrations: { path: ${path} },\n});\n`;
     const literal = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma.config.ts": config(`"db/migrations"`) });
     expect((await init(literal)).code).toBe(0);
-    expect(folders(literal, "db/migrations")).toEqual([expect.stringMatching(STAMPED)]);
+    expect(folders(literal, "db/migrations")).toEqual(copies("sqlite", folders(literal, "db/migrations")[0]!.slice(0, 14)));
     expect(existsSync(join(literal, "prisma/migrations"))).toBe(false);
 
     const computed = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma.config.ts": config("`prisma/${flavour}/migrations`") });
@@ -152,7 +168,7 @@ describe("celeriac init: a prisma.config whose migrations block names no path", 
     const { code, stdout } = await init(root);
     expect(code).toBe(0);
     expect(stdout).toContain("npx prisma migrate deploy");
-    const [copied] = readdirSync(join(root, "prisma/migrations"));
+    const [copied] = folders(root, "prisma/migrations");
     expect(copied).toMatch(STAMPED);
   });
 });
@@ -165,7 +181,7 @@ describe("celeriac init: a prisma.config with lines commented out", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("npx prisma migrate deploy");
-    expect(readdirSync(join(root, "db/history"))[0]).toMatch(STAMPED);
+    expect(folders(root, "db/history")[0]).toMatch(STAMPED);
     expect(existsSync(join(root, "old"))).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * celeriac's migration set in an app: `celeriac init` copies the migration this package ships for the
- * project's database (prisma/migrations/<provider>/<name>/migration.sql: exactly celeriac's tables, made by
- * Prisma from prisma/celeriac.prisma) into the project's Prisma migrations folder, as <timestamp>_celeriac.
- * `prisma migrate deploy` then creates the tables, and `prisma migrate dev` sees the migration as the one
+ * celeriac's migration set in an app: `celeriac init` copies the migrations this package ships for the
+ * project's database (prisma/migrations/<provider>/<name>/migration.sql, oldest first: together exactly
+ * celeriac's tables, each made by Prisma from prisma/celeriac.prisma) into the project's Prisma migrations
+ * folder, in order, as <timestamp>_celeriac, then <timestamp+1 s>_celeriac_<name> for each later one.
+ * `prisma migrate deploy` then creates the tables, and `prisma migrate dev` sees the migrations as the ones
  * that made the models init added (no drift). Never when a migration there creates TaskResult already
  * (a second run, or an app that migrated celeriac's models itself); never over a file. Read only.
  */
@@ -15,14 +16,14 @@ import { withoutComments, type Project, type Provider } from "./project.js";
 const PRISMA_CONFIGS = ["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"];
 const CREATES_TASK_RESULT = /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"[^"]+"\.)?"TaskResult"\s*\(/i;
 
-/** The migration this package ships for a provider: its folder name and its SQL. */
-export function packageMigration(provider: Provider): { name: string; sql: string } {
+/** The migrations this package ships for a provider, oldest first: each one's folder name and SQL. */
+export function packageMigrations(provider: Provider): Array<{ name: string; sql: string }> {
   const folder = fileURLToPath(new URL(`../../prisma/migrations/${provider}/`, import.meta.url));
-  const [name] = readdirSync(folder, { withFileTypes: true })
+  return readdirSync(folder, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
-    .sort();
-  return { name: name!, sql: readFileSync(join(folder, name!, "migration.sql"), "utf8") };
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(join(folder, name, "migration.sql"), "utf8") }));
 }
 
 /**
@@ -45,26 +46,40 @@ export function migrationsFolder(project: Project): string | undefined {
   return dir === "." ? "migrations" : `${dir}/migrations`;
 }
 
-/** Prisma's migration timestamp (UTC, to the second), later than every migration already in the folder. */
-function timestamp(now: Date, existing: readonly string[]): string {
-  const stamp = (d: Date) => d.toISOString().replace(/\D/g, "").slice(0, 14);
+const stamp = (d: Date) => d.toISOString().replace(/\D/g, "").slice(0, 14);
+
+/** The instant of the latest migration in the folder (Prisma's UTC timestamp, to the second); undefined with none or one that is not a date. */
+function latest(existing: readonly string[]): Date | undefined {
   const last = existing.filter((name) => /^\d{14}_/.test(name)).sort().at(-1)?.slice(0, 14);
-  if (last === undefined || last < stamp(now)) return stamp(now);
+  if (last === undefined) return undefined;
   const [y, mo, d, h, mi, s] = [0, 4, 6, 8, 10, 12].map((at, i) => Number(last.slice(at, at + (i === 0 ? 4 : 2))));
-  const after = new Date(Date.UTC(y!, mo! - 1, d, h, mi, s! + 1));
-  return Number.isNaN(after.getTime()) ? stamp(now) : stamp(after);
+  const at = new Date(Date.UTC(y!, mo! - 1, d, h, mi, s));
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-/** The step that puts celeriac's migration in the project, or says it is there; undefined when init cannot tell where. */
-export function migrationStep(project: Project, now = new Date()): Step | undefined {
+/** The copy's folder name: `celeriac` for the package's first migration (its name since 0.2.0), `celeriac_<name>` for the others. */
+const copyName = (name: string, index: number) => (index === 0 ? "celeriac" : `celeriac_${name.replace(/^\d{14}_/, "")}`);
+
+/**
+ * The steps that put celeriac's migrations in the project, or the one that says they are there; empty when
+ * init cannot tell where. The copies are a second apart from now, or from the latest migration there when
+ * that is later (another clock), so they apply after the app's own and in the package's order.
+ */
+export function migrationSteps(project: Project, now = new Date()): Step[] {
   const folder = migrationsFolder(project);
-  if (folder === undefined) return undefined;
+  if (folder === undefined) return [];
   const dir = join(project.root, folder);
   const existing = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
   const creating = existing.sort().find((name) => {
     const file = join(dir, name, "migration.sql");
     return existsSync(file) && CREATES_TASK_RESULT.test(readFileSync(file, "utf8"));
   });
-  if (creating !== undefined) return { kind: "unchanged", path: `${folder}/${creating}/migration.sql`, what: "a migration creating celeriac's tables" };
-  return { kind: "create", path: `${folder}/${timestamp(now, existing)}_celeriac/migration.sql`, text: packageMigration(project.schema.provider).sql };
+  if (creating !== undefined) return [{ kind: "unchanged", path: `${folder}/${creating}/migration.sql`, what: "a migration creating celeriac's tables" }];
+  const last = latest(existing);
+  const first = last === undefined || stamp(last) < stamp(now) ? now : new Date(last.getTime() + 1000);
+  return packageMigrations(project.schema.provider).map(({ name, sql }, i) => ({
+    kind: "create",
+    path: `${folder}/${stamp(new Date(first.getTime() + i * 1000))}_${copyName(name, i)}/migration.sql`,
+    text: sql,
+  }));
 }

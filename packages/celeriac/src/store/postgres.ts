@@ -12,6 +12,8 @@ import type { TaskRecord } from "../results/backend.js";
 import { COLUMNS, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "../results/row.js";
 import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, type NewOutboxRow, type OutboxRow } from "../transaction/outbox-row.js";
 import { findStatement } from "./find-statement.js";
+import { StoreQueries } from "./queries.js";
+import type { Dialect, ValueType } from "./query-statements.js";
 import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
 
 const TYPES: Record<Column, string> = {
@@ -101,6 +103,24 @@ function columnsOf(rows: readonly ResultRow[]): unknown[][] {
  */
 const REFUSED_CLASSES = new Set(["22", "23", "54"]);
 
+/** Every instant column the dashboard's statements read (TaskResult, TaskOutbox, AuditLog). */
+const INSTANTS = new Set([...TIMESTAMPS, ...OUTBOX_DATES, "at"]);
+const CASTS: Record<ValueType, string> = { text: "", instant: "::timestamp(3)", json: "::jsonb", int: "" };
+const DIALECT: Dialect = {
+  placeholder: (n, type) => `$${n}${CASTS[type]}`,
+  bind: (value, type) => (type === "instant" ? utc(value as Date) : type === "json" ? json(value) : value),
+  read: (c) => (INSTANTS.has(c) ? epochMs(c) : q(c)),
+  // Its planner weighs each index by the table's statistics (autovacuum's ANALYZE): no hint needed.
+  residual: q,
+  jsonText: (c) => `${q(c)}::text`,
+  like: "ILIKE",
+  minuteOf: (c) => `(EXTRACT(EPOCH FROM date_trunc('minute', ${q(c)})) * 1000)::float8`,
+};
+/** Over runtimeSample()'s rows: PostgreSQL ranks them itself. */
+const percentile = (p: number) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY "runtimeMs")`;
+const RUNTIMES = (sample: string) =>
+  `SELECT "name", count(*) AS "count", ${percentile(0.5)} AS "p50Ms", ${percentile(0.95)} AS "p95Ms" FROM (${sample}) AS "sample" GROUP BY "name" ORDER BY "p95Ms" DESC, "name"`;
+
 /** The part of a pg.Pool used here. */
 export type PgQueryable = Pick<pg.Pool, "query" | "end">;
 
@@ -127,6 +147,14 @@ export class PostgresTaskStore implements TaskStore {
   readonly dialect = "postgresql";
 
   private closing: Promise<void> | undefined;
+
+  readonly queries = new StoreQueries({
+    dialect: DIALECT,
+    read: { instant: (v) => date(v as number | null), json: (v) => v ?? null, minute: (v) => date(v as number)!, outboxRow },
+    all: async ({ text, values }) => (await this.pool.query(text, values)).rows,
+    percentiles: async ({ text, values }) =>
+      (await this.pool.query(RUNTIMES(text), values)).rows.map((r) => ({ name: String(r.name), count: Number(r.count), p50Ms: Number(r.p50Ms), p95Ms: Number(r.p95Ms) })),
+  });
 
   constructor(private readonly pool: PgQueryable) {}
 

@@ -8,14 +8,17 @@
  * a second. The Prisma models stay the schema and the migrations; these statements only read and write
  * their columns.
  *
- * Three facets, each taken by the part that uses it: ResultRows (the result backend, results/sql-backend.ts),
- * OutboxRows (transaction/outbox.ts, for the fast path and the relay), SchemaCatalog (the schema check).
- * Implementations: postgres.ts (`pg`) and sqlite.ts (`better-sqlite3`), each holding all of its SQL; open
- * one with openTaskStore() (open.ts), the only module that imports them. store.int.test.ts is what an
- * implementation must satisfy: it runs on both.
+ * Five facets, each taken by the part that uses it: ResultRows (the result backend, results/sql-backend.ts),
+ * OutboxRows (transaction/outbox.ts, for the fast path and the relay), SchemaCatalog (the schema check),
+ * and, as `store.queries`, ResultQueries and AuditRows (the dashboard: results/queries.ts, results/audit.ts).
+ * Implementations: postgres.ts (`pg`) and sqlite.ts (`better-sqlite3`), each holding its SQL or its dialect
+ * of the statements both spell alike (find-statement.ts; the dashboard's, query-statements.ts, run by
+ * queries.ts); open one with openTaskStore() (open.ts), the only module that imports them.
+ * store.int.test.ts is what an implementation must satisfy: it runs on both.
  */
 import type { TaskRecord } from "../results/backend.js";
 import type { ResultRow } from "../results/row.js";
+import type { FacetColumn, OutcomeCounts, RetriableTask, TaskFilter, TaskListItem } from "../results/task-list.js";
 import type { NewOutboxRow, OutboxRow } from "../transaction/outbox-row.js";
 
 /** The TaskResult table. */
@@ -115,9 +118,98 @@ export interface SchemaCatalog {
   makeWayForMigration(): Promise<void>;
 }
 
+/** A row's place in the Tasks list's order: createdAt DESC, then id DESC. */
+export interface ListPosition {
+  createdAt: Date;
+  id: string;
+}
+
+/** A filter with the bounds of a page: where the previous page ended, and where a bounded scan stops. */
+export interface TaskRange extends TaskFilter {
+  /** Only rows after this one in the list's order (older, or as old with a smaller id). */
+  after?: ListPosition;
+  /** Only rows up to this one in the list's order (this one, and newer): where a bounded scan stops. */
+  through?: ListPosition;
+}
+
+/** A list row and the owner (a retry sends it again under the same owner). */
+export type ListedTask = TaskListItem & { owner: string | null };
+
+/** How many tasks ended one way in one minute (the minutes without any are not listed). */
+export interface MinuteOutcome {
+  minute: Date;
+  outcome: keyof OutcomeCounts;
+  count: number;
+}
+
+export interface RuntimePercentiles {
+  name: string;
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/**
+ * The dashboard's statements on TaskResult (results/queries.ts): the Tasks list and its facets, one task
+ * whole, the overview's aggregates, and the one write, the retry's link. Every read is bounded by an index
+ * range or a LIMIT (the lists, the counts, the samples), so it costs the same on a table of a million rows.
+ */
+export interface ResultQueries {
+  /** Up to `limit` rows in `range`, newest first (createdAt DESC, id DESC). */
+  listTasks(range: TaskRange, limit: number): Promise<ListedTask[]>;
+  /**
+   * The place of the n-th row (1: the first) of the walk `range` drives (query-statements.ts): its id, or
+   * statuses, or the first of name, worker, queue it has, with its time range and cursor; the rest of it
+   * (the other columns, the text) not applied. Null when fewer rows are there.
+   */
+  positionAt(range: TaskRange, n: number): Promise<ListPosition | null>;
+  /** How many rows are in `range`, counting to `cap` at most. */
+  countTasks(range: TaskRange, cap: number): Promise<number>;
+  /** The task's row, its TaskOutbox row, and the ids of the rows retried from it, oldest first. */
+  taskDetail(id: string): Promise<{ row: (ListedTask & { result: unknown; errorStack: string | null }) | null; outbox: OutboxRow | null; retriedTo: string[] }>;
+  /** The column's distinct values, sorted, `max` at most: a loose index scan (one index probe per value). */
+  distinctValues(column: FacetColumn, max: number): Promise<string[]>;
+  /**
+   * The retry's PENDING row, linked to the task it retries: inserted when the id has no row yet (created
+   * `at`), else only its retriedFrom is set. A worker's writes never touch retriedFrom (results/row.ts).
+   */
+  linkRetry(row: RetriableTask, originalId: string, at: Date): Promise<void>;
+  /** Finished (doneAt ≥ since) SUCCESS, FAILURE and REVOKED rows, and RETRY rows whose last run started since. */
+  outcomeCounts(since: Date): Promise<OutcomeCounts>;
+  /** The same counts per minute of [since, until) (by doneAt; a RETRY by its run's start); minutes without any left out. */
+  outcomesPerMinute(since: Date, until: Date): Promise<MinuteOutcome[]>;
+  /**
+   * runtimeMs percentiles (interpolated, as PostgreSQL's percentile_cont) per task name, over the newest
+   * `sample` SUCCESS and the newest `sample` FAILURE rows finished since; slowest p95 first.
+   */
+  runtimePercentiles(since: Date, sample: number): Promise<RuntimePercentiles[]>;
+}
+
+/** One AuditLog row. */
+export interface AuditRecord {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string;
+  detail: unknown;
+}
+
+/** The AuditLog table (results/audit.ts). */
+export interface AuditRows {
+  /** Inserts the entry; null (nothing inserted) when an entry with its requestKey exists. */
+  insertAudit(entry: Omit<AuditRecord, "id"> & { requestKey: string | null }): Promise<AuditRecord | null>;
+  auditByRequestKey(requestKey: string): Promise<AuditRecord | null>;
+  updateAuditDetail(id: number, detail: unknown): Promise<void>;
+  /** Up to `limit` entries with an id below `before` (all, without it), newest first. */
+  auditEntries(before: number | undefined, limit: number): Promise<AuditRecord[]>;
+}
+
 export interface TaskStore extends ResultRows, OutboxRows, SchemaCatalog {
   /** Which database this is, for messages and tests: nothing outside the implementations branches on it. */
   readonly dialect: "postgresql" | "sqlite";
+  /** The dashboard's statements, on this store's connection. */
+  readonly queries: ResultQueries & AuditRows;
   close(): Promise<void>;
 }
 
