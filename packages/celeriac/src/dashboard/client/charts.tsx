@@ -113,7 +113,8 @@ export function RuntimeChart(props: { runtimes: Overview["runtimes"] }): React.J
         values: (_u, splits) => splits.map((index) => labels[index] ?? ""),
         gap: 6,
       },
-      { side: 2, values: (_u, splits) => splits.map((ms) => formatDuration(ms)) },
+      // `space`: a tick every 80 px at least; at uPlot's default (50 px) labels like "600 ms" ran into each other.
+      { side: 2, space: 80, values: (_u, splits) => splits.map((ms) => formatDuration(ms)) },
     ],
     series: [
       {},
