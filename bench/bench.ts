@@ -15,15 +15,19 @@
  *   7. The result path vs the seed stack (result-path.ts): the production worker (compiled, `node …/worker.js`, defaults)
  *      in its own process: 10,000 no-op tasks first .delay() → last row; enqueue → result via get() and enqueue → task
  *      start one at a time (p50/p99); the worker's RSS; the ratio to raw BullMQ's drain in the same run; targets beside.
+ *   8. The dashboard's task queries (task-queries.ts): a TaskResult table of 1,000,000 rows on SQLite (WAL) and PostgreSQL when
+ *      reachable; the Tasks list's first page, every filter, a text search, a deep page, the facets, counts, the overview's
+ *      aggregates, timed through app.taskQueries (median and p95); targets beside (150 ms list, 500 ms overview).
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3,4,5,6": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * BENCH_SECTIONS (default "1,2,3,4,5,6,7,8": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
  * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
  * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000); section 5:
  * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000); section 6:
  * BENCH_BEAT_S (seconds per lateness run, 30), BENCH_BEAT_ENTRIES (periodic tasks in those runs, 1), BENCH_BEAT_TAKEOVER_S
  * (the takeover run, 20; the leader is killed BENCH_BEAT_KILL_AFTER_S = 5 s in), BENCH_BEAT_MANY (entries of the per-turn
- * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10); section 7: BENCH_RESULTS_N (10000), BENCH_LATENCY_N (tasks one at a time, 500).
+ * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10); section 7: BENCH_RESULTS_N (10000), BENCH_LATENCY_N (tasks one at a time, 500);
+ * section 8: BENCH_TASKS_N (rows, 1000000), BENCH_TASKS_RUNS (timed calls per query, 20).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -38,6 +42,7 @@ import { dispatchLatency, printDispatchLatency, type LoadOptions, type ModeResul
 import { poolsSection, printPools, type PoolsOptions } from "./pools";
 import { printSignup, signupSection, type SignupOptions } from "./signup";
 import { printResultPath, resultPathSection } from "./result-path";
+import { printTaskQueries, taskQueriesSection } from "./task-queries";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -52,9 +57,10 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7,8").split(",").map((s) => s.trim()));
 const RESULTS_N = Number(process.env.BENCH_RESULTS_N ?? 10_000);
 const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 500);
+const TASKS = { n: Number(process.env.BENCH_TASKS_N ?? 1_000_000), runs: Number(process.env.BENCH_TASKS_RUNS ?? 20) };
 const HTTP: LoadOptions = {
   connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
   seconds: Number(process.env.BENCH_HTTP_S ?? 8),
@@ -319,6 +325,16 @@ async function resultPath(withPostgres: boolean) {
   return r;
 }
 
+/** Section 8 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable, each filled with TASKS.n rows. */
+async function taskQueries(withPostgres: boolean) {
+  const dbs = await freshDatabases(withPostgres);
+  const t0 = Date.now();
+  const results = await taskQueriesSection({ ...TASKS, dbs, keyPrefix, queue, phase, note });
+  printTaskQueries(results, TASKS);
+  note(`section 8 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...TASKS, results };
+}
+
 async function main(): Promise<void> {
   const facts = await machineFacts();
   console.log(`celeriac bench — ${facts.cores} cores (${facts.cpu}), ${facts.memGiB} GiB, node ${facts.node}`);
@@ -348,9 +364,10 @@ async function main(): Promise<void> {
   const signup = SECTIONS.has("5") ? await signupRoute() : undefined;
   const beat = SECTIONS.has("6") ? await beatLateness(facts.postgres !== undefined) : undefined;
   const results = SECTIONS.has("7") ? await resultPath(facts.postgres !== undefined) : undefined;
+  const tasks = SECTIONS.has("8") ? await taskQueries(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results, taskQueries: tasks }, compact));
 }
 
 let exitCode = 0;
