@@ -11,8 +11,8 @@
  * again at the next turn; nothing thrown here reaches the caller or goes unhandled.
  */
 import type { Logger } from "../log.js";
+import { sseEvent } from "../web/sse.js";
 import type { FeedEventName, FeedEvents, TaskRow } from "./api-types.js";
-import { sseEvent } from "./sse.js";
 
 /** How often the polled events are computed. */
 export const POLL_MS = 2000;

@@ -4,7 +4,8 @@
  *   HttpError            throw it from a handler: `{ error, field? }` with its status (and headers)
  *   jsonReply()          a JSON answer with the API's headers (no caching, no sniffing, nothing may load it)
  *   readJsonBody()       a mutation's body: `content-type: application/json` (else 415), at most 64 KiB
- *                        (else 413), JSON (else 400), nested at most MAX_JSON_NESTING levels; empty is `{}`
+ *                        (else 413; web/body.ts), JSON (else 400), nested at most MAX_JSON_NESTING levels;
+ *                        empty is `{}`
  *   parseInput()         a value checked by a zod schema: a 400 naming the first bad field
  *   errorReply()         any error a handler threw, as an answer: by class, never by message text;
  *                        what is not the client's fault is a 500 "internal error", logged, never described
@@ -25,6 +26,7 @@ import {
 import { MAX_JSON_NESTING, nestedDeeperThan } from "../json.js";
 import type { Logger } from "../log.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
+import { isJsonContentType, notJsonMessage, readBodyAtMost } from "../web/body.js";
 
 /** The largest request body the API reads. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,37 +55,12 @@ export function jsonReply(body: unknown, status = 200, headers: Readonly<Record<
   return Response.json(body, { status, headers: { ...API_HEADERS, ...headers } });
 }
 
-/** `application/json`, alone or with a UTF-8 charset (JSON is UTF-8, RFC 8259). */
-export function isJsonContentType(value: string | null): boolean {
-  if (value === null) return false;
-  const [type, ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  return type === "application/json" && parameters.every((p) => p === "" || /^charset="?utf-8"?$/.test(p));
-}
-
-/** The body's bytes, or a 413 as soon as they pass `limit` (the rest is never read). */
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    total += read.value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new HttpError(413, `request body too large: at most ${limit / 1024} KiB`);
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** A mutation's JSON body (see the module comment). */
 export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const type = request.headers.get("content-type");
-  if (!isJsonContentType(type)) {
-    throw new HttpError(415, `request body must be JSON, sent with content-type: application/json (${type === null ? "none was given" : `not ${type}`})`);
-  }
-  if (Number(request.headers.get("content-length") ?? 0) > limit) throw new HttpError(413, `request body too large: at most ${limit / 1024} KiB`);
-  const bytes = request.body === null ? new Uint8Array() : await readAtMost(request.body, limit);
+  if (!isJsonContentType(type)) throw new HttpError(415, notJsonMessage(type));
+  const bytes = await readBodyAtMost(request, limit);
+  if (bytes === null) throw new HttpError(413, `request body too large: at most ${limit / 1024} KiB`);
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
   let value: unknown;

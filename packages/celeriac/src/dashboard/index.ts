@@ -3,7 +3,7 @@
  * handler an app mounts, with a prebuilt browser client, a JSON API and Prometheus metrics.
  *
  *   const dashboard = createDashboard({ app: celeriac, tasks: [emails, reports], authorize, metricsToken });
- *   // Next.js: app/admin/[[...path]]/route.ts and app/api/admin/[[...path]]/route.ts
+ *   // Next.js: app/admin/[[...path]]/route.ts and app/api/admin/[...path]/route.ts
  *   export const GET = dashboard.handle, POST = dashboard.handle, …;
  *   // app/api/metrics/route.ts
  *   export const GET = dashboard.metrics;
@@ -16,7 +16,7 @@
  *
  * What `handle()` answers, by path:
  *   apiPath/…      the JSON API (api-types.ts): 401/403 by authorize; every POST/PUT/PATCH/DELETE from the
- *                  app's own pages only (origin.ts: 403), `content-type: application/json` (415), at most
+ *                  app's own pages only (web/origin.ts: 403), `content-type: application/json` (415), at most
  *                  64 KiB (413), checked with zod (400 `{ error, field }`), recorded in the audit log and
  *                  idempotent by its `requestKey` (actions.ts); unknown paths 404, other methods 405
  *   pagesPath/…    GET/HEAD: the HTML shell of every client route (302 to the login page, 403 "staff
@@ -25,6 +25,7 @@
  */
 import type { Celeriac } from "../app.js";
 import { ConfigError } from "../errors.js";
+import { normalizeOrigins, requestCrossSiteRefusal, type OriginPolicy } from "../web/origin.js";
 import { ActionLog } from "./actions.js";
 import { auditRoutes } from "./api/audit.js";
 import { feedHub, feedRoutes } from "./api/feed.js";
@@ -37,7 +38,6 @@ import type { DashboardContext } from "./context.js";
 import { errorReply, HttpError, jsonReply, parseInput, readJsonBody } from "./http.js";
 import { KnownTasks, type TaskSource } from "./known-tasks.js";
 import { bearerMatches, DashboardMetrics } from "./metrics.js";
-import { normalizeOrigins, requestCrossSiteRefusal } from "./origin.js";
 import { assetResponse, isPageRoute, plainPage, shellResponse } from "./pages.js";
 import { Presenter } from "./presenter.js";
 import { Router } from "./router.js";
@@ -70,7 +70,7 @@ export interface DashboardOptions {
   metricsPath?: string;
   /**
    * The origins whose pages may write (POST/PUT/PATCH/DELETE), e.g. ["https://ops.example.com"].
-   * @defaultValue the origin of each request's own URL (see origin.ts)
+   * @defaultValue the origin of each request's own URL (see web/origin.ts)
    */
   trustedOrigins?: readonly string[];
   /** The bearer token metrics() answers; null or unset: metrics() answers 404. */
@@ -108,7 +108,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const apiPath = mountPath("apiPath", options.apiPath ?? "/api/admin");
   const loginPath = mountPath("loginPath", options.loginPath ?? "/login") || "/";
   const metricsPath = mountPath("metricsPath", options.metricsPath ?? "/api/metrics");
-  const trustedOrigins = options.trustedOrigins && normalizeOrigins(options.trustedOrigins);
+  const origins: OriginPolicy | undefined = options.trustedOrigins && { trustedOrigins: normalizeOrigins(options.trustedOrigins) };
   const metricsToken = options.metricsToken || null;
   const log = app.log.child({ component: "dashboard" });
 
@@ -140,7 +140,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const api = async (request: Request, url: URL, path: string): Promise<Response> => {
     try {
-      const refusal = requestCrossSiteRefusal(request, trustedOrigins);
+      const refusal = requestCrossSiteRefusal(request, origins);
       if (refusal) throw new HttpError(403, refusal);
       const access = await who(request);
       if (access === "login") throw new HttpError(401, "log in to use the dashboard");

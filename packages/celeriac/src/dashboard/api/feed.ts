@@ -3,11 +3,11 @@
  * FeedHub: task rows as the result store announces them, workers, queues, periodic tasks and the overview
  * when they change. The stream ends when the client goes away (the request's signal) or the dashboard closes.
  */
+import { eventStream, SSE_HEADERS } from "../../web/sse.js";
 import { onRecords } from "../announcements.js";
 import type { DashboardContext } from "../context.js";
 import { FeedHub } from "../feed.js";
 import type { ApiRoute } from "../router.js";
-import { eventStream, SSE_HEADERS } from "../sse.js";
 import { overview } from "./overview.js";
 import { periodicRows } from "./periodic-tasks.js";
 import { queueRows } from "./queues.js";
@@ -50,18 +50,11 @@ export function feedRoutes(hub: FeedHub): ApiRoute[] {
       path: "events",
       async handle({ request }) {
         if (request.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
-        let closed = false;
         let unsubscribe: (() => void) | undefined;
-        // onClose may run at once (a request already aborted): then nothing subscribes.
-        const stream = eventStream({
-          signal: request.signal,
-          onClose: () => {
-            closed = true;
-            unsubscribe?.();
-          },
-        });
+        const stream = eventStream({ signal: request.signal, onClose: () => unsubscribe?.() });
         stream.send(`retry: ${RECONNECT_MS}\n: celeriac dashboard feed\n\n`);
-        if (!closed) unsubscribe = hub.subscribe(stream);
+        // A request already aborted ended the stream at once: then nothing subscribes.
+        if (!stream.closed) unsubscribe = hub.subscribe(stream);
         return new Response(stream.body, { headers: SSE_HEADERS });
       },
     },

@@ -1,15 +1,19 @@
 /**
  * Server-sent events (the `text/event-stream` format of the HTML standard, read by the browser's
- * `EventSource`): `sseEvent()` writes one event; `eventStream()` is a response body that events are pushed
- * into as they happen, with a `: keep-alive` comment every 15 s so proxies do not time it out, and that
- * ends when the client goes away (the request's signal, or the reader cancelling). Answer with
- * `new Response(stream.body, { headers: SSE_HEADERS })`.
+ * `EventSource`): `sseEvent()` writes one event. A response body that sends a `: keep-alive` comment every
+ * 15 s (so proxies and load balancers do not time it out) and ends when the client goes away (the
+ * request's signal, or the reader cancelling) is one of:
+ *
+ *   eventStream()     events are pushed into it as they happen (`send()`), by whoever holds it
+ *   eventStreamOf()   it sends each string of an async iterable, and closes after the last
+ *
+ * Answer with `new Response(body, { headers: SSE_HEADERS })`.
  */
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream; charset=utf-8",
-  // no-cache: every connection asks the server. no-transform: compression middleware and proxies must not
-  // hold the stream back to transform it.
+  // no-cache: every connection asks the server. no-transform: compression middleware (`next start`'s gzip
+  // honours it) and proxies must not hold the stream back to transform it.
   "cache-control": "no-cache, no-transform",
   // nginx: pass each event on at once instead of buffering the response.
   "x-accel-buffering": "no",
@@ -45,6 +49,8 @@ export function sseEvent({ event, id, data, retry }: SseEvent): string {
 export interface EventStream {
   /** The response body. */
   readonly body: ReadableStream<Uint8Array>;
+  /** Whether the stream has ended. */
+  readonly closed: boolean;
   /** Sends a frame (made with sseEvent()); ignored once the stream ended. */
   send(frame: string): void;
   /** Ends the stream (the browser reconnects after its retry delay). */
@@ -54,12 +60,13 @@ export interface EventStream {
 export interface EventStreamOptions {
   /** Ends the stream when it aborts: pass the request's signal. */
   signal?: AbortSignal;
-  /** Called once when the stream ends, whoever ended it: release what feeds it here. */
+  /** Called once when the stream ends, whoever ended it (at once for a signal already aborted): release what feeds it here. */
   onClose?: () => void;
   /** @defaultValue KEEP_ALIVE_MS */
   keepAliveMs?: number;
 }
 
+/** A stream that frames are pushed into (see the module comment). */
 export function eventStream({ signal, onClose, keepAliveMs = KEEP_ALIVE_MS }: EventStreamOptions = {}): EventStream {
   const encoder = new TextEncoder();
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -89,5 +96,54 @@ export function eventStream({ signal, onClose, keepAliveMs = KEEP_ALIVE_MS }: Ev
     },
     cancel: end,
   });
-  return { body, send, close: end };
+  return {
+    body,
+    get closed() {
+      return finished;
+    },
+    send,
+    close: end,
+  };
+}
+
+export interface IterableStreamOptions extends Omit<EventStreamOptions, "onClose"> {
+  /**
+   * Called once when the stream ends early: its reader cancelled it, or `signal` aborted. Abort whatever
+   * produces the events here, so a pending `next()` settles. (`events` is returned too, but a generator
+   * returned before it started runs no `finally`: close what it wraps here as well.)
+   */
+  onStop?: () => void;
+  /** Called with an error the events threw; the stream then ends (the browser reconnects). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A response body that sends each string of `events` (made with `sseEvent()`) as it comes. It closes after
+ * the last event, or when `signal` aborts or its reader cancels (then `onStop` runs and `events` is
+ * returned, so its `finally` blocks run).
+ */
+export function eventStreamOf(events: AsyncIterable<string>, { onStop, onError, ...options }: IterableStreamOptions = {}): ReadableStream<Uint8Array> {
+  const iterator = events[Symbol.asyncIterator]();
+  let drained = false;
+  const stream = eventStream({
+    ...options,
+    onClose() {
+      if (!drained) onStop?.();
+      // Queued behind a pending next(), which onStop made settle; errors have nowhere to go once ended.
+      void Promise.resolve(iterator.return?.()).catch(() => {});
+    },
+  });
+  // A signal already aborted ended the stream in eventStream(): then the events are never started.
+  if (!stream.closed) {
+    void (async () => {
+      try {
+        for (let next = await iterator.next(); !next.done && !stream.closed; next = await iterator.next()) stream.send(next.value);
+      } catch (error) {
+        if (!stream.closed) onError?.(error);
+      }
+      drained = true;
+      stream.close();
+    })();
+  }
+  return stream.body;
 }
