@@ -3,7 +3,7 @@
  * `export const POST = route(async (request) => …)`. Before the handler runs, route() applies, in this
  * order:
  *
- *   403  a cross-site POST/PUT/PATCH/DELETE (lib/csrf.ts; login and logout included)
+ *   403  a cross-site POST/PUT/PATCH/DELETE (celeriac/web's rule, lib/csrf.ts's policy; login and logout included)
  *   415  a POST/PUT/PATCH/DELETE body that is not `content-type: application/json` (a `charset=utf-8`
  *        parameter is fine), and any other Content-Type even without a body (what a browser form sends:
  *        lib/csrf.ts). GET, HEAD and OPTIONS carry no body a handler reads: their Content-Type is not looked at
@@ -36,9 +36,10 @@
  */
 import { z } from "zod";
 import { BrokerUnavailableError, ConfigError, DispatchError, MAX_JSON_NESTING, nestedDeeperThan, NotFoundError, SchemaNotReadyError } from "celeriac";
+import { isJsonContentType, notJsonMessage, readBodyAtMost, requestCrossSiteRefusal } from "celeriac/web";
 import { celeriac } from "@/lib/celery";
 import { bodyLimitOf } from "@/lib/api-routes";
-import { requestCrossSiteRefusal } from "@/lib/csrf";
+import { APP_ORIGIN_POLICY } from "@/lib/csrf";
 import { bodyTooLargeMessage } from "@/lib/request-limits";
 import { NOT_MIGRATED_MESSAGE } from "@/lib/schema-gate";
 
@@ -98,39 +99,6 @@ export async function parseBody<S extends z.ZodType>(request: Request, schema: S
   return schema.parse(await readJson(request));
 }
 
-/** `application/json`, alone or with a UTF-8 charset (JSON is UTF-8, RFC 8259); any other type or parameter is not. */
-export function isJsonContentType(value: string): boolean {
-  const [type, ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  return parameters.every((parameter) => parameter === "" || /^charset="?utf-8"?$/.test(parameter));
-}
-
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, bodyTooLargeMessage(limit));
-}
-
-/** The body's bytes, read until it ends or passes `limit` (then the stream is cancelled and it is a 413). */
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    total += read.value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(read.value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /** The methods whose body a handler reads (RFC 9110 defines none for GET, HEAD and OPTIONS): only theirs is checked. */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -145,12 +113,11 @@ async function withCheckedBody(request: Request): Promise<Request> {
   if (!BODY_METHODS.has(request.method)) return request;
   const limit = bodyLimitOf(request.method, new URL(request.url).pathname);
   const type = request.headers.get("content-type");
-  if (type !== null && !isJsonContentType(type)) throw new HttpError(415, `request body must be JSON, sent with content-type: application/json (not ${type})`);
+  if (type !== null && !isJsonContentType(type)) throw new HttpError(415, notJsonMessage(type));
   if (request.body === null || request.headers.get("content-length") === "0") return request;
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const bytes = await readAtMost(request.body, limit);
-  if (bytes.byteLength > 0 && type === null) throw new HttpError(415, "request body must be JSON, sent with content-type: application/json (none was given)");
+  const bytes = await readBodyAtMost(request, limit);
+  if (bytes === null) throw new HttpError(413, bodyTooLargeMessage(limit));
+  if (bytes.byteLength > 0 && type === null) throw new HttpError(415, notJsonMessage(null));
   return new Request(request, { body: bytes });
 }
 
@@ -185,7 +152,7 @@ export function route<C = unknown>(
 ): (request: Request, context: C) => Promise<Response> {
   return async (request, context) => {
     try {
-      const refusal = requestCrossSiteRefusal(request);
+      const refusal = requestCrossSiteRefusal(request, APP_ORIGIN_POLICY);
       if (refusal) throw new HttpError(403, refusal);
       return await handler(withJsonErrors(await withCheckedBody(request)), context);
     } catch (error) {

@@ -102,7 +102,7 @@ describe("cross-site writes", () => {
     const forged = await login.POST(json("/api/login", body, { headers: { origin: "http://evil.example", "sec-fetch-site": "cross-site", "content-type": "text/plain" } }), none);
     expect(forged.status).toBe(403);
     expect(forged.headers.get("set-cookie")).toBeNull();
-    expect((await answer(forged)).body.error).toBe("cross-site request refused: this app accepts changes from its own pages only (Sec-Fetch-Site: cross-site)");
+    expect((await answer(forged)).body.error).toBe("cross-site request refused: changes are accepted from this site's own pages only (Sec-Fetch-Site: cross-site)");
 
     const sameOriginButText = await login.POST(json("/api/login", body, { headers: { "content-type": "text/plain" } }), none);
     expect(sameOriginButText.status).toBe(415);

@@ -22,10 +22,10 @@
  * changes() generator is aborted and its watch on the task is dropped.
  */
 import { READY_STATES, type TaskRecord, type TaskState } from "celeriac";
+import { eventStreamOf, SSE_HEADERS, sseEvent } from "celeriac/web";
 import { AsyncResult, celeriac } from "@/lib/celery";
 import { route } from "@/lib/http";
 import { canRead, readScope, viewerOf, type Viewer } from "@/lib/result-access";
-import { eventStream, SSE_HEADERS, sseEvent } from "@/lib/sse";
 import { readableRecord, taskIdParam, taskView } from "../../task-view";
 
 export const dynamic = "force-dynamic";
@@ -63,7 +63,7 @@ export const GET = route(async (request, { params }: { params: Promise<{ id: str
     await changes.return().catch(() => {}); // no stream: drop the watch on the task now
     throw error;
   }
-  const body = eventStream(taskEvents(viewer, id, first, changes), {
+  const body = eventStreamOf(taskEvents(viewer, id, first, changes), {
     signal,
     // Abort settles a pending read; return() closes changes even if taskEvents never started (then its finally does not run).
     onStop: () => {
