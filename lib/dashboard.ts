@@ -8,8 +8,8 @@
  * Who may see it is the demo's staff session: nobody logged in is sent to /login?next=… (the API answers
  * 401), a logged-in user who is not staff gets 403, staff are named by their email in the audit log.
  * Writes come from the app's own origins only (lib/csrf.ts originPolicy: APP_URL's and ALLOWED_ORIGINS); in
- * development (`npm run dev`, any port, localhost or 127.0.0.1) from the request's own origin, as lib/csrf.ts
- * trusts the Host there.
+ * development (`npm run dev`, any port) also from this machine's own Host (localhost, 127.x), the same rule
+ * lib/csrf.ts applies to every other route.
  *
  * Nothing connects when this module is imported (`next build` imports it): the dashboard opens its
  * broker listeners on the first request.
@@ -37,6 +37,8 @@ export const dashboard = createDashboard({
   // A web process imports only the tasks its routes use: name them all, for names, schemas and redaction.
   tasks: [demo, articles, emails],
   authorize: staffOf,
-  trustedOrigins: origins.trustOwnLoopbackHost ? undefined : origins.trustedOrigins,
+  // The app's own policy (lib/csrf.ts): APP_URL, ALLOWED_ORIGINS, and in development this machine's Host.
+  trustedOrigins: origins.trustedOrigins,
+  trustOwnLoopbackHost: origins.trustOwnLoopbackHost,
   metricsToken: env.METRICS_TOKEN,
 });

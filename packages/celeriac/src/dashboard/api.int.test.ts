@@ -119,6 +119,27 @@ describe("who may call the API: every route", () => {
     }
   });
 
+  it("trusts the origins it is given, and this machine's own Host only with trustOwnLoopbackHost", async () => {
+    const local = (origin: string, host: string) =>
+      new Request(`http://${host}/api/admin/tasks/apply`, {
+        method: "POST",
+        headers: { origin, host, "content-type": "application/json", "x-test-role": "staff" },
+        body: JSON.stringify({ requestKey: randomUUID() }),
+      });
+    const strict = createDashboard({ app: h.app, authorize: () => "staff", trustedOrigins: ["https://ops.example.com"] });
+    const dev = createDashboard({ app: h.app, authorize: () => "staff", trustedOrigins: ["https://ops.example.com"], trustOwnLoopbackHost: true });
+    try {
+      // Past the origin check, the empty body is a 400 naming a field; refused by it, a 403.
+      expect((await strict.handle(local("http://127.0.0.1:3000", "127.0.0.1:3000"))).status).toBe(403);
+      expect((await dev.handle(local("http://127.0.0.1:3000", "127.0.0.1:3000"))).status).toBe(400);
+      expect((await dev.handle(local("http://evil.example", "evil.example"))).status).toBe(403);
+      expect((await strict.handle(local("https://ops.example.com", "127.0.0.1:3000"))).status).toBe(400);
+    } finally {
+      await strict.close();
+      await dev.close();
+    }
+  });
+
   it("records nothing for a refused caller", async () => {
     await h.call("POST", `queues/${QUEUE}/pause`, { role: null, body: {} });
     await h.call("POST", `queues/${QUEUE}/pause`, { role: "denied", body: {} });

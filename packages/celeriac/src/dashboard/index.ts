@@ -73,6 +73,11 @@ export interface DashboardOptions {
    * @defaultValue the origin of each request's own URL (see web/origin.ts)
    */
   trustedOrigins?: readonly string[];
+  /**
+   * Also trust an Origin equal to the Host when that host is this machine (localhost, 127.x, [::1]): for
+   * a development server, whose port and name vary; never in production (web/origin.ts). @defaultValue false
+   */
+  trustOwnLoopbackHost?: boolean;
   /** The bearer token metrics() answers; null or unset: metrics() answers 404. */
   metricsToken?: string | null;
 }
@@ -108,7 +113,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const apiPath = mountPath("apiPath", options.apiPath ?? "/api/admin");
   const loginPath = mountPath("loginPath", options.loginPath ?? "/login") || "/";
   const metricsPath = mountPath("metricsPath", options.metricsPath ?? "/api/metrics");
-  const origins: OriginPolicy | undefined = options.trustedOrigins && { trustedOrigins: normalizeOrigins(options.trustedOrigins) };
+  const origins: OriginPolicy | undefined = options.trustedOrigins && {
+    trustedOrigins: normalizeOrigins(options.trustedOrigins),
+    trustOwnLoopbackHost: options.trustOwnLoopbackHost ?? false,
+  };
   const metricsToken = options.metricsToken || null;
   const log = app.log.child({ component: "dashboard" });
 
