@@ -12,7 +12,7 @@ export type { TaskOptions, ResultOf, ArgsSchema } from "./task/define.js";
 export type { TaskContext } from "./task/context.js";
 export { AsyncResult, type GetOptions, type ReadScope } from "./results/async-result.js";
 export type { TaskRecord } from "./results/backend.js";
-export { TaskQueries, SCAN_ROWS, type FacetColumn, type OutcomeCounts, type RetriableTask, type TaskDetailItem, type TaskFilter, type TaskListItem } from "./results/queries.js";
+export { TaskQueries, SCAN_ROWS, RETRY_SCAN_ROWS, type FacetColumn, type OutcomeCounts, type RetriableTask, type TaskDetailItem, type TaskFilter, type TaskListItem } from "./results/queries.js";
 export { AuditLog, type AuditRecord } from "./results/audit.js";
 export * from "./states.js";
 export * from "./errors.js";

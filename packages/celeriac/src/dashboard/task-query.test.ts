@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "./http.js";
-import { parseTaskQuery, retriableFilter, toTaskFilter } from "./task-query.js";
+import { parseTaskQuery, toTaskFilter } from "./task-query.js";
 
 const query = (text: string) => parseTaskQuery(new URLSearchParams(text));
 
@@ -48,18 +48,12 @@ describe("parseTaskQuery: the Tasks filter from the query string", () => {
   });
 });
 
-describe("toTaskFilter / retriableFilter", () => {
+describe("toTaskFilter", () => {
   it("gives the store Dates, `text` for q, and statuses once each", () => {
     expect(toTaskFilter({ status: ["FAILURE", "FAILURE"], from: "2026-12-01T00:00:00Z", q: "boom" })).toEqual({
       statuses: ["FAILURE"],
       from: new Date("2026-12-01T00:00:00Z"),
       text: "boom",
     });
-  });
-
-  it("narrows a bulk retry to FAILURE and REVOKED rows; none left matches nothing (null), never everything", () => {
-    expect(retriableFilter({ name: "a" })).toEqual({ name: "a", statuses: ["FAILURE", "REVOKED"] });
-    expect(retriableFilter({ statuses: ["FAILURE", "SUCCESS"] })).toEqual({ statuses: ["FAILURE"] });
-    expect(retriableFilter({ statuses: ["SUCCESS", "PENDING"] })).toBeNull();
   });
 });

@@ -5,7 +5,6 @@
  *   parseTaskQuery(searchParams)   GET tasks, tasks/retry-count: the filter, `after` and `limit`
  *   taskFilterSchema               a filter as a JSON object (POST tasks/retry's `filter`)
  *   toTaskFilter(query)            the store's TaskFilter (dates as Dates, `q` as `text`)
- *   retriableFilter(filter)        the same rows, FAILURE/REVOKED only (what a bulk retry takes), or null
  *
  * A bad value is a 400 naming its parameter ("status", "from", "limit").
  */
@@ -16,8 +15,6 @@ import type { TaskQuery, TaskStatus } from "./api-types.js";
 import { parseInput } from "./http.js";
 
 export const TASK_STATUSES = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"] as const satisfies readonly TaskStatus[];
-/** The statuses a retry takes. */
-export const RETRIABLE_STATUSES = ["FAILURE", "REVOKED"] as const satisfies readonly TaskStatus[];
 
 /** @defaultValue 50 rows per page */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -76,10 +73,4 @@ export function toTaskFilter(query: z.output<typeof taskFilterSchema>): TaskFilt
     ...(query.id && { id: query.id }),
     ...(query.q && { text: query.q }),
   };
-}
-
-/** The filter's FAILURE/REVOKED rows: its statuses narrowed to those; null when none is left (it matches nothing). */
-export function retriableFilter(filter: TaskFilter): TaskFilter | null {
-  const statuses = filter.statuses ? RETRIABLE_STATUSES.filter((s) => filter.statuses!.includes(s)) : [...RETRIABLE_STATUSES];
-  return statuses.length === 0 ? null : { ...filter, statuses };
 }

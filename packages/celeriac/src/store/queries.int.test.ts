@@ -11,7 +11,7 @@ import { createDb, type Db } from "../../test/db.js";
 import { InvalidCursorError } from "../errors.js";
 import type { TaskMessage } from "../message.js";
 import { AuditLog } from "../results/audit.js";
-import { TaskQueries, SCAN_ROWS, type TaskFilter } from "../results/queries.js";
+import { RETRY_SCAN_ROWS, TaskQueries, SCAN_ROWS, type TaskFilter } from "../results/queries.js";
 import { finishedRow, startedRow, type ResultRow } from "../results/row.js";
 import { States, type TaskState } from "../states.js";
 import { openTaskStore } from "./open.js";
@@ -289,12 +289,67 @@ describe(`the ${dbKind()} store's task detail, retry links and overview (TaskQue
       const second = await s.queries.list(filter, { after: first.next!, limit: 10 });
       expect(second.rows.map((r) => r.id)).toEqual(["bulk-000000"]);
       expect(second.next).toBeNull();
-      // count() and retriable() read the same newest rows (a bulk retry takes what its count showed).
+      // count() reads the same newest rows as the pages.
       expect(await s.queries.count(filter, 100)).toBe(0);
     }
     expect(await s.queries.count({ name: "bulk.filler", text: "hay" }, 100_000)).toBe(SCAN_ROWS);
     expect(await s.queries.count({ name: "bulk.filler" }, 100_000)).toBe(SCAN_ROWS + 1); // one filter: its index answers, no bound
     expect((await s.queries.list({ id: "bulk-000000", name: "bulk.filler", worker: "w-needle" }, { limit: 10 })).rows).toHaveLength(1); // an id: no bound
+  });
+});
+
+describe(`the ${dbKind()} store's bulk retry (TaskQueries.retriable, retriableCount)`, () => {
+  const s = scratch("store_bulk_retry");
+  const T = Date.parse("2032-01-01T00:00:00.000Z");
+  /** fail-0 … fail-7, newest last: FAILURE, and REVOKED every third; two names. */
+  const failures = Array.from({ length: 8 }, (_, i) =>
+    row({ id: `fail-${i}`, name: i % 2 ? "bulk.odd" : "bulk.even", status: i % 3 === 2 ? States.REVOKED : States.FAILURE, args: [i], errorMessage: `broke ${i}`, createdAt: new Date(T + i * 1000) }),
+  );
+  const retriedIds = async (filter: TaskFilter, limit = 100) => (await s.queries.retriable(filter, limit)).map((r) => r.id);
+
+  it("leaves out a task retried already (a retry that failed is taken in turn); retriableCount() is what retriable() takes", async () => {
+    await s.store.upsert([...failures, row({ id: "done-0", status: States.SUCCESS, createdAt: new Date(T + 500) })]);
+    expect(await retriedIds({})).toEqual(["fail-7", "fail-6", "fail-5", "fail-4", "fail-3", "fail-2", "fail-1", "fail-0"]);
+    // A bulk retry sent fail-1 and fail-4 again (their rows still PENDING); fail-6's retry ran and failed too.
+    await s.queries.linkRetry({ id: "retry-1", name: "bulk.odd", args: [1], queue: "q-a", owner: null }, "fail-1");
+    await s.queries.linkRetry({ id: "retry-4", name: "bulk.even", args: [4], queue: "q-a", owner: null }, "fail-4");
+    await s.store.upsert([row({ id: "retry-6", name: "bulk.even", status: States.FAILURE, args: [6], createdAt: new Date(T + 10_000) })]);
+    await s.queries.linkRetry({ id: "retry-6", name: "bulk.even", args: [6], queue: "q-a", owner: null }, "fail-6");
+
+    expect(await retriedIds({})).toEqual(["retry-6", "fail-7", "fail-5", "fail-3", "fail-2", "fail-0"]);
+    expect(await retriedIds({ name: "bulk.even" })).toEqual(["retry-6", "fail-2", "fail-0"]);
+    expect(await retriedIds({ statuses: [States.FAILURE, States.SUCCESS] })).toEqual(["retry-6", "fail-7", "fail-3", "fail-0"]);
+    expect(await retriedIds({ text: "broke" })).toEqual(["fail-7", "fail-5", "fail-3", "fail-2", "fail-0"]);
+    expect(await retriedIds({ id: "fail-1" })).toEqual([]);
+    expect(await retriedIds({ id: "fail-3" })).toEqual(["fail-3"]);
+    // The original still lists its retry: a single task's Retry may send it again (the dashboard's choice, not the store's).
+    expect((await s.queries.detail("fail-1"))!.retriedTo).toEqual(["retry-1"]);
+
+    const filters: TaskFilter[] = [{}, { name: "bulk.even" }, { statuses: [States.REVOKED] }, { statuses: [States.SUCCESS] }, { text: "broke" }, { id: "fail-1" }, { queue: "q-a", worker: "w-one" }];
+    for (const filter of filters) {
+      for (const limit of [100, 2]) {
+        const taken = await s.queries.retriable(filter, limit);
+        expect(await s.queries.retriableCount(filter, limit), `${JSON.stringify(filter)}, ${limit}`).toBe(taken.length);
+      }
+    }
+    expect(await s.queries.retriableCount({}, 100)).toBe(6);
+    expect(await s.queries.retriableCount({ statuses: [States.SUCCESS] }, 100)).toBe(0);
+  });
+});
+
+describe(`the ${dbKind()} store's bulk retry window (RETRY_SCAN_ROWS)`, () => {
+  const s = scratch("store_retry_window");
+
+  it("a bulk retry looks at the newest RETRY_SCAN_ROWS failures at most, its count alike; an older one by a narrower time range", { timeout: 120_000 }, async () => {
+    const base = Date.parse("2021-01-01T00:00:00.000Z");
+    const rows = Array.from({ length: RETRY_SCAN_ROWS + 1 }, (_, i) => row({ id: `old-${String(i).padStart(6, "0")}`, status: States.FAILURE, createdAt: new Date(base + i * 1000) }));
+    for (let i = 0; i < rows.length; i += 5_000) await s.store.upsert(rows.slice(i, i + 5_000));
+    expect(await s.queries.count({ statuses: [States.FAILURE] }, 100_000)).toBe(RETRY_SCAN_ROWS + 1);
+    const taken = await s.queries.retriable({}, 100_000);
+    expect(taken).toHaveLength(RETRY_SCAN_ROWS);
+    expect(taken.at(-1)!.id).toBe("old-000001");
+    expect(await s.queries.retriableCount({}, 100_000)).toBe(RETRY_SCAN_ROWS);
+    expect((await s.queries.retriable({ to: new Date(base + 1000) }, 10)).map((r) => r.id)).toEqual(["old-000000"]);
   });
 });
 

@@ -11,7 +11,8 @@
  * index for REVOKED + a worker, and read 200,000 rows for a page: measured). Several statuses are one
  * branch each, merged (a UNION ALL of index walks): `status IN (…) ORDER BY createdAt` would read every
  * row of those statuses and sort them. Nothing here pages by OFFSET; positionAt's OFFSET only finds where
- * a bounded scan ends, inside one index walk.
+ * a bounded scan ends, inside one index walk. A bulk retry's rows (`unretried`) leave out the tasks that
+ * have a retry already: residual too, a probe of the retriedFrom index per row the walk reads.
  */
 import { isTaskState, States, type TaskState } from "../states.js";
 import { INDEXED_FILTERS, type FacetColumn, type RetriableTask } from "../results/task-list.js";
@@ -69,6 +70,9 @@ const TEXT_COLUMNS = [
   { column: "errorMessage", json: false },
 ] as const;
 
+/** No row is a retry of this one (TaskRange.unretried): a correlated probe of the retriedFrom index. */
+const UNRETRIED = `NOT EXISTS (SELECT 1 FROM "TaskResult" AS "retry" WHERE "retry"."retriedFrom" = "TaskResult"."id")`;
+
 /** `text` as a LIKE pattern that finds it anywhere, its wildcards matched as themselves (ESCAPE '\'). */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, "\\$&")}%`;
 
@@ -100,6 +104,7 @@ function conditions(dialect: Dialect, b: Binder, range: TaskRange, drivingOnly =
     const found = TEXT_COLUMNS.map(({ column, json }) => `${json ? dialect.jsonText(column) : q(column)} ${dialect.like} ${b.bind(pattern)} ESCAPE '\\'`);
     where.push(`(${found.join(" OR ")})`);
   }
+  if (!drivingOnly && range.unretried) where.push(UNRETRIED);
   return where;
 }
 

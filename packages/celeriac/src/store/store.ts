@@ -130,6 +130,11 @@ export interface TaskRange extends TaskFilter {
   after?: ListPosition;
   /** Only rows up to this one in the list's order (this one, and newer): where a bounded scan stops. */
   through?: ListPosition;
+  /**
+   * Only rows no task was retried from (no row's retriedFrom is their id): what a bulk retry takes. Checked
+   * on the rows the walk reads (one probe of the retriedFrom index each), as a text is.
+   */
+  unretried?: boolean;
 }
 
 /** A list row and the owner (a retry sends it again under the same owner). */
@@ -160,7 +165,7 @@ export interface ResultQueries {
   /**
    * The place of the n-th row (1: the first) of the walk `range` drives (query-statements.ts): its id, or
    * statuses, or the first of name, worker, queue it has, with its time range and cursor; the rest of it
-   * (the other columns, the text) not applied. Null when fewer rows are there.
+   * (the other columns, the text, `unretried`) not applied. Null when fewer rows are there.
    */
   positionAt(range: TaskRange, n: number): Promise<ListPosition | null>;
   /** How many rows are in `range`, counting to `cap` at most. */

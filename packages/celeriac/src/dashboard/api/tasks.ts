@@ -3,18 +3,21 @@
  *
  *   GET  tasks?<TaskQuery>          TaskPage, newest first, keyset pages (`after`)
  *   GET  tasks/facets               TaskFacets: registered names (given tasks, registry, live workers), queues, workers
- *   GET  tasks/retry-count?<query>  RetryCount: the FAILURE/REVOKED rows a bulk retry would take
+ *   GET  tasks/retry-count?<query>  RetryCount: the FAILURE/REVOKED rows without a retry yet, what a bulk retry would take
  *   POST tasks/retry                BulkRetryBody → BulkRetryReply; 409 when more rows match than `expected`
  *   POST tasks/apply                ApplyBody → ActionReply; 400 "task" (unknown), "args" (the task's schema)
  *   GET  tasks/:id                  TaskDetail; 404 unknown id
- *   POST tasks/:id/retry            FAILURE/REVOKED only (409), under a new id linked both ways
+ *   POST tasks/:id/retry            FAILURE/REVOKED only (409), under a new id linked both ways; again, too, for one retried already
  *   POST tasks/:id/revoke           PENDING/RETRY/STARTED only, `terminate` a STARTED one only (409)
+ *
+ * A bulk retry takes a failure once (TaskQueries.retriable): the next one of the same filter leaves out the
+ * tasks retried already, as Sidekiq's "Retry all" empties its dead set; a retry that failed in turn is taken
+ * then. One task's Retry is the operator's own choice, and retries it however often it was.
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { queueNameSchema } from "../../config.js";
 import { DispatchError } from "../../errors.js";
-import type { TaskFilter } from "../../results/queries.js";
 import { safeText } from "../../safe-text.js";
 import { taskIdProblem } from "../../task/id.js";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage } from "../api-types.js";
@@ -22,7 +25,7 @@ import { actionBodySchema, BULK_RETRY_LIMIT, requestKeySchema, type DashboardCon
 import { badInput, HttpError, jsonReply } from "../http.js";
 import type { ApiRoute } from "../router.js";
 import { checkSend, sendTask } from "../send.js";
-import { parseTaskQuery, retriableFilter, taskFilterSchema, toTaskFilter } from "../task-query.js";
+import { parseTaskQuery, taskFilterSchema, toTaskFilter } from "../task-query.js";
 
 /** How many retries of one bulk retry are sent at once. */
 const BULK_CONCURRENCY = 8;
@@ -122,9 +125,8 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
     path: "tasks/retry-count",
     async handle({ url }) {
       const { after: _after, limit: _limit, ...query } = parseTaskQuery(url.searchParams);
-      const filter = retriableFilter(toTaskFilter(query));
       // One more than a bulk retry takes, so the page can say "more than 10,000".
-      const count = filter === null ? 0 : await app.taskQueries.count(filter, BULK_RETRY_LIMIT + 1);
+      const count = await app.taskQueries.retriableCount(toTaskFilter(query), BULK_RETRY_LIMIT + 1);
       return jsonReply({ count, limit: BULK_RETRY_LIMIT } satisfies RetryCount);
     },
   };
@@ -134,9 +136,8 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
     path: "tasks/retry",
     async handle({ body, actor }) {
       const { requestKey, filter: query, expected } = await body(bulkRetrySchema);
-      const filter: TaskFilter | null = retriableFilter(toTaskFilter(query));
       return actions.run({ actor, action: "task.bulkRetry", target: describeFilter(query), requestKey, detail: { filter: query, expected } }, async () => {
-        const rows = filter === null ? [] : await app.taskQueries.retriable(filter, BULK_RETRY_LIMIT);
+        const rows = await app.taskQueries.retriable(toTaskFilter(query), BULK_RETRY_LIMIT);
         if (rows.length > expected) {
           throw new HttpError(409, `${rows.length} tasks match now, more than the ${expected} you confirmed: count again before retrying`, "expected");
         }
@@ -155,7 +156,10 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
           }
         };
         await Promise.all(Array.from({ length: BULK_CONCURRENCY }, sender));
-        const message = `retried ${retried} task${retried === 1 ? "" : "s"}${skipped.length > 0 ? `; ${skipped.length} could not be sent again as they were (see each task)` : ""}`;
+        const message =
+          rows.length === 0
+            ? "nothing to retry: no FAILURE or REVOKED task this filter matches is without a retry (a task's own Retry sends it again)"
+            : `retried ${retried} task${retried === 1 ? "" : "s"}${skipped.length > 0 ? `; ${skipped.length} could not be sent again as they were (see each task)` : ""}`;
         return { body: { ok: true, message, retried } satisfies BulkRetryReply, detail: { retried, skipped: skipped.slice(0, 20) } };
       });
     },
