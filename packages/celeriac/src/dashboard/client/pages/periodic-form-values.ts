@@ -5,13 +5,12 @@
  *   formValuesOf(row, timeZone)      a row (or nothing: a new task) → the form's initial values
  *   bodyFromForm(values, timeZone)   the form's values → { body } for POST/PUT, or { errors } by input name
  *   fieldOfServerError(path)         the `field` of a 400 answer ("schedule.minute") → the input it is about
- *   localInputOf(iso, timeZone)      an instant → a datetime-local value, as the wall clock reads in the zone
- *   instantOfLocalInput(v, timeZone) a datetime-local value read in the zone → an ISO instant (UTC)
  *
  * The form's instants (start time, expires, clocked at) are typed as wall time in the app's time zone (the
  * one beat and the list use), not the browser's: an operator abroad still means the app's 09:00.
  */
 import type { PeriodicTaskBody, PeriodicTaskRow } from "../../api-types.js";
+import { instantOfLocalInput, localInputOf } from "../datetime-local.js";
 
 export type Schedule = PeriodicTaskBody["schedule"];
 export type Kind = Schedule["kind"];
@@ -90,67 +89,6 @@ const BLANK: FormValues = {
   catchUp: "one",
   description: "",
 };
-
-// Making a DateTimeFormat costs far more than using one: one per zone, kept.
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-function wallClock(timeZone: string): Intl.DateTimeFormat {
-  let format = wallClocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
-    wallClocks.set(timeZone, format);
-  }
-  return format;
-}
-
-/** The wall clock in `timeZone` at `ms`, as the fields of a UTC date (so offsets are plain subtraction). */
-function wallClockMs(ms: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    wallClock(timeZone)
-      .formatToParts(new Date(ms))
-      .map((part) => [part.type, Number(part.value)]),
-  ) as Record<"year" | "month" | "day" | "hour" | "minute" | "second", number>;
-  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) + (ms % 1000);
-}
-
-const DAY_MS = 86_400_000;
-const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-
-export function localInputOf(iso: string | null, timeZone: string): string {
-  if (iso === null) return "";
-  const wall = new Date(wallClockMs(new Date(iso).getTime(), timeZone));
-  const minutes = `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`;
-  return wall.getUTCSeconds() === 0 ? minutes : `${minutes}:${pad(wall.getUTCSeconds())}`;
-}
-
-const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
-
-/**
- * The instant a datetime-local value names in `timeZone`, or null when it is not one. A wall time the
- * clock skips (02:30 on a spring-forward night) is taken as late as the jump (03:30); one it shows twice
- * (a fall-back night), as the first.
- */
-export function instantOfLocalInput(value: string, timeZone: string): string | null {
-  const match = LOCAL_INPUT.exec(value.trim());
-  if (!match) return null;
-  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((text) => Number(text ?? "0"));
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(wall);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return null;
-  // The zone's offsets a day either side: the wall time is one of them, unless the clock skips it.
-  const offsetAt = (ms: number) => wallClockMs(ms, timeZone) - ms;
-  const before = offsetAt(wall - DAY_MS);
-  const fits = [before, offsetAt(wall + DAY_MS)].map((offset) => wall - offset).filter((ms) => offsetAt(ms) === wall - ms);
-  return new Date(fits.length > 0 ? Math.min(...fits) : wall - before).toISOString();
-}
 
 export function formValuesOf(row: PeriodicTaskRow | undefined, timeZone: string): FormValues {
   if (!row) return BLANK;
