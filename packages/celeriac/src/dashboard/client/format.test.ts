@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatLocal, formatRate, formatRelative, formatShortJson } from "./format.js";
+import { formatCompactLocal, formatDuration, formatLocal, formatRate, formatRelative, formatShortJson } from "./format.js";
 
 describe("formatDuration", () => {
   it("picks the unit a person reads", () => {
@@ -23,6 +23,17 @@ describe("formatLocal", () => {
     expect(formatLocal(at, "UTC")).toBe("2026-07-14 08:05:09");
     expect(formatLocal(at, "Europe/Paris")).toBe("2026-07-14 10:05:09");
     expect(formatLocal(at, "America/New_York")).toBe("2026-07-14 04:05:09");
+  });
+});
+
+describe("formatCompactLocal", () => {
+  it("leaves out the date on the same day, the year and the seconds in the same year, the time in another year", () => {
+    const now = new Date("2026-07-14T23:30:00.000Z");
+    expect(formatCompactLocal(new Date("2026-07-14T08:05:09.000Z"), now, "UTC")).toBe("08:05:09");
+    expect(formatCompactLocal(new Date("2026-07-13T08:05:09.000Z"), now, "UTC")).toBe("07-13 08:05");
+    expect(formatCompactLocal(new Date("2025-12-31T08:05:09.000Z"), now, "UTC")).toBe("2025-12-31");
+    // The day is the zone's: 23:30 UTC is already the 15th in Paris.
+    expect(formatCompactLocal(new Date("2026-07-14T08:05:09.000Z"), now, "Europe/Paris")).toBe("07-14 10:05");
   });
 });
 

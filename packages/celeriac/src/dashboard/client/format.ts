@@ -49,6 +49,15 @@ export function formatLocal(at: Date, timeZone?: string): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
+/** formatLocal without what `now` already says: "19:05:12" the same day, "12-01 19:05" the same year, else "2025-12-01". */
+export function formatCompactLocal(at: Date, now: Date, timeZone?: string): string {
+  const full = formatLocal(at, timeZone);
+  const today = formatLocal(now, timeZone);
+  if (full.slice(0, 10) === today.slice(0, 10)) return full.slice(11);
+  if (full.slice(0, 4) === today.slice(0, 4)) return full.slice(5, 16);
+  return full.slice(0, 10);
+}
+
 /** 0.0312 → "3.1 %"; null → "—". */
 export function formatRate(rate: number | null): string {
   if (rate === null) return "—";

@@ -1,7 +1,8 @@
 /**
  * Live data: ONE EventSource on `<api>/events` shared by every page (the server pushes; nothing here
- * polls), and the hooks the pages use — useFeed (one event type) and useLive (a load that reloads
- * after a reconnect, since events sent while the connection was down are lost).
+ * polls), and the hooks the pages use — useFeed (one event type), useLive (a load that reloads
+ * after a reconnect, since events sent while the connection was down are lost) and useLiveResource (a
+ * load that each event of one type replaces).
  *
  * The browser reconnects an EventSource on its own after a network error; when the server refuses the
  * stream (e.g. a 401 after the session ended) the source closes for good, so this module opens a new one
@@ -9,6 +10,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { FeedEventName, FeedEvents } from "../api-types.js";
+import { apiGet } from "./api.js";
 import { config } from "./config.js";
 
 type Listener = (data: unknown) => void;
@@ -135,4 +137,11 @@ export function useLive<T>(load: () => Promise<T>, deps: readonly unknown[]): Li
 
   const setData = useCallback((update: (old: T | undefined) => T | undefined) => setDataState(update), []);
   return { data, error, reload, setData };
+}
+
+/** useLive of GET `path`, which answers what the feed's `event` carries: each event replaces the data. */
+export function useLiveResource<K extends FeedEventName>(path: string, event: K): Live<FeedEvents[K]> {
+  const live = useLive(() => apiGet<FeedEvents[K]>(path), [path]);
+  useFeed(event, (data) => live.setData(() => data));
+  return live;
 }

@@ -6,7 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, us
 import type React from "react";
 import type { ActionReply } from "../api-types.js";
 import { ApiError, newRequestKey } from "./api.js";
-import { formatDuration, formatLocal, formatRelative } from "./format.js";
+import { formatCompactLocal, formatDuration, formatLocal, formatRelative } from "./format.js";
 
 const BADGE_TONES: Record<string, string> = {
   SUCCESS: "good",
@@ -55,15 +55,19 @@ export function useNow(): number {
   return useSyncExternalStore(subscribeClock, () => clockNow);
 }
 
-/** A local time with the ISO UTC instant as its title and how long ago beside it; "—" for null. */
-export function Time(props: { at: string | null; timeZone?: string }): React.JSX.Element {
+/**
+ * A local time with the ISO UTC instant as its title and how long ago beside it; "—" for null. `compact`
+ * leaves out what today already says (for a narrow column).
+ */
+export function Time(props: { at: string | null; timeZone?: string; compact?: boolean }): React.JSX.Element {
   const now = useNow();
   if (props.at === null) return <span className="time">—</span>;
   const at = new Date(props.at);
   if (Number.isNaN(at.getTime())) return <span className="time">{props.at}</span>;
+  const shown = props.compact ? formatCompactLocal(at, new Date(now), props.timeZone) : formatLocal(at, props.timeZone);
   return (
     <time className="time" dateTime={props.at} title={`${at.toISOString()}${props.timeZone ? ` · shown in ${props.timeZone}` : ""}`}>
-      {formatLocal(at, props.timeZone)} <span className="time-relative">({formatRelative(at.getTime() - now)})</span>
+      {shown} <span className="time-relative">({formatRelative(at.getTime() - now)})</span>
     </time>
   );
 }
@@ -114,6 +118,17 @@ export function Loading(): React.JSX.Element {
   return <p className="loading">Loading…</p>;
 }
 
+/** A load's error line, then "Loading…" until its first data, then the data (still shown, under the error line, when a reload fails). */
+export function Loaded<T>(props: { live: { data: T | undefined; error: unknown }; children: (data: T) => React.ReactNode }): React.JSX.Element {
+  const { data, error } = props.live;
+  return (
+    <>
+      <ErrorLine error={error} />
+      {data === undefined ? error === undefined && <Loading /> : props.children(data)}
+    </>
+  );
+}
+
 // Confirmed actions and the notice.
 
 export interface Notice {
@@ -154,6 +169,22 @@ export function useAction(): (options: ActionOptions) => Promise<void> {
 
 export function useNotice(): (notice: Notice) => void {
   return useActionContext().notify;
+}
+
+/** A button that opens `action`'s confirmation (useAction). */
+export function ActionButton(props: {
+  action: ActionOptions;
+  className: string;
+  "data-testid": string;
+  disabled?: boolean;
+  children: React.ReactNode;
+}): React.JSX.Element {
+  const act = useAction();
+  return (
+    <button type="button" className={props.className} disabled={props.disabled} data-testid={props["data-testid"]} onClick={() => void act(props.action)}>
+      {props.children}
+    </button>
+  );
 }
 
 /** The provider of useAction and useNotice: the one confirmation dialog and the one notice of the page. */

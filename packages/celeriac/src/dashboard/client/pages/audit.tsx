@@ -10,7 +10,8 @@ import { apiGet } from "../api.js";
 import { formatShortJson } from "../format.js";
 import { useLive } from "../live.js";
 import { Link } from "../router.js";
-import { ErrorLine, JsonView, Loading, PageHeader, Time } from "../ui.js";
+import { DataTable } from "../table.js";
+import { ErrorLine, JsonView, Loaded, PageHeader, Time } from "../ui.js";
 import "./ops.css";
 
 export function AuditPage(): React.JSX.Element {
@@ -47,33 +48,17 @@ export function AuditPage(): React.JSX.Element {
           Newest
         </button>
       </PageHeader>
-      <ErrorLine error={first.error} />
-      {first.data === undefined ? (
-        first.error === undefined && <Loading />
-      ) : entries.length === 0 ? (
-        <p className="empty" data-testid="no-audit">
-          No action yet: retries, revokes, pauses, purges, shutdowns and periodic-task changes are recorded here.
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data ops-stack" data-testid="audit">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <AuditLine key={entry.id} entry={entry} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Loaded live={first}>
+        {() =>
+          entries.length === 0 ? (
+            <p className="empty" data-testid="no-audit">
+              No action yet: retries, revokes, pauses, purges, shutdowns and periodic-task changes are recorded here.
+            </p>
+          ) : (
+            <AuditTable entries={entries} details data-testid="audit" />
+          )
+        }
+      </Loaded>
       <ErrorLine error={error} />
       {next !== null && (
         <div className="toolbar">
@@ -86,38 +71,45 @@ export function AuditPage(): React.JSX.Element {
   );
 }
 
-function AuditLine(props: { entry: AuditEntry }): React.JSX.Element {
-  const { entry } = props;
+/** Audit entries as a table: the Audit page's, with their details, and the Overview's latest, without. */
+export function AuditTable(props: { entries: AuditEntry[]; details: boolean; "data-testid"?: string }): React.JSX.Element {
+  const columns = ["When", "Who", "Action", "Target", ...(props.details ? ["Detail"] : [])];
   return (
-    <tr data-testid="audit-row" data-action={entry.action}>
-      <td data-label="When">
-        <Time at={entry.at} />
-      </td>
-      <td data-label="Who" className="ops-break">
-        {entry.actor}
-      </td>
-      <td data-label="Action">
-        <code>{entry.action}</code>
-      </td>
-      <td data-label="Target" className="ops-break" data-testid="audit-target">
-        <Target entry={entry} />
-      </td>
-      <td data-label="Detail">
-        <Detail value={entry.detail} />
-      </td>
-    </tr>
+    <DataTable columns={columns} data-testid={props["data-testid"]}>
+      {props.entries.map((entry) => (
+        <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+          <td data-label="When">
+            <Time at={entry.at} compact />
+          </td>
+          <td data-label="Who" className="break">
+            {entry.actor}
+          </td>
+          <td data-label="Action">
+            <code>{entry.action}</code>
+          </td>
+          <td data-label="Target" className="break" data-testid="audit-target">
+            <AuditTarget entry={entry} />
+          </td>
+          {props.details && (
+            <td data-label="Detail">
+              <Detail value={entry.detail} />
+            </td>
+          )}
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
 /** The actions whose target is a task id. */
 const TASK_TARGETS = new Set(["task.retry", "task.revoke"]);
 
-/** A task's id links to the task; a queue or a periodic task to its page. */
-function Target(props: { entry: AuditEntry }): React.JSX.Element {
+/** What an action was done to: a task's id links to the task; a queue or a periodic task to its page. */
+function AuditTarget(props: { entry: Pick<AuditEntry, "action" | "target"> }): React.JSX.Element {
   const { action, target } = props.entry;
   if (TASK_TARGETS.has(action) && isTaskId(target)) {
     return (
-      <Link to={`/tasks/${encodeURIComponent(target)}`} className="mono">
+      <Link to={`/tasks/${encodeURIComponent(target)}`} className="mono" title={target}>
         {target}
       </Link>
     );
@@ -125,7 +117,11 @@ function Target(props: { entry: AuditEntry }): React.JSX.Element {
   const area = action.split(".")[0];
   if (area === "queue") return <Link to="/queues">{target}</Link>;
   if (area === "periodic") return <Link to="/periodic-tasks">{target}</Link>;
-  return <span className="mono">{target}</span>;
+  return (
+    <span className="mono" title={target}>
+      {target}
+    </span>
+  );
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -147,7 +143,7 @@ function outcomeOf(detail: Record<string, unknown>): { refused?: number; words?:
 /** The outcome in words (or the details on one line), the whole detail behind a disclosure, and the task the action made. */
 function Detail(props: { value: unknown }): React.JSX.Element {
   const { value } = props;
-  if (!isRecord(value)) return value === undefined || value === null ? <span className="muted">—</span> : <code className="ops-break">{formatShortJson(value)}</code>;
+  if (!isRecord(value)) return value === undefined || value === null ? <span className="muted">—</span> : <code className="break">{formatShortJson(value)}</code>;
   if (Object.keys(value).length === 0) return <span className="muted">—</span>;
   const { refused, words, taskId } = outcomeOf(value);
   const own = Object.fromEntries(Object.entries(value).filter(([key]) => key !== "outcome"));
@@ -159,7 +155,7 @@ function Detail(props: { value: unknown }): React.JSX.Element {
         </span>
       )}{" "}
       <details className="ops-more">
-        <summary className="ops-break">{words ?? (Object.keys(own).length > 0 ? formatShortJson(own, 60) : "details")}</summary>
+        <summary className="break">{words ?? (Object.keys(own).length > 0 ? formatShortJson(own, 60) : "details")}</summary>
         <JsonView value={value} />
       </details>
       {taskId !== undefined && (

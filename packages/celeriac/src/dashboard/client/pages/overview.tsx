@@ -5,12 +5,15 @@
  */
 import type React from "react";
 import type { Overview, OutcomeCounts } from "../../api-types.js";
-import { apiGet } from "../api.js";
 import { PerMinuteChart, RuntimeChart } from "../charts.js";
 import { formatDuration, formatRate } from "../format.js";
-import { useFeed, useLive } from "../live.js";
+import { useLiveResource } from "../live.js";
 import { Link } from "../router.js";
-import { Duration, ErrorLine, Loading, PageHeader, StatusBadge, Time } from "../ui.js";
+import { DataTable } from "../table.js";
+import { Duration, Loaded, PageHeader, StatusBadge } from "../ui.js";
+import { AuditTable } from "./audit.js";
+import { DottedName } from "./dotted-name.js";
+import { COUNT_COLUMNS, COUNT_LABELS, QUEUE_COUNTS } from "./queue-counts.js";
 
 const OUTCOME_LABELS: Record<keyof OutcomeCounts, { label: string; tone: string; status: string }> = {
   succeeded: { label: "Succeeded", tone: "good", status: "SUCCESS" },
@@ -19,18 +22,13 @@ const OUTCOME_LABELS: Record<keyof OutcomeCounts, { label: string; tone: string;
   revoked: { label: "Revoked", tone: "", status: "REVOKED" },
 };
 const OUTCOMES = Object.keys(OUTCOME_LABELS) as Array<keyof OutcomeCounts>;
-/** The audit actions whose target is a task id. */
-const TASK_TARGETS = new Set(["task.retry", "task.revoke"]);
 
 export function OverviewPage(): React.JSX.Element {
-  const live = useLive(() => apiGet<Overview>("overview"), []);
-  useFeed("overview", (overview) => live.setData(() => overview));
-  const overview = live.data;
+  const live = useLiveResource("overview", "overview");
   return (
     <section data-testid="overview-page">
       <PageHeader title="Overview" />
-      <ErrorLine error={live.error} />
-      {overview === undefined ? (live.error === undefined ? <Loading /> : null) : <OverviewBody overview={overview} />}
+      <Loaded live={live}>{(overview) => <OverviewBody overview={overview} />}</Loaded>
     </section>
   );
 }
@@ -148,34 +146,23 @@ function QueueDepths(props: { queues: Overview["queues"] }): React.JSX.Element {
       {props.queues.length === 0 ? (
         <p className="empty">No queues yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Queue</th>
-                <th className="num">Waiting</th>
-                <th className="num">Prioritized</th>
-                <th className="num">Active</th>
-                <th className="num">Delayed</th>
-                <th className="num">Failed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.queues.map((queue) => (
-                <tr key={queue.name} data-testid={`overview-queue-${queue.name}`}>
-                  <td>
-                    <Link to={`/tasks?queue=${encodeURIComponent(queue.name)}`}>{queue.name}</Link> {queue.paused ? <StatusBadge status="paused" /> : null}
-                  </td>
-                  <td className="num">{queue.waiting}</td>
-                  <td className="num">{queue.prioritized}</td>
-                  <td className="num">{queue.active}</td>
-                  <td className="num">{queue.delayed}</td>
-                  <td className="num">{queue.failed}</td>
-                </tr>
+        <DataTable columns={["Queue", ...COUNT_COLUMNS]}>
+          {props.queues.map((queue) => (
+            <tr key={queue.name} data-testid={`overview-queue-${queue.name}`}>
+              <td data-label="Queue">
+                <Link to={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="break">
+                  {queue.name}
+                </Link>{" "}
+                {queue.paused ? <StatusBadge status="paused" /> : null}
+              </td>
+              {QUEUE_COUNTS.map((count) => (
+                <td key={count} data-label={COUNT_LABELS[count]} className="num">
+                  {queue[count]}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -192,34 +179,7 @@ function RecentActions(props: { overview: Overview }): React.JSX.Element {
       {entries.length === 0 ? (
         <p className="empty">No actions yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>Action</th>
-                <th>Target</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td className="nowrap">
-                    <Time at={entry.at} />
-                  </td>
-                  <td>{entry.actor}</td>
-                  <td className="mono">{entry.action}</td>
-                  <td>
-                    <span className="mono truncate" title={entry.target}>
-                      {TASK_TARGETS.has(entry.action) ? <Link to={`/tasks/${encodeURIComponent(entry.target)}`}>{entry.target}</Link> : entry.target}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <AuditTable entries={entries} details={false} />
       )}
     </section>
   );
@@ -227,33 +187,25 @@ function RecentActions(props: { overview: Overview }): React.JSX.Element {
 
 function RuntimeTable(props: { runtimes: Overview["runtimes"] }): React.JSX.Element {
   return (
-    <div className="table-wrap">
-      <table className="data" data-testid="overview-runtimes">
-        <thead>
-          <tr>
-            <th>Task</th>
-            <th className="num">Finished</th>
-            <th className="num">p50</th>
-            <th className="num">p95</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runtimes.map((entry) => (
-            <tr key={entry.name}>
-              <td>
-                <Link to={`/tasks?name=${encodeURIComponent(entry.name)}`}>{entry.name}</Link>
-              </td>
-              <td className="num">{entry.count}</td>
-              <td className="num">
-                <Duration ms={entry.p50Ms} />
-              </td>
-              <td className="num">
-                <Duration ms={entry.p95Ms} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={["Task", { label: "Finished", num: true }, { label: "p50", num: true }, { label: "p95", num: true }]} data-testid="overview-runtimes">
+      {props.runtimes.map((entry) => (
+        <tr key={entry.name}>
+          <td data-label="Task">
+            <Link to={`/tasks?name=${encodeURIComponent(entry.name)}`}>
+              <DottedName name={entry.name} />
+            </Link>
+          </td>
+          <td data-label="Finished" className="num">
+            {entry.count}
+          </td>
+          <td data-label="p50" className="num">
+            <Duration ms={entry.p50Ms} />
+          </td>
+          <td data-label="p95" className="num">
+            <Duration ms={entry.p95Ms} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

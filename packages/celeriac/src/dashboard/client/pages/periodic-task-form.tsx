@@ -10,18 +10,19 @@ import type { PeriodicTaskList, PeriodicTaskRow } from "../../api-types.js";
 import { ApiError, apiGet, apiSend, newRequestKey } from "../api.js";
 import { useLive } from "../live.js";
 import { Link, useRoute } from "../router.js";
-import { ErrorLine, Loading, PageHeader, useNotice } from "../ui.js";
+import { ErrorLine, Loaded, PageHeader, useNotice } from "../ui.js";
 import "./ops.css";
 import { bodyFromForm, fieldOfServerError, formValuesOf, KIND_LABELS, KINDS, PERIODS, type FormErrors, type FormValues } from "./periodic-form-values.js";
 
-interface Loaded {
+/** What the form starts from: the list (its time zone) and, to edit, the row. */
+interface FormSource {
   list: PeriodicTaskList;
   row: PeriodicTaskRow | undefined;
 }
 
 export function PeriodicTaskFormPage(props: { id?: number }): React.JSX.Element {
   const { id } = props;
-  const loaded = useLive<Loaded>(async () => {
+  const loaded = useLive<FormSource>(async () => {
     const [list, row] = await Promise.all([
       apiGet<PeriodicTaskList>("periodic-tasks"),
       id === undefined ? undefined : apiGet<PeriodicTaskRow>(`periodic-tasks/${id}`),
@@ -36,14 +37,13 @@ export function PeriodicTaskFormPage(props: { id?: number }): React.JSX.Element 
           Back to the list
         </Link>
       </PageHeader>
-      <ErrorLine error={loaded.error} />
-      {loaded.data === undefined ? loaded.error === undefined && <Loading /> : <PeriodicTaskForm id={id} {...loaded.data} />}
+      <Loaded live={loaded}>{(source) => <PeriodicTaskForm id={id} {...source} />}</Loaded>
     </section>
   );
 }
 
 /** Mounted once the data is there: the form's state starts from it and is the user's from then on (a reload does not reset it). */
-function PeriodicTaskForm(props: { id: number | undefined } & Loaded): React.JSX.Element {
+function PeriodicTaskForm(props: { id: number | undefined } & FormSource): React.JSX.Element {
   const { id, list, row } = props;
   const zone = list.timezone;
   const route = useRoute();

@@ -10,9 +10,12 @@ import { apiGet, apiSend } from "../api.js";
 import { formatShortJson } from "../format.js";
 import { useFeed, useLive } from "../live.js";
 import { Link } from "../router.js";
-import { ErrorLine, Loading, PageHeader, StatusBadge, Time, useAction, useNotice } from "../ui.js";
+import { DataTable } from "../table.js";
+import { ActionButton, ErrorLine, Loaded, PageHeader, StatusBadge, Time, type ActionOptions, useNotice } from "../ui.js";
 import { DottedName } from "./dotted-name.js";
 import "./ops.css";
+
+const COLUMNS = ["Name", "Task", "Schedule", "Enabled", "Last run", "Next runs", { label: "Runs", num: true }] as const;
 
 type SetList = (update: (old: PeriodicTaskList | undefined) => PeriodicTaskList | undefined) => void;
 
@@ -20,7 +23,6 @@ export function PeriodicTasksPage(): React.JSX.Element {
   const list = useLive(() => apiGet<PeriodicTaskList>("periodic-tasks"), []);
   useFeed("periodic", (tasks) => list.setData((old) => old && { ...old, tasks }));
   useFeed("overview", (overview) => list.setData((old) => old && { ...old, beatLeader: overview.beatLeader }));
-  const data = list.data;
   return (
     <section data-testid="periodic-tasks-page">
       <PageHeader title="Periodic tasks">
@@ -28,47 +30,28 @@ export function PeriodicTasksPage(): React.JSX.Element {
           New periodic task
         </Link>
       </PageHeader>
-      <ErrorLine error={list.error} />
-      {data === undefined ? (
-        list.error === undefined && <Loading />
-      ) : (
-        <>
-          <BeatLine leader={data.beatLeader} />
-          <p className="muted">
-            What beat sends: rows from the app's <code>beatSchedule</code> settings and rows made here. Next runs are shown in each row's time zone
-            (the app's: {data.timezone}).
-          </p>
-          {data.tasks.length === 0 ? (
-            <p className="empty" data-testid="no-periodic-tasks">
-              No periodic tasks yet. Start a beat to sync the settings, or make one here.
+      <Loaded live={list}>
+        {(data) => (
+          <>
+            <BeatLine leader={data.beatLeader} />
+            <p className="muted">
+              What beat sends: rows from the app's <code>beatSchedule</code> settings and rows made here. Next runs are shown in each row's time zone
+              (the app's: {data.timezone}).
             </p>
-          ) : (
-            <div className="table-wrap">
-              <table className="data ops-stack" data-testid="periodic-tasks">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Task</th>
-                    <th>Schedule</th>
-                    <th>Enabled</th>
-                    <th>Last run</th>
-                    <th>Next runs</th>
-                    <th className="num">Runs</th>
-                    <th>
-                      <span className="ops-sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.tasks.map((row) => (
-                    <PeriodicLine key={row.id} row={row} setList={list.setData} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
-      )}
+            {data.tasks.length === 0 ? (
+              <p className="empty" data-testid="no-periodic-tasks">
+                No periodic tasks yet. Start a beat to sync the settings, or make one here.
+              </p>
+            ) : (
+              <DataTable columns={COLUMNS} actions data-testid="periodic-tasks">
+                {data.tasks.map((row) => (
+                  <PeriodicLine key={row.id} row={row} setList={list.setData} />
+                ))}
+              </DataTable>
+            )}
+          </>
+        )}
+      </Loaded>
     </section>
   );
 }
@@ -101,7 +84,7 @@ function PeriodicLine(props: { row: PeriodicTaskRow; setList: SetList }): React.
   return (
     <tr data-testid={`periodic-row-${row.name}`} data-enabled={row.enabled} data-id={row.id}>
       <td data-label="Name">
-        <strong className="ops-name">{row.name}</strong>{" "}
+        <strong className="break">{row.name}</strong>{" "}
         <span className={`badge ${SOURCE_TONES[row.source]}`} data-testid="periodic-source" title="where this row comes from">
           {row.source}
         </span>
@@ -113,7 +96,7 @@ function PeriodicLine(props: { row: PeriodicTaskRow; setList: SetList }): React.
         )}
       </td>
       <td data-label="Task">
-        <code className="ops-break">
+        <code className="break">
           <DottedName name={row.task} />
         </code>
         <span className="ops-sub">
@@ -150,7 +133,7 @@ function PeriodicLine(props: { row: PeriodicTaskRow; setList: SetList }): React.
       <td data-label="Runs" className="num" data-testid="periodic-total-runs">
         {row.totalRunCount}
       </td>
-      <td className="ops-actions">
+      <td className="cell-actions">
         <RowActions row={row} setList={props.setList} />
       </td>
     </tr>
@@ -221,78 +204,74 @@ function EnabledToggle(props: { row: PeriodicTaskRow; setList: SetList }): React
 
 function RowActions(props: { row: PeriodicTaskRow; setList: SetList }): React.JSX.Element {
   const { row, setList } = props;
-  const act = useAction();
   const notify = useNotice();
   const path = `periodic-tasks/${row.id}`;
 
-  const runNow = () =>
-    void act({
-      confirm: {
-        title: `Run ${row.name} now?`,
-        body: (
-          <p>
-            Sends <code>{row.task}</code> with its arguments once, outside its schedule; the schedule is unchanged.
-          </p>
+  const runNow: ActionOptions = {
+    confirm: {
+      title: `Run ${row.name} now?`,
+      body: (
+        <p>
+          Sends <code>{row.task}</code> with its arguments once, outside its schedule; the schedule is unchanged.
+        </p>
+      ),
+      confirmLabel: "Run now",
+    },
+    send: (requestKey) => apiSend<ActionReply>("POST", `${path}/run`, { requestKey }),
+    done: (reply) => {
+      if (reply.taskId === undefined) return;
+      notify({
+        message: reply.message,
+        tone: "ok",
+        extra: (
+          <Link to={`/tasks/${encodeURIComponent(reply.taskId)}`} data-testid="run-now-task">
+            Open the task
+          </Link>
         ),
-        confirmLabel: "Run now",
-      },
-      send: (requestKey) => apiSend<ActionReply>("POST", `${path}/run`, { requestKey }),
-      done: (reply) => {
-        if (reply.taskId === undefined) return;
-        notify({
-          message: reply.message,
-          tone: "ok",
-          extra: (
-            <Link to={`/tasks/${encodeURIComponent(reply.taskId)}`} data-testid="run-now-task">
-              Open the task
-            </Link>
-          ),
-        });
-      },
-    });
+      });
+    },
+  };
 
-  const remove = () =>
-    void act({
-      confirm: { title: `Delete ${row.name}?`, body: <p>Beat stops sending it; the results of its past runs stay.</p>, confirmLabel: "Delete", danger: true },
-      send: async (requestKey) => {
-        await apiSend<{ deleted: true }>("DELETE", path, { requestKey });
-        return { ok: true, message: `deleted the periodic task ${row.name}` };
-      },
-      done: () => setList((old) => old && { ...old, tasks: old.tasks.filter((each) => each.id !== row.id) }),
-    });
+  const remove: ActionOptions = {
+    confirm: { title: `Delete ${row.name}?`, body: <p>Beat stops sending it; the results of its past runs stay.</p>, confirmLabel: "Delete", danger: true },
+    send: async (requestKey) => {
+      await apiSend<{ deleted: true }>("DELETE", path, { requestKey });
+      return { ok: true, message: `deleted the periodic task ${row.name}` };
+    },
+    done: () => setList((old) => old && { ...old, tasks: old.tasks.filter((each) => each.id !== row.id) }),
+  };
 
-  const returnToSettings = () =>
-    void act({
-      confirm: {
-        title: `Return ${row.name} to its settings?`,
-        body: <p>The edits made here are dropped: the row takes the schedule, arguments and options of the app's beatSchedule again.</p>,
-        confirmLabel: "Return to settings",
-      },
-      send: async (requestKey) => {
-        const fresh = await apiSend<PeriodicTaskRow>("POST", `${path}/return-to-settings`, { requestKey });
-        replaceRow(setList, fresh);
-        return { ok: true, message: `${row.name} follows its settings again` };
-      },
-    });
+  const returnToSettings: ActionOptions = {
+    confirm: {
+      title: `Return ${row.name} to its settings?`,
+      body: <p>The edits made here are dropped: the row takes the schedule, arguments and options of the app's beatSchedule again.</p>,
+      confirmLabel: "Return to settings",
+    },
+    send: async (requestKey) => {
+      const fresh = await apiSend<PeriodicTaskRow>("POST", `${path}/return-to-settings`, { requestKey });
+      replaceRow(setList, fresh);
+      return { ok: true, message: `${row.name} follows its settings again` };
+    },
+  };
 
   return (
     <div className="ops-buttons">
       <Link to={`/periodic-tasks/${row.id}`} className="button button-small" data-testid="periodic-edit">
         Edit
       </Link>
-      <button type="button" className="button button-small" data-testid="periodic-run-now" onClick={runNow}>
+      <ActionButton action={runNow} className="button button-small" data-testid="periodic-run-now">
         Run now
-      </button>
+      </ActionButton>
       {row.source === "settings, edited in admin" && (
-        <button type="button" className="button button-small" data-testid="periodic-return-to-settings" onClick={returnToSettings}>
+        <ActionButton action={returnToSettings} className="button button-small" data-testid="periodic-return-to-settings">
           Return to settings
-        </button>
+        </ActionButton>
       )}
       {/* A settings row would come back at beat's next sync: it can be disabled, not deleted. */}
       {row.source === "admin" && (
-        <button type="button" className="button button-small button-danger" data-testid="periodic-delete" onClick={remove}>
+        <ActionButton action={remove} className="button button-small button-danger" data-testid="periodic-delete">
           Delete
-        </button>
+        </ActionButton>
       )}
     </div>
   );

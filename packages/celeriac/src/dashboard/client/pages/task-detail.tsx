@@ -8,7 +8,7 @@ import type { ActionReply, TaskDetail } from "../../api-types.js";
 import { apiGet, apiSend } from "../api.js";
 import { useFeed, useLive } from "../live.js";
 import { Link, useRoute } from "../router.js";
-import { Duration, ErrorLine, JsonView, Loading, PageHeader, StatusBadge, Time, useAction } from "../ui.js";
+import { ActionButton, Duration, ErrorLine, JsonView, Loading, PageHeader, StatusBadge, Time, type ActionOptions } from "../ui.js";
 
 export function TaskDetailPage(props: { id: string }): React.JSX.Element {
   const { id } = props;
@@ -44,74 +44,59 @@ export function TaskDetailPage(props: { id: string }): React.JSX.Element {
 
 function TaskActions(props: { task: TaskDetail; reload(): void }): React.JSX.Element {
   const { task, reload } = props;
-  const action = useAction();
   const { navigate } = useRoute();
   const path = `tasks/${encodeURIComponent(task.id)}`;
-  const revoke = (terminate: boolean) => (requestKey: string) => apiSend<ActionReply>("POST", `${path}/revoke`, { terminate, requestKey });
+  // Revoke and terminate are one action; terminate also aborts the task where it runs.
+  const revoke = (terminate: boolean, confirm: Omit<ActionOptions["confirm"], "danger">): ActionOptions => ({
+    confirm: { ...confirm, danger: true },
+    send: (requestKey) => apiSend<ActionReply>("POST", `${path}/revoke`, { terminate, requestKey }),
+    done: reload,
+  });
   return (
     <>
-      {task.can.retry ? (
-        <button
-          type="button"
+      {task.can.retry && (
+        <ActionButton
           className="button button-primary"
           data-testid="action-retry"
-          onClick={() =>
-            void action({
-              confirm: {
-                title: "Retry this task?",
-                body: `${task.name} is sent again under a new id, with the same arguments; this task links to the new one.`,
-                confirmLabel: "Retry",
-              },
-              send: (requestKey) => apiSend<ActionReply>("POST", `${path}/retry`, { requestKey }),
-              done: (reply) => (reply.taskId === undefined ? reload() : navigate(`/tasks/${encodeURIComponent(reply.taskId)}`)),
-            })
-          }
+          action={{
+            confirm: {
+              title: "Retry this task?",
+              body: `${task.name} is sent again under a new id, with the same arguments; this task links to the new one.`,
+              confirmLabel: "Retry",
+            },
+            send: (requestKey) => apiSend<ActionReply>("POST", `${path}/retry`, { requestKey }),
+            done: (reply) => (reply.taskId === undefined ? reload() : navigate(`/tasks/${encodeURIComponent(reply.taskId)}`)),
+          }}
         >
           Retry
-        </button>
-      ) : null}
-      {task.can.revoke ? (
-        <button
-          type="button"
+        </ActionButton>
+      )}
+      {task.can.revoke && (
+        <ActionButton
           className="button"
           data-testid="action-revoke"
-          onClick={() =>
-            void action({
-              confirm: {
-                title: "Revoke this task?",
-                body: "It will not run: a worker that receives it drops it. If it is running now, it finishes unless you terminate it.",
-                confirmLabel: "Revoke",
-                danger: true,
-              },
-              send: revoke(false),
-              done: reload,
-            })
-          }
+          action={revoke(false, {
+            title: "Revoke this task?",
+            body: "It will not run: a worker that receives it drops it. If it is running now, it finishes unless you terminate it.",
+            confirmLabel: "Revoke",
+          })}
         >
           Revoke
-        </button>
-      ) : null}
-      {task.can.terminate ? (
-        <button
-          type="button"
+        </ActionButton>
+      )}
+      {task.can.terminate && (
+        <ActionButton
           className="button button-danger"
           data-testid="action-terminate"
-          onClick={() =>
-            void action({
-              confirm: {
-                title: "Revoke and terminate this task?",
-                body: "The worker running it aborts it now; it ends REVOKED, and whatever it had half done stays half done.",
-                confirmLabel: "Revoke and terminate",
-                danger: true,
-              },
-              send: revoke(true),
-              done: reload,
-            })
-          }
+          action={revoke(true, {
+            title: "Revoke and terminate this task?",
+            body: "The worker running it aborts it now; it ends REVOKED, and whatever it had half done stays half done.",
+            confirmLabel: "Revoke and terminate",
+          })}
         >
           Revoke and terminate
-        </button>
-      ) : null}
+        </ActionButton>
+      )}
     </>
   );
 }

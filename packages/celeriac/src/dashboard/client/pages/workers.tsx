@@ -4,54 +4,36 @@
  */
 import type React from "react";
 import type { ActionReply, WorkerRow } from "../../api-types.js";
-import { apiGet, apiSend } from "../api.js";
-import { useFeed, useLive } from "../live.js";
+import { apiSend } from "../api.js";
+import { useLiveResource } from "../live.js";
 import { Link } from "../router.js";
-import { Duration, ErrorLine, Loading, PageHeader, StatusBadge, Time, useAction } from "../ui.js";
+import { DataTable } from "../table.js";
+import { ActionButton, Duration, Loaded, PageHeader, StatusBadge, Time } from "../ui.js";
 import { DottedName } from "./dotted-name.js";
 import "./ops.css";
 
+const COLUMNS = ["Worker", "State", "Pool", "Queues", "Running", { label: "Processed", num: true }, { label: "Failed", num: true }, "Uptime", "Last heartbeat"] as const;
+
 export function WorkersPage(): React.JSX.Element {
-  const workers = useLive(() => apiGet<WorkerRow[]>("workers"), []);
-  useFeed("workers", (rows) => workers.setData(() => rows));
-  const rows = workers.data;
+  const workers = useLiveResource("workers", "workers");
   return (
     <section data-testid="workers-page">
       <PageHeader title="Workers" />
-      <ErrorLine error={workers.error} />
-      {rows === undefined ? (
-        workers.error === undefined && <Loading />
-      ) : rows.length === 0 ? (
-        <p className="empty" data-testid="no-workers">
-          No worker has sent a heartbeat in the last hour. Start one with <code>celeriac worker</code>.
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data ops-stack" data-testid="workers">
-            <thead>
-              <tr>
-                <th>Worker</th>
-                <th>State</th>
-                <th>Pool</th>
-                <th>Queues</th>
-                <th>Running</th>
-                <th className="num">Processed</th>
-                <th className="num">Failed</th>
-                <th>Uptime</th>
-                <th>Last heartbeat</th>
-                <th>
-                  <span className="ops-sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+      <Loaded live={workers}>
+        {(rows) =>
+          rows.length === 0 ? (
+            <p className="empty" data-testid="no-workers">
+              No worker has sent a heartbeat in the last hour. Start one with <code>celeriac worker</code>.
+            </p>
+          ) : (
+            <DataTable columns={COLUMNS} actions data-testid="workers">
               {rows.map((row) => (
                 <WorkerLine key={row.id} row={row} />
               ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            </DataTable>
+          )
+        }
+      </Loaded>
     </section>
   );
 }
@@ -61,7 +43,7 @@ function WorkerLine(props: { row: WorkerRow }): React.JSX.Element {
   return (
     <tr data-testid={`worker-row-${row.hostname}`} data-worker-id={row.id} data-state={row.state}>
       <td data-label="Worker">
-        <strong className="ops-name">{row.hostname}</strong>
+        <strong className="break">{row.hostname}</strong>
         <span className="ops-sub">pid {row.pid}</span>
       </td>
       <td data-label="State">
@@ -73,7 +55,7 @@ function WorkerLine(props: { row: WorkerRow }): React.JSX.Element {
         {row.pool} × {row.concurrency}
       </td>
       <td data-label="Queues">
-        <span className="ops-list">{row.queues.join(", ")}</span>
+        <span className="break">{row.queues.join(", ")}</span>
       </td>
       <td data-label="Running" data-testid="worker-running">
         {row.running.length === 0 ? (
@@ -103,38 +85,34 @@ function WorkerLine(props: { row: WorkerRow }): React.JSX.Element {
       <td data-label="Last heartbeat" data-testid="worker-heartbeat">
         <Time at={row.lastHeartbeat} />
       </td>
-      <td className="ops-actions">{row.state === "online" && <ShutdownButton row={row} />}</td>
+      <td className="cell-actions">{row.state === "online" && <ShutdownButton row={row} />}</td>
     </tr>
   );
 }
 
 function ShutdownButton(props: { row: WorkerRow }): React.JSX.Element {
-  const act = useAction();
   const { row } = props;
   const running = row.running.length;
   return (
-    <button
-      type="button"
+    <ActionButton
       className="button button-small button-danger"
       data-testid="worker-shutdown"
-      onClick={() =>
-        void act({
-          confirm: {
-            title: `Shut down ${row.hostname} (pid ${row.pid})?`,
-            body: (
-              <p>
-                A warm shutdown, like <code>celery control shutdown</code>: the worker takes no new task and exits once its running tasks finish
-                {running === 0 ? " (it runs none now)" : ` (${running} now)`}. Its supervisor may start it again.
-              </p>
-            ),
-            confirmLabel: "Shut down",
-            danger: true,
-          },
-          send: (requestKey) => apiSend<ActionReply>("POST", `workers/${encodeURIComponent(row.id)}/shutdown`, { requestKey }),
-        })
-      }
+      action={{
+        confirm: {
+          title: `Shut down ${row.hostname} (pid ${row.pid})?`,
+          body: (
+            <p>
+              A warm shutdown, like <code>celery control shutdown</code>: the worker takes no new task and exits once its running tasks finish
+              {running === 0 ? " (it runs none now)" : ` (${running} now)`}. Its supervisor may start it again.
+            </p>
+          ),
+          confirmLabel: "Shut down",
+          danger: true,
+        },
+        send: (requestKey) => apiSend<ActionReply>("POST", `workers/${encodeURIComponent(row.id)}/shutdown`, { requestKey }),
+      }}
     >
       Shut down
-    </button>
+    </ActionButton>
   );
 }
