@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TaskRow } from "../api-types.js";
 import { toSearch } from "./api.js";
-import { apiQuery, fromLocalInput, isFiltered, matchesFilter, queryFromView, toLocalInput, viewFromQuery } from "./task-filter.js";
+import { apiQuery, isFiltered, matchesFilter, queryFromView, viewFromQuery } from "./task-filter.js";
 
 function row(over: Partial<TaskRow> = {}): TaskRow {
   return {
@@ -67,20 +67,5 @@ describe("matchesFilter", () => {
     expect(matchesFilter(row(), { q: "A@EXAMPLE" })).toBe(true);
     expect(matchesFilter(row(), { q: "connection REFUSED" })).toBe(true);
     expect(matchesFilter(row(), { q: "timeout" })).toBe(false);
-  });
-});
-
-describe("toLocalInput / fromLocalInput", () => {
-  it("goes from an instant to the browser's wall time and back, to the minute", () => {
-    const iso = "2026-07-14T08:05:00.000Z";
-    expect(toLocalInput(iso)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
-    expect(fromLocalInput(toLocalInput(iso))).toBe(iso);
-  });
-
-  it("gives nothing for an empty or invalid value", () => {
-    expect(toLocalInput(undefined)).toBe("");
-    expect(toLocalInput("yesterday")).toBe("");
-    expect(fromLocalInput("")).toBeUndefined();
-    expect(fromLocalInput("2026-13-45T99:00")).toBeUndefined();
   });
 });

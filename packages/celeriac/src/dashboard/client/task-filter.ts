@@ -75,19 +75,3 @@ export function matchesFilter(row: TaskRow, filter: TaskFilter): boolean {
   }
   return true;
 }
-
-/** An ISO instant as a datetime-local input's value, in the browser's time zone ("2026-12-01T19:05"). */
-export function toLocalInput(iso: string | undefined): string {
-  if (iso === undefined) return "";
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return "";
-  const pad = (value: number): string => String(value).padStart(2, "0");
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
-}
-
-/** A datetime-local input's value (local time) as an ISO instant; undefined when empty or invalid. */
-export function fromLocalInput(value: string): string | undefined {
-  if (value === "") return undefined;
-  const at = new Date(value);
-  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
-}

@@ -11,11 +11,13 @@ import { applyFieldOf, parseApplyForm, type ApplyErrors, type ApplyValues } from
 import { formatShortJson } from "../format.js";
 import { useFeed, useLive } from "../live.js";
 import { Link, useRoute } from "../router.js";
-import {
-  apiQuery, fromLocalInput, isFiltered, queryFromView, TASK_STATUSES, toLocalInput, viewFromQuery, type TaskFilter, type TaskView,
-} from "../task-filter.js";
+import { browserTimeZone, instantOfLocalInput, localInputOf } from "../datetime-local.js";
+import { apiQuery, isFiltered, queryFromView, TASK_STATUSES, viewFromQuery, type TaskFilter, type TaskView } from "../task-filter.js";
 import { mergeTaskRows } from "../task-rows.js";
-import { Duration, ErrorLine, errorText, Loading, PageHeader, StatusBadge, Time, useAction, useNotice } from "../ui.js";
+import { DataTable } from "../table.js";
+import { Duration, ErrorLine, errorText, Loaded, PageHeader, StatusBadge, Time, useAction, useNotice } from "../ui.js";
+import { DottedName } from "./dotted-name.js";
+import "./tasks.css";
 
 export function TasksPage(): React.JSX.Element {
   const { query, navigate } = useRoute();
@@ -48,15 +50,14 @@ export function TasksPage(): React.JSX.Element {
       </PageHeader>
       {sending ? <SendTaskForm facets={facets.data} close={() => setSending(false)} /> : null}
       <Filters view={view} facets={facets.data} apply={(filter) => show({ filter })} />
-      <ErrorLine error={page.error ?? facets.error} />
-      {page.data === undefined ? (
-        page.error === undefined ? <Loading /> : null
-      ) : (
-        <>
-          <TaskTable rows={page.data.rows} added={added.current} filtered={isFiltered(view.filter)} />
-          <Pager view={view} next={page.data.next} />
-        </>
-      )}
+      <Loaded live={{ data: page.data, error: page.error ?? facets.error }}>
+        {(data) => (
+          <>
+            <TaskTable rows={data.rows} added={added.current} filtered={isFiltered(view.filter)} />
+            <Pager view={view} next={data.next} />
+          </>
+        )}
+      </Loaded>
     </section>
   );
 }
@@ -79,8 +80,8 @@ function Filters(props: { view: TaskView; facets: TaskFacets | undefined; apply(
       ...filter,
       id: typed.id.trim() || undefined,
       q: typed.q.trim() || undefined,
-      from: fromLocalInput(typed.from),
-      to: fromLocalInput(typed.to),
+      from: instantOfLocalInput(typed.from, browserTimeZone()) ?? undefined,
+      to: instantOfLocalInput(typed.to, browserTimeZone()) ?? undefined,
     });
   };
 
@@ -131,7 +132,9 @@ function Filters(props: { view: TaskView; facets: TaskFacets | undefined; apply(
 }
 
 function typedOf(filter: TaskFilter): { id: string; q: string; from: string; to: string } {
-  return { id: filter.id ?? "", q: filter.q ?? "", from: toLocalInput(filter.from), to: toLocalInput(filter.to) };
+  // In the browser's zone, the one the list shows its times in.
+  const zone = browserTimeZone();
+  return { id: filter.id ?? "", q: filter.q ?? "", from: localInputOf(filter.from, zone), to: localInputOf(filter.to, zone) };
 }
 
 function Choice(props: { label: string; value: string | undefined; options: string[] | undefined; onChange(value: string): void; testId: string }): React.JSX.Element {
@@ -153,82 +156,70 @@ function Choice(props: { label: string; value: string | undefined; options: stri
   );
 }
 
+const COLUMNS = ["Status", "Task", "Id", "Arguments · error", "Created", { label: "Runtime", num: true }] as const;
+
 function TaskTable(props: { rows: TaskRow[]; added: ReadonlySet<string>; filtered: boolean }): React.JSX.Element {
   if (props.rows.length === 0) {
     return <p className="section empty" data-testid="tasks-empty">{props.filtered ? "No task matches this filter." : "No tasks yet."}</p>;
   }
   return (
-    <div className="table-wrap">
-      <table className="data" data-testid="task-table">
-        <thead>
-          <tr>
-            <th>Status</th>
-            <th>Id</th>
-            <th>Task</th>
-            <th>Arguments</th>
-            <th>Queue</th>
-            <th>Worker</th>
-            <th className="num">Retries</th>
-            <th>Created</th>
-            <th className="num">Runtime</th>
-            <th>Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((row) => (
-            <TaskLine key={row.id} row={row} fresh={props.added.has(row.id)} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={COLUMNS} data-testid="task-table">
+      {props.rows.map((row) => (
+        <TaskLine key={row.id} row={row} fresh={props.added.has(row.id)} />
+      ))}
+    </DataTable>
   );
 }
 
+/**
+ * One row, dense enough for the whole table to fit a 1280 px page: the queue and worker under the name,
+ * the arguments and the error one line each, cut to the column (the whole text in their title; all of it
+ * on the task's page).
+ */
 function TaskLine(props: { row: TaskRow; fresh: boolean }): React.JSX.Element {
   const { row } = props;
   const to = `/tasks/${encodeURIComponent(row.id)}`;
+  const failed = row.errorType !== null || row.errorMessage !== null;
+  const where = `${row.queue ?? "—"} · ${row.worker ?? "—"}`;
   return (
     <tr data-testid={`task-row-${row.id}`} data-status={row.status} className={props.fresh ? "row-new" : undefined}>
-      <td>
+      <td data-label="Status" className="nowrap">
         <StatusBadge status={row.status} />
-      </td>
-      <td>
-        <Link to={to} className="mono truncate" title={row.id} data-testid={`task-link-${row.id}`}>
-          {row.id}
-        </Link>
         {row.retriedFrom === null ? null : (
-          <div className="muted" title={`a retry of ${row.retriedFrom}`}>
+          <span className="line muted" title={`a retry of ${row.retriedFrom}`}>
             ↻ retry
-          </div>
-        )}
-      </td>
-      <td>
-        <Link to={to}>{row.name}</Link>
-      </td>
-      <td>
-        <span className="mono truncate" title={formatShortJson(row.args, 2_000)}>
-          {formatShortJson(row.args, 60)}
-        </span>
-      </td>
-      <td>{row.queue ?? "—"}</td>
-      <td>
-        <span className="truncate" title={row.worker ?? undefined}>
-          {row.worker ?? "—"}
-        </span>
-      </td>
-      <td className="num">{row.retries}</td>
-      <td className="nowrap">
-        <Time at={row.createdAt} />
-      </td>
-      <td className="num">
-        <Duration ms={row.runtimeMs} />
-      </td>
-      <td>
-        {row.errorType === null && row.errorMessage === null ? null : (
-          <span className="truncate truncate-wide" title={`${row.errorType ?? ""}: ${row.errorMessage ?? ""}`}>
-            <strong>{row.errorType}</strong> {row.errorMessage}
           </span>
         )}
+        {row.retries === 0 ? null : <span className="line muted">retries: {row.retries}</span>}
+      </td>
+      <td data-label="Task" className="task-cell">
+        <Link to={to} className="task-name break">
+          <DottedName name={row.name} />
+        </Link>
+        <span className="line muted" title={where}>
+          {where}
+        </span>
+      </td>
+      <td data-label="Id">
+        <Link to={to} className="mono line task-id" title={row.id} data-testid={`task-link-${row.id}`}>
+          {row.id}
+        </Link>
+      </td>
+      <td data-label="Arguments" className="cell-grow">
+        <span className="line mono" title={formatShortJson(row.args, 2_000)}>
+          {formatShortJson(row.args, 200)}
+        </span>
+        {failed && (
+          <span className="line line-error" title={`${row.errorType ?? "Error"}: ${row.errorMessage ?? ""}`}>
+            <strong>{row.errorType ?? "Error"}</strong> {row.errorMessage}
+          </span>
+        )}
+      </td>
+      <td data-label="Created">
+        <Time at={row.createdAt} compact />
+      </td>
+      <td data-label="Runtime" className="num">
+        <Duration ms={row.runtimeMs} />
       </td>
     </tr>
   );
