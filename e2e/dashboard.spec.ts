@@ -16,7 +16,8 @@
  * - a periodic task with an unknown task is refused at save with the reason (the API; and the form, for a
  *   row whose task was renamed in the database behind the dashboard's back);
  * - screenshots of every page (test artifacts, full page; and docs/screenshots/*.png, the README's, at
- *   1280×800 and one at 390 px), and no page scrolls sideways at 1280 or 390 px.
+ *   1280×800 and one at 390 px); at 1280 and at 390 px no page scrolls sideways and no table is wider
+ *   than its box (where it would scroll sideways itself, its last columns out of sight).
  * Live means without a reload: the page's window keeps a mark (markDocument) that a reload would lose.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
@@ -485,7 +486,21 @@ async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
   expect(scrollWidth, `${what} scrolls sideways at ${clientWidth} px`).toBeLessThanOrEqual(clientWidth);
 }
 
-test("every page fits 1280 and 390 px without scrolling sideways; screenshots for the README", async ({ page }, testInfo) => {
+/** No table wider than its box: a wider one would scroll inside it, its last columns out of sight. */
+async function expectTablesFit(page: Page, what: string): Promise<void> {
+  const tables = await page.locator("table").evaluateAll((elements) =>
+    elements.map((table) => ({
+      name: table.getAttribute("data-testid") ?? table.className,
+      width: table.scrollWidth,
+      room: table.parentElement?.clientWidth ?? 0,
+    })),
+  );
+  for (const table of tables) {
+    expect.soft(table.width, `${what}: table ${table.name} is ${table.width} px wide in its ${table.room} px box`).toBeLessThanOrEqual(table.room);
+  }
+}
+
+test("every page fits 1280 and 390 px without scrolling sideways, every table its box; screenshots for the README", async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await logIn(page);
@@ -521,6 +536,7 @@ test("every page fits 1280 and 390 px without scrolling sideways; screenshots fo
         await expect(page.getByTestId("overview-queue-default")).toBeVisible();
       }
       await expectNoSidewaysScroll(page, each.name);
+      await expectTablesFit(page, each.name);
       if (README.has(each.name)) await capture(page, testInfo, each.name);
     }
   });
@@ -531,6 +547,7 @@ test("every page fits 1280 and 390 px without scrolling sideways; screenshots fo
       await page.goto(each.path);
       await expect(each.ready(page)).toBeVisible(LIVE);
       await expectNoSidewaysScroll(page, each.name);
+      await expectTablesFit(page, each.name);
       if (each.name === "periodic-tasks") await capture(page, testInfo, "periodic-tasks-phone");
     }
   });
