@@ -264,7 +264,8 @@ function BulkRetryButton(props: { filter: TaskFilter; onDone(): void }): React.J
       setCounting(false);
     }
     if (counted.count === 0) {
-      notify({ message: `No ${failureNoun(props.filter)} task matches this filter: nothing to retry.`, tone: "ok" });
+      // The count leaves out failures retried already (a bulk retry takes each once).
+      notify({ message: `Nothing to retry: no ${failureNoun(props.filter)} task matching this filter is without a retry yet.`, tone: "ok" });
       return;
     }
     const taken = Math.min(counted.count, counted.limit);
