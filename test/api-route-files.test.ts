@@ -47,7 +47,9 @@ describe("discoverRoutes", () => {
   it("finds this app's routes, each with the methods it exports", () => {
     const routes = discoverRoutes(resolve(import.meta.dirname, ".."));
     expect(routes.find((r) => r.template === "/api/tasks/[id]/events")?.methods).toEqual(["GET"]);
-    expect(routes.find((r) => r.template === "/api/admin/periodic-tasks/[id]")?.methods).toEqual(["GET", "PUT", "DELETE", "PATCH"]);
+    const dashboard = routes.find((r) => r.template === "/api/admin/[...path]");
+    expect(dashboard?.methods).toEqual(["GET", "POST", "PUT", "DELETE", "PATCH"]);
+    expect(dashboard?.segments.at(-1)).toEqual({ kind: "catchAll", name: "path", optional: false });
     for (const route of routes) expect(route.methods, route.file).not.toEqual([]);
   });
 });
