@@ -51,7 +51,9 @@ afterAll(async () => {
   await database?.drop();
 }, 60_000);
 
-const rename = async (from: string, to: string) => void (await db.$executeRawUnsafe(`ALTER TABLE "${from}" RENAME TO "${to}"`));
+/** Renames every table in one transaction: the worker and beat see all of them gone, or all back, never some. */
+const renameAll = async (name: (table: string) => [string, string]) =>
+  void (await db.$transaction(TABLES.map((table) => name(table)).map(([from, to]) => db.$executeRawUnsafe(`ALTER TABLE "${from}" RENAME TO "${to}"`))));
 
 describe(`tables that go missing under a running worker and beat (${kind})`, () => {
   it("are logged once per interval with the fix, never per task or pass, and the task sent meanwhile is held, then recorded SUCCESS", async () => {
@@ -65,10 +67,10 @@ describe(`tables that go missing under a running worker and beat (${kind})`, () 
 
     const echo = app.task({ name: "schema.echo", args: z.tuple([z.number()]), run: (_ctx, n) => n });
     const goneAt = Date.now();
-    for (const table of TABLES) await rename(table, `${table}_gone`);
+    await renameAll((table) => [table, `${table}_gone`]);
     const held = await echo.delay(42);
     await sleep(GONE_MS);
-    for (const table of TABLES) await rename(`${table}_gone`, table);
+    await renameAll((table) => [`${table}_gone`, table]);
     const backAt = Date.now();
 
     expect(await held.get({ timeout: 20_000 })).toBe(42);

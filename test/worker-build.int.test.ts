@@ -87,7 +87,7 @@ describe("the compiled worker (node dist/worker.js)", () => {
     const text = (await startCompiledWorker(["-c", "2", "-l", "info"])).output();
     expect(text).toMatch(/celeriac@\S+ ready\./);
     expect(text).toContain(`.> results:     ${databaseUrl}\n`);
-    expect(text).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
+    expect(text).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. articles\.proofread\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
   });
 
   it("runs a task sent from another process: SUCCESS with its value", async () => {

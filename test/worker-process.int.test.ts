@@ -59,7 +59,7 @@ describe("npm run worker", () => {
     expect(out).toContain(`.> results:     ${databaseUrl}\n`);
     expect(out).toContain(".> concurrency: 2 (async)");
     expect(out).toMatch(/\[queues\]\n\s+\.> default/);
-    expect(out).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
+    expect(out).toMatch(/\[tasks\]\n {2}\. articles\.expandAbbreviations\n {2}\. articles\.expandPending\n {2}\. articles\.proofread\n {2}\. celeriac\.backendCleanup\n {2}\. demo\.add\n/);
     expect(out.indexOf("[tasks]")).toBeLessThan(out.search(/ready\./));
   });
 
