@@ -53,7 +53,8 @@ export interface ModeResult {
 /** The server child: forked with tsx, answers "stats" over IPC. */
 async function startServer(db: BenchDatabase, keyPrefix: string, queues: Record<Mode, string>) {
   const child: ChildProcess = fork(fileURLToPath(new URL("./dispatch-server.ts", import.meta.url)), [], {
-    execArgv: ["--import", "tsx"],
+    // BENCH_SERVER_NODE_ARGS reach the server's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean)],
     env: { ...process.env, BENCH_DB_URL: db.url, BENCH_KEY_PREFIX: keyPrefix, BENCH_QUEUES: JSON.stringify(queues) },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
