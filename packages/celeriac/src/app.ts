@@ -13,6 +13,7 @@ import { BACKEND_CLEANUP, type BeatSend } from "./beat/scheduler.js";
 import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from "./beat/store.js";
 import type { Broker } from "./broker/broker.js";
 import { BullmqBroker } from "./broker/bullmq.js";
+import { GROUP_COLUMNS } from "./canvas/group-row.js";
 import { eagerBroker } from "./broker/eager.js";
 import { BrokerSlot } from "./broker/slot.js";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
@@ -80,6 +81,7 @@ export const CELERIAC_TABLES: RequiredTables = {
   TaskOutbox: OUTBOX_COLUMNS,
   ...PERIODIC_TASK_TABLES,
   AuditLog: QUERY_TABLES.AuditLog,
+  TaskGroup: GROUP_COLUMNS,
 };
 
 export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {

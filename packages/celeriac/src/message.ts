@@ -26,6 +26,12 @@ export interface TaskMessage {
    * row's `owner` column; celeriac records it and the app enforces it. None: the row has no owner.
    */
   owner?: string;
+  /** Workflows: the task (or, for a chord's callback, the group) whose result this one was given. */
+  parentId?: string;
+  /** Workflows: the first task of the workflow; with parentId, the row's place in the workflow's tree. */
+  rootId?: string;
+  /** Workflows: the group (TaskGroup id) this task is a member of. */
+  groupId?: string;
 }
 
 export type Outcome =

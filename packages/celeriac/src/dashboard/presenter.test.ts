@@ -70,7 +70,7 @@ describe("Presenter: one place for redaction", () => {
 
   it("an announced record: its error in the row's two columns, args redacted", () => {
     const { errorType: _t, errorMessage: _m, retriedFrom: _r, ...rest } = item;
-    const row = presenter.taskRowOfRecord({ ...rest, result: null, error: { type: "Error", message: "boom" }, owner: null }, "t0");
+    const row = presenter.taskRowOfRecord({ ...rest, result: null, error: { type: "Error", message: "boom" }, owner: null, parentId: null, rootId: null, groupId: null, meta: null }, "t0");
     expect(row).toMatchObject({ args: REDACTED, errorType: "Error", errorMessage: "boom", retriedFrom: "t0" });
   });
 

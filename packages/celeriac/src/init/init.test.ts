@@ -298,7 +298,7 @@ describe("celeriac init: flags", () => {
     expect(snapshot(root)).toEqual(before);
     expect(stdout).toContain("--dry-run (nothing written)");
     const steps = stepLines(stdout);
-    expect(steps).toHaveLength(7); // a line per migration too: the package ships two (migrations.test.ts)
+    expect(steps).toHaveLength(8); // a line per migration too: the package ships three (migrations.test.ts)
     for (const line of steps) expect(line).toMatch(/^ {2}would /);
     for (const path of ["lib/celery.ts", "tasks/example.ts", "prisma/schema.prisma", "package.json", "next.config.mjs"]) expect(stdout).toContain(path);
   });

@@ -52,7 +52,7 @@ const createdTables = (sql: string) => [...sql.matchAll(/CREATE TABLE "(\w+)"/g)
 describe("the package's migration set", () => {
   it.each(["sqlite", "postgresql"] as const)("%s: the migrations, oldest first, create exactly celeriac's tables, every model of prisma/celeriac.prisma and what the schema check requires", (provider) => {
     const migrations = packageMigrations(provider);
-    expect(migrations.map((m) => m.name)).toEqual(["20261201160000_celeriac", "20261201190000_dashboard"]);
+    expect(migrations.map((m) => m.name)).toEqual(["20261201160000_celeriac", "20261201190000_dashboard", "20261202000000_workflows"]);
     const sql = migrations.map((m) => m.sql).join("\n");
     const models = [...MODELS.matchAll(/^model (\w+) \{/gm)].map((m) => m[1]).sort();
     expect(createdTables(sql)).toEqual(models);
@@ -63,7 +63,9 @@ describe("the package's migration set", () => {
     const sql = packageMigrations(provider).map((m) => m.sql).join("\n");
     for (const [table, columns] of Object.entries(CELERIAC_TABLES)) {
       const created = new RegExp(`CREATE TABLE "${table}" \\(([^;]*)\\);`).exec(sql)![1]!;
-      const added = [...sql.matchAll(new RegExp(`ALTER TABLE "${table}" ADD COLUMN\\s+"(\\w+)"`, "g"))].map((m) => m[1]);
+      // PostgreSQL adds several columns in one ALTER TABLE ("ADD COLUMN a …,\nADD COLUMN b …").
+      const alters = [...sql.matchAll(new RegExp(`ALTER TABLE "${table}" ([^;]*);`, "g"))].map((m) => m[1]!).join("\n");
+      const added = [...alters.matchAll(/ADD COLUMN\s+"(\w+)"/g)].map((m) => m[1]);
       const present = new Set([...[...created.matchAll(/^\s+"(\w+)"/gm)].map((m) => m[1]), ...added]);
       expect(columns.filter((c) => !present.has(c)), table).toEqual([]);
     }
@@ -118,7 +120,7 @@ describe("celeriac init copies it", () => {
   it("a migration dated after now (another clock): celeriac's are one second after it and after each other, so they still apply last, in order", async () => {
     const root = project({ "prisma/schema.prisma": SQLITE_SCHEMA, "prisma/migrations/29991231235959_later/migration.sql": "SELECT 1;\n" });
     expect((await init(root)).code).toBe(0);
-    expect(folders(root, "prisma/migrations")).toEqual(["29991231235959_later", "30000101000000_celeriac", "30000101000001_celeriac_dashboard"]);
+    expect(folders(root, "prisma/migrations")).toEqual(["29991231235959_later", "30000101000000_celeriac", "30000101000001_celeriac_dashboard", "30000101000002_celeriac_workflows"]);
   });
 
   it("an app that migrated celeriac's tables itself (migrate dev --name celeriac): nothing copied, that migration is the one to deploy", async () => {

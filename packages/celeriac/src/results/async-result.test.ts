@@ -23,7 +23,7 @@ function fakeSource(pollIntervalMs: number) {
     onAnnounce: async (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
   };
   const row = (over: Partial<AnnouncedRow> = {}): AnnouncedRow => ({
-    id: "t1", name: "t", status: "SUCCESS", args: [], result: 42, error: null, queue: "q", worker: "w", retries: 0, createdAt: 1, startedAt: 2, doneAt: 3, runtimeMs: 1, owner: null, ...over,
+    id: "t1", name: "t", status: "SUCCESS", args: [], result: 42, error: null, queue: "q", worker: "w", retries: 0, createdAt: 1, startedAt: 2, doneAt: 3, runtimeMs: 1, owner: null, parentId: null, rootId: null, groupId: null, meta: null, ...over,
   });
   return {
     source,

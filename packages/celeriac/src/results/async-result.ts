@@ -232,5 +232,9 @@ export function recordFromOutcome(message: TaskMessage, outcome: Outcome): TaskR
     doneAt: now,
     runtimeMs: null,
     owner: message.owner ?? null,
+    parentId: message.parentId ?? null,
+    rootId: message.rootId ?? null,
+    groupId: message.groupId ?? null,
+    meta: null,
   };
 }

@@ -23,6 +23,14 @@ export interface TaskRecord {
   runtimeMs: number | null;
   /** Who may read it, as the dispatch said (`owner` option or the task's owner()); null: no owner. */
   owner: string | null;
+  /** Workflows: the task (or, for a chord's callback, the group) whose result this one was given. */
+  parentId: string | null;
+  /** Workflows: the first task of the workflow (its own id for the first); null outside one. */
+  rootId: string | null;
+  /** Workflows: the group this task is a member of. */
+  groupId: string | null;
+  /** PROGRESS: what ctx.progress() reported; a step a failed chain never ran: { chainStoppedBy: id }. */
+  meta: unknown;
 }
 
 export interface StartedRun {

@@ -25,12 +25,14 @@ export type AnnouncedRow = Omit<TaskRecord, "createdAt" | "startedAt" | "doneAt"
 
 /** The columns a STARTED write leaves alone (the SQL of both stores spells the same rule). */
 export const OUTCOME_COLUMNS = ["result", "errorType", "errorMessage", "errorStack", "doneAt", "runtimeMs"] as const;
+/** Where a task sits in a workflow: every write of one message carries the same, from the message. */
+export const WORKFLOW_COLUMNS = ["parentId", "rootId", "groupId"] as const;
 /**
  * The columns every write sets on an existing row (all but the id and createdAt). The owner too: every
  * write of one message carries the same, and a task id sent again (taskId) belongs to its latest sender,
  * whose arguments and outcome the row then holds.
  */
-export const UPDATED_COLUMNS = ["name", "args", "status", "queue", "worker", "retries", "startedAt", ...OUTCOME_COLUMNS, "owner"] as const;
+export const UPDATED_COLUMNS = ["name", "args", "status", "queue", "worker", "retries", "startedAt", ...OUTCOME_COLUMNS, "owner", ...WORKFLOW_COLUMNS, "meta"] as const;
 /** Every column, in the order both stores bind them. */
 export const COLUMNS = ["id", "createdAt", ...UPDATED_COLUMNS] as const;
 export type Column = (typeof COLUMNS)[number];
@@ -53,6 +55,10 @@ export function startedRow({ message, worker, startedAt }: StartedRun): ResultRo
     doneAt: null,
     runtimeMs: null,
     owner: message.owner ?? null,
+    parentId: message.parentId ?? null,
+    rootId: message.rootId ?? null,
+    groupId: message.groupId ?? null,
+    meta: null,
   };
 }
 

@@ -82,16 +82,16 @@ describe(`the schema check on ${kind}`, () => {
     const url = withPassword(empty.url);
     const { monitor } = monitorOf(url);
     const status = await monitor.check();
-    expect(status.missing).toEqual(["TaskResult", "TaskOutbox", "PeriodicTask", "IntervalSchedule", "CrontabSchedule", "ClockedSchedule", "AuditLog"]);
+    expect(status.missing).toEqual(["TaskResult", "TaskOutbox", "PeriodicTask", "IntervalSchedule", "CrontabSchedule", "ClockedSchedule", "AuditLog", "TaskGroup"]);
     expect(status.pending).toEqual(shipped());
     const error = await rejection(monitor.assertReady());
     expect(error).toBeInstanceOf(SchemaNotReadyError);
     const message = error.message;
-    expect(message).toMatch(new RegExp(`^the database at ${escape(shown(url))} is not migrated \\(missing: TaskResult, TaskOutbox, PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, AuditLog, migrations ${shipped()[0]}, ${shipped()[1]} not applied\\): run npx prisma migrate deploy$`));
+    expect(message).toMatch(new RegExp(`^the database at ${escape(shown(url))} is not migrated \\(missing: TaskResult, TaskOutbox, PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule, AuditLog, TaskGroup, ${shipped().length} migrations \\(${shipped()[0]} … ${shipped().at(-1)}\\) not applied\\): run npx prisma migrate deploy$`));
     expect(message).not.toContain("s3cret-pw");
     // A longer history (an app's own migrations with the package's) is named by its first and last.
     const longer = monitorOf(url, { migrations: () => [...shipped(), "29990101000000_b", "29990101000001_c"] }).monitor;
-    expect((await rejection(longer.assertReady())).message).toContain(`, 4 migrations (${shipped()[0]} … 29990101000001_c) not applied): run npx prisma migrate deploy`);
+    expect((await rejection(longer.assertReady())).message).toContain(`, ${shipped().length + 2} migrations (${shipped()[0]} … 29990101000001_c) not applied): run npx prisma migrate deploy`);
   });
 
   it("a migrated database is ready", async () => {

@@ -24,6 +24,10 @@ const OUTBOX_AS_PENDING: Record<Column, string> = {
   doneAt: "NULL",
   runtimeMs: "NULL",
   owner: `"owner"`,
+  parentId: "NULL",
+  rootId: "NULL",
+  groupId: "NULL",
+  meta: "NULL",
 };
 
 const quoted = (column: string) => `"${column}"`;

@@ -33,6 +33,10 @@ const TYPES: Record<Column, string> = {
   doneAt: "timestamp(3)",
   runtimeMs: "float8",
   owner: "text",
+  parentId: "text",
+  rootId: "text",
+  groupId: "text",
+  meta: "jsonb",
 };
 
 const q = (column: string) => `"${column}"`;

@@ -51,6 +51,10 @@ const row = (over: Partial<ResultRow> & Pick<ResultRow, "id">): ResultRow => ({
   doneAt: null,
   runtimeMs: null,
   owner: null,
+  parentId: null,
+  rootId: null,
+  groupId: null,
+  meta: null,
   ...over,
 });
 

@@ -21,7 +21,7 @@ import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement,
 
 /** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
 const BUSY_WAIT_MS = 250;
-const JSON_COLUMNS = new Set(["args", "result"]);
+const JSON_COLUMNS = new Set(["args", "result", "meta"]);
 const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
 
 const q = (column: string) => `"${column}"`;
@@ -194,6 +194,7 @@ export class SqliteTaskStore implements TaskStore {
       ...(row as unknown as ResultRow),
       args: readJson(row.args),
       result: readJson(row.result),
+      meta: readJson(row.meta),
       createdAt: readDate(row.createdAt)!,
       startedAt: readDate(row.startedAt),
       doneAt: readDate(row.doneAt),

@@ -62,6 +62,10 @@ describe(`the ${store.dialect} result store`, () => {
       doneAt: null,
       runtimeMs: null,
       owner: null,
+      parentId: null,
+      rootId: null,
+      groupId: null,
+      meta: null,
     });
     const prisma = await db.taskResult.findUnique({ where: { id: m.id } });
     expect(prisma).toMatchObject({ status: "STARTED", args: m.args, createdAt: mine!.createdAt, startedAt: mine!.startedAt, worker: "celeriac@conf" });
@@ -211,6 +215,10 @@ describe(`the ${store.dialect} result store`, () => {
       doneAt: null,
       runtimeMs: null,
       owner: "user:9",
+      parentId: null,
+      rootId: null,
+      groupId: null,
+      meta: null,
     });
     expect(await store.find(`conf-${randomUUID()}`)).toBeNull();
   });
