@@ -14,6 +14,9 @@ import { PERIODIC_TASK_TABLES, PeriodicTaskStore, type PeriodicTaskClient } from
 import type { Broker } from "./broker/broker.js";
 import { BullmqBroker } from "./broker/bullmq.js";
 import { GROUP_COLUMNS } from "./canvas/group-row.js";
+import { workflowContinuation, type ContinueWorkflow } from "./canvas/continue.js";
+import { GroupResult } from "./canvas/group-result.js";
+import { groupCommit } from "./group-commit.js";
 import { eagerBroker } from "./broker/eager.js";
 import { BrokerSlot } from "./broker/slot.js";
 import { concurrencyFor, resolveConfig, type ResolvedConfig, type Settings } from "./config.js";
@@ -21,7 +24,7 @@ import { bindTask, type Task } from "./dispatch/apply.js";
 import { createLogger, type Logger } from "./log.js";
 import { AsyncResult, type ReadScope } from "./results/async-result.js";
 import type { ResultBackend } from "./results/backend.js";
-import type { StateChange } from "./message.js";
+import type { Outcome, StateChange, TaskMessage } from "./message.js";
 import { AuditLog } from "./results/audit.js";
 import { TaskQueries } from "./results/queries.js";
 import { COLUMNS, type AnnouncedRow } from "./results/row.js";
@@ -103,6 +106,10 @@ export interface Celeriac<P extends CeleriacPrisma = CeleriacPrisma> {
   readonly schema: SchemaMonitor;
   /** `celeriac@<host>`. */
   readonly hostname: string;
+  /** What a worker runs when a workflow's message ends (canvas/continue.ts); the process pool's children use it too. */
+  readonly continueWorkflow: ContinueWorkflow;
+  /** A group's handle from its id (Celery: GroupResult.restore); null when no such group was recorded. */
+  groupResult(id: string): Promise<GroupResult | null>;
   /** Celery's signals: `signals.on("taskFailure", ({ taskId, error }) => …)`. */
   readonly signals: Signals;
   /** Defines a task bound to this app: `task({ name, args: z.tuple([…]), run })`. */
@@ -163,7 +170,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   // Every part of the app holds the slot, so useBroker() reaches all of them.
   const broker = new BrokerSlot(
     config.alwaysEager
-      ? eagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log }, message))
+      ? eagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log, continueWorkflow }, message))
       : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs }),
   );
   // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows, the outbox, the schema check.
@@ -182,6 +189,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const { transaction, onCommit, idle: dispatchesMarked } = makeTransactions<TxOf<P>>({
     prisma: prisma as unknown as TransactionPort<TxOf<P>>,
     outbox,
+    groups: store.groups,
     broker,
     backend,
     log,
@@ -194,7 +202,23 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     // The broker carries what the result store announced: rows of the store's AnnouncedRow shape.
     onAnnounce: (listener: (changes: readonly StateChange<AnnouncedRow>[]) => void) => broker.onAnnounce(listener as (changes: readonly StateChange[]) => void),
   };
-  const deps = { config, broker, results, log };
+  const deps = { config, broker, results, log, groups: store.groups };
+  // The continuation's "sent" marks, group-committed as a durable dispatch's are.
+  const workflowSentMarks = groupCommit<string>(
+    (ids) => outbox.markDispatchedMany(ids, new Date()),
+    (error, ids) => log.warn({ err: error }, `could not mark ${ids.length} sent workflow messages; the relay will find their tasks taken or send them again (same job id)`),
+  );
+  function continueWorkflow(message: TaskMessage, outcome: Outcome): Promise<void> {
+    return continuation(message, outcome);
+  }
+  const continuation = workflowContinuation({
+    groups: store.groups,
+    publish: ({ message, publish }) => broker.publish(message, publish),
+    markSent: (id) => void workflowSentMarks.add(id),
+    finished: (run) => backend.finished(run),
+    hostname,
+    log,
+  });
   const cleanupResults = async (now = new Date()) =>
     config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
   const builtinTasks = [
@@ -223,8 +247,14 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     transaction,
     onCommit,
     outbox,
+    continueWorkflow,
+    groupResult: async (id) => {
+      const row = await store.groups.findGroup(id);
+      return row && new GroupResult(row.id, row.memberIds.map((memberId) => new AsyncResult(memberId, results)), deps);
+    },
     startWorker: (workerOptions = {}) =>
       startWorker({
+        continueWorkflow,
         broker,
         backend,
         config,
@@ -260,7 +290,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
         beatOptions.onSend,
       ),
     close: async () => {
-      await dispatchesMarked();
+      await Promise.all([dispatchesMarked(), workflowSentMarks.idle()]);
       await backend.close();
       await broker.close();
     },

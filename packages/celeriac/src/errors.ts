@@ -29,6 +29,8 @@
  *   ├─ SchemaNotReadyError        the database lacks the tables or columns this version needs: the
  *   │                             message names the command that fixes it (HTTP 503)
  *   ├─ ResultNotReadyError        a result was read before the task finished
+ *   ├─ SyncSubtaskError           AsyncResult.get() inside a running task (it could deadlock the pool)
+ *   ├─ InvalidProgressError       ctx.progress() was given something that is not { current, total, message? }
  *   ├─ WriterClosedError          a result was handed to the result writer after it closed
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
  *
@@ -212,11 +214,34 @@ export class TaskRevokedError extends TaskError {
   }
 }
 
+/** A chord's callback that will not run: one of its members failed for good (Celery: ChordError). */
+export class ChordError extends TaskError {
+  constructor(readonly memberId: string, memberErrorType: string, memberErrorMessage: string) {
+    super(`chord member ${memberId} failed: ${memberErrorType}${memberErrorMessage ? `: ${memberErrorMessage}` : ""}`);
+  }
+}
+
 export class ResultNotReadyError extends CeleriacError {
   constructor(readonly taskId: string, state: string) {
     super(`task ${taskId} has not finished (state ${state}); await get() to wait for it`);
   }
 }
+
+/**
+ * AsyncResult.get() called inside a running task (Celery: RuntimeError from disable_sync_subtasks): the
+ * task would hold its worker slot while it waits for another task, which may need that very slot.
+ */
+export class SyncSubtaskError extends CeleriacError {
+  constructor(readonly taskId: string, readonly insideTask: { id: string; name: string }) {
+    super(
+      `AsyncResult.get() inside a task can deadlock the worker's pool (the task waits on another that may need the slot it holds): task ${insideTask.name} (${insideTask.id}) waited for ${taskId}; ` +
+        "use a chain (chain(a.s(), b.s())) or a chord instead; pass { allowInsideTask: true } if you know better (Celery: disable_sync_subtasks=False)",
+    );
+  }
+}
+
+/** ctx.progress() refused its argument: the message says which field and why. */
+export class InvalidProgressError extends CeleriacError {}
 
 export class ResultTimeoutError extends CeleriacError {
   constructor(readonly taskId: string, timeoutMs: number) {

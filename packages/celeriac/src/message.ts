@@ -2,6 +2,7 @@
  * The two shapes every layer shares: the task message (what travels from `.delay()` to a worker) and
  * the outcome of running it (what the worker records).
  */
+import type { Continuation } from "./canvas/step.js";
 import type { ErrorInfo } from "./errors.js";
 import type { TaskState } from "./states.js";
 
@@ -32,6 +33,8 @@ export interface TaskMessage {
   rootId?: string;
   /** Workflows: the group (TaskGroup id) this task is a member of. */
   groupId?: string;
+  /** Workflows: what is sent when this task ends (canvas/step.ts). */
+  workflow?: Continuation;
 }
 
 export type Outcome =

@@ -21,6 +21,7 @@ export {
 } from "./beat/kinds.js";
 export { UNIT_MS, type TimeUnit } from "./units.js";
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log-levels.js";
+export { PROGRESS_MESSAGE_MAX, progressOf, progressProblem, type TaskProgress } from "./task/progress.js";
 export { isPostgresUrl, isSqliteUrl } from "./url.js";
 
 export const States = {
@@ -28,6 +29,8 @@ export const States = {
   PENDING: "PENDING",
   /** A worker has taken the task and is running it. */
   STARTED: "STARTED",
+  /** A running task reported how far it got (ctx.progress()); `meta` holds { current, total, message? }. */
+  PROGRESS: "PROGRESS",
   /** The task returned; `result` holds its value. */
   SUCCESS: "SUCCESS",
   /** The task threw, its arguments were invalid, or its name is not registered; the error is stored. */
@@ -43,7 +46,9 @@ export type TaskState = (typeof States)[keyof typeof States];
 /** States after which nothing about the task changes any more. */
 export const READY_STATES: ReadonlySet<TaskState> = new Set([States.SUCCESS, States.FAILURE, States.REVOKED]);
 /** States of a task that has not finished. */
-export const UNREADY_STATES: ReadonlySet<TaskState> = new Set([States.PENDING, States.STARTED, States.RETRY]);
+export const UNREADY_STATES: ReadonlySet<TaskState> = new Set([States.PENDING, States.STARTED, States.PROGRESS, States.RETRY]);
+/** States of a task a worker is running now (what `revoke({ terminate: true })` can stop). */
+export const RUNNING_STATES: ReadonlySet<TaskState> = new Set([States.STARTED, States.PROGRESS]);
 /** States whose row carries an error. */
 export const EXCEPTION_STATES: ReadonlySet<TaskState> = new Set([States.FAILURE, States.RETRY, States.REVOKED]);
 

@@ -20,7 +20,7 @@ import { redactUrl } from "../url.js";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
 import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
-interface JobData {
+interface JobData extends Pick<TaskMessage, "parentId" | "rootId" | "groupId" | "workflow"> {
   args: unknown[];
   sentAt: number;
   expires?: number;
@@ -175,6 +175,7 @@ export class BullmqBroker implements Broker {
     const data: JobData = { args: message.args, sentAt: message.sentAt };
     if (message.expires !== undefined) data.expires = message.expires;
     if (message.owner !== undefined) data.owner = message.owner;
+    if (message.rootId !== undefined) Object.assign(data, { parentId: message.parentId, rootId: message.rootId, groupId: message.groupId, workflow: message.workflow });
     await this.ready();
     await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
     return undefined;
@@ -509,5 +510,9 @@ function toMessage(job: Job<JobData>): TaskMessage {
     retries: job.attemptsMade,
     rateReserved: job.data.rateReserved,
     owner: job.data.owner,
+    parentId: job.data.parentId,
+    rootId: job.data.rootId,
+    groupId: job.data.groupId,
+    workflow: job.data.workflow,
   };
 }

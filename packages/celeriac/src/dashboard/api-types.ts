@@ -36,7 +36,7 @@
  * action): the same key twice does the action once and answers the first outcome again (a double click).
  */
 
-export type TaskStatus = "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED";
+export type TaskStatus = "PENDING" | "STARTED" | "PROGRESS" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED";
 
 /** The filter of the Tasks page, as query parameters (all optional; several `status` allowed). */
 export interface TaskQuery {

@@ -13,6 +13,7 @@ import type { PeriodicTaskView } from "../beat/store.js";
 import type { QueueCounts, SeenWorker } from "../broker/inspection.js";
 import type { TaskRecord } from "../results/backend.js";
 import type { AuditRecord } from "../results/audit.js";
+import { RUNNING_STATES } from "../states.js";
 import type { TaskDetailItem, TaskListItem } from "../results/queries.js";
 import type { AuditEntry, PeriodicTaskRow, QueueRow, TaskDetail, TaskRow, TaskStatus, WorkerRow } from "./api-types.js";
 import type { KnownTasks } from "./known-tasks.js";
@@ -100,8 +101,8 @@ export class Presenter {
       },
       can: {
         retry: item.status === "FAILURE" || item.status === "REVOKED",
-        revoke: item.status === "PENDING" || item.status === "RETRY" || item.status === "STARTED",
-        terminate: item.status === "STARTED",
+        revoke: item.status === "PENDING" || item.status === "RETRY" || RUNNING_STATES.has(item.status),
+        terminate: RUNNING_STATES.has(item.status),
       },
     };
   }

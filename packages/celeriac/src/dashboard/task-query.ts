@@ -14,7 +14,7 @@ import { safeText } from "../safe-text.js";
 import type { TaskQuery, TaskStatus } from "./api-types.js";
 import { parseInput } from "./http.js";
 
-export const TASK_STATUSES = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"] as const satisfies readonly TaskStatus[];
+export const TASK_STATUSES = ["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED"] as const satisfies readonly TaskStatus[];
 
 /** @defaultValue 50 rows per page */
 export const DEFAULT_PAGE_SIZE = 50;

@@ -20,6 +20,9 @@ import { MAX_PRIORITY, type ArgsIn, type ArgsSchema, type TaskDefinition } from 
 import { routeFor } from "../task/options.js";
 import { parseArgs } from "../task/validate.js";
 import { taskIdProblem } from "../task/id.js";
+import type { GroupRows } from "../store/store.js";
+import { Signature, type Head, type NoInput, type Tail } from "../canvas/signature.js";
+import type { Dispatcher, Prepared } from "./dispatcher.js";
 
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.number().finite()]);
 
@@ -94,6 +97,16 @@ export interface Task<S extends ArgsSchema = ArgsSchema, R = unknown> extends Ta
   delayOnCommit(...args: ArgsIn<S>): string;
   /** applyAsync on commit (Celery 5.4: apply_async_on_commit); returns the task id synchronously. */
   applyAsyncOnCommit(args: ArgsIn<S>, options?: ApplyOptions): string;
+  /**
+   * A signature for a workflow (Celery: `task.s()`): with every argument, a step that takes no input (a
+   * chain's first step, a group's member); with all but the first, the previous step's result is the first.
+   */
+  s(...args: ArgsIn<S>): Signature<NoInput, Awaited<R>>;
+  s(...args: Tail<ArgsIn<S>>): Signature<Head<ArgsIn<S>>, Awaited<R>>;
+  /** An immutable signature (Celery: `task.si()`): every argument given, the previous result not passed. */
+  si(...args: ArgsIn<S>): Signature<unknown, Awaited<R>>;
+  /** How this task's messages are sent (for canvas/). */
+  readonly dispatcher: Dispatcher;
 }
 
 export interface DispatchDeps {
@@ -101,13 +114,15 @@ export interface DispatchDeps {
   broker: TaskTransport;
   results: ResultSource;
   log: Logger;
+  /** The TaskGroup table: a group's or chord's row is written before its members are sent. */
+  groups: GroupRows;
 }
 
 function toMs(value: z.output<typeof instant>): number {
   return value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : value;
 }
 
-function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
+export function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
   const parsed = applyOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ");
@@ -116,10 +131,9 @@ function parseOptions(task: TaskDefinition, options: ApplyOptions | undefined) {
   return parsed.data;
 }
 
-type Prepared = { message: TaskMessage; publish: PublishOptions };
 
 /** The owner the task derives from its arguments, checked like a call's `owner` option. */
-function ownerOf(task: TaskDefinition, args: readonly unknown[]): string | undefined {
+export function ownerOf(task: TaskDefinition, args: readonly unknown[]): string | undefined {
   const owner = task.owner?.(...args);
   if (owner === undefined) return undefined;
   const checked = ownerSchema.safeParse(owner);
@@ -151,6 +165,17 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
   return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
 }
 
+/**
+ * How many arguments a call must give: the tuple's items up to the last required one (optional and
+ * defaulted items may be left out). A signature with fewer takes the previous step's result first.
+ */
+function minArgs(task: TaskDefinition): number {
+  const items = task.args.def.items as readonly z.ZodType[];
+  let required = items.length;
+  while (required > 0 && items[required - 1]!.safeParse(undefined).success) required--;
+  return required;
+}
+
 /** Gives a task definition its dispatch methods, bound to one app's broker and result store. */
 export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
   type Result = AsyncResult<Awaited<R>>;
@@ -166,8 +191,7 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
     return handle(message.id);
   };
 
-  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => {
-    const prepared = prepare(task, args, options, deps.config);
+  const send = async (prepared: Prepared): Promise<Result> => {
     const scope = currentScope();
     if (scope && deps.config.dispatchInTransaction === "defer") {
       scope.defer({ ...prepared, recordPending: !task.ignoreResult });
@@ -181,20 +205,32 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
     }
     return publishNow(prepared);
   };
+  const applyAsync = (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => send(prepare(task, args, options, deps.config));
 
-  const applyAsyncOnCommit = (args: ArgsIn<S>, options?: ApplyOptions): string => {
-    const prepared = prepare(task, args, options, deps.config);
+  const sendOnCommit = (prepared: Prepared): void => {
     const scope = currentScope();
     if (scope) scope.defer({ ...prepared, recordPending: !task.ignoreResult });
     else
       publishNow(prepared).catch((error: unknown) =>
         deps.log.error({ err: error, task: task.name, taskId: prepared.message.id }, "delayOnCommit outside a transaction could not enqueue"),
       );
+  };
+  const applyAsyncOnCommit = (args: ArgsIn<S>, options?: ApplyOptions): string => {
+    const prepared = prepare(task, args, options, deps.config);
+    sendOnCommit(prepared);
     return prepared.message.id;
   };
 
+  const dispatcher: Dispatcher = { task, deps, send, sendOnCommit, handle: (id) => handle(id) };
+  // Every argument given: a step that can run alone; one fewer: the previous step's result goes first.
+  const s = (...args: readonly unknown[]) => new Signature(dispatcher, args, false, args.length >= minArgs(task));
+  const si = (...args: readonly unknown[]) => new Signature(dispatcher, args, true, true);
+
   return Object.freeze({
     ...definition,
+    dispatcher,
+    s: s as Task<S, R>["s"],
+    si: si as Task<S, R>["si"],
     applyAsync,
     delay: (...args: ArgsIn<S>) => applyAsync(args),
     applyAsyncOnCommit,

@@ -3,11 +3,13 @@
  * from the task definition, so `get()` resolves a typed value. A value is never handed out before the
  * task has finished (django.tasks' TaskResult.return_value): "not finished" cannot pass for "returned null".
  */
-import { ResultNotReadyError, ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors.js";
+import { ResultNotReadyError, ResultTimeoutError, SyncSubtaskError, TaskFailedError, TaskRevokedError } from "../errors.js";
 import { READY_STATES, States, type TaskState } from "../states.js";
 import { outcomeError, type Outcome, type StateChange, type TaskMessage } from "../message.js";
 import type { AnnouncedRow } from "./row.js";
 import type { ResultBackend, TaskRecord } from "./backend.js";
+import { progressOf, type TaskProgress } from "../task/progress.js";
+import { currentTask } from "../task/running.js";
 
 export interface GetOptions {
   /** Give up after this many ms with a ResultTimeoutError. @defaultValue no limit */
@@ -17,6 +19,19 @@ export interface GetOptions {
    * @defaultValue the app's resultPollIntervalMs
    */
   interval?: number;
+  /**
+   * Wait even inside a running task. By default get() there throws SyncSubtaskError: the task would hold
+   * its worker slot while waiting for a task that may need it (Celery: disable_sync_subtasks). Use a chain
+   * or a chord instead; set this only when the awaited task cannot need this worker's slots (another
+   * queue's workers run it). @defaultValue false
+   */
+  allowInsideTask?: boolean;
+}
+
+/** Throws SyncSubtaskError when called inside a running task without `allowInsideTask`: see GetOptions. */
+export function assertMayWait(taskId: string, options: Pick<GetOptions, "allowInsideTask">): void {
+  const inside = currentTask();
+  if (inside && !options.allowInsideTask) throw new SyncSubtaskError(taskId, inside);
 }
 
 /** Which rows a handle may read: `AsyncResult.from(id, { ownedBy })`. */
@@ -98,6 +113,9 @@ export async function watchChanges(source: ResultSource, id: string): Promise<Ch
 }
 
 export class AsyncResult<R = unknown> {
+  /** A chain step's previous step (Celery: parent), back to the first; unset outside a chain. */
+  parent: AsyncResult | undefined;
+
   constructor(
     /** The task id. */
     readonly id: string,
@@ -122,9 +140,18 @@ export class AsyncResult<R = unknown> {
     await this.source.backend.revoked(this.id, terminate ? "revoked and terminated" : "revoked");
   }
 
-  /** PENDING, STARTED, SUCCESS, FAILURE, RETRY or REVOKED; an id nobody sent reads as PENDING (as in Celery). */
+  /** PENDING, STARTED, PROGRESS, SUCCESS, FAILURE, RETRY or REVOKED; an id nobody sent reads as PENDING (as in Celery). */
   async status(): Promise<TaskState> {
     return (await this.info())?.status ?? States.PENDING;
+  }
+
+  /**
+   * How far the running task has got, as its last ctx.progress() reported (Celery: AsyncResult.info while
+   * the state is PROGRESS); null in any other state: not started, not reporting, or finished.
+   */
+  async progress(): Promise<TaskProgress | null> {
+    const record = await this.info();
+    return record?.status === States.PROGRESS ? progressOf(record.meta) : null;
   }
 
   /** True once the task has finished, whatever the outcome. */
@@ -148,9 +175,12 @@ export class AsyncResult<R = unknown> {
   /**
    * Waits for the task to finish and resolves its value; rejects like result(), or with ResultTimeoutError.
    * It wakes on the worker's announcement that the row was written (one round trip after the write), and
-   * reads the store anyway every `interval` ms in case an announcement was lost.
+   * reads the store anyway every `interval` ms in case an announcement was lost. It waits through
+   * STARTED, PROGRESS and RETRY. Inside a running task it throws SyncSubtaskError unless
+   * `allowInsideTask` (see GetOptions): use a chain or a chord there.
    */
   async get(options: GetOptions = {}): Promise<R> {
+    assertMayWait(this.id, options);
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
     for await (const record of this.reads(deadline, options.interval)) {
       if (record && READY_STATES.has(record.status)) return this.unwrap(record);
@@ -160,15 +190,17 @@ export class AsyncResult<R = unknown> {
 
   /**
    * The task's record now, then each time its state changes, until it finishes (the last one yielded is the
-   * finished record) or `signal` aborts; null while nothing is recorded (PENDING). For streaming a task's
-   * progress to a browser (GET /api/tasks/[id]/events) or a CLI.
+   * finished record) or `signal` aborts; null while nothing is recorded (PENDING). Each new progress is a
+   * change too (PROGRESS after PROGRESS, with another meta). For streaming a task's progress to a browser
+   * (GET /api/tasks/[id]/events) or a CLI.
    */
   async *changes(options: { signal?: AbortSignal; interval?: number } = {}): AsyncGenerator<TaskRecord | null, void> {
     let last: string | undefined;
     for await (const record of this.reads(Infinity, options.interval, options.signal)) {
       const status = record?.status ?? States.PENDING;
-      if (status !== last) yield record;
-      last = status;
+      const seen = status === States.PROGRESS ? `${status} ${JSON.stringify(record!.meta)}` : status;
+      if (seen !== last) yield record;
+      last = seen;
       if (READY_STATES.has(status)) return;
     }
   }

@@ -1,10 +1,11 @@
 /**
- * The result store port. The worker writes a row when a task starts and again when it ends; callers read
- * it through AsyncResult. Implementation: sql-backend.ts (the TaskResult table beneath Prisma).
+ * The result store port. The worker writes a row when a task starts, as it reports progress, and again
+ * when it ends; callers read it through AsyncResult. Implementation: sql-backend.ts (the TaskResult table beneath Prisma).
  */
 import type { ErrorInfo } from "../errors.js";
 import type { Outcome, TaskMessage } from "../message.js";
 import type { TaskState } from "../states.js";
+import type { TaskProgress } from "../task/progress.js";
 
 /** One task's row, as AsyncResult and the API see it. */
 export interface TaskRecord {
@@ -42,6 +43,8 @@ export interface StartedRun {
 export interface FinishedRun extends StartedRun {
   outcome: Outcome;
   doneAt: Date;
+  /** Stored in the row's meta (a chain step that never ran: { chainStoppedBy }); none by default. */
+  meta?: unknown;
 }
 
 export interface ResultBackend {
@@ -52,6 +55,12 @@ export interface ResultBackend {
    * wait for it: the outcome write, which may replace it while both wait, is the one it waits for.
    */
   started(run: StartedRun): Promise<void>;
+  /**
+   * Records a running task's progress (state PROGRESS, `meta` = progress), after its STARTED row and
+   * before its outcome, whose write clears it; a write that reaches a finished row leaves it as it is.
+   * The worker throttles these (worker/progress-reporter.ts) and does not wait for them.
+   */
+  progress(run: StartedRun, progress: TaskProgress): Promise<void>;
   /** Records how the task ended, creating the row when no STARTED row was written; resolves once durable. */
   finished(run: FinishedRun): Promise<void>;
   /**

@@ -1,11 +1,12 @@
 /**
  * One TaskResult row as the result writer sends it: every column, so one statement (an upsert) serves
- * every state change. A STARTED row leaves the outcome columns (result, error, doneAt, runtimeMs) as
- * they are in the database: a re-run after a RETRY still shows the last error while it runs.
+ * every state change. A STARTED or PROGRESS row leaves the outcome columns (result, error, doneAt,
+ * runtimeMs) as they are in the database: a re-run after a RETRY still shows the last error while it runs.
  */
 import { ResultNotStoredError } from "../errors.js";
 import { outcomeError, type TaskMessage } from "../message.js";
-import { isTaskState, States } from "../states.js";
+import { isTaskState, RUNNING_STATES, States } from "../states.js";
+import type { TaskProgress } from "../task/progress.js";
 import { escapeText } from "../text.js";
 import type { FinishedRun, StartedRun, TaskRecord } from "./backend.js";
 
@@ -23,7 +24,7 @@ export type AnnouncedRow = Omit<TaskRecord, "createdAt" | "startedAt" | "doneAt"
   doneAt: number | null;
 };
 
-/** The columns a STARTED write leaves alone (the SQL of both stores spells the same rule). */
+/** The columns a STARTED or PROGRESS write leaves alone (the rule of both stores: store/result-upsert.ts). */
 export const OUTCOME_COLUMNS = ["result", "errorType", "errorMessage", "errorStack", "doneAt", "runtimeMs"] as const;
 /** Where a task sits in a workflow: every write of one message carries the same, from the message. */
 export const WORKFLOW_COLUMNS = ["parentId", "rootId", "groupId"] as const;
@@ -62,6 +63,11 @@ export function startedRow({ message, worker, startedAt }: StartedRun): ResultRo
   };
 }
 
+/** A running task's progress: its STARTED row with the progress in `meta` (the outcome's row clears it). */
+export function progressRow(run: StartedRun, progress: TaskProgress): ResultRow {
+  return { ...startedRow(run), status: States.PROGRESS, meta: progress };
+}
+
 /** The row a dispatch made after a commit records (the id reads as PENDING without it too). */
 export function pendingRow(message: TaskMessage): ResultRow {
   return { ...startedRow({ message, worker: "", startedAt: new Date(0) }), status: States.PENDING, worker: null, startedAt: null };
@@ -83,6 +89,7 @@ export function finishedRow(run: FinishedRun): ResultRow {
     retries: retry ? message.retries + 1 : message.retries,
     doneAt: retry ? null : doneAt,
     runtimeMs: doneAt.getTime() - startedAt.getTime(),
+    meta: run.meta ?? null,
   };
 }
 
@@ -90,8 +97,8 @@ export function finishedRow(run: FinishedRun): ResultRow {
  * What is stored instead of a row the database refused (`why`: its words), so that the task still ends
  * with a row and its job is acknowledged (results/writer.ts). The refusal is of values a message brought
  * (an older version's or another producer's: JSON or text PostgreSQL cannot hold, a date that is not one),
- * so they go: no arguments, no result, text escaped, an invalid sent time replaced by now. A STARTED or
- * PENDING row stays that (its outcome follows); an outcome becomes a ResultNotStoredError saying why and
+ * so they go: no arguments, no result, text escaped, an invalid sent time replaced by now. A STARTED,
+ * PROGRESS or PENDING row stays that (its outcome follows); an outcome becomes a ResultNotStoredError saying why and
  * what the outcome was, in a FAILURE for a SUCCESS (Celery stores a result it cannot encode as a FAILURE
  * with an EncodeError: a caller's get() must not read null for a value that was lost) and in the same
  * state otherwise (a RETRY still runs again).
@@ -107,7 +114,7 @@ export function unstorableRow(row: ResultRow, why: string): ResultRow {
     result: null,
     createdAt: Number.isNaN(row.createdAt.getTime()) ? new Date() : row.createdAt,
   };
-  if (row.status === States.STARTED || row.status === States.PENDING) return kept;
+  if (RUNNING_STATES.has(row.status) || row.status === States.PENDING) return kept;
   const outcome = row.errorType ? `${row.status} (${row.errorType}: ${row.errorMessage ?? ""})` : row.status;
   return {
     ...kept,

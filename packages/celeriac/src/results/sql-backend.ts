@@ -7,9 +7,10 @@
 import { groupCommit } from "../group-commit.js";
 import type { Logger } from "../log.js";
 import type { StateChange, TaskMessage } from "../message.js";
-import { States } from "../states.js";
+import { RUNNING_STATES, States } from "../states.js";
+import type { TaskProgress } from "../task/progress.js";
 import type { FinishedRun, ResultBackend, StartedRun, TaskRecord } from "./backend.js";
-import { finishedRow, pendingRow, startedRow, type AnnouncedRow, type ResultRow } from "./row.js";
+import { finishedRow, pendingRow, progressRow, startedRow, type AnnouncedRow, type ResultRow } from "./row.js";
 import type { SchemaMonitor } from "./schema-monitor.js";
 import type { ResultRows } from "../store/store.js";
 import { ResultWriter } from "./writer.js";
@@ -17,9 +18,13 @@ import { ResultWriter } from "./writer.js";
 /** A row whose result and error take more than this (JSON) is announced without them: readers read it. */
 const ANNOUNCED_ROW_MAX = 2048;
 
-/** The change of one written row; the row itself rides along when it is small (a STARTED row keeps stored outcome columns: never). */
+/**
+ * The change of one written row; the row itself rides along when it is small. A running row (STARTED,
+ * PROGRESS) never: it keeps the stored outcome columns, and a late PROGRESS the store refused (the row had
+ * finished) must not pass for the task's state, so listeners read the row.
+ */
 function announced(row: ResultRow): StateChange<AnnouncedRow> {
-  if (row.status === States.STARTED) return [row.id, row.status];
+  if (RUNNING_STATES.has(row.status)) return [row.id, row.status];
   const { createdAt, startedAt, doneAt, errorType, errorMessage, errorStack, ...rest } = row;
   const error = errorType ? { type: errorType, message: errorMessage ?? "", ...(errorStack ? { stack: errorStack } : {}) } : null;
   if (JSON.stringify([rest.args, rest.result, error]).length > ANNOUNCED_ROW_MAX) return [row.id, row.status];
@@ -59,6 +64,10 @@ export class SqlResultBackend implements ResultBackend {
 
   started(run: StartedRun): Promise<void> {
     return this.writer.write(startedRow(run));
+  }
+
+  progress(run: StartedRun, progress: TaskProgress): Promise<void> {
+    return this.writer.write(progressRow(run, progress));
   }
 
   finished(run: FinishedRun): Promise<void> {

@@ -1,12 +1,13 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { TaskMessage } from "../message.js";
-import { finishedRow, startedRow, unstorableRow, type ResultRow } from "./row.js";
+import { finishedRow, progressRow, startedRow, unstorableRow, type ResultRow } from "./row.js";
 import { ResultWriter, WriterClosedError } from "./writer.js";
 
 const log = pino({ level: "silent" });
 const message = (id: string): TaskMessage => ({ id, task: "t", args: [], queue: "q", sentAt: 0, retries: 0 });
 const started = (id: string) => startedRow({ message: message(id), worker: "w", startedAt: new Date(1) });
+const progress = (id: string, current: number) => progressRow({ message: message(id), worker: "w", startedAt: new Date(1) }, { current, total: 10 });
 const outcome = (id: string, status: "SUCCESS" | "RETRY" = "SUCCESS") =>
   finishedRow({
     message: message(id),
@@ -83,6 +84,31 @@ describe("ResultWriter", () => {
     for (let i = 0; i < 3; i++) await store.open();
     await Promise.all([blocker, ...writes]);
     expect(store.batches.map((b) => b.map((r) => `${r.id}:${r.status}`))).toEqual([["x:SUCCESS"], ["a:RETRY", "b:SUCCESS"], ["a:STARTED"]]);
+  });
+
+  it("merges waiting progress: STARTED and earlier progress give way to the latest, and all of it to the outcome", async () => {
+    const store = gatedStore();
+    const writer = new ResultWriter({ flush: store.flush, log });
+    const blocker = writer.write(outcome("x"));
+    await new Promise((r) => setImmediate(r));
+    const writes = [writer.write(started("a")), writer.write(progress("a", 1)), writer.write(progress("a", 2)), writer.write(started("b")), writer.write(progress("b", 3))];
+    writes.push(writer.write(outcome("b")));
+    await store.open();
+    await store.open();
+    await Promise.all([blocker, ...writes]);
+    expect(store.batches).toEqual([[outcome("x")], [progress("a", 2), outcome("b")]]);
+  });
+
+  it("writes a progress that follows a waiting outcome after it, so the outcome is never replaced by it", async () => {
+    const store = gatedStore();
+    const writer = new ResultWriter({ flush: store.flush, log });
+    const blocker = writer.write(outcome("x"));
+    await new Promise((r) => setImmediate(r));
+    const writes = [writer.write(outcome("a", "RETRY")), writer.write(progress("a", 1)), writer.write(progress("a", 2))];
+    for (let i = 0; i < 3; i++) await store.open();
+    await Promise.all([blocker, ...writes]);
+    expect(store.batches.map((b) => b.map((r) => `${r.id}:${r.status}`))).toEqual([["x:SUCCESS"], ["a:RETRY"], ["a:PROGRESS"]]);
+    expect(store.batches[2][0].meta).toEqual({ current: 2, total: 10 });
   });
 
   it("retries a failed flush, in order, until it succeeds", async () => {

@@ -4,10 +4,11 @@
  * wait — and, while a flush is in flight, gathers what arrives into the next one, one statement for the
  * lot. `write()` resolves when the row is durable: the worker acknowledges the job to BullMQ only then.
  *
- * Rows of one id merge while they wait: an outcome replaces a STARTED still waiting (a short task costs
- * one write; a long one still shows STARTED), a later outcome replaces an earlier one. A STARTED that
- * follows a waiting outcome (a retry run at once) waits for the next flush, so the outcome is written
- * first. A flush that fails (database down) is retried with a growing pause, in order, until it
+ * Rows of one id merge while they wait, and are written in the order they came: an outcome replaces a
+ * running row (STARTED, PROGRESS) still waiting (a short task costs one write; a long one still shows
+ * STARTED), a later progress replaces an earlier one (the latest wins), a later outcome replaces an
+ * earlier one. A running row that follows a waiting outcome (a retry run at once) waits for the next
+ * flush, so the outcome is written first and never replaced by what came before it. A flush that fails (database down) is retried with a growing pause, in order, until it
  * succeeds or the writer is closed: an outage delays results and never loses one.
  *
  * A flush the database refuses for a row's values (`refused`: text or JSON it cannot hold) would fail
@@ -19,7 +20,7 @@
  */
 import { WriterClosedError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { States } from "../states.js";
+import { RUNNING_STATES } from "../states.js";
 import { unstorableRow, type ResultRow } from "./row.js";
 
 export interface WriterOptions {
@@ -77,12 +78,12 @@ export class ResultWriter {
     for (let i = gens.length - 1; i >= 0; i--) if (gens[i].has(row.id)) (at = i), (i = -1);
     if (at >= 0) {
       const waiting = gens[at].get(row.id)!;
-      if (row.status !== States.STARTED || waiting.row.status === States.STARTED) {
+      if (!RUNNING_STATES.has(row.status) || RUNNING_STATES.has(waiting.row.status)) {
         waiting.row = row;
         waiting.done.push(waiter);
         return;
       }
-      at++; // a STARTED after an outcome: in the next generation, written after it
+      at++; // a running row after an outcome: in the next generation, written after it
     } else at = 0;
     while (gens.length <= at) gens.push(new Map());
     gens[at].set(row.id, { row, done: [waiter] });

@@ -9,12 +9,15 @@ import type pg from "pg";
 import { loadPg } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "../results/backend.js";
-import { COLUMNS, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type Column, type ResultRow } from "../results/row.js";
-import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, type NewOutboxRow, type OutboxRow } from "../transaction/outbox-row.js";
+import { COLUMNS, recordFromRow, type Column, type ResultRow } from "../results/row.js";
+import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, OUTBOX_JSON_COLUMNS, type NewOutboxRow, type OutboxRow, type OutboxWorkflow } from "../transaction/outbox-row.js";
 import { findStatement } from "./find-statement.js";
+import { RESULT_UPSERT_SET } from "./result-upsert.js";
 import { StoreQueries } from "./queries.js";
 import type { Dialect, ValueType } from "./query-statements.js";
-import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
+import { groupStatements, groupValues } from "./group-statements.js";
+import type { GroupRow, MemberState } from "../canvas/group-row.js";
+import { unbindable, type AppliedMigration, type GroupRows, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
 
 const TYPES: Record<Column, string> = {
   id: "text",
@@ -40,16 +43,12 @@ const TYPES: Record<Column, string> = {
 };
 
 const q = (column: string) => `"${column}"`;
-const keep = new Set<string>(OUTCOME_COLUMNS);
-const assignments = UPDATED_COLUMNS.map((c) =>
-  keep.has(c) ? `${q(c)} = CASE WHEN EXCLUDED."status" = 'STARTED' THEN "TaskResult".${q(c)} ELSE EXCLUDED.${q(c)} END` : `${q(c)} = EXCLUDED.${q(c)}`,
-).join(", ");
 const unnest = `SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(", ")})`;
 const INSERT = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) ${unnest}`;
-const UPSERT = `${INSERT} ON CONFLICT ("id") DO UPDATE SET ${assignments}`;
+const UPSERT = `${INSERT} ON CONFLICT ("id") DO UPDATE ${RESULT_UPSERT_SET}`;
 /** A lone row (a quiet worker's every write) as plain VALUES: ~60 µs less per statement than unnest, measured. */
 const UPSERT_ONE = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) VALUES (${COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}`).join(", ")})
-  ON CONFLICT ("id") DO UPDATE SET ${assignments}`;
+  ON CONFLICT ("id") DO UPDATE ${RESULT_UPSERT_SET}`;
 const INSERT_PENDING = `${INSERT} ON CONFLICT ("id") DO NOTHING`;
 
 const epochMs = (c: string) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8 AS ${q(c)}`;
@@ -126,7 +125,24 @@ const RUNTIMES = (sample: string) =>
   `SELECT "name", count(*) AS "count", ${percentile(0.5)} AS "p50Ms", ${percentile(0.95)} AS "p95Ms" FROM (${sample}) AS "sample" GROUP BY "name" ORDER BY "p95Ms" DESC, "name"`;
 
 /** The part of a pg.Pool used here. */
-export type PgQueryable = Pick<pg.Pool, "query" | "end">;
+export type PgQueryable = Pick<pg.Pool, "query" | "end" | "connect">;
+
+/** Casts of the group and outbox columns a workflow statement binds (GroupDialect.mark). */
+const GROUP_CASTS: Record<string, string> = { memberIds: "::jsonb", callback: "::jsonb", args: "::jsonb", workflow: "::jsonb", firedAt: "::timestamp(3)", createdAt: "::timestamp(3)", runAt: "::timestamp(3)", expires: "::timestamp(3)", priority: "::int4" };
+const GROUP = groupStatements({ mark: (n, column) => `$${n}${(column && GROUP_CASTS[column]) ?? ""}`, readInstant: (c) => `(EXTRACT(EPOCH FROM ${q(c)}) * 1000)::float8` });
+const FIND_MANY = `SELECT ${COLUMNS.map(readColumn).join(", ")} FROM "TaskResult" WHERE "id" = ANY($1::text[])`;
+const outboxValues = (row: NewOutboxRow) => NEW_OUTBOX_COLUMNS.map((c) => (OUTBOX_JSON_COLUMNS.has(c) ? json(row[c]) : OUTBOX_DATES.has(c) ? utc(row[c] as Date | null) : row[c]));
+const groupRow = (r: Record<string, unknown>): GroupRow => ({
+  id: String(r.id),
+  memberIds: r.memberIds as string[],
+  callback: (r.callback ?? null) as GroupRow["callback"],
+  callbackId: text(r.callbackId),
+  firedAt: date(r.firedAt as number | null),
+  parentId: text(r.parentId),
+  rootId: text(r.rootId),
+  owner: text(r.owner),
+  createdAt: date(r.createdAt as number)!,
+});
 
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
@@ -145,6 +161,7 @@ const outboxRow = (r: Record<string, unknown>): OutboxRow => ({
   attempts: Number(r.attempts),
   lastError: text(r.lastError),
   owner: text(r.owner),
+  workflow: (r.workflow ?? null) as OutboxWorkflow | null,
 });
 
 export class PostgresTaskStore implements TaskStore {
@@ -161,6 +178,43 @@ export class PostgresTaskStore implements TaskStore {
   });
 
   constructor(private readonly pool: PgQueryable) {}
+
+  readonly groups: GroupRows = {
+    groupInsert: (row) => ({ text: GROUP.insertGroup, values: groupValues(row, utc) }),
+    insertGroup: async (row) => void (await this.pool.query(GROUP.insertGroup, groupValues(row, utc))),
+    findGroup: async (id) => {
+      const r = (await this.pool.query(GROUP.findGroup, [id])).rows[0];
+      return r ? groupRow(r) : null;
+    },
+    findMany: async (ids) => (await this.pool.query(FIND_MANY, [ids])).rows.map((r) => recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) })),
+    insertOutbox: async (rows) => {
+      const inserted: string[] = [];
+      for (const row of rows) inserted.push(...(await this.pool.query(GROUP.outboxInsert, outboxValues(row))).rows.map((r) => String(r.id)));
+      return inserted;
+    },
+    fireChord: async (groupId, now, decide) => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        const firing = decide((await client.query(GROUP.members, [groupId])).rows as MemberState[]);
+        // Two members that finish together both see the chord complete; the row lock makes the second's
+        // UPDATE wait for the first's commit and then find firedAt set: one claim, one callback.
+        if (!firing || (await client.query(GROUP.claim, [utc(now), groupId])).rowCount !== 1) {
+          await client.query("ROLLBACK");
+          return undefined;
+        }
+        if ("send" in firing) await client.query(GROUP.outboxInsert, outboxValues(firing.send));
+        else await client.query(UPSERT_ONE, columnsOf([firing.fail]).map(([v]) => v));
+        await client.query("COMMIT");
+        return firing;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
 
   /** A small pool of its own: result writes are one statement per flush, reads one per call. */
   static open(url: string): PostgresTaskStore {
@@ -209,8 +263,9 @@ export class PostgresTaskStore implements TaskStore {
     const values: unknown[] = [];
     const tuples = rows.map((row) => {
       const marks = NEW_OUTBOX_COLUMNS.map((c) => {
-        values.push(c === "args" ? JSON.stringify(row.args) : row[c]);
-        return `$${values.length}${c === "args" ? "::jsonb" : ""}`;
+        const isJson = OUTBOX_JSON_COLUMNS.has(c);
+        values.push(isJson ? json(row[c]) : row[c]);
+        return `$${values.length}${isJson ? "::jsonb" : ""}`;
       });
       return `(${marks.join(", ")})`;
     });

@@ -12,12 +12,15 @@ import type Database from "better-sqlite3";
 import { loadBetterSqlite3 } from "./driver.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "../results/backend.js";
-import { COLUMNS, OUTCOME_COLUMNS, recordFromRow, UPDATED_COLUMNS, type ResultRow } from "../results/row.js";
-import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, type NewOutboxRow, type OutboxRow } from "../transaction/outbox-row.js";
+import { COLUMNS, recordFromRow, type ResultRow } from "../results/row.js";
+import { NEW_OUTBOX_COLUMNS, OUTBOX_COLUMNS, OUTBOX_JSON_COLUMNS, type NewOutboxRow, type OutboxRow, type OutboxWorkflow } from "../transaction/outbox-row.js";
 import { findStatement } from "./find-statement.js";
+import { RESULT_UPSERT_SET } from "./result-upsert.js";
 import { percentilesOf, StoreQueries } from "./queries.js";
 import type { Dialect } from "./query-statements.js";
-import { unbindable, type AppliedMigration, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
+import { groupStatements, groupValues } from "./group-statements.js";
+import type { GroupRow, MemberState } from "../canvas/group-row.js";
+import { unbindable, type AppliedMigration, type GroupRows, type ClaimWindow, type SqlStatement, type TaskStore } from "./store.js";
 
 /** A lock held longer than this is reported to the caller (the writer logs it and retries later). */
 const BUSY_WAIT_MS = 250;
@@ -25,10 +28,6 @@ const JSON_COLUMNS = new Set(["args", "result", "meta"]);
 const TIMESTAMPS = new Set(["createdAt", "startedAt", "doneAt"]);
 
 const q = (column: string) => `"${column}"`;
-const keep = new Set<string>(OUTCOME_COLUMNS);
-const assignments = UPDATED_COLUMNS.map((c) =>
-  keep.has(c) ? `${q(c)} = CASE WHEN excluded."status" = 'STARTED' THEN "TaskResult".${q(c)} ELSE excluded.${q(c)} END` : `${q(c)} = excluded.${q(c)}`,
-).join(", ");
 const INSERT = `INSERT INTO "TaskResult" (${COLUMNS.map(q).join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`;
 
 /** Prisma's better-sqlite3 adapter writes DateTime as `toISOString()` with "+00:00" for "Z". */
@@ -43,11 +42,13 @@ function readDate(value: unknown): Date | null {
 /** JSON is stored as text; SQLite's numeric affinity (the JSONB column type) may have turned "5" into 5. */
 const readJson = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value ?? null);
 
+const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
 function bind(row: ResultRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const c of COLUMNS) {
     const v = row[c];
-    out[c] = JSON_COLUMNS.has(c) ? (v === null || v === undefined ? null : JSON.stringify(v)) : TIMESTAMPS.has(c) ? iso(v as Date | null) : v;
+    out[c] = JSON_COLUMNS.has(c) ? jsonText(v) : TIMESTAMPS.has(c) ? iso(v as Date | null) : v;
   }
   return out;
 }
@@ -69,6 +70,32 @@ const PRUNE = `DELETE FROM "TaskOutbox" WHERE "dispatchedAt" IS NOT NULL AND "di
 const OUTBOX_INSERT = `INSERT INTO "TaskOutbox" (${NEW_OUTBOX_COLUMNS.map(q).join(", ")}) VALUES `;
 const OUTBOX_TUPLE = `(${NEW_OUTBOX_COLUMNS.map(() => "?").join(", ")})`;
 
+const GROUP = groupStatements({ mark: () => "?", readInstant: q });
+const FIND_MANY = `SELECT ${COLUMNS.map(q).join(", ")} FROM "TaskResult" WHERE "id" IN (SELECT value FROM json_each(?))`;
+const outboxValues = (row: NewOutboxRow) => NEW_OUTBOX_COLUMNS.map((c) => (OUTBOX_JSON_COLUMNS.has(c) ? jsonText(row[c]) : row[c] instanceof Date ? iso(row[c]) : row[c]));
+const groupRow = (r: Record<string, unknown>): GroupRow => ({
+  id: String(r.id),
+  memberIds: readJson(r.memberIds) as string[],
+  callback: readJson(r.callback) as GroupRow["callback"],
+  callbackId: text(r.callbackId),
+  firedAt: readDate(r.firedAt),
+  parentId: text(r.parentId),
+  rootId: text(r.rootId),
+  owner: text(r.owner),
+  createdAt: readDate(r.createdAt)!,
+});
+/** A row as read back: JSON and instants as text. */
+const recordOf = (row: Record<string, unknown>): TaskRecord =>
+  recordFromRow({
+    ...(row as unknown as ResultRow),
+    args: readJson(row.args),
+    result: readJson(row.result),
+    meta: readJson(row.meta),
+    createdAt: readDate(row.createdAt)!,
+    startedAt: readDate(row.startedAt),
+    doneAt: readDate(row.doneAt),
+  });
+
 const CATALOG = `SELECT m."name" AS "table", p."name" AS "column" FROM sqlite_master AS m, pragma_table_info(m."name") AS p WHERE m."type" = 'table'`;
 const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "_prisma_migrations"`;
 
@@ -89,11 +116,12 @@ const outboxRow = (r: Record<string, unknown>): OutboxRow => ({
   attempts: Number(r.attempts),
   lastError: text(r.lastError),
   owner: text(r.owner),
+  workflow: readJson(r.workflow) as OutboxWorkflow | null,
 });
 
 const DIALECT: Dialect = {
   placeholder: () => "?",
-  bind: (value, type) => (type === "instant" ? iso(value as Date) : type === "json" ? (value === null || value === undefined ? null : JSON.stringify(value)) : value),
+  bind: (value, type) => (type === "instant" ? iso(value as Date) : type === "json" ? jsonText(value) : value),
   read: q,
   // Unary + keeps a term off any index: SQLite, without statistics (nobody runs ANALYZE), may walk the
   // wrong one (the worker's, 200,000 rows, for REVOKED + a worker: measured on 1,000,000 rows).
@@ -113,12 +141,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The prepared statements, made on first use: creating an app opens nothing and reads no table. */
 function prepare(db: Database.Database) {
-  const upsertOne = db.prepare(`${INSERT} ON CONFLICT ("id") DO UPDATE SET ${assignments}`);
+  const upsertOne = db.prepare(`${INSERT} ON CONFLICT ("id") DO UPDATE ${RESULT_UPSERT_SET}`);
   const insertPendingOne = db.prepare(`${INSERT} ON CONFLICT ("id") DO NOTHING`);
   const upsertAll = db.transaction((rows: readonly ResultRow[]) => rows.forEach((r) => upsertOne.run(bind(r))));
   const insertPendingAll = db.transaction((rows: readonly ResultRow[]) => rows.forEach((r) => insertPendingOne.run(bind(r))));
   const ready = [...READY_STATES].map((s) => `'${s}'`).join(", ");
   return {
+    upsertOne: (row: ResultRow) => upsertOne.run(bind(row)),
     upsertAll: (rows: readonly ResultRow[]) => upsertAll.immediate(rows),
     insertPendingAll: (rows: readonly ResultRow[]) => insertPendingAll.immediate(rows),
     find: db.prepare(findStatement("@id")),
@@ -148,6 +177,32 @@ export class SqliteTaskStore implements TaskStore {
     // SQLite has no percentile function: the sample (bounded: see runtimeSample) is ranked in this process.
     percentiles: async (sample) => percentilesOf(await this.all(sample)),
   });
+
+  readonly groups: GroupRows = {
+    groupInsert: (row) => ({ text: GROUP.insertGroup, values: groupValues(row, iso) }),
+    insertGroup: async (row) => void (await this.whenNotBusy(() => this.statement(GROUP.insertGroup).run(...groupValues(row, iso)))),
+    findGroup: async (id) => {
+      const r = (await this.whenNotBusy(() => this.statement(GROUP.findGroup).get(id))) as Record<string, unknown> | undefined;
+      return r ? groupRow(r) : null;
+    },
+    findMany: async (ids) => ((await this.whenNotBusy(() => this.statement(FIND_MANY).all(JSON.stringify(ids)))) as Record<string, unknown>[]).map(recordOf),
+    insertOutbox: async (rows) =>
+      this.whenNotBusy(() => rows.flatMap((row) => (this.statement(GROUP.outboxInsert).all(...outboxValues(row)) as { id: string }[]).map((r) => r.id))),
+    // One writer at a time: the read, the claim and the write are one IMMEDIATE transaction.
+    fireChord: (groupId, now, decide) =>
+      this.whenNotBusy(() =>
+        this.connection
+          .transaction(() => {
+            const members = (this.statement(GROUP.members).all(groupId) as MemberState[]).map((m) => ({ ...m, result: readJson(m.result) }));
+            const firing = decide(members);
+            if (!firing || this.statement(GROUP.claim).run(iso(now), groupId).changes !== 1) return undefined;
+            if ("send" in firing) this.statement(GROUP.outboxInsert).all(...outboxValues(firing.send));
+            else this.statements.upsertOne(firing.fail);
+            return firing;
+          })
+          .immediate(),
+      ),
+  };
 
   /** The file at a `file:` URL, opened on first use on a connection of its own (in WAL mode when the app set it: the mode is stored in the file). */
   constructor(private readonly url: string) {}
@@ -189,16 +244,7 @@ export class SqliteTaskStore implements TaskStore {
   async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
     const read = () => (ownedBy ? this.statements.findOwned.get({ id, owners: JSON.stringify(ownedBy) }) : this.statements.find.get({ id }));
     const row = (await this.whenNotBusy(read)) as Record<string, unknown> | undefined;
-    if (!row) return null;
-    return recordFromRow({
-      ...(row as unknown as ResultRow),
-      args: readJson(row.args),
-      result: readJson(row.result),
-      meta: readJson(row.meta),
-      createdAt: readDate(row.createdAt)!,
-      startedAt: readDate(row.startedAt),
-      doneAt: readDate(row.doneAt),
-    });
+    return row ? recordOf(row) : null;
   }
 
   /** `text` prepared on this connection, the first time only; call it inside whenNotBusy (preparing reads the schema). */
@@ -229,7 +275,7 @@ export class SqliteTaskStore implements TaskStore {
   /** One statement of a tuple per row; Prisma's SQLite adapter binds the Dates (as ISO text, as this store writes them) and the args as JSON text. */
   outboxInsert(rows: readonly NewOutboxRow[]): SqlStatement {
     const values: unknown[] = [];
-    for (const row of rows) for (const c of NEW_OUTBOX_COLUMNS) values.push(c === "args" ? JSON.stringify(row.args) : row[c]);
+    for (const row of rows) for (const c of NEW_OUTBOX_COLUMNS) values.push(OUTBOX_JSON_COLUMNS.has(c) ? jsonText(row[c]) : row[c]);
     return { text: `${OUTBOX_INSERT}${rows.map(() => OUTBOX_TUPLE).join(", ")}`, values };
   }
 

@@ -327,6 +327,7 @@ describe(`the ${store.dialect} store's outbox`, () => {
     expires: null,
     createdAt: t(0),
     owner: null,
+    workflow: null,
     ...over,
   });
   /** What the caller's transaction does with outboxInsert(): runs it, on its own client. */

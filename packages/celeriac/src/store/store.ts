@@ -20,6 +20,7 @@ import type { TaskRecord } from "../results/backend.js";
 import type { ResultRow } from "../results/row.js";
 import type { FacetColumn, OutcomeCounts, RetriableTask, TaskFilter, TaskListItem } from "../results/task-list.js";
 import type { NewOutboxRow, OutboxRow } from "../transaction/outbox-row.js";
+import type { ChordFiring, GroupRow, MemberState } from "../canvas/group-row.js";
 
 /** The TaskResult table. */
 export interface ResultRows {
@@ -210,11 +211,34 @@ export interface AuditRows {
   auditEntries(before: number | undefined, limit: number): Promise<AuditRecord[]>;
 }
 
+/** The TaskGroup table and what workflows need of the others (canvas/). */
+export interface GroupRows {
+  /** The INSERT of a group row for a caller's transaction client (a workflow dispatched inside transaction()). */
+  groupInsert(row: GroupRow): SqlStatement;
+  /** Inserts the group row on the store's connection; a row with its id already there is left. */
+  insertGroup(row: GroupRow): Promise<void>;
+  findGroup(id: string): Promise<GroupRow | null>;
+  /** The TaskResult rows of these ids that exist, in any order. */
+  findMany(ids: readonly string[]): Promise<TaskRecord[]>;
+  /**
+   * Inserts outbox rows on the store's connection (a workflow's next steps, sent by a worker); an id
+   * already there is left as it is (the continuation of a task that ran twice). Returns the ids inserted.
+   */
+  insertOutbox(rows: readonly NewOutboxRow[]): Promise<string[]>;
+  /**
+   * Completes a chord at most once: in one transaction, reads its members' states and, when `decide`
+   * answers what to write (all members finished), claims the group (firedAt, a conditional UPDATE) and
+   * writes that with the claim. Undefined when the chord is not complete or another caller claimed it.
+   */
+  fireChord(groupId: string, now: Date, decide: (members: MemberState[]) => ChordFiring | undefined): Promise<ChordFiring | undefined>;
+}
+
 export interface TaskStore extends ResultRows, OutboxRows, SchemaCatalog {
   /** Which database this is, for messages and tests: nothing outside the implementations branches on it. */
   readonly dialect: "postgresql" | "sqlite";
   /** The dashboard's statements, on this store's connection. */
   readonly queries: ResultQueries & AuditRows;
+  readonly groups: GroupRows;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import type { TaskProgress } from "./progress.js";
 
 /** What a running task knows about itself (Celery's `self.request` for bound tasks). */
 export interface TaskContext {
@@ -22,4 +23,13 @@ export interface TaskContext {
    * task's error if no retry is left (maxRetries).
    */
   retry(options?: { countdown?: number; error?: unknown }): never;
+  /**
+   * Reports how far the task has got (Celery: self.update_state(state="PROGRESS", meta=…)): the row's state
+   * becomes PROGRESS with `meta` = { current, total, message? }, read by AsyncResult.progress(). Call it
+   * as often as you like: it returns at once, writes the first report at once and then at most one every
+   * 250 ms (the latest wins), and never after the task's outcome. Throws InvalidProgressError when current
+   * or total is not a finite number ≥ 0, or message is not a string of at most 200 characters. A task
+   * that keeps no result (ignoreResult) reports nothing.
+   */
+  progress(progress: TaskProgress): void;
 }

@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PublishOptions } from "../broker/broker.js";
 import type { TaskMessage } from "../message.js";
+import type { GroupRow } from "../canvas/group-row.js";
 
 export interface DeferredDispatch {
   message: TaskMessage;
@@ -21,6 +22,8 @@ export type AfterCommit = { kind: "callback"; run: () => unknown } | { kind: "di
 
 export class Scope {
   readonly afterCommit: AfterCommit[] = [];
+  /** TaskGroup rows of workflows dispatched in this block: written in the transaction, with its outbox rows. */
+  readonly groups: GroupRow[] = [];
 
   constructor(
     /** The Prisma interactive-transaction client. */
@@ -43,6 +46,7 @@ export class Scope {
   /** Keeps a nested block's work: called when the block returned normally. */
   mergeIntoParent(): void {
     this.parent!.afterCommit.push(...this.afterCommit);
+    this.parent!.groups.push(...this.groups);
   }
 
   dispatches(): DeferredDispatch[] {

@@ -23,6 +23,7 @@ import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { groupCommit } from "../group-commit.js";
 import { FAST_PATH_MS, type OutboxClient, type OutboxStore } from "./outbox.js";
 import { toOutboxRow } from "./outbox-row.js";
+import type { GroupRows } from "../store/store.js";
 import { currentScope, runInScope, runOutsideScope, Scope, type AfterCommit, type DeferredDispatch } from "./scope.js";
 
 export interface TransactionOptions {
@@ -48,6 +49,8 @@ export interface TransactionPort<Tx> {
 export interface TransactionDeps<Tx> {
   prisma: TransactionPort<Tx>;
   outbox: OutboxStore;
+  /** The TaskGroup table's statements: a workflow's group row is written through the transaction. */
+  groups: Pick<GroupRows, "groupInsert">;
   broker: TaskTransport;
   backend: ResultBackend;
   log: Logger;
@@ -65,9 +68,18 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
     },
   );
 
+  /** The transaction's last writes: its workflows' TaskGroup rows (before any member can run), its durable dispatches' outbox rows. */
   async function writeOutbox(scope: Scope): Promise<void> {
+    const tx = scope.tx as unknown as OutboxClient;
     const rows = scope.dispatches().filter((d) => d.durable).map(toOutboxRow);
-    await outbox.insert(scope.tx as unknown as OutboxClient, rows).catch((error: unknown) => (schema ? schema.rethrow(error) : Promise.reject(error)));
+    const write = async () => {
+      for (const group of scope.groups) {
+        const { text, values } = deps.groups.groupInsert(group);
+        await tx.$executeRawUnsafe(text, ...values);
+      }
+      await outbox.insert(tx, rows);
+    };
+    await write().catch((error: unknown) => (schema ? schema.rethrow(error) : Promise.reject(error)));
   }
 
   /**

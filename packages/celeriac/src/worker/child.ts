@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     isRevoked: (id: string) => celeriac.broker.isRevoked(id),
     waitForStarted: true,
     reserveRate: (task: string, rate: string) => celeriac.broker.reserveRate(task, rate),
+    continueWorkflow: celeriac.continueWorkflow,
   };
   process.on("message", (request: FromParent) => {
     if ("exit" in request) {

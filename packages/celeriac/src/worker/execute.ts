@@ -19,10 +19,13 @@ import type { HandlerResult, Outcome, TaskMessage } from "../message.js";
 import type { FinishedRun, ResultBackend, StartedRun } from "../results/backend.js";
 import type { Signals } from "../signals.js";
 import type { TaskContext } from "../task/context.js";
+import { runInsideTask } from "../task/running.js";
 import type { AnyTaskDefinition } from "../task/define.js";
 import { effectiveOptions, type EffectiveOptions } from "../task/options.js";
 import { parseArgs } from "../task/validate.js";
 import { runWithLimits } from "./limits.js";
+import { ProgressReporter } from "./progress-reporter.js";
+import type { ContinueWorkflow } from "../canvas/continue.js";
 import { settleError } from "./retry.js";
 
 export interface ExecuteDeps {
@@ -47,6 +50,8 @@ export interface ExecuteDeps {
   waitForStarted?: boolean;
   /** Runs in progress, by task id: aborting one abandons it as REVOKED (revoke with terminate). */
   running?: Map<string, AbortController>;
+  /** Sends what follows a workflow's message once its row is durable (canvas/continue.ts). */
+  continueWorkflow?: ContinueWorkflow;
 }
 
 const failure = (error: unknown): Outcome => ({ status: "FAILURE", error: toErrorInfo(error) });
@@ -61,7 +66,7 @@ async function checkRevoked(deps: ExecuteDeps, message: TaskMessage): Promise<Ou
   return { status: "REVOKED", reason: "revoked before it started" };
 }
 
-function contextFor(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, signal: AbortSignal): TaskContext {
+function contextFor(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, signal: AbortSignal, progress: ProgressReporter): TaskContext {
   return {
     id: message.id,
     name: message.task,
@@ -75,21 +80,36 @@ function contextFor(deps: ExecuteDeps, message: TaskMessage, log: () => Logger, 
     retry: ({ countdown, error } = {}) => {
       throw new Retry(countdown === undefined ? undefined : countdown * 1000, error);
     },
+    progress: (value) => progress.report(value),
   };
 }
 
-async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: EffectiveOptions, message: TaskMessage, log: () => Logger): Promise<Outcome> {
+/** The run's progress reporter: its writes go to the result store unless the task keeps no result. */
+function progressFor(deps: ExecuteDeps, options: EffectiveOptions, run: StartedRun, log: () => Logger): ProgressReporter {
+  if (options.ignoreResult) return new ProgressReporter(() => undefined);
+  return new ProgressReporter((value) => {
+    deps.backend.progress(run, value).catch((error: unknown) => log().debug({ err: error }, "a progress write was given up (the worker is stopping)"));
+  });
+}
+
+async function runTask(deps: ExecuteDeps, task: AnyTaskDefinition, options: EffectiveOptions, started: StartedRun, log: () => Logger): Promise<Outcome> {
+  const { message } = started;
   const parsed = parseArgs(task, message.args);
   if (!parsed.ok) return failure(new InvalidArgumentsError(parsed.message));
   deps.signals.emit("taskPrerun", { taskId: message.id, task: task.name, args: message.args });
   const cancel = new AbortController();
   deps.running?.set(message.id, cancel);
-  const run = await runWithLimits((signal) => task.run(contextFor(deps, message, log, signal), ...parsed.args), {
+  const progress = progressFor(deps, options, started, log);
+  const inside = { id: message.id, name: task.name };
+  const run = await runWithLimits((signal) => runInsideTask(inside, () => task.run(contextFor(deps, message, log, signal, progress), ...parsed.args)), {
     softTimeLimitMs: options.softTimeLimitMs,
     timeLimitMs: options.timeLimitMs,
     parent: deps.signal,
     cancel: cancel.signal,
-  }).finally(() => deps.running?.delete(message.id));
+  }).finally(() => {
+    progress.end(); // before the outcome is handed to the writer: no progress is written after it
+    deps.running?.delete(message.id);
+  });
   if (!run.ok && run.thrown instanceof TaskRevokedError) return { status: "REVOKED", reason: "terminated while running" };
   if (!run.ok) return settleError(run.thrown, options, message.retries);
   const problem = jsonProblem(run.value);
@@ -131,11 +151,13 @@ export async function executeMessage(deps: ExecuteDeps, message: TaskMessage): P
       if (deps.waitForStarted) await started;
       else started.catch((error: unknown) => log().debug({ err: error }, "the STARTED write was given up (the worker is stopping)"));
     }
-    outcome = await runTask(deps, task!, options!, message, log);
+    outcome = await runTask(deps, task!, options!, run, log);
   }
   const doneAt = new Date();
   const finished: FinishedRun = { ...run, outcome, doneAt };
   if (record) await deps.backend.finished(finished);
+  // Before the ack: a crash here runs the task again, and its continuation (sent once: by its outbox id).
+  if (message.workflow) await deps.continueWorkflow?.(message, outcome);
   const runtimeMs = doneAt.getTime() - startedAt.getTime();
   if (task) emitOutcome(deps, message, outcome, runtimeMs);
   if (outcome.status !== "SUCCESS" || deps.log.isLevelEnabled("debug")) logOutcome(log(), outcome, runtimeMs);

@@ -14,6 +14,7 @@ import type { ResultBackend } from "../results/backend.js";
 import type { Registry } from "../task/registry.js";
 import type { HandlerResult, TaskMessage } from "../message.js";
 import { executeMessage } from "./execute.js";
+import type { ContinueWorkflow } from "../canvas/continue.js";
 import { createHeartbeat } from "./heartbeat.js";
 
 /** Where messages run when not in this process: the process pool (process-pool.ts). */
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   log: Logger;
   /** Run messages in this pool instead of in this process (`--pool process`). */
   pool?: Pool;
+  /** Sends what follows a workflow's message when it ends (the app's). */
+  continueWorkflow?: ContinueWorkflow;
 }
 
 export interface RunningWorker {
@@ -83,6 +86,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     running,
     isRevoked: (id: string) => broker.isRevoked(id),
     reserveRate: (task: string, rate: string) => broker.reserveRate(task, rate),
+    continueWorkflow: options.continueWorkflow,
   };
   const { pool } = options;
   // What `npm run celeriac -- inspect` reads; sent until the running tasks are done or given up.

@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "TaskOutbox" ADD COLUMN "workflow" JSONB;
+
+-- AlterTable
 ALTER TABLE "TaskResult" ADD COLUMN "groupId" TEXT;
 ALTER TABLE "TaskResult" ADD COLUMN "meta" JSONB;
 ALTER TABLE "TaskResult" ADD COLUMN "parentId" TEXT;

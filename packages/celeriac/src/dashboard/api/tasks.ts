@@ -8,7 +8,7 @@
  *   POST tasks/apply                ApplyBody → ActionReply; 400 "task" (unknown), "args" (the task's schema)
  *   GET  tasks/:id                  TaskDetail; 404 unknown id
  *   POST tasks/:id/retry            FAILURE/REVOKED only (409), under a new id linked both ways; again, too, for one retried already
- *   POST tasks/:id/revoke           PENDING/RETRY/STARTED only, `terminate` a STARTED one only (409)
+ *   POST tasks/:id/revoke           PENDING/RETRY/STARTED/PROGRESS only, `terminate` a running one only (409)
  *
  * A bulk retry takes a failure once (TaskQueries.retriable): the next one of the same filter leaves out the
  * tasks retried already, as Sidekiq's "Retry all" empties its dead set; a retry that failed in turn is taken
@@ -19,6 +19,7 @@ import { z } from "zod";
 import { queueNameSchema } from "../../config.js";
 import { DispatchError } from "../../errors.js";
 import { safeText } from "../../safe-text.js";
+import { RUNNING_STATES } from "../../states.js";
 import { taskIdProblem } from "../../task/id.js";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage } from "../api-types.js";
 import { actionBodySchema, BULK_RETRY_LIMIT, requestKeySchema, type DashboardContext } from "../context.js";
@@ -218,10 +219,10 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
       const { requestKey, terminate = false } = await body(revokeSchema);
       return actions.run({ actor, action: "task.revoke", target: id, requestKey, detail: { terminate } }, async () => {
         const { status } = await requireTask(id);
-        if (status !== "PENDING" && status !== "RETRY" && status !== "STARTED") {
-          throw new HttpError(409, `task ${id} is ${status}: only a PENDING, RETRY or STARTED task can be revoked`);
+        if (status !== "PENDING" && status !== "RETRY" && !RUNNING_STATES.has(status)) {
+          throw new HttpError(409, `task ${id} is ${status}: only a PENDING, RETRY, STARTED or PROGRESS task can be revoked`);
         }
-        if (terminate && status !== "STARTED") {
+        if (terminate && !RUNNING_STATES.has(status)) {
           throw new HttpError(409, `task ${id} is ${status}, not running: revoke it without terminate`, "terminate");
         }
         await app.AsyncResult.from(id).revoke({ terminate });

@@ -9,7 +9,7 @@ import type { QueryValue } from "./api.js";
 export type TaskFilter = Omit<TaskQuery, "after" | "limit">;
 
 /** Every task state, in the order the filter offers them (a Record, so none can be left out). */
-const STATUS_ORDER: Record<TaskStatus, number> = { PENDING: 0, STARTED: 1, RETRY: 2, SUCCESS: 3, FAILURE: 4, REVOKED: 5 };
+const STATUS_ORDER: Record<TaskStatus, number> = { PENDING: 0, STARTED: 1, PROGRESS: 2, RETRY: 3, SUCCESS: 4, FAILURE: 5, REVOKED: 6 };
 export const TASK_STATUSES = (Object.keys(STATUS_ORDER) as TaskStatus[]).sort((a, b) => STATUS_ORDER[a] - STATUS_ORDER[b]);
 
 const TEXT_KEYS = ["name", "queue", "worker", "from", "to", "id", "q"] as const satisfies ReadonlyArray<keyof TaskFilter>;

@@ -12,6 +12,7 @@ const BADGE_TONES: Record<string, string> = {
   SUCCESS: "good",
   FAILURE: "bad",
   STARTED: "busy",
+  PROGRESS: "busy",
   RETRY: "warn",
   PENDING: "idle",
   REVOKED: "muted",

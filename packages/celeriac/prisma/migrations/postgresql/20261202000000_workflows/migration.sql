@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "TaskOutbox" ADD COLUMN "workflow" JSONB;
+
+-- AlterTable
 ALTER TABLE "TaskResult" ADD COLUMN     "groupId" TEXT,
 ADD COLUMN     "meta" JSONB,
 ADD COLUMN     "parentId" TEXT,

@@ -1,0 +1,167 @@
+/**
+ * chain, group and chord on real workers (in this process, several apps on one queue), the real Redis and
+ * the run's database: results passed on, failures stopping a chain, a chord's callback once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { chain, chord, ChordError, group, States, TaskFailedError } from "../index.js";
+import { createHarness, type Harness } from "../../test/harness.js";
+
+let h: Harness;
+const runs = new Map<string, number>();
+
+function defineTasks(app: Harness["app"]) {
+  return {
+    add: app.task({ name: "cv.add", args: z.tuple([z.number(), z.number()]), run: (_ctx, x, y) => x + y }),
+    double: app.task({ name: "cv.double", args: z.tuple([z.number()]), run: (_ctx, x) => x * 2 }),
+    label: app.task({ name: "cv.label", args: z.tuple([z.number(), z.string()]), run: (_ctx, n, prefix) => `${prefix}${n}` }),
+    sum: app.task({
+      name: "cv.sum",
+      args: z.tuple([z.array(z.number())]),
+      run: (ctx, xs) => {
+        runs.set(ctx.id, (runs.get(ctx.id) ?? 0) + 1);
+        return xs.reduce((a, b) => a + b, 0);
+      },
+    }),
+    boom: app.task({
+      name: "cv.boom",
+      args: z.tuple([z.number()]),
+      run: (_ctx, x) => {
+        throw new RangeError(`no good: ${x}`);
+      },
+    }),
+    constant: app.task({ name: "cv.constant", args: z.tuple([z.string()]), run: (_ctx, s) => s }),
+  };
+}
+let t: ReturnType<typeof defineTasks>;
+
+beforeAll(async () => {
+  h = createHarness("canvas");
+  t = defineTasks(h.app);
+  await h.startWorker({ concurrency: 8 });
+});
+afterAll(() => h.close());
+
+describe("chain", () => {
+  it("runs the steps in order, each given the previous result first; the handle is the last step's, parent walks back", async () => {
+    const r = await chain(t.add.s(2, 3), t.double.s(), t.label.s("n=")).delay();
+    expect(await r.get({ timeout: 10_000 })).toBe("n=10");
+    const middle = r.parent!;
+    const first = middle.parent!;
+    expect(first.parent).toBeUndefined();
+    expect(await middle.get()).toBe(10);
+    expect(await first.get()).toBe(5);
+    const [a, b, c] = await Promise.all([first.info(), middle.info(), r.info()]);
+    expect([a!.rootId, b!.rootId, c!.rootId]).toEqual([first.id, first.id, first.id]);
+    expect([a!.parentId, b!.parentId, c!.parentId]).toEqual([null, first.id, middle.id]);
+    expect(c!.args).toEqual([10, "n="]);
+  });
+
+  it("an immutable step ignores the previous result", async () => {
+    const r = await chain(t.add.s(1, 1), t.constant.si("fixed")).delay();
+    expect(await r.get({ timeout: 10_000 })).toBe("fixed");
+  });
+
+  it("a failing step stops the chain: its error is the chain's, the later steps are recorded with it and never run", async () => {
+    const r = await chain(t.add.s(1, 2), t.boom.s(), t.double.s(), t.label.s("x")).delay();
+    const error = await r.get({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as Error).message).toContain("no good: 3");
+    const failedStep = r.parent!.parent!;
+    const [failed, never1, never2] = await Promise.all([failedStep.info(), r.parent!.info(), r.info()]);
+    expect(failed).toMatchObject({ status: States.FAILURE, meta: null });
+    expect(never1).toMatchObject({ status: States.FAILURE, meta: { chainStoppedBy: failedStep.id }, startedAt: expect.any(Date) });
+    expect(never2).toMatchObject({ status: States.FAILURE, meta: { chainStoppedBy: failedStep.id }, parentId: r.parent!.id });
+    expect(never2!.error).toEqual(failed!.error);
+  });
+
+  it("dispatched on commit: nothing is sent after a rollback; after the commit it runs (durable too)", async () => {
+    let lastId = "";
+    await h.app
+      .transaction(async () => {
+        lastId = chain(t.add.s(4, 4), t.double.s()).delayOnCommit();
+        throw new Error("roll back");
+      })
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await h.app.AsyncResult.from(lastId).info()).toBeNull();
+    for (const durable of [false, true]) {
+      const id = await h.app.transaction(async () => chain(t.add.s(4, 4), t.double.s()).delayOnCommit(), { durable });
+      expect(await h.app.AsyncResult.from(id).get({ timeout: 10_000 })).toBe(16);
+    }
+  });
+});
+
+describe("link and linkError", () => {
+  it("a link is sent with the result; a linkError with the failed task's id; set() changes the queue", async () => {
+    const ok = await t.add.s(2, 5).link(t.double.s()).delay();
+    expect(await ok.get({ timeout: 10_000 })).toBe(7);
+    const linked = await waitForChild(ok.id);
+    expect(linked).toMatchObject({ name: "cv.double", status: States.SUCCESS, result: 14, parentId: ok.id, rootId: ok.id });
+
+    const failed = await t.boom.s(1).linkError(t.constant.s().set({ queue: "default" })).delay();
+    await expect(failed.get({ timeout: 10_000 })).rejects.toThrow("no good: 1");
+    expect(await waitForChild(failed.id)).toMatchObject({ name: "cv.constant", status: States.SUCCESS, result: failed.id });
+  });
+});
+
+/** The row of the task sent after `parentId` (a link), once it finished. */
+async function waitForChild(parentId: string) {
+  for (let i = 0; i < 200; i++) {
+    const row = await h.db.taskResult.findFirst({ where: { parentId, status: { in: ["SUCCESS", "FAILURE"] } } });
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no task after ${parentId}`);
+}
+
+describe("group", () => {
+  it("runs the members in parallel; get() gives their results in member order", async () => {
+    const g = await group(t.add.s(1, 1), t.add.s(2, 2), t.double.s(50)).delay();
+    expect(await g.get({ timeout: 10_000 })).toEqual([2, 4, 100]);
+    expect(await g.completedCount()).toBe(3);
+    expect(await g.ready()).toBe(true);
+    expect(await g.successful()).toBe(true);
+    const restored = await h.app.groupResult(g.id);
+    expect(await restored!.get()).toEqual([2, 4, 100]);
+    expect((await g.results[0]!.info())!.groupId).toBe(g.id);
+  });
+
+  it("a failed member: ready, not successful, get() rejects with its error", async () => {
+    const g = await group(t.add.s(1, 1), t.boom.s(7)).delay();
+    await expect(g.get({ timeout: 10_000 })).rejects.toThrow("no good: 7");
+    expect(await g.ready()).toBe(true);
+    expect(await g.successful()).toBe(false);
+    expect(await g.completedCount()).toBe(1);
+  });
+});
+
+describe("chord", () => {
+  it("the callback runs once every member succeeded, with their results in order", async () => {
+    const r = await chord(group(t.add.s(1, 2), t.add.s(3, 4), t.double.s(10)), t.sum.s()).delay();
+    expect(await r.get({ timeout: 10_000 })).toBe(3 + 7 + 20);
+    expect((await r.info())!.args).toEqual([[3, 7, 20]]);
+    expect(runs.get(r.id)).toBe(1);
+  });
+
+  it("a failed member fails the chord with a ChordError naming it; the callback never runs", async () => {
+    const r = await chord(group(t.add.s(1, 2), t.boom.s(9)), t.sum.s()).delay();
+    const error = await r.get({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as TaskFailedError).message).toContain(ChordError.name);
+    expect((error as TaskFailedError).message).toContain("no good: 9");
+    expect(runs.get(r.id)).toBeUndefined();
+  });
+
+  it("an empty chord's callback runs at once with no results", async () => {
+    const r = await chord(group(), t.sum.s()).delay();
+    expect(await r.get({ timeout: 10_000 })).toBe(0);
+  });
+
+  it("exactly once over 50 chords of 8 members finishing together", { timeout: 120_000 }, async () => {
+    const handles = await Promise.all(Array.from({ length: 50 }, () => chord(group(...Array.from({ length: 8 }, (_, i) => t.double.s(i))), t.sum.s()).delay()));
+    const values = await Promise.all(handles.map((r) => r.get({ timeout: 60_000 })));
+    expect(values).toEqual(handles.map(() => 56));
+    expect(handles.map((r) => runs.get(r.id))).toEqual(handles.map(() => 1));
+  });
+});
