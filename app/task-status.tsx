@@ -150,6 +150,15 @@ export function TaskStatus({ task, states, followError }: { task: TaskView | nul
               ))}
             </ol>
           </dd>
+          {task.progress && (
+            <>
+              <dt>progress</dt>
+              <dd data-testid="task-progress">
+                <progress value={task.progress.current} max={task.progress.total || undefined} /> {task.progress.current} / {task.progress.total}
+                {task.progress.message ? ` · ${task.progress.message}` : ""}
+              </dd>
+            </>
+          )}
           {task.error && (
             <>
               <dt>error</dt>

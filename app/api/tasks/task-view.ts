@@ -4,6 +4,7 @@
  *
  *   SUCCESS                     { id, name, status, result }
  *   FAILURE, REVOKED, RETRY     { id, name, status, error: { type, message } }   (never the stack)
+ *   PROGRESS                    { id, name, status, progress: { current, total, message? } }   (ctx.progress())
  *   PENDING, STARTED            { id, name, status }
  *
  * Only to a viewer who may read the result (lib/result-access.ts canRead). To anyone else, and for an id
@@ -11,7 +12,7 @@
  * whether an id exists, nor does its timing: the routes read through `readScope(viewer)` (lib/result-access.ts), so the store
  * skips someone else's row as it skips a missing one, its arguments and result unread.
  */
-import { EXCEPTION_STATES, States, taskIdProblem, type TaskRecord, type TaskState } from "celeriac";
+import { EXCEPTION_STATES, progressOf, States, taskIdProblem, type TaskProgress, type TaskRecord, type TaskState } from "celeriac";
 import { HttpError } from "@/lib/http";
 import { canRead, type Viewer } from "@/lib/result-access";
 
@@ -21,6 +22,7 @@ export interface TaskView {
   status: TaskState;
   result?: unknown;
   error?: { type: string; message: string };
+  progress?: TaskProgress;
 }
 
 /** The `[id]` route parameter, checked against celeriac's task-id rule: anything else is a 400. */
@@ -43,6 +45,10 @@ export function readableRecord(viewer: Viewer | null, record: TaskRecord | null)
 export function taskView(record: TaskRecord): TaskView {
   const { id, name, status } = record;
   if (status === States.SUCCESS) return { id, name, status, result: record.result };
+  if (status === States.PROGRESS) {
+    const progress = progressOf(record.meta);
+    return progress ? { id, name, status, progress } : { id, name, status };
+  }
   if (EXCEPTION_STATES.has(status)) {
     const error = { type: record.error?.type ?? "Error", message: record.error?.message ?? "unknown error" };
     return { id, name, status, error };
