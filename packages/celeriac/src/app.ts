@@ -219,8 +219,12 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
     hostname,
     log,
   });
-  const cleanupResults = async (now = new Date()) =>
-    config.resultExpires === 0 ? 0 : backend.deleteFinishedBefore(new Date(now.getTime() - config.resultExpires * 1000));
+  const cleanupResults = async (now = new Date()) => {
+    if (config.resultExpires === 0) return 0;
+    const before = new Date(now.getTime() - config.resultExpires * 1000);
+    await store.groups.deleteGroupsBefore(before);
+    return backend.deleteFinishedBefore(before);
+  };
   const builtinTasks = [
     bindTask(defineTask({ name: BACKEND_CLEANUP, args: z.tuple([]), run: async () => ({ deleted: await cleanupResults() }) }), deps),
   ];

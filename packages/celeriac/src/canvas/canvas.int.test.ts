@@ -127,6 +127,19 @@ describe("group", () => {
     expect((await g.results[0]!.info())!.groupId).toBe(g.id);
   });
 
+  it("result expiry removes group rows older than resultExpires, as it does their members' rows", async () => {
+    const now = Date.now();
+    await h.db.taskGroup.createMany({
+      data: [
+        { id: `old-group-${now}`, memberIds: [], createdAt: new Date(now - 2 * 86_400_000) },
+        { id: `new-group-${now}`, memberIds: [], createdAt: new Date(now) },
+      ],
+    });
+    await h.app.cleanupResults();
+    expect(await h.app.groupResult(`old-group-${now}`)).toBeNull();
+    expect((await h.app.groupResult(`new-group-${now}`))!.id).toBe(`new-group-${now}`);
+  });
+
   it("a failed member: ready, not successful, get() rejects with its error", async () => {
     const g = await group(t.add.s(1, 1), t.boom.s(7)).delay();
     await expect(g.get({ timeout: 10_000 })).rejects.toThrow("no good: 7");

@@ -20,6 +20,7 @@ export function groupStatements(d: GroupDialect) {
     insertGroup: `INSERT INTO "TaskGroup" (${GROUP_COLUMNS.map(q).join(", ")}) VALUES (${GROUP_COLUMNS.map((c, i) => d.mark(i + 1, c)).join(", ")}) ON CONFLICT ("id") DO NOTHING`,
     findGroup: `SELECT ${readGroup} FROM "TaskGroup" WHERE "id" = ${d.mark(1)}`,
     members: `SELECT "id", "status", "result", "errorType", "errorMessage" FROM "TaskResult" WHERE "groupId" = ${d.mark(1)}`,
+    deleteBefore: `DELETE FROM "TaskGroup" WHERE "createdAt" < ${d.mark(1, "createdAt")}`,
     claim: `UPDATE "TaskGroup" SET "firedAt" = ${d.mark(1, "firedAt")} WHERE "id" = ${d.mark(2)} AND "firedAt" IS NULL`,
     outboxInsert: `INSERT INTO "TaskOutbox" (${NEW_OUTBOX_COLUMNS.map(q).join(", ")}) VALUES (${NEW_OUTBOX_COLUMNS.map((c, i) => d.mark(i + 1, c)).join(", ")}) ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
   };

@@ -186,6 +186,7 @@ export class PostgresTaskStore implements TaskStore {
       const r = (await this.pool.query(GROUP.findGroup, [id])).rows[0];
       return r ? groupRow(r) : null;
     },
+    deleteGroupsBefore: async (before) => (await this.pool.query(GROUP.deleteBefore, [utc(before)])).rowCount ?? 0,
     findMany: async (ids) => (await this.pool.query(FIND_MANY, [ids])).rows.map((r) => recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) })),
     insertOutbox: async (rows) => {
       const inserted: string[] = [];

@@ -185,6 +185,7 @@ export class SqliteTaskStore implements TaskStore {
       const r = (await this.whenNotBusy(() => this.statement(GROUP.findGroup).get(id))) as Record<string, unknown> | undefined;
       return r ? groupRow(r) : null;
     },
+    deleteGroupsBefore: async (before) => (await this.whenNotBusy(() => this.statement(GROUP.deleteBefore).run(iso(before)))).changes,
     findMany: async (ids) => ((await this.whenNotBusy(() => this.statement(FIND_MANY).all(JSON.stringify(ids)))) as Record<string, unknown>[]).map(recordOf),
     insertOutbox: async (rows) =>
       this.whenNotBusy(() => rows.flatMap((row) => (this.statement(GROUP.outboxInsert).all(...outboxValues(row)) as { id: string }[]).map((r) => r.id))),

@@ -218,6 +218,8 @@ export interface GroupRows {
   /** Inserts the group row on the store's connection; a row with its id already there is left. */
   insertGroup(row: GroupRow): Promise<void>;
   findGroup(id: string): Promise<GroupRow | null>;
+  /** Deletes group rows made before `before` (result expiry: their members' rows go the same way); returns how many. */
+  deleteGroupsBefore(before: Date): Promise<number>;
   /** The TaskResult rows of these ids that exist, in any order. */
   findMany(ids: readonly string[]): Promise<TaskRecord[]>;
   /**
