@@ -1,6 +1,7 @@
 import type { NextConfig } from "next";
 import { PROXY_BODY_BUFFER_BYTES } from "./lib/request-limits";
-import { STATIC_SECURITY_HEADERS } from "./lib/security-headers";
+import { STREAMED_BODIES } from "./lib/api-routes";
+import { API_CSP, STATIC_SECURITY_HEADERS } from "./lib/security-headers";
 
 const nextConfig: NextConfig = {
   // Node-only packages stay outside the bundle, loaded from node_modules/ at run time (bullmq's optional @valkey/valkey-glide breaks webpack otherwise).
@@ -14,7 +15,11 @@ const nextConfig: NextConfig = {
   // The headers that never change, on every answer, static files included; proxy.ts adds the
   // Content-Security-Policy (a page's carries a per-request nonce).
   async headers() {
-    return [{ source: "/:path*", headers: Object.entries(STATIC_SECURITY_HEADERS).map(([key, value]) => ({ key, value })) }];
+    return [
+      { source: "/:path*", headers: Object.entries(STATIC_SECURITY_HEADERS).map(([key, value]) => ({ key, value })) },
+      // The API's policy, which proxy.ts adds to every other API answer, on the routes it leaves out (its matcher).
+      ...Object.keys(STREAMED_BODIES).map((source) => ({ source, headers: [{ key: "Content-Security-Policy", value: API_CSP }] })),
+    ];
   },
 };
 

@@ -77,6 +77,10 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but the build's static files and the favicon (no policy to add, nothing to refuse).
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Everything but the build's static files and the favicon (no policy to add, nothing to refuse), and the
+  // routes whose handler streams the body (lib/api-routes.ts's STREAMED_BODIES: the upload, up to 50 MB):
+  // for a route the proxy runs on, Next keeps the whole body in memory and cuts it at
+  // proxyClientMaxBodySize. For those, lib/server-boot.ts answers the 405s and next.config.ts adds API_CSP.
+  // A literal: Next reads the matcher from the source when it builds.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/uploads$).*)"],
 };

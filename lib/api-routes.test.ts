@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { discoverRoutes } from "@/test/api-route-files";
-import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf, routeMatcher } from "./api-routes";
-import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES } from "./request-limits";
+import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf, routeMatcher, STREAMED_BODIES, streamedBodyOf } from "./api-routes";
+import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES, UPLOAD_REQUEST_MAX_BYTES, UPLOAD_TOO_LARGE_MESSAGE } from "./request-limits";
 
 describe("API_ROUTES", () => {
   it("lists every route under app/api/ with the methods its route.ts exports", () => {
@@ -78,5 +78,15 @@ describe("BODY_LIMITS", () => {
     for (const [method, path] of [["POST", "/api/signup"], ["POST", "/api/nothing"], ["GET", "/articles"], ["POST", "/"], ["FOO", "/api/articles"]]) {
       expect(bodyLimitOf(method, path), `${method} ${path}`).toBe(DEFAULT_MAX_BODY_BYTES);
     }
+  });
+});
+
+describe("STREAMED_BODIES", () => {
+  it("names routes and methods that exist, and streamedBodyOf finds them by path", () => {
+    for (const [pattern, methods] of Object.entries(STREAMED_BODIES)) {
+      for (const method of Object.keys(methods)) expect(API_ROUTES[pattern], pattern).toContain(method);
+    }
+    expect(streamedBodyOf("POST", "/api/uploads")).toEqual({ limit: UPLOAD_REQUEST_MAX_BYTES, tooLarge: UPLOAD_TOO_LARGE_MESSAGE });
+    for (const [method, path] of [["GET", "/api/uploads"], ["POST", "/api/uploads/x"], ["POST", "/api/articles"]]) expect(streamedBodyOf(method, path), `${method} ${path}`).toBeUndefined();
   });
 });

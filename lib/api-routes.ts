@@ -11,7 +11,7 @@
  * The body limits are here too (BODY_LIMITS): lib/server-boot.ts refuses a larger body while it arrives,
  * before Next reads it, and route() (lib/http.ts) holds every request to the same number.
  */
-import { DEFAULT_MAX_BODY_BYTES } from "@/lib/request-limits";
+import { DEFAULT_MAX_BODY_BYTES, UPLOAD_REQUEST_MAX_BYTES, UPLOAD_TOO_LARGE_MESSAGE } from "@/lib/request-limits";
 
 /** The methods a route.ts may export (Next's HTTP_METHODS; HEAD and OPTIONS are implemented for it). */
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -31,6 +31,8 @@ export const API_ROUTES: Readonly<Record<string, readonly RouteMethod[]>> = {
   "/api/signup": ["POST"],
   "/api/tasks/[id]": ["GET"],
   "/api/tasks/[id]/events": ["GET"],
+  "/api/uploads": ["POST"],
+  "/api/uploads/[id]": ["GET"],
 };
 
 /** `[...rest]`: the rest of the path, one segment or more; `[[...rest]]`: zero or more. */
@@ -82,6 +84,29 @@ export const BODY_LIMITS: Readonly<Record<string, Partial<Record<RouteMethod, nu
 export function bodyLimitOf(method: string, pathname: string): number {
   const route = apiRouteOf(pathname);
   return (route === undefined ? undefined : BODY_LIMITS[route]?.[method as RouteMethod]) ?? DEFAULT_MAX_BODY_BYTES;
+}
+
+/** A request body its route handler reads as a stream, and how large it may be. */
+export interface StreamedBody {
+  limit: number;
+  /** The 413's message when the request declares more than `limit`. */
+  tooLarge: string;
+}
+
+/**
+ * Route pattern → method → a body the handler streams (a file upload) instead of one held in memory:
+ * lib/server-boot.ts hands such a request to Next at once (refusing only a declared Content-Length over the
+ * limit), proxy.ts's matcher leaves the route out (Next would buffer the body for the proxy), and the
+ * handler counts what arrives itself (route()'s `streamedBody`).
+ */
+export const STREAMED_BODIES: Readonly<Record<string, Partial<Record<RouteMethod, StreamedBody>>>> = {
+  "/api/uploads": { POST: { limit: UPLOAD_REQUEST_MAX_BYTES, tooLarge: UPLOAD_TOO_LARGE_MESSAGE } },
+};
+
+/** The streamed body a request to `pathname` sends (STREAMED_BODIES), or undefined when its body is held and read whole. */
+export function streamedBodyOf(method: string, pathname: string): StreamedBody | undefined {
+  const route = apiRouteOf(pathname);
+  return route === undefined ? undefined : STREAMED_BODIES[route]?.[method as RouteMethod];
 }
 
 /** What the route answers besides its exports: HEAD wherever there is GET, and OPTIONS (both by Next). Sorted, as Next's OPTIONS sends it. */

@@ -49,6 +49,12 @@ const schema = z.object({
       ctx.addIssue({ code: "custom", message: 'a JSON object, e.g. {"emails.*":{"rateLimit":"10/s"}}' });
       return z.NEVER;
     }),
+  /**
+   * Where the upload demo (/uploads) keeps the uploaded CSV files, one `<upload id>.csv` each; a relative
+   * path is under the project root. Created on the first upload. The web server writes it, the worker reads
+   * it: both must see the same folder.
+   */
+  UPLOAD_DIR: z.string().trim().min(1).default("./uploads"),
   /** Serve the development inbox (/dev/mailbox) in production mode too (the e2e tests run `next start`). */
   CELERIAC_DEV_INBOX: flag,
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -164,6 +170,7 @@ function load() {
   if (env.DATABASE_URL.startsWith("file:") && !env.DATABASE_URL.startsWith("file:/")) {
     env.DATABASE_URL = `file:${resolve(/* turbopackIgnore: true */ process.cwd(), env.DATABASE_URL.slice("file:".length))}`;
   }
+  env.UPLOAD_DIR = resolve(/* turbopackIgnore: true */ process.cwd(), env.UPLOAD_DIR);
   return Object.freeze(env);
 }
 

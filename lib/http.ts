@@ -3,14 +3,15 @@
  * `export const POST = route(async (request) => …)`. Before the handler runs, route() applies, in this
  * order:
  *
- *   403  a cross-site POST/PUT/PATCH/DELETE (celeriac/web's rule, lib/csrf.ts's policy; login and logout included)
+ *   403  a cross-site POST/PUT/PATCH/DELETE (celeriac/web's rule, lib/csrf.ts's policy; login and logout included);
+ *        for a route that streams its body (`streamedBody`: an upload), one with neither Origin nor Sec-Fetch-Site too
  *   415  a POST/PUT/PATCH/DELETE body that is not `content-type: application/json` (a `charset=utf-8`
  *        parameter is fine), and any other Content-Type even without a body (what a browser form sends:
  *        lib/csrf.ts). GET, HEAD and OPTIONS carry no body a handler reads: their Content-Type is not looked at
  *   413  a POST/PUT/PATCH/DELETE body over the route's limit (lib/api-routes.ts's BODY_LIMITS, 64 KiB by
  *        default): refused from its Content-Length when it declares one, else counted while it is read.
  *        lib/server-boot.ts has already refused such a body before Next read it; this holds route() to the
- *        same number wherever it runs
+ *        same number wherever it runs. A route that streams its body (`streamedBody`) checks type and size itself
  *
  * and then maps every error the handler throws to a JSON answer `{ error: message }`, by class, never by
  * message text:
@@ -143,17 +144,36 @@ export function toErrorResponse(error: unknown): Response {
   return errorResponse(500, "internal error");
 }
 
+export interface RouteOptions {
+  /**
+   * The handler reads the body itself, as it arrives (a file upload: lib/api-routes.ts's STREAMED_BODIES),
+   * and holds it to its own type and size: route() neither reads it nor asks for JSON. Because such a route
+   * takes a content type a form can send (multipart), a write must also prove where it comes from: a
+   * request with neither Origin nor Sec-Fetch-Site (which an old browser posting a form cross-site would
+   * be) is refused too. Every current browser sends Origin with a POST; a script adds the header itself.
+   */
+  streamedBody?: boolean;
+}
+
+/** Why a write to a route that takes form content types is refused for want of Origin and Sec-Fetch-Site, or null. */
+function unprovenOrigin(request: Request): string | null {
+  if (!BODY_METHODS.has(request.method) || request.headers.has("origin") || request.headers.has("sec-fetch-site")) return null;
+  return "cross-site request refused: an upload must come from this site's own pages (send an Origin header naming this site)";
+}
+
 /**
  * Wraps a route handler: `export const POST = route(async (request) => Response.json(…))`. The context
  * (`{ params: Promise<…> }` for dynamic segments) is passed through unchanged.
  */
 export function route<C = unknown>(
   handler: (request: Request, context: C) => Response | Promise<Response>,
+  { streamedBody = false }: RouteOptions = {},
 ): (request: Request, context: C) => Promise<Response> {
   return async (request, context) => {
     try {
-      const refusal = requestCrossSiteRefusal(request, APP_ORIGIN_POLICY);
+      const refusal = requestCrossSiteRefusal(request, APP_ORIGIN_POLICY) ?? (streamedBody ? unprovenOrigin(request) : null);
       if (refusal) throw new HttpError(403, refusal);
+      if (streamedBody) return await handler(request, context);
       return await handler(withJsonErrors(await withCheckedBody(request)), context);
     } catch (error) {
       return toErrorResponse((await celeriac.schema.explain(error).catch(() => undefined)) ?? error);

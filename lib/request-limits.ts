@@ -24,3 +24,12 @@ export const PROXY_BODY_BUFFER_BYTES = LARGEST_MAX_BODY_BYTES + 64 * 1024;
 export function bodyTooLargeMessage(limit: number): string {
   return `request body too large: at most ${limit} bytes (${limit / 1024} KiB) here`;
 }
+
+/** The largest CSV file the upload demo takes (POST /api/uploads): 50 MB. */
+export const UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
+
+/** What POST /api/uploads's request may be: the file and the multipart envelope around it (boundaries, part headers). */
+export const UPLOAD_REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + 64 * 1024;
+
+/** The 413 a file over UPLOAD_MAX_BYTES gets, wherever it is refused (its declared length before Next, or counted while it streams). */
+export const UPLOAD_TOO_LARGE_MESSAGE = `file too large: at most ${UPLOAD_MAX_BYTES / (1024 * 1024)} MB (${UPLOAD_MAX_BYTES} bytes)`;

@@ -2,6 +2,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UPLOAD_REQUEST_MAX_BYTES, UPLOAD_TOO_LARGE_MESSAGE } from "./request-limits";
 import { refuseWhatNextCannotTake } from "./server-boot";
 
 let server: Server;
@@ -82,5 +83,39 @@ describe("refuseWhatNextCannotTake: the router state of an RSC request (Next par
       expect((await send("GET", "/no-such-page", [...rsc, ["next-router-state-tree", "%ZZ[garbage"]])).body).toBe("handled");
     }
     expect(seen).toHaveLength(5);
+  });
+});
+
+describe("refuseWhatNextCannotTake: a body its route streams (POST /api/uploads)", () => {
+  it("hands the request on before its body has arrived", async () => {
+    seen.length = 0;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/api/uploads", headers: { "content-length": "100000" } }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => {
+          req.destroy(); // the rest is never sent
+          resolve(body);
+        });
+      });
+      req.on("error", () => {}); // the server may close the unfinished request once answered
+      req.write("only the first bytes", (error) => error && reject(error));
+    });
+    expect(answer).toBe("handled");
+    expect(seen).toEqual(["POST /api/uploads"]);
+  });
+
+  it("refuses a declared length over the upload limit with the upload's own 413, unread", async () => {
+    seen.length = 0;
+    const refused = await send("POST", "/api/uploads", [["content-length", String(UPLOAD_REQUEST_MAX_BYTES + 1)]]);
+    expect([refused.status, JSON.parse(refused.body)]).toEqual([413, { error: UPLOAD_TOO_LARGE_MESSAGE }]);
+    expect(seen).toEqual([]);
+  });
+
+  it("answers a method the route does not export with 405 and Allow (proxy.ts never sees the route)", async () => {
+    seen.length = 0;
+    const put = await send("PUT", "/api/uploads");
+    expect([put.status, put.headers.allow, JSON.parse(put.body)]).toEqual([405, "OPTIONS, POST", { error: "PUT is not supported: /api/uploads answers OPTIONS, POST" }]);
+    expect(seen).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@
  *      event; every other request goes to Next untouched (its body, if any, in its buffer). In order:
  *      - A body over its route's limit (lib/api-routes.ts's BODY_LIMITS): 413 and the connection closed,
  *        before Next reads it (lib/body-limit.ts says why Next cannot). A declared Content-Length over it
- *        is refused before a byte of the body is read; a chunked body is counted as it arrives.
+ *        is refused before a byte of the body is read; a chunked body is counted as it arrives. A body the
+ *        route streams (STREAMED_BODIES: the upload demo's file) is not held: only its declared length is checked.
  *      - TRACE: 405 with an Allow header. Next turns every request into a fetch Request, and fetch forbids
  *        TRACE ("'TRACE' HTTP method is unsupported"), so neither proxy.ts nor a route handler can answer
  *        it: Next would answer 500 for every /api path. CONNECT never becomes a "request": Node closes the
@@ -34,7 +35,7 @@
 import { Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { NEXT_ROUTER_STATE_TREE_HEADER, RSC_HEADER } from "next/dist/client/components/app-router-headers";
 import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state";
-import { allowedMethods, apiRouteOf, bodyLimitOf } from "@/lib/api-routes";
+import { allowedMethods, apiRouteOf, bodyLimitOf, STREAMED_BODIES, streamedBodyOf } from "@/lib/api-routes";
 import { announcesBody, closeAfterAnswer, declaresMoreThan, receiveWithin } from "@/lib/body-limit";
 import { exitOnStartupError, type SchemaMonitor } from "celeriac";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
@@ -97,13 +98,19 @@ function refuseUnmigrated(request: IncomingMessage, response: ServerResponse): v
 }
 
 /** 413, then the connection closed: the rest of the body is never read. */
-function refuseBody(request: IncomingMessage, response: ServerResponse, limit: number): void {
+function refuseBody(request: IncomingMessage, response: ServerResponse, limit: number, message = bodyTooLargeMessage(limit)): void {
   closeAfterAnswer(response);
-  answerEarly(request, response, 413, bodyTooLargeMessage(limit));
+  answerEarly(request, response, 413, message);
 }
 
-/** Calls `next` once the request's body (if any) has all arrived within its route's limit; refuses it otherwise. */
+/**
+ * Calls `next` once the request's body (if any) has all arrived within its route's limit; refuses it otherwise.
+ * A body its handler streams (lib/api-routes.ts's STREAMED_BODIES: an upload) goes on at once, unread; only a
+ * declared Content-Length over its limit is refused here, and the handler counts the rest.
+ */
 function afterBody(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  const streamed = streamedBodyOf(request.method ?? "", requestPath(request));
+  if (streamed) return declaresMoreThan(request, streamed.limit) ? refuseBody(request, response, streamed.limit, streamed.tooLarge) : next();
   const limit = bodyLimitOf(request.method ?? "", requestPath(request));
   if (declaresMoreThan(request, limit)) return refuseBody(request, response, limit);
   if (!announcesBody(request)) return next();
@@ -113,9 +120,18 @@ function afterBody(request: IncomingMessage, response: ServerResponse, next: () 
   });
 }
 
+/**
+ * Whether `request` is for a route proxy.ts never sees (its matcher leaves out STREAMED_BODIES' routes) with a
+ * method that route does not answer: the 405 with Allow the proxy gives every other route is answered here.
+ */
+function methodOutsideProxy(request: IncomingMessage): boolean {
+  const route = apiRouteOf(requestPath(request));
+  return route !== undefined && Object.hasOwn(STREAMED_BODIES, route) && !allowedMethods(route).includes(request.method ?? "");
+}
+
 /** What answers `request` here instead of Next once its body is in (see the module comment), or undefined: Next's to answer. */
 function answerBeforeNext(request: IncomingMessage): Answer | undefined {
-  if (FETCH_FORBIDDEN.has(request.method ?? "")) return refuseMethod;
+  if (FETCH_FORBIDDEN.has(request.method ?? "") || methodOutsideProxy(request)) return refuseMethod;
   if (!readableRouterState(request.headers)) return refuseRouterState;
   if (schemaGate?.closed) return refuseUnmigrated;
   return undefined;
