@@ -33,6 +33,12 @@ export const celeriac = createCeleriac({
       schedule: crontab({ minute: 30, hour: 3 }),
       description: "Expands the abbreviations of articles a missed dispatch left unexpanded.",
     },
+    // Seed 001's exercise 5.1: crontab(hour=8, minute=0), in CELERIAC_TIMEZONE like every crontab here.
+    "send-daily-email": {
+      task: "emails.sendDailyDigest",
+      schedule: crontab({ hour: 8, minute: 0 }),
+      description: "Mails the day's new articles to every user who turned the daily digest on.",
+    },
   },
 });
 

@@ -16,10 +16,15 @@
  * a refusal's message has the address taken out of the server's reply (lib/celeriac/mail/errors.ts), and the
  * recipient is in the arguments as a user id already. A single mail's result belongs to its recipient
  * (owner "user:<id>", lib/result-access.ts), whoever sent it: the new user for the welcome mail, the
- * account for a reset link (never the anonymous visitor who asked for it, who is not told the task id).
+ * account for a reset link (never the anonymous visitor who asked for it, who is not told the task id);
+ * a daily digest's is staff's (see emails.sendDigestTo).
+ *
+ * The daily digest (seed 001, exercise 5.1): beat sends emails.sendDailyDigest at 08:00 (lib/celery.ts's
+ * beatSchedule), which mails the day's articles to every user who turned it on, one emails.sendDigestTo
+ * task per user, as a group.
  */
 import { z } from "zod";
-import { deliverMail, MailError, type MailMessage, type TaskContext } from "celeriac";
+import { deliverMail, group, MailError, type MailMessage, type TaskContext } from "celeriac";
 import { mailer, task } from "@/lib/celery";
 import { db } from "@/lib/db";
 import { env, secretKey } from "@/lib/env";
@@ -53,9 +58,15 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 /** An absolute link into the app (APP_URL may carry a path prefix). */
 export const appLink = (path: string) => `${env.APP_URL.replace(/\/+$/, "")}${path}`;
 
-/** A small HTML mail: paragraphs of text, then one button-like link. Every value is escaped. */
-function html(paragraphs: string[], link: { href: string; label: string }): string {
-  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n    ");
+/** A paragraph of a mail, or a bulleted list (its items). */
+type Block = string | string[];
+
+const blockHtml = (block: Block) =>
+  typeof block === "string" ? `<p>${escapeHtml(block)}</p>` : `<ul>${block.map((item) => `<li>${escapeHtml(item)}</li>`).join("")}</ul>`;
+
+/** A small HTML mail: paragraphs of text (and lists), then one button-like link. Every value is escaped. */
+function html(blocks: Block[], link: { href: string; label: string }): string {
+  const body = blocks.map(blockHtml).join("\n    ");
   return `<!doctype html>
 <html>
   <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1d2433">
@@ -97,6 +108,24 @@ export function announcementEmail(user: Recipient, announcement: { subject: stri
   };
 }
 
+/** Titles a digest lists at most; the rest are counted ("and 3 more"). */
+export const DIGEST_MAX_ARTICLES = 20;
+
+export function dailyDigestEmail(user: Recipient, articles: { title: string }[]): Rendered {
+  const hello = `Hello ${user.name},`;
+  const count = articles.length === 1 ? "One article was" : `${articles.length} articles were`;
+  const intro = `${count} published on the celeriac demo in the last 24 hours:`;
+  const titles = articles.slice(0, DIGEST_MAX_ARTICLES).map((a) => a.title);
+  const more = articles.length - titles.length;
+  const after = [...(more > 0 ? [`…and ${more} more.`] : []), "You get this mail because you asked for the daily digest; turn it off on the log-in page."];
+  const articlesLink = appLink("/articles");
+  return {
+    subject: `Your celeriac demo digest: ${articles.length} new article${articles.length === 1 ? "" : "s"}`,
+    text: `${hello}\n\n${intro}\n\n${titles.map((t) => `- ${t}`).join("\n")}\n\n${after.join("\n\n")}\n\nRead them: ${articlesLink}\n`,
+    html: html([hello, intro, titles, ...after], { href: articlesLink, label: "Read them" }),
+  };
+}
+
 // ── sending ──────────────────────────────────────────────────────────────────────────────────────────────
 
 const message = (user: Recipient, rendered: Rendered): MailMessage => ({ to: user.email, ...rendered });
@@ -105,7 +134,9 @@ const message = (user: Recipient, rendered: Rendered): MailMessage => ({ to: use
  * What a single-mail task returns: how many recipients the server accepted and refused (never who), or
  * why nothing was sent.
  */
-export type MailTaskResult = { messageId: string; accepted: number; rejected: number } | { skipped: "user deleted" | "announcement deleted" };
+export type MailTaskResult =
+  | { messageId: string; accepted: number; rejected: number }
+  | { skipped: "user deleted" | "announcement deleted" | "digest turned off" | "articles deleted" };
 
 /**
  * Sends one mail from a single-mail task: a transient failure retries the task (its backoff), a permanent
@@ -247,5 +278,78 @@ export const notifyAllUsers = task({
     }
     ctx.log.info({ announcementId, users: fanOut.users, chunks: fanOut.chunks.length }, "announcement fanned out");
     return fanOut;
+  },
+});
+
+// ── the daily digest (seed 001, exercise 5.1: beat sends emails.sendDailyDigest at 08:00) ────────────────
+
+/** How far back a digest looks: the day before the digest's run. */
+export const DIGEST_PERIOD_MS = 24 * 60 * 60 * 1000;
+
+const instant = z.iso.datetime().transform((s) => new Date(s));
+
+/** The articles created in [since, until), oldest first: what one digest lists. */
+const digestArticles = (since: Date, until: Date) =>
+  db.article.findMany({ where: { createdAt: { gte: since, lt: until } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { title: true } });
+
+/**
+ * One user's digest of the articles created in [since, until). The window is the sending task's, so every
+ * user's mail (and every retry of it) lists the same articles. A user who turned the digest off or was
+ * deleted after the send gets nothing.
+ *
+ * No owner, unlike the other single mails: it runs as a member of the digest's group, and a group's
+ * members all take one owner (the first member's), which would hand every user's result to the first
+ * user. Owner-less results are staff's, like the rest of what beat starts.
+ */
+export const sendDigestTo = task({
+  name: "emails.sendDigestTo",
+  args: z.tuple([id, instant, instant]),
+  ...RETRY,
+  async run(ctx, userId, since, until): Promise<MailTaskResult> {
+    const user = await db.user.findUnique({ where: { id: userId }, select: { name: true, email: true, dailyDigest: true } });
+    if (!user) return { skipped: "user deleted" };
+    if (!user.dailyDigest) return { skipped: "digest turned off" };
+    const articles = await digestArticles(since, until);
+    if (articles.length === 0) return { skipped: "articles deleted" };
+    return sendEmail(ctx, user, dailyDigestEmail(user, articles));
+  },
+});
+
+export interface DailyDigestResult {
+  /** The window the digest covers: [since, until), ISO instants. */
+  since: string;
+  until: string;
+  articles: number;
+  /** Users mailed (one emails.sendDigestTo each), 0 when there was nothing to send. */
+  users: number;
+  /** The group of emails.sendDigestTo tasks (app.groupResult(id)), or null when nothing was sent, and why. */
+  groupId: string | null;
+  nothingToSend?: "no new articles" | "nobody asked for the digest";
+}
+
+/**
+ * The daily digest: the articles created in the 24 hours before this run, one mail to each user who turned
+ * the digest on, as a group of emails.sendDigestTo tasks (ids and the window only: each loads its user
+ * and the articles when it runs). No articles, or nobody opted in: no group, and the result says which.
+ *
+ * The window ends when this task runs, not at the schedule's 08:00: beat sends it on the instant, so a
+ * worker that runs it at once covers each day once; one that runs it late (a backlog, a worker down)
+ * leaves that much of a gap or an overlap with the day before. A redelivered run sends its group again
+ * (delivery is at least once, as for every mail here).
+ */
+export const sendDailyDigest = task({
+  name: "emails.sendDailyDigest",
+  args: z.tuple([]),
+  async run(ctx): Promise<DailyDigestResult> {
+    const until = new Date();
+    const since = new Date(until.getTime() - DIGEST_PERIOD_MS);
+    const window = { since: since.toISOString(), until: until.toISOString() };
+    const articles = await db.article.count({ where: { createdAt: { gte: since, lt: until } } });
+    if (articles === 0) return { ...window, articles, users: 0, groupId: null, nothingToSend: "no new articles" };
+    const users = await db.user.findMany({ where: { dailyDigest: true }, orderBy: { id: "asc" }, select: { id: true } });
+    if (users.length === 0) return { ...window, articles, users: 0, groupId: null, nothingToSend: "nobody asked for the digest" };
+    const sent = await group(...users.map((user) => sendDigestTo.s(user.id, window.since, window.until))).delay();
+    ctx.log.info({ articles, users: users.length, groupId: sent.id }, "daily digest sent");
+    return { ...window, articles, users: users.length, groupId: sent.id };
   },
 });
