@@ -1,7 +1,7 @@
 /** Eager mode (Celery's task_always_eager): .delay() runs inline and returns a settled result. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { InvalidArgumentsError, States, TaskFailedError } from "../index.js";
+import { InvalidArgumentsError, States, SyncSubtaskError, TaskFailedError } from "../index.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 
 let h: Harness;
@@ -47,6 +47,33 @@ describe("alwaysEager", () => {
     const r = await quiet.delay();
     expect(await r.get()).toBe("kept in memory");
     expect(await h.db.taskResult.findUnique({ where: { id: r.id } })).toBeNull();
+  });
+
+  it("keeps the get() guard: a task that waits on its subtask fails as it would on a worker, unless allowInsideTask", async () => {
+    const inner = h.app.task({ name: "e.inner", args: z.tuple([z.number()]), run: (_c, n) => n + 1 });
+    const outer = h.app.task({
+      name: "e.outer",
+      args: z.tuple([z.boolean()]),
+      run: async (_c, allowInsideTask) => (await inner.delay(1)).get({ allowInsideTask }),
+    });
+    const refused = await outer.delay(false);
+    await expect(refused.get()).rejects.toThrow(TaskFailedError);
+    expect(await refused.info()).toMatchObject({ status: "FAILURE", error: { type: SyncSubtaskError.name } });
+    expect(await (await outer.delay(true)).get()).toBe(2); // the subtask ran inline in delay(): nothing to wait for
+  });
+
+  it("stores progress as a worker does: the outcome, written last, clears it", async () => {
+    const counts = h.app.task({
+      name: "e.counts",
+      args: z.tuple([]),
+      run: (ctx) => {
+        ctx.progress({ current: 1, total: 1, message: "done soon" });
+        return "counted";
+      },
+    });
+    const r = await counts.delay();
+    expect(await r.get()).toBe("counted");
+    expect(await h.db.taskResult.findUnique({ where: { id: r.id } })).toMatchObject({ status: "SUCCESS", meta: null });
   });
 
   it("puts nothing in Redis", async () => {

@@ -205,7 +205,8 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
     }
     return publishNow(prepared);
   };
-  const applyAsync = (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => send(prepare(task, args, options, deps.config));
+  // async: a refused call (invalid arguments) is a rejected promise, as before, never a throw from delay().
+  const applyAsync = async (args: ArgsIn<S>, options?: ApplyOptions): Promise<Result> => send(prepare(task, args, options, deps.config));
 
   const sendOnCommit = (prepared: Prepared): void => {
     const scope = currentScope();
