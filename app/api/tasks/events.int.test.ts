@@ -25,6 +25,19 @@ const fails = task({
   },
 });
 
+/** Two reports 400 ms apart (more than ctx.progress()'s 250 ms throttle: both are written), then a result. */
+const reports = task({
+  name: "test.events.reports",
+  args: z.tuple([]),
+  async run(ctx) {
+    for (const current of [1, 2]) {
+      ctx.progress({ current, total: 2, message: `step ${current}` });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    return "reported";
+  },
+});
+
 // Counts the AsyncResult.changes() generators that have started and not finished, to see that none is left behind.
 const changes = AsyncResultClass.prototype.changes;
 let running = 0;
@@ -154,6 +167,19 @@ describe("GET /api/tasks/[id]/events", () => {
     expect(failure.data).not.toMatch(/stack|at run/);
     expect(all.at(-1)).toMatchObject({ event: "end" });
     expect(all.map((event) => event.id).filter(Boolean)).toEqual(expect.arrayContaining(["FAILURE"]));
+  });
+
+  it("streams each progress report as its own PROGRESS state event (the same event id each time), with its progress", async () => {
+    const result = await reports.applyAsync([], { owner: ANYONE });
+    const reader = eventReader(await open(result.id));
+    const all: Event[] = [];
+    for (let event = await reader.next(); event; event = await reader.next()) all.push(event);
+    const progress = all.filter((event) => event.id === "PROGRESS").map((event) => JSON.parse(event.data));
+    expect(progress).toEqual([
+      { id: result.id, name: "test.events.reports", status: "PROGRESS", progress: { current: 1, total: 2, message: "step 1" } },
+      { id: result.id, name: "test.events.reports", status: "PROGRESS", progress: { current: 2, total: 2, message: "step 2" } },
+    ]);
+    expect(all.slice(-2).map((event) => event.id ?? event.event)).toEqual(["SUCCESS", "end"]);
   });
 
   it("answers a finished task with its state and end at once; a reconnection after a finished state gets 204 (no retry loop)", async () => {
