@@ -80,19 +80,22 @@ function embeddedIPv4(ip: string): string | undefined {
   return undefined;
 }
 
+/** What refused range `address` (an isIP() address) is in ("a loopback address", "a private address (10.0.0.1)"), or null. */
+function refusedRange(address: string): string | null {
+  const v4 = isIP(address) === 6 ? embeddedIPv4(address) : address;
+  const found = v4 ? LISTS.find((r) => r.family === "ipv4" && r.list.check(v4, "ipv4")) : LISTS.find((r) => r.family === "ipv6" && r.list.check(address, "ipv6"));
+  return found ? `${found.what}${v4 && v4 !== address ? ` (${v4})` : ""}` : null;
+}
+
 /**
  * Why the guard refuses to connect to `ip` ("127.0.0.1 is a loopback address"), or null when it may.
  * `ip` is an address as dns.lookup gives it or a URL's hostname holds it (brackets allowed).
  */
 export function addressProblem(ip: string, { allowPrivate = false } = {}): string | null {
   const address = ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip;
-  const version = isIP(address);
-  if (version === 0) return `${ip} is not an IP address`;
-  if (allowPrivate) return null;
-  const v4 = version === 6 ? embeddedIPv4(address) : address;
-  const found = v4 ? LISTS.find((r) => r.family === "ipv4" && r.list.check(v4, "ipv4")) : LISTS.find((r) => r.family === "ipv6" && r.list.check(address, "ipv6"));
-  if (!found) return null;
-  return `${ip} is ${found.what}${v4 && v4 !== address ? ` (${v4})` : ""}`;
+  if (isIP(address) === 0) return `${ip} is not an IP address`;
+  const range = allowPrivate ? null : refusedRange(address);
+  return range && `${ip} is ${range}`;
 }
 
 /**
@@ -122,8 +125,8 @@ export function guardedLookup({ allowPrivate = false, resolve = resolveAll }: { 
   return (host, options, callback) => {
     resolve(host, (error, addresses) => {
       if (error) return callback(error, "", 0);
-      const refused = addresses.map((a) => addressProblem(a.address, { allowPrivate })).find((p) => p !== null);
-      if (refused) return callback(new BlockedAddressError(`${host} resolves to ${refused}`), "", 0);
+      const refused = allowPrivate ? undefined : addresses.find((a) => refusedRange(a.address) !== null);
+      if (refused) return callback(new BlockedAddressError(`${host} resolves to ${refused.address}, ${refusedRange(refused.address)}`), "", 0);
       const usable = options.family ? addresses.filter((a) => a.family === options.family) : addresses;
       if (!usable.length) return callback(Object.assign(new Error(`${host} has no IPv${options.family} address`), { code: "ENOTFOUND" }), "", 0);
       if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, usable);
