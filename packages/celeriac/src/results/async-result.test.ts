@@ -4,6 +4,8 @@
  * and still finds a result whose announcement was lost, at the poll interval.
  */
 import { describe, expect, it } from "vitest";
+import { SyncSubtaskError } from "../errors.js";
+import { runInsideTask } from "../task/running.js";
 import type { StateChange } from "../message.js";
 import type { AnnouncedRow } from "./row.js";
 import { AsyncResult, type ResultSource } from "./async-result.js";
@@ -94,5 +96,55 @@ describe("AsyncResult.get()", () => {
     await done;
     // STARTED came without its row: the store still said nothing, so that read is PENDING again (not yielded twice).
     expect(seen).toEqual(["PENDING", "SUCCESS"]);
+  });
+});
+
+describe("AsyncResult and PROGRESS", () => {
+  it("progress() reads a PROGRESS row's meta, and null in any other state", async () => {
+    const f = fakeSource(60_000);
+    const r = new AsyncResult("t1", f.source);
+    expect(await r.progress()).toBeNull(); // no row
+    f.store(f.row({ status: "PROGRESS", result: null, meta: { current: 2, total: 5, message: "rows" } }));
+    expect(await r.progress()).toEqual({ current: 2, total: 5, message: "rows" });
+    f.store(f.row({ status: "STARTED", result: null, meta: null }));
+    expect(await r.progress()).toBeNull();
+    f.store(f.row({ status: "SUCCESS", meta: null }));
+    expect(await r.progress()).toBeNull();
+  });
+
+  it("changes() yields each new progress (PROGRESS after PROGRESS) and get() waits through them", async () => {
+    const f = fakeSource(60_000);
+    const r = new AsyncResult<number>("t1", f.source);
+    const got = r.get({ timeout: 5_000 });
+    const seen: unknown[] = [];
+    const watching = (async () => {
+      for await (const record of r.changes()) seen.push(record && [record.status, record.meta]);
+    })();
+    await tick();
+    for (const current of [1, 1, 2]) {
+      f.store(f.row({ status: "PROGRESS", result: null, meta: { current, total: 2 } }));
+      f.announce([["t1", "PROGRESS"]]);
+      await tick();
+    }
+    f.announce([["t1", "SUCCESS", f.row({ result: 5 })]]);
+    expect(await got).toBe(5);
+    await watching;
+    expect(seen).toEqual([null, ["PROGRESS", { current: 1, total: 2 }], ["PROGRESS", { current: 2, total: 2 }], ["SUCCESS", null]]);
+  });
+});
+
+describe("AsyncResult.get()'s guard", () => {
+  it("throws SyncSubtaskError inside a task's run, before reading anything; waits with allowInsideTask and outside any task", async () => {
+    const f = fakeSource(60_000);
+    f.store(f.row({ result: 3 }));
+    const r = new AsyncResult<number>("t1", f.source);
+    await runInsideTask({ id: "outer-1", name: "demo.outer" }, async () => {
+      await expect(r.get()).rejects.toBeInstanceOf(SyncSubtaskError);
+      await expect(r.get()).rejects.toThrow("task demo.outer (outer-1) waited for t1; use a chain");
+      expect(f.counts.reads).toBe(0);
+      expect(await r.get({ allowInsideTask: true })).toBe(3);
+      expect(await r.result()).toBe(3); // no wait, no guard
+    });
+    expect(await r.get()).toBe(3);
   });
 });
