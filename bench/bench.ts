@@ -18,16 +18,19 @@
  *   8. The dashboard's task queries (task-queries.ts): a TaskResult table of 1,000,000 rows on SQLite (WAL) and PostgreSQL when
  *      reachable; the Tasks list's first page, every filter, a text search, a deep page, the facets, counts, the overview's
  *      aggregates, timed through app.taskQueries (median and p95); targets beside (150 ms list, 500 ms overview).
+ *   9. Workflows (workflows.ts): a 10-step chain and a 1,000-member chord on the production worker, beside the same
+ *      work as single tasks the caller sequences itself.
  * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3,4,5,6,7,8": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * BENCH_SECTIONS (default "1,2,3,4,5,6,7,8,9": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
  * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
  * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000); section 5:
  * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000); section 6:
  * BENCH_BEAT_S (seconds per lateness run, 30), BENCH_BEAT_ENTRIES (periodic tasks in those runs, 1), BENCH_BEAT_TAKEOVER_S
  * (the takeover run, 20; the leader is killed BENCH_BEAT_KILL_AFTER_S = 5 s in), BENCH_BEAT_MANY (entries of the per-turn
  * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10); section 7: BENCH_RESULTS_N (10000), BENCH_LATENCY_N (tasks one at a time, 500);
- * section 8: BENCH_TASKS_N (rows, 1000000), BENCH_TASKS_RUNS (timed calls per query, 20).
+ * section 8: BENCH_TASKS_N (rows, 1000000), BENCH_TASKS_RUNS (timed calls per query, 20); section 9: BENCH_WORKFLOW_RUNS
+ * (timed runs of each figure, 5), BENCH_CHAIN_STEPS (10), BENCH_CHORD_MEMBERS (1000).
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -43,6 +46,7 @@ import { poolsSection, printPools, type PoolsOptions } from "./pools";
 import { printSignup, signupSection, type SignupOptions } from "./signup";
 import { printResultPath, resultPathSection } from "./result-path";
 import { printTaskQueries, taskQueriesSection } from "./task-queries";
+import { printWorkflows, workflowSection } from "./workflows";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -57,7 +61,12 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7,8").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7,8,9").split(",").map((s) => s.trim()));
+const WORKFLOWS = {
+  runs: Number(process.env.BENCH_WORKFLOW_RUNS ?? 5),
+  chainSteps: Number(process.env.BENCH_CHAIN_STEPS ?? 10),
+  chordMembers: Number(process.env.BENCH_CHORD_MEMBERS ?? 1_000),
+};
 const RESULTS_N = Number(process.env.BENCH_RESULTS_N ?? 10_000);
 const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 500);
 const TASKS = { n: Number(process.env.BENCH_TASKS_N ?? 1_000_000), runs: Number(process.env.BENCH_TASKS_RUNS ?? 20) };
@@ -325,6 +334,16 @@ async function resultPath(withPostgres: boolean) {
   return r;
 }
 
+/** Section 9 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable. */
+async function workflows(withPostgres: boolean) {
+  const dbs = await freshDatabases(withPostgres);
+  const t0 = Date.now();
+  const runs = await workflowSection({ ...WORKFLOWS, dbs, keyPrefix, queue, phase, note });
+  printWorkflows(runs, WORKFLOWS);
+  note(`section 9 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...WORKFLOWS, runs };
+}
+
 /** Section 8 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable, each filled with TASKS.n rows. */
 async function taskQueries(withPostgres: boolean) {
   const dbs = await freshDatabases(withPostgres);
@@ -365,9 +384,10 @@ async function main(): Promise<void> {
   const beat = SECTIONS.has("6") ? await beatLateness(facts.postgres !== undefined) : undefined;
   const results = SECTIONS.has("7") ? await resultPath(facts.postgres !== undefined) : undefined;
   const tasks = SECTIONS.has("8") ? await taskQueries(facts.postgres !== undefined) : undefined;
+  const workflowRuns = SECTIONS.has("9") ? await workflows(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results, taskQueries: tasks }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results, taskQueries: tasks, workflows: workflowRuns }, compact));
 }
 
 let exitCode = 0;

@@ -32,7 +32,7 @@ export const TARGETS = {
 } as const;
 
 const ROOT = resolve(import.meta.dirname, "..");
-const OUTDIR = ".bench-dist";
+export const OUTDIR = ".bench-dist";
 
 export interface ResultPathOptions {
   dbs: BenchDatabase[];
@@ -61,7 +61,7 @@ export interface ResultPathRun {
 }
 
 /** The production worker in its own process; resolves once it printed "ready.". */
-async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, note: (l: string) => void) {
+export async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, note: (l: string) => void) {
   // BENCH_WORKER_NODE_ARGS reach the worker's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(OUTDIR, "worker.js"), "-Q", queue], {

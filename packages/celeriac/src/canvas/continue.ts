@@ -73,6 +73,10 @@ export function workflowContinuation(deps: ContinueDeps): ContinueWorkflow {
   async function completeChord(groupId: string, at: Date): Promise<void> {
     const group = await deps.groups.findGroup(groupId);
     if (!group?.callback || group.firedAt) return;
+    // Most members are not the last: a count on the (groupId, status) index says so without the
+    // transaction, whose write lock (SQLite) every member would otherwise take in turn.
+    const { finished, failed } = await deps.groups.groupFinished(groupId);
+    if (!failed && finished < group.memberIds.length) return;
     const callback = group.callback;
     const place = { parentId: groupId, rootId: group.rootId ?? groupId };
     let sent: Prepared | undefined;

@@ -21,10 +21,15 @@ export interface WorkflowOptions {
   owner?: string;
 }
 
-/** Each step after the first must take what the one before gives: a mismatch is a compile error at that step. */
-export type ValidChain<T extends readonly AnySignature[], Prev = NoInput> = T extends readonly [infer H extends AnySignature, ...infer R extends AnySignature[]]
-  ? [Signature<Prev, OutOf<H>>, ...ValidChain<R, OutOf<H>>]
-  : [];
+/**
+ * Each step after the first must take what the one before gives: a mismatch is a compile error at that
+ * step. A chain built from an array of unknown length is checked at run time only (each step's arguments).
+ */
+export type ValidChain<T extends readonly AnySignature[], Prev = NoInput> = number extends T["length"]
+  ? T
+  : T extends readonly [infer H extends AnySignature, ...infer R extends AnySignature[]]
+    ? [Signature<Prev, OutOf<H>>, ...ValidChain<R, OutOf<H>>]
+    : [];
 type LastOut<T extends readonly AnySignature[]> = T extends readonly [...AnySignature[], infer L] ? OutOf<L> : never;
 type OutsOf<T extends readonly AnySignature[]> = { -readonly [K in keyof T]: OutOf<T[K]> };
 
@@ -118,10 +123,8 @@ class Members {
         const prepared = messageOf(row.callback!, { value: [] }, { parentId: groupId, rootId: groupId }, undefined, now);
         return void (onCommit ? callback.dispatcher.sendOnCommit(prepared) : await callback.dispatcher.send(prepared));
       }
-      for (const m of members) {
-        if (onCommit) m.dispatcher.sendOnCommit(m.prepared);
-        else await m.dispatcher.send(m.prepared);
-      }
+      if (onCommit) members.forEach((m) => m.dispatcher.sendOnCommit(m.prepared));
+      else await Promise.all(members.map((m) => m.dispatcher.send(m.prepared)));
     };
     return { groupId, callbackId, results, send };
   }

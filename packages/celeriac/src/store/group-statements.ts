@@ -19,6 +19,8 @@ export function groupStatements(d: GroupDialect) {
   return {
     insertGroup: `INSERT INTO "TaskGroup" (${GROUP_COLUMNS.map(q).join(", ")}) VALUES (${GROUP_COLUMNS.map((c, i) => d.mark(i + 1, c)).join(", ")}) ON CONFLICT ("id") DO NOTHING`,
     findGroup: `SELECT ${readGroup} FROM "TaskGroup" WHERE "id" = ${d.mark(1)}`,
+    finished: `SELECT COUNT(*) AS "finished", COALESCE(SUM(CASE WHEN "status" = 'SUCCESS' THEN 0 ELSE 1 END), 0) AS "failed" FROM "TaskResult"
+      WHERE "groupId" = ${d.mark(1)} AND "status" IN ('SUCCESS', 'FAILURE', 'REVOKED')`,
     members: `SELECT "id", "status", "result", "errorType", "errorMessage" FROM "TaskResult" WHERE "groupId" = ${d.mark(1)}`,
     deleteBefore: `DELETE FROM "TaskGroup" WHERE "createdAt" < ${d.mark(1, "createdAt")}`,
     claim: `UPDATE "TaskGroup" SET "firedAt" = ${d.mark(1, "firedAt")} WHERE "id" = ${d.mark(2)} AND "firedAt" IS NULL`,

@@ -187,6 +187,10 @@ export class PostgresTaskStore implements TaskStore {
       return r ? groupRow(r) : null;
     },
     deleteGroupsBefore: async (before) => (await this.pool.query(GROUP.deleteBefore, [utc(before)])).rowCount ?? 0,
+    groupFinished: async (groupId) => {
+      const r = (await this.pool.query({ name: "celeriac_group_finished", text: GROUP.finished, values: [groupId] })).rows[0];
+      return { finished: Number(r.finished), failed: Number(r.failed) };
+    },
     findMany: async (ids) => (await this.pool.query(FIND_MANY, [ids])).rows.map((r) => recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) })),
     insertOutbox: async (rows) => {
       const inserted: string[] = [];

@@ -186,6 +186,10 @@ export class SqliteTaskStore implements TaskStore {
       return r ? groupRow(r) : null;
     },
     deleteGroupsBefore: async (before) => (await this.whenNotBusy(() => this.statement(GROUP.deleteBefore).run(iso(before)))).changes,
+    groupFinished: async (groupId) => {
+      const r = (await this.whenNotBusy(() => this.statement(GROUP.finished).get(groupId))) as { finished: number; failed: number };
+      return { finished: Number(r.finished), failed: Number(r.failed) };
+    },
     findMany: async (ids) => ((await this.whenNotBusy(() => this.statement(FIND_MANY).all(JSON.stringify(ids)))) as Record<string, unknown>[]).map(recordOf),
     insertOutbox: async (rows) =>
       this.whenNotBusy(() => rows.flatMap((row) => (this.statement(GROUP.outboxInsert).all(...outboxValues(row)) as { id: string }[]).map((r) => r.id))),

@@ -220,6 +220,8 @@ export interface GroupRows {
   findGroup(id: string): Promise<GroupRow | null>;
   /** Deletes group rows made before `before` (result expiry: their members' rows go the same way); returns how many. */
   deleteGroupsBefore(before: Date): Promise<number>;
+  /** How many of a group's members have finished, and how many of those did not succeed: read without a lock. */
+  groupFinished(groupId: string): Promise<{ finished: number; failed: number }>;
   /** The TaskResult rows of these ids that exist, in any order. */
   findMany(ids: readonly string[]): Promise<TaskRecord[]>;
   /**

@@ -29,4 +29,4 @@ CREATE INDEX "TaskGroup_createdAt_idx" ON "TaskGroup"("createdAt");
 CREATE INDEX "TaskResult_rootId_idx" ON "TaskResult"("rootId");
 
 -- CreateIndex
-CREATE INDEX "TaskResult_groupId_idx" ON "TaskResult"("groupId");
+CREATE INDEX "TaskResult_groupId_status_idx" ON "TaskResult"("groupId", "status");
