@@ -55,8 +55,19 @@ const schema = z.object({
    * it: both must see the same folder.
    */
   UPLOAD_DIR: z.string().trim().min(1).default("./uploads"),
+  /**
+   * From how many bytes an upload is summarised in parts, in parallel, instead of by one task (tasks/uploads.ts:
+   * a chord of processUploadPart, one per UPLOAD_FAN_OUT_PARTS-th of the file, merged by finishUpload).
+   */
+  UPLOAD_FAN_OUT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   /** Serve the development inbox (/dev/mailbox) in production mode too (the e2e tests run `next start`). */
   CELERIAC_DEV_INBOX: flag,
+  /**
+   * Let the page demo (/pages) fetch loopback and private addresses (lib/ssrf-guard.ts), which it refuses
+   * by default: a URL a visitor typed must not reach the worker's own network. `npm run dev` and the tests
+   * turn it on to fetch the app's own sample page. Read by the web server (the route's early check) and the worker.
+   */
+  PAGES_ALLOW_PRIVATE_HOSTS: flag,
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   /** Signs sessions and password-reset links. Required in production (secretKeyProblem); a fixed development value otherwise. */
   SECRET_KEY: z.string().optional(),

@@ -34,7 +34,10 @@ let queue: FakeQueue;
 beforeEach(() => {
   queue = fakeQueue(celeriac);
 });
-afterEach(() => queue.restore());
+afterEach(async () => {
+  queue.restore();
+  for (const name of await readdir(dir)) await rm(join(dir, name)); // each test starts with no file
+});
 afterAll(async () => {
   await celeriac.close();
   await rm(dir, { recursive: true, force: true });
@@ -82,10 +85,9 @@ describe("POST /api/uploads", () => {
     expect(await db.upload.findUniqueOrThrow({ where: { id } })).toMatchObject({ filename: "fruit.csv", size: CSV.length, status: "received", taskId: sent.id, userId: null });
 
     const [run] = await queue.runAll();
-    expect(run.outcome).toEqual({ status: "SUCCESS", result: { uploadId: id, rows: 2, columns: 2, malformed: 0 } });
+    expect(run.outcome).toEqual({ status: "SUCCESS", result: { uploadId: id, status: "done", rows: 2, columns: 2, malformed: 0 } });
     const { body: shown } = await read(id);
     expect(shown.upload).toMatchObject({ id, status: "done", summary: { rows: 2, columns: [{ name: "name", type: "text" }, { name: "price", type: "number", sum: "3.5" }] } });
-    await rm(join(dir, `${id}.csv`));
   });
 
   it("a logged-in user's upload and its task are theirs: another user reads 404, as for an id nobody has", async () => {
@@ -97,7 +99,6 @@ describe("POST /api/uploads", () => {
     expect(await read(id)).toEqual({ status: 404, body: { error: "no such upload" } });
     expect(await read("5b0c3f0e-7f5e-4a59-9a37-3f5a2b1c0d9e")).toEqual({ status: 404, body: { error: "no such upload" } });
     expect((await read("not-a-uuid")).status).toBe(400);
-    await rm(join(dir, `${id}.csv`));
   });
 
   it("refuses a file over 50 MB with 413, keeping nothing", async () => {
