@@ -1,7 +1,8 @@
 /**
  * GET /api/tasks/[id]/events: the task's state as server-sent events, for `new EventSource(url)`.
  *
- *   event: state            the state now, then one at each change (PENDING → STARTED → SUCCESS…)
+ *   event: state            the state now, then one at each change (PENDING → STARTED → PROGRESS… → SUCCESS;
+ *                           each progress report is a change: PROGRESS after PROGRESS, with the same id)
  *   id: <status>            data: the JSON body GET /api/tasks/[id] answers (taskView(), never the stack)
  *   data: {"id":…,"name":…,"status":…}
  *
