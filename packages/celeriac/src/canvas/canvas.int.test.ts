@@ -140,6 +140,18 @@ describe("group", () => {
     expect((await h.app.groupResult(`new-group-${now}`))!.id).toBe(`new-group-${now}`);
   });
 
+  it("GroupResult.get() inside a task throws SyncSubtaskError (use a chord), as AsyncResult.get() does", async () => {
+    const waiter = h.app.task({
+      name: "cv.waitsOnGroup",
+      args: z.tuple([]),
+      run: async () => {
+        const g = await group(t.add.s(1, 1)).delay();
+        return g.get({ timeout: 5_000 }).then(() => "waited", (e: Error) => e.name);
+      },
+    });
+    expect(await (await waiter.delay()).get({ timeout: 10_000 })).toBe("SyncSubtaskError");
+  });
+
   it("a failed member: ready, not successful, get() rejects with its error", async () => {
     const g = await group(t.add.s(1, 1), t.boom.s(7)).delay();
     await expect(g.get({ timeout: 10_000 })).rejects.toThrow("no good: 7");
