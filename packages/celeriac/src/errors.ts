@@ -29,7 +29,7 @@
  *   ├─ SchemaNotReadyError        the database lacks the tables or columns this version needs: the
  *   │                             message names the command that fixes it (HTTP 503)
  *   ├─ ResultNotReadyError        a result was read before the task finished
- *   ├─ SyncSubtaskError           AsyncResult.get() inside a running task (it could deadlock the pool)
+ *   ├─ SyncSubtaskError           AsyncResult/GroupResult.get() inside a running task (it could deadlock the pool)
  *   ├─ InvalidProgressError       ctx.progress() was given something that is not { current, total, message? }
  *   ├─ WriterClosedError          a result was handed to the result writer after it closed
  *   └─ ResultTimeoutError         AsyncResult.get({ timeout }) ran out of time
@@ -232,9 +232,10 @@ export class ResultNotReadyError extends CeleriacError {
  * task would hold its worker slot while it waits for another task, which may need that very slot.
  */
 export class SyncSubtaskError extends CeleriacError {
-  constructor(readonly taskId: string, readonly insideTask: { id: string; name: string }) {
+  /** `taskId`: what was waited for (a GroupResult's: the group id); `call`: which wait. */
+  constructor(readonly taskId: string, readonly insideTask: { id: string; name: string }, call = "AsyncResult.get()") {
     super(
-      `AsyncResult.get() inside a task can deadlock the worker's pool (the task waits on another that may need the slot it holds): task ${insideTask.name} (${insideTask.id}) waited for ${taskId}; ` +
+      `${call} inside a task can deadlock the worker's pool (the task waits on another that may need the slot it holds): task ${insideTask.name} (${insideTask.id}) waited for ${taskId}; ` +
         "use a chain (chain(a.s(), b.s())) or a chord instead; pass { allowInsideTask: true } if you know better (Celery: disable_sync_subtasks=False)",
     );
   }

@@ -5,7 +5,7 @@
  */
 import { ResultTimeoutError, TaskFailedError, TaskRevokedError } from "../errors.js";
 import type { DispatchDeps } from "../dispatch/apply.js";
-import type { AsyncResult, GetOptions } from "../results/async-result.js";
+import { assertMayWait, type AsyncResult, type GetOptions } from "../results/async-result.js";
 import type { TaskRecord } from "../results/backend.js";
 import { READY_STATES, States } from "../states.js";
 
@@ -47,9 +47,11 @@ export class GroupResult<Outs extends unknown[] = unknown[]> {
 
   /**
    * The members' results in order, once all have finished; rejects with the first failed member's error
-   * (in member order) as AsyncResult.get() does, or ResultTimeoutError after `timeout` ms.
+   * (in member order) as AsyncResult.get() does, or ResultTimeoutError after `timeout` ms. Inside a
+   * running task it throws SyncSubtaskError unless `allowInsideTask`, as AsyncResult.get() does: use a chord.
    */
   async get(options: GetOptions = {}): Promise<Outs> {
+    assertMayWait(this.id, options, "GroupResult.get()");
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
     const interval = options.interval ?? this.deps.results.pollIntervalMs;
     const ids = new Set(this.results.map((r) => r.id));

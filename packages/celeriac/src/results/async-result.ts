@@ -29,9 +29,9 @@ export interface GetOptions {
 }
 
 /** Throws SyncSubtaskError when called inside a running task without `allowInsideTask`: see GetOptions. */
-export function assertMayWait(taskId: string, options: Pick<GetOptions, "allowInsideTask">): void {
+export function assertMayWait(taskId: string, options: Pick<GetOptions, "allowInsideTask">, call?: string): void {
   const inside = currentTask();
-  if (inside && !options.allowInsideTask) throw new SyncSubtaskError(taskId, inside);
+  if (inside && !options.allowInsideTask) throw new SyncSubtaskError(taskId, inside, call);
 }
 
 /** Which rows a handle may read: `AsyncResult.from(id, { ownedBy })`. */

@@ -6,7 +6,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { States, SyncSubtaskError, TaskFailedError, type TaskRecord } from "../index.js";
+import { group, States, SyncSubtaskError, TaskFailedError, type TaskRecord } from "../index.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 import type { TaskMessage } from "../message.js";
 import { openTaskStore } from "../store/open.js";
@@ -73,6 +73,11 @@ function defineTasks(app: Harness["app"]) {
       name: "p.waitsFor",
       args: z.tuple([z.string(), z.boolean()]),
       run: (_ctx, id, allowInsideTask) => app.AsyncResult.from<number>(id).get({ timeout: 10_000, allowInsideTask }),
+    }),
+    waitsForGroup: app.task({
+      name: "p.waitsForGroup",
+      args: z.tuple([z.string(), z.boolean()]),
+      run: async (_ctx, id, allowInsideTask) => (await app.groupResult(id))!.get({ timeout: 10_000, allowInsideTask }) as Promise<number[]>,
     }),
   };
 }
@@ -163,6 +168,13 @@ describe("AsyncResult.get() inside a task", () => {
     const r = await t.waitsFor.delay(other.id, true);
     expect(await r.get({ timeout: 10_000 })).toBe(42);
     expect(await other.get({ timeout: 10_000 })).toBe(42);
+  });
+
+  it("GroupResult.get() is guarded the same way", async () => {
+    const g = await group(t.add.s(1, 1), t.add.s(2, 2)).delay();
+    const refused = await (await t.waitsForGroup.delay(g.id, false)).get({ timeout: 10_000 }).catch((e: unknown) => e);
+    expect((refused as TaskFailedError).remote).toMatchObject({ type: SyncSubtaskError.name, message: expect.stringMatching(/^GroupResult\.get\(\) inside a task can deadlock/) });
+    expect(await (await t.waitsForGroup.delay(g.id, true)).get({ timeout: 10_000 })).toEqual([2, 4]);
   });
 });
 
