@@ -28,6 +28,9 @@ import { toOutboxRow } from "../transaction/outbox-row.js";
 import { messageOf } from "./step-message.js";
 import type { Step } from "./step.js";
 
+/** Tries of a continuation before its error reaches BullMQ (200 ms, doubling: about 6 s in all). */
+const CONTINUE_ATTEMPTS = 6;
+
 export interface ContinueDeps {
   groups: GroupRows;
   publish(prepared: Prepared): Promise<unknown>;
@@ -95,7 +98,7 @@ export function workflowContinuation(deps: ContinueDeps): ContinueWorkflow {
     if (firing && "send" in firing && sent) await publish(sent);
   }
 
-  return async (message, outcome) => {
+  async function continueOnce(message: TaskMessage, outcome: Outcome): Promise<void> {
     const workflow = message.workflow;
     if (!workflow || outcome.status === States.RETRY) return;
     const at = new Date();
@@ -112,5 +115,19 @@ export function workflowContinuation(deps: ContinueDeps): ContinueWorkflow {
       await send((workflow.linkError ?? []).map((link) => messageOf(link, { value: message.id }, place, undefined, at.getTime())));
     }
     if (workflow.chord) await completeChord(workflow.chord, at);
+  }
+
+  // Every step is idempotent (outbox ids, the chord's claim), so a database that fails for a moment is
+  // tried again here; past that the error reaches BullMQ, which delivers the job again later.
+  return async (message, outcome) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await continueOnce(message, outcome);
+      } catch (error) {
+        if (attempt >= CONTINUE_ATTEMPTS - 1) throw error;
+        deps.log.warn({ err: error, taskId: message.id }, `could not continue the workflow after ${message.task}; trying again`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
   };
 }

@@ -130,6 +130,14 @@ class Members {
   }
 }
 
+/**
+ * An on-commit send: inside a transaction it only registers (synchronously); outside one it writes the
+ * group row and sends now, and nobody awaits it, so a failure is logged (as `.delayOnCommit()` does).
+ */
+function sendLater(signature: AnySignature | undefined, send: (onCommit: boolean) => Promise<void>): void {
+  send(true).catch((error: unknown) => signature?.dispatcher.deps.log.error({ err: error }, "a workflow sent outside a transaction by delayOnCommit could not be sent"));
+}
+
 /** Members run in parallel (Celery: group); the handle is a GroupResult with their results in order. */
 export class Group<Outs extends unknown[]> {
   private readonly members: Members;
@@ -155,7 +163,7 @@ export class Group<Outs extends unknown[]> {
   /** Sends after the current transaction commits; returns the group's id (`app.groupResult(id)` restores it). */
   applyAsyncOnCommit(options: WorkflowOptions = {}): string {
     const { groupId, send } = this.members.prepare(options);
-    void send(true);
+    sendLater(this.signatures[0], send);
     return groupId;
   }
 
@@ -197,7 +205,7 @@ export class Chord<Out> {
   /** Sends after the current transaction commits; returns the callback's id. */
   applyAsyncOnCommit(options: WorkflowOptions = {}): string {
     const { callbackId, send } = this.prepare(options);
-    void send(true);
+    sendLater(this.callback, send);
     return callbackId!;
   }
 
