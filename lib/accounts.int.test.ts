@@ -51,7 +51,7 @@ afterAll(async () => {
 describe("requestUser", () => {
   it("is the logged-in user, with the staff flag, from the one session cookie of the header", async () => {
     const [user, staff] = [await newUser(), await newUser(true)];
-    expect(await requestUser(`theme=dark; ${await logIn(user.email)}; x=1`)).toEqual({ id: user.id, name: user.name, email: user.email, isStaff: false });
+    expect(await requestUser(`theme=dark; ${await logIn(user.email)}; x=1`)).toEqual({ id: user.id, name: user.name, email: user.email, isStaff: false, dailyDigest: false });
     expect(await requestUser(await logIn(staff.email))).toMatchObject({ id: staff.id, isStaff: true });
   });
 

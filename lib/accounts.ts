@@ -1,5 +1,5 @@
 /**
- * The demo's account rules (seed 004), shared by the route handlers under app/api/{signup,login,logout,password}
+ * The demo's account rules (seed 004), shared by the route handlers under app/api/{signup,login,logout,password,account}
  * and the pages that render their forms. Pages import this module, so it stays free of the task framework
  * (lib/celery, tasks/): the dispatches live in the route handlers.
  *
@@ -32,6 +32,7 @@ export const MESSAGES = {
   linkExpired: "This link has expired; ask for a new one.",
   linkInvalid: "This link is invalid or has already been used.",
   passwordChanged: "Your password was changed. You can log in with it now.",
+  loginNeeded: "Log in first.",
 } as const;
 
 /** Cookies are Secure when the app is served over HTTPS (a plain-HTTP dev server could not set them). */
@@ -93,6 +94,8 @@ export interface RequestUser {
   name: string;
   email: string;
   isStaff: boolean;
+  /** Receives the daily digest mail (set at POST /api/account/digest). */
+  dailyDigest: boolean;
 }
 
 /**
@@ -105,9 +108,9 @@ export async function requestUser(cookieHeader: string | null | undefined): Prom
   if (!session) return null;
   const user = await db.user.findUnique({
     where: { id: session.userId },
-    select: { id: true, name: true, email: true, isStaff: true, passwordChangedAt: true },
+    select: { id: true, name: true, email: true, isStaff: true, dailyDigest: true, passwordChangedAt: true },
   });
   if (!user || passwordChangedSince(session, user.passwordChangedAt)) return null;
-  return { id: user.id, name: user.name, email: user.email, isStaff: user.isStaff };
+  return { id: user.id, name: user.name, email: user.email, isStaff: user.isStaff, dailyDigest: user.dailyDigest };
 }
 

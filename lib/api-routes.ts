@@ -18,6 +18,7 @@ export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Route pattern (Next's: `[id]` a dynamic segment, `[...path]` a catch-all) → the methods its route.ts exports. */
 export const API_ROUTES: Readonly<Record<string, readonly RouteMethod[]>> = {
+  "/api/account/digest": ["POST"],
   "/api/add": ["POST"],
   // The dashboard's API (lib/dashboard.ts): it answers its own 404 and 405 below this prefix.
   "/api/admin/[...path]": ["GET", "POST", "PUT", "PATCH", "DELETE"],
