@@ -35,4 +35,16 @@ describe("taskView: GET /api/tasks/[id]'s body", () => {
     expect(taskView(record({ status: States.PROGRESS, meta: { chainStoppedBy: "x" } }))).toEqual({ id: "t-1", name: "demo.count", status: "PROGRESS" });
     expect(taskView(record({ status: States.SUCCESS, result: 5, meta: null }))).toEqual({ id: "t-1", name: "demo.count", status: "SUCCESS", result: 5 });
   });
+
+  it("names the step that stopped a chain on a step that never ran; an ordinary failure has none", () => {
+    const error = { type: "PageFetchError", message: "GET http://x/ answered 404", stack: "at …" };
+    expect(taskView(record({ status: States.FAILURE, error, meta: { chainStoppedBy: "t-0" } }))).toEqual({
+      id: "t-1",
+      name: "demo.count",
+      status: "FAILURE",
+      error: { type: "PageFetchError", message: "GET http://x/ answered 404" },
+      chainStoppedBy: "t-0",
+    });
+    expect(taskView(record({ status: States.FAILURE, error, meta: null }))).not.toHaveProperty("chainStoppedBy");
+  });
 });

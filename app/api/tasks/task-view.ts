@@ -4,6 +4,7 @@
  *
  *   SUCCESS                     { id, name, status, result }
  *   FAILURE, REVOKED, RETRY     { id, name, status, error: { type, message } }   (never the stack)
+ *                               + chainStoppedBy: <id> for a chain's step that never ran, stopped by that step's failure
  *   PROGRESS                    { id, name, status, progress: { current, total, message? } }   (ctx.progress())
  *   PENDING, STARTED            { id, name, status }
  *
@@ -23,6 +24,8 @@ export interface TaskView {
   result?: unknown;
   error?: { type: string; message: string };
   progress?: TaskProgress;
+  /** A chain's step that never ran: the id of the earlier step whose failure stopped the chain (its error is this one's). */
+  chainStoppedBy?: string;
 }
 
 /** The `[id]` route parameter, checked against celeriac's task-id rule: anything else is a 400. */
@@ -51,7 +54,8 @@ export function taskView(record: TaskRecord): TaskView {
   }
   if (EXCEPTION_STATES.has(status)) {
     const error = { type: record.error?.type ?? "Error", message: record.error?.message ?? "unknown error" };
-    return { id, name, status, error };
+    const stoppedBy = (record.meta as { chainStoppedBy?: unknown } | null)?.chainStoppedBy;
+    return typeof stoppedBy === "string" ? { id, name, status, error, chainStoppedBy: stoppedBy } : { id, name, status, error };
   }
   return { id, name, status };
 }
