@@ -27,6 +27,7 @@ export const API_ROUTES: Readonly<Record<string, readonly RouteMethod[]>> = {
   "/api/login": ["POST"],
   "/api/logout": ["POST"],
   "/api/metrics": ["GET"],
+  "/api/pages": ["POST"],
   "/api/password/forgot": ["POST"],
   "/api/password/reset": ["POST"],
   "/api/signup": ["POST"],
