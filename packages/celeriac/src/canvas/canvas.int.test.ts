@@ -152,6 +152,19 @@ describe("group", () => {
     expect(await (await waiter.delay()).get({ timeout: 10_000 })).toBe("SyncSubtaskError");
   });
 
+  it("owners: each member's own task owner(...args) unless the workflow names one for all", async () => {
+    const mail = h.app.task({ name: "cv.mailTo", args: z.tuple([z.number()]), owner: (userId) => `user:${userId}`, run: (_ctx, id) => id });
+    const g = await group(mail.s(1), mail.s(2)).delay();
+    await g.get({ timeout: 10_000 });
+    expect((await Promise.all(g.results.map((r) => r.info()))).map((r) => r!.owner)).toEqual(["user:1", "user:2"]);
+    const all = await group(mail.s(3), mail.s(4)).applyAsync({ owner: "staff:ops" });
+    await all.get({ timeout: 10_000 });
+    expect((await Promise.all(all.results.map((r) => r.info()))).map((r) => r!.owner)).toEqual(["staff:ops", "staff:ops"]);
+    const c = await chain(mail.s(5), t.double.s()).delay();
+    await c.get({ timeout: 10_000 });
+    expect([(await c.parent!.info())!.owner, (await c.info())!.owner]).toEqual(["user:5", "user:5"]);
+  });
+
   it("a failed member: ready, not successful, get() rejects with its error", async () => {
     const g = await group(t.add.s(1, 1), t.boom.s(7)).delay();
     await expect(g.get({ timeout: 10_000 })).rejects.toThrow("no good: 7");

@@ -16,7 +16,11 @@ import { GroupResult } from "./group-result.js";
 import type { AnySignature, NoInput, OutOf, Signature } from "./signature.js";
 import { assertComplete, messageOf, stepOf } from "./step-message.js";
 
-/** Who may read a workflow's results: `owner`, else its first task's owner(...args), as a dispatch's. */
+/**
+ * Who may read a workflow's results: `owner` for every step; without it, a chain's steps are its first
+ * task's owner(...args), and each group member is its own task's, as a lone dispatch of it would be (a
+ * group of mails to many users keeps each user's result theirs); a chord's callback has none.
+ */
 export interface WorkflowOptions {
   owner?: string;
 }
@@ -92,27 +96,26 @@ class Members {
   /** Records the group and sends its members; `chord` adds the callback every member checks for when it ends. */
   prepare(options: WorkflowOptions, callback?: AnySignature) {
     const groupId = randomUUID();
-    const first = this.signatures[0] ?? callback!;
-    const owner = ownerFor(first, options);
     const ids = this.signatures.map(() => randomUUID());
     const callbackId = callback ? randomUUID() : null;
     const row: GroupRow = {
       id: groupId,
       memberIds: ids,
-      callback: callback ? stepOf(callback, callbackId!, owner) : null,
+      // The callback's arguments lack their first (the results), so its task's owner() cannot be asked.
+      callback: callback ? stepOf(callback, callbackId!, options.owner) : null,
       callbackId,
       firedAt: null,
       parentId: null,
       rootId: groupId,
-      owner: owner ?? null,
+      owner: options.owner ?? null,
       createdAt: new Date(),
     };
     const now = Date.now();
     const members = this.signatures.map((s, i) => ({
       dispatcher: s.dispatcher,
-      prepared: messageOf(stepOf(s, ids[i]!, owner), undefined, { rootId: groupId, groupId }, callback ? { chord: groupId } : undefined, now),
+      prepared: messageOf(stepOf(s, ids[i]!, ownerFor(s, options)), undefined, { rootId: groupId, groupId }, callback ? { chord: groupId } : undefined, now),
     }));
-    const deps: DispatchDeps = first.dispatcher.deps;
+    const deps: DispatchDeps = (this.signatures[0] ?? callback!).dispatcher.deps;
     const results = new GroupResult(groupId, ids.map((id, i) => this.signatures[i]!.dispatcher.handle(id)), deps);
     const send = async (onCommit: boolean) => {
       const scope = currentScope();
