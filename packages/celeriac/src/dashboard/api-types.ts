@@ -93,6 +93,8 @@ export interface TaskDetail extends TaskRow {
   result: unknown;
   errorStack: string | null;
   owner: string | null;
+  /** A PROGRESS task's last ctx.progress(); null in any other state. */
+  progress: { current: number; total: number; message?: string } | null;
   /** Ids of the tasks retried from this one, oldest first. */
   retriedTo: string[];
   /** The outbox row of a durable dispatch, while it is kept. */

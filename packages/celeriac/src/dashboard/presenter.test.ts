@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { TaskState } from "../states.js";
 import { defineTask } from "../task/define.js";
 import { Registry } from "../task/registry.js";
 import { KnownTasks } from "./known-tasks.js";
@@ -58,14 +59,23 @@ describe("Presenter: one place for redaction", () => {
   });
 
   it("a detail: what the page may offer follows the status", () => {
-    const detail = (status: "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED") =>
-      presenter.taskDetail({ ...item, status, result: null, errorStack: "Error: boom\n    at run", owner: null, retriedTo: ["t2"], outbox: null }).can;
+    const detail = (status: TaskState) =>
+      presenter.taskDetail({ ...item, status, result: null, errorStack: "Error: boom\n    at run", owner: null, meta: null, retriedTo: ["t2"], outbox: null }).can;
     expect(detail("FAILURE")).toEqual({ retry: true, revoke: false, terminate: false });
     expect(detail("REVOKED")).toEqual({ retry: true, revoke: false, terminate: false });
     expect(detail("SUCCESS")).toEqual({ retry: false, revoke: false, terminate: false });
     expect(detail("PENDING")).toEqual({ retry: false, revoke: true, terminate: false });
     expect(detail("RETRY")).toEqual({ retry: false, revoke: true, terminate: false });
     expect(detail("STARTED")).toEqual({ retry: false, revoke: true, terminate: true });
+    expect(detail("PROGRESS")).toEqual({ retry: false, revoke: true, terminate: true });
+  });
+
+  it("a detail shows a PROGRESS task's progress, and none in other states (a stopped chain step's meta is not one)", () => {
+    const detail = (status: TaskState, meta: unknown) =>
+      presenter.taskDetail({ ...item, status, result: null, errorStack: null, owner: null, meta, retriedTo: [], outbox: null }).progress;
+    expect(detail("PROGRESS", { current: 3, total: 8, message: "rows" })).toEqual({ current: 3, total: 8, message: "rows" });
+    expect(detail("SUCCESS", null)).toBeNull();
+    expect(detail("FAILURE", { chainStoppedBy: "t1" })).toBeNull();
   });
 
   it("an announced record: its error in the row's two columns, args redacted", () => {

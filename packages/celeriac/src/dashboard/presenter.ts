@@ -13,7 +13,7 @@ import type { PeriodicTaskView } from "../beat/store.js";
 import type { QueueCounts, SeenWorker } from "../broker/inspection.js";
 import type { TaskRecord } from "../results/backend.js";
 import type { AuditRecord } from "../results/audit.js";
-import { RUNNING_STATES } from "../states.js";
+import { progressOf, RUNNING_STATES, States } from "../states.js";
 import type { TaskDetailItem, TaskListItem } from "../results/queries.js";
 import type { AuditEntry, PeriodicTaskRow, QueueRow, TaskDetail, TaskRow, TaskStatus, WorkerRow } from "./api-types.js";
 import type { KnownTasks } from "./known-tasks.js";
@@ -90,6 +90,7 @@ export class Presenter {
       result: item.result,
       errorStack: item.errorStack,
       owner: item.owner,
+      progress: item.status === States.PROGRESS ? progressOf(item.meta) : null,
       retriedTo: item.retriedTo,
       outbox: outbox && {
         createdAt: outbox.createdAt.toISOString(),

@@ -96,6 +96,7 @@ export class TaskQueries {
       retriedFrom: null,
       result: null,
       errorStack: null,
+      meta: null,
       owner: outbox!.owner,
     };
     const kept = outbox && { createdAt: outbox.createdAt, dispatchedAt: outbox.dispatchedAt, attempts: outbox.attempts, lastError: outbox.lastError, runAt: outbox.runAt, expires: outbox.expires };

@@ -47,6 +47,8 @@ export interface TaskDetailItem extends TaskListItem {
   result: unknown;
   errorStack: string | null;
   owner: string | null;
+  /** The row's meta: a PROGRESS task's last ctx.progress(), a never-run chain step's { chainStoppedBy }. */
+  meta: unknown;
   /** Ids of the tasks retried from this one, oldest first. */
   retriedTo: string[];
   /** Its TaskOutbox row (a durable dispatch), while the outbox keeps it. */

@@ -238,10 +238,12 @@ describe(`the ${dbKind()} store's task detail, retry links and overview (TaskQue
     });
     expect(await s.queries.detail("queued-1")).toEqual({
       id: "queued-1", name: "conf.later", status: "PENDING", args: [1], queue: "q-b", worker: null, retries: 0, createdAt: at("2030-01-01T00:00:00.000Z"),
-      startedAt: null, doneAt: null, runtimeMs: null, errorType: null, errorMessage: null, retriedFrom: null, result: null, errorStack: null, owner: "user:3", retriedTo: [],
+      startedAt: null, doneAt: null, runtimeMs: null, errorType: null, errorMessage: null, retriedFrom: null, result: null, errorStack: null, meta: null, owner: "user:3", retriedTo: [],
       outbox: { createdAt: at("2030-01-01T00:00:00.000Z"), dispatchedAt: null, attempts: 0, lastError: "Error: down", runAt: at("2030-01-01T01:00:00.000Z"), expires: null },
     });
     expect(await s.queries.detail("no-such-task")).toBeNull();
+    await s.store.upsert([row({ id: "progress-1", status: States.PROGRESS, meta: { current: 2, total: 9, message: "rows" } })]);
+    expect(await s.queries.detail("progress-1")).toMatchObject({ status: "PROGRESS", meta: { current: 2, total: 9, message: "rows" } });
   });
 
   const H = Date.parse("2031-01-01T10:00:00.000Z");

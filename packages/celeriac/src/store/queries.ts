@@ -75,7 +75,7 @@ export class StoreQueries implements ResultQueries, AuditRows {
     const [[r], [o], linked] = await Promise.all([this.port.all(row), this.port.all(outbox), this.port.all(retriedTo)]);
     const { read } = this.port;
     return {
-      row: r ? { ...statements.listedTask(r, read), result: read.json(r.result), errorStack: r.errorStack === null ? null : String(r.errorStack) } : null,
+      row: r ? { ...statements.listedTask(r, read), result: read.json(r.result), errorStack: r.errorStack === null ? null : String(r.errorStack), meta: read.json(r.meta) } : null,
       outbox: o ? read.outboxRow(o) : null,
       retriedTo: linked.map((l) => String(l.id)),
     };

@@ -61,7 +61,7 @@ const NEWEST_FIRST = `ORDER BY "createdAt" DESC, "id" DESC`;
 
 /** What a list row reads (not the result, not the stack: they can be large, and are the detail's). */
 const LIST_COLUMNS = ["id", "name", "status", "args", "queue", "worker", "retries", "createdAt", "startedAt", "doneAt", "runtimeMs", "errorType", "errorMessage", "retriedFrom", "owner"] as const;
-const DETAIL_COLUMNS = [...LIST_COLUMNS, "result", "errorStack"] as const;
+const DETAIL_COLUMNS = [...LIST_COLUMNS, "result", "errorStack", "meta"] as const;
 /** What a text search looks in. */
 const TEXT_COLUMNS = [
   { column: "args", json: true },

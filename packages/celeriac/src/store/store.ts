@@ -172,7 +172,7 @@ export interface ResultQueries {
   /** How many rows are in `range`, counting to `cap` at most. */
   countTasks(range: TaskRange, cap: number): Promise<number>;
   /** The task's row, its TaskOutbox row, and the ids of the rows retried from it, oldest first. */
-  taskDetail(id: string): Promise<{ row: (ListedTask & { result: unknown; errorStack: string | null }) | null; outbox: OutboxRow | null; retriedTo: string[] }>;
+  taskDetail(id: string): Promise<{ row: (ListedTask & { result: unknown; errorStack: string | null; meta: unknown }) | null; outbox: OutboxRow | null; retriedTo: string[] }>;
   /** The column's distinct values, sorted, `max` at most: a loose index scan (one index probe per value). */
   distinctValues(column: FacetColumn, max: number): Promise<string[]>;
   /**

@@ -114,6 +114,15 @@ function TaskBody(props: { task: TaskDetail }): React.JSX.Element {
             <dd data-testid="task-status">
               <StatusBadge status={task.status} />
             </dd>
+            {task.progress && (
+              <>
+                <dt>Progress</dt>
+                <dd data-testid="task-progress">
+                  <progress value={task.progress.current} max={task.progress.total || undefined} /> {task.progress.current} / {task.progress.total}
+                  {task.progress.message ? ` · ${task.progress.message}` : ""}
+                </dd>
+              </>
+            )}
             <dt>Id</dt>
             <dd className="mono" data-testid="task-id">{task.id}</dd>
             <dt>Task</dt>
