@@ -22,6 +22,7 @@ import { env } from "@/lib/env";
 import * as articles from "@/tasks/articles";
 import * as demo from "@/tasks/demo";
 import * as emails from "@/tasks/emails";
+import * as pages from "@/tasks/pages";
 
 /** The staff session of a request, as the dashboard asks for it. */
 export async function staffOf(request: Request): Promise<Authorization> {
@@ -35,7 +36,7 @@ const origins = originPolicy(env);
 export const dashboard = createDashboard({
   app: celeriac,
   // A web process imports only the tasks its routes use: name them all, for names, schemas and redaction.
-  tasks: [demo, articles, emails],
+  tasks: [demo, articles, emails, pages],
   authorize: staffOf,
   // The app's own policy (lib/csrf.ts): APP_URL, ALLOWED_ORIGINS, and in development this machine's Host.
   trustedOrigins: origins.trustedOrigins,

@@ -17,6 +17,8 @@ const env = {
   NEXT_TELEMETRY_DISABLED: "1",
   CHECKPOINT_DISABLE: "1",
   CELERIAC_LOG_FORMAT: process.env.CELERIAC_LOG_FORMAT ?? "pretty",
+  // The page demo (/pages) may fetch this machine's own pages (its sample page) in development only.
+  PAGES_ALLOW_PRIVATE_HOSTS: process.env.PAGES_ALLOW_PRIVATE_HOSTS ?? "1",
 };
 const PORT = process.env.PORT ?? "3000";
 
