@@ -52,7 +52,7 @@ describe("POST /api/pages: the route's 4xx, nothing sent", () => {
 
   it("403 for a cross-site write, whatever it asks for", async () => {
     const url = JSON.stringify({ url: "https://example.com/" });
-    for (const headers of [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }]) {
+    for (const headers of [{ "sec-fetch-site": "cross-site" }, { origin: "https://evil.example" }] as Record<string, string>[]) {
       const { status, body } = await post(url, headers);
       expect(status).toBe(403);
       expect(body.error).toMatch(/changes are accepted from this site's own pages only/);
