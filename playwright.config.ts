@@ -13,11 +13,13 @@
  * - its own dev SMTP inbox (scripts/mail-sink.ts) on 127.0.0.1:2526, or E2E_SMTP_PORT, so a dev inbox on 2525 is left alone:
  *   the worker sends mail there, the sink stores it in e2e.db, and the tests read it at /dev/mailbox
  *   (CELERIAC_DEV_INBOX=1 shows those pages under `next start`);
- * - a fixed SECRET_KEY, so a test can sign a reset token the server accepts (e2e/accounts.spec.ts).
+ * - a fixed SECRET_KEY, so a test can sign a reset token the server accepts (e2e/accounts.spec.ts);
+ * - its own UPLOAD_DIR under the system's temporary folder (the upload demo's files), deleted afterwards.
  * All servers get the same environment (set below, overriding the shell's).
  */
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { defineConfig } from "@playwright/test";
 
 // Always this file, whatever DATABASE_URL the shell has: the run deletes it, so it must never be dev.db.
@@ -36,6 +38,8 @@ process.env.CHECKPOINT_DISABLE = "1";
 process.env.E2E_PORT ??= "3100";
 process.env.E2E_SMTP_PORT ??= "2526";
 const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT}`;
+// The upload demo's files (e2e/uploads.spec.ts) in a folder of this run's own, removed by global-teardown.ts.
+process.env.E2E_UPLOAD_DIR = join(tmpdir(), `celeriac-${process.env.E2E_KEY_PREFIX}-uploads`);
 
 // A fresh database per run: delete the file (and SQLite's side files), then migrate it from scratch.
 const freshDatabase = ["", "-journal", "-wal", "-shm"].map((suffix) => `'${databaseFile}${suffix}'`).join(" ");
@@ -54,8 +58,7 @@ const env = {
   // Every test logs in from 127.0.0.1: the per-IP login limit (20 in 15 minutes) would count the whole suite
   // as one client. The per-address limit stays at its default; no spec fails more than twice for one address.
   LOGIN_IP_LIMIT: "1000",
-  // The page demo (e2e/pages.spec.ts) fetches this app's own sample page, on loopback, which it refuses by default.
-  PAGES_ALLOW_PRIVATE_HOSTS: "1",
+  UPLOAD_DIR: process.env.E2E_UPLOAD_DIR,
 };
 
 export default defineConfig({

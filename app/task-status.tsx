@@ -14,7 +14,7 @@ export type { TaskView };
 const POLL_MS = 300;
 
 /** The `{ error }` message of a failed API call, or a generic one. */
-async function errorMessage(response: Response): Promise<string> {
+export async function errorMessage(response: Response): Promise<string> {
   try {
     const body = (await response.json()) as { error?: unknown };
     if (typeof body.error === "string") return body.error;

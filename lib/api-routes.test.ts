@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { discoverRoutes } from "@/test/api-route-files";
 import { allowedMethods, API_ROUTES, apiRouteOf, BODY_LIMITS, bodyLimitOf, routeMatcher, STREAMED_BODIES, streamedBodyOf } from "./api-routes";
 import { DEFAULT_MAX_BODY_BYTES, LARGEST_MAX_BODY_BYTES, UPLOAD_REQUEST_MAX_BYTES, UPLOAD_TOO_LARGE_MESSAGE } from "./request-limits";
+import { API_CSP } from "./security-headers";
 
 describe("API_ROUTES", () => {
   it("lists every route under app/api/ with the methods its route.ts exports", () => {
@@ -88,5 +89,21 @@ describe("STREAMED_BODIES", () => {
     }
     expect(streamedBodyOf("POST", "/api/uploads")).toEqual({ limit: UPLOAD_REQUEST_MAX_BYTES, tooLarge: UPLOAD_TOO_LARGE_MESSAGE });
     for (const [method, path] of [["GET", "/api/uploads"], ["POST", "/api/uploads/x"], ["POST", "/api/articles"]]) expect(streamedBodyOf(method, path), `${method} ${path}`).toBeUndefined();
+  });
+});
+
+describe("STREAMED_BODIES outside proxy.ts", () => {
+  it("proxy.ts's matcher leaves each such route out, and next.config.ts gives it the API's Content-Security-Policy instead", async () => {
+    const { config } = await import("@/proxy");
+    // Next's own reading of a matcher (not in its type declarations): what `next build` compiles it to.
+    type ReadMatchers = (matcher: unknown, config: { i18n: undefined; basePath: string }) => { regexp: string }[];
+    const next = (await import("next/dist/build/analysis/get-page-static-info")) as unknown as { getMiddlewareMatchers: ReadMatchers };
+    const matchers = next.getMiddlewareMatchers(config.matcher, { i18n: undefined, basePath: "" }).map((m) => new RegExp(m.regexp));
+    const headers = await (await import("@/next.config")).default.headers!();
+    for (const route of Object.keys(STREAMED_BODIES)) {
+      expect(matchers.some((m) => m.test(route)), `proxy.ts runs on ${route}`).toBe(false);
+      expect(headers.find((h) => h.source === route)?.headers, route).toContainEqual({ key: "Content-Security-Policy", value: API_CSP });
+    }
+    expect(matchers.some((m) => m.test("/api/uploads/some-id")), "GET /api/uploads/[id] still goes through the proxy").toBe(true);
   });
 });

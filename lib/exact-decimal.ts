@@ -26,16 +26,18 @@ export function parseDecimal(text: string): Decimal | undefined {
   if (Math.abs(exponent) > MAX_EXPONENT) return undefined;
   const digits = BigInt(`${whole}${fraction}` || "0") * (sign === "-" ? -1n : 1n);
   const scale = fraction.length - exponent;
-  return scale >= 0 ? normalize({ units: digits, scale }) : { units: digits * 10n ** BigInt(-scale), scale: 0 };
+  return scale >= 0 ? { units: digits, scale } : { units: digits * 10n ** BigInt(-scale), scale: 0 };
 }
 
-/** a + b, exactly. */
+const scaled = (d: Decimal, scale: number) => (d.scale === scale ? d.units : d.units * 10n ** BigInt(scale - d.scale));
+
+/** a + b, exactly (summing a column adds one cell at a time: no normalising here, formatDecimal does it once). */
 export function addDecimals(a: Decimal, b: Decimal): Decimal {
   const scale = Math.max(a.scale, b.scale);
-  return normalize({ units: a.units * 10n ** BigInt(scale - a.scale) + b.units * 10n ** BigInt(scale - b.scale), scale });
+  return { units: scaled(a, scale) + scaled(b, scale), scale };
 }
 
-/** Without trailing zeros after the point, so one value has one form ("4.50" + "0.50" is "5"). */
+/** Without trailing zeros after the point, so one value has one text ("4.50" + "0.50" is "5"). */
 function normalize({ units, scale }: Decimal): Decimal {
   while (scale > 0 && units % 10n === 0n) {
     units /= 10n;
@@ -45,7 +47,8 @@ function normalize({ units, scale }: Decimal): Decimal {
 }
 
 /** The decimal as text, without an exponent: "-12.05", "0.001", "1200". */
-export function formatDecimal({ units, scale }: Decimal): string {
+export function formatDecimal(decimal: Decimal): string {
+  const { units, scale } = normalize(decimal);
   const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, "0");
   const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
   return units < 0n ? `-${text}` : text;
