@@ -58,6 +58,8 @@ const env = {
   // Every test logs in from 127.0.0.1: the per-IP login limit (20 in 15 minutes) would count the whole suite
   // as one client. The per-address limit stays at its default; no spec fails more than twice for one address.
   LOGIN_IP_LIMIT: "1000",
+  // The page demo (e2e/pages.spec.ts) fetches this app's own sample page, on loopback, which it refuses by default.
+  PAGES_ALLOW_PRIVATE_HOSTS: "1",
   UPLOAD_DIR: process.env.E2E_UPLOAD_DIR,
 };
 

@@ -19,6 +19,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <nav className="top">
           <Link href="/">add demo</Link>
           <Link href="/articles">articles</Link>
+          <Link href="/pages">pages</Link>
           <Link href="/uploads">uploads</Link>
           <Link href="/signup">sign up</Link>
           <Link href="/login">log in</Link>
