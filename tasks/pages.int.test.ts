@@ -26,6 +26,8 @@ const pagesRoute = await import("@/app/api/pages/route");
 const taskRoute = await import("@/app/api/tasks/[id]/route");
 
 const SAMPLE = readFileSync(resolve(import.meta.dirname, "../public/sample-page.html"), "utf8");
+/** Near the 2 MB limit: the page travels in fetchPage's result and parsePage's message, far over maxPayloadBytes (a dispatch's limit). */
+const LARGE = `<title>Large</title>${"<p>word</p>".repeat(180_000)}`;
 
 let server: Server;
 let origin: string;
@@ -40,6 +42,7 @@ async function listen(s: Server): Promise<number> {
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/sample-page.html") return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(SAMPLE);
+    if (req.url === "/large-page.html") return res.writeHead(200, { "content-type": "text/html" }).end(LARGE);
     res.writeHead(404, { "content-type": "text/html" }).end("<h1>Not found</h1>");
   });
   origin = `http://127.0.0.1:${await listen(server)}`;
@@ -105,6 +108,13 @@ describe("the chain, as POST /api/pages sends it", () => {
     expect(parsed!.result).toEqual(sampleSummary());
     expect(stored!.args).toEqual([sampleSummary(), url, null]); // the previous result first (Celery's rule), then .s(url, userId)
     expect(await db.pageInfo.findUniqueOrThrow({ where: { id: stored!.result as number } })).toMatchObject({ url, userId: null, ...sampleSummary() });
+  });
+
+  it("a page near the 2 MB limit goes through the chain too", async () => {
+    const { body } = await submit(`${origin}/large-page.html`);
+    const [, parsed, stored] = await finished(body);
+    expect(parsed).toMatchObject({ status: "SUCCESS", result: { title: "Large", wordCount: 180_000, linkCount: 0, links: [] } });
+    expect(stored!.status).toBe("SUCCESS");
   });
 
   it("a logged-in user's chain is theirs, and so is the stored row", async () => {
