@@ -179,6 +179,9 @@ describe("chord", () => {
     const r = await chord(group(t.add.s(1, 2), t.add.s(3, 4), t.double.s(10)), t.sum.s()).delay();
     expect(await r.get({ timeout: 10_000 })).toBe(3 + 7 + 20);
     expect((await r.info())!.args).toEqual([[3, 7, 20]]);
+    const members = r.header!;
+    expect(await members.get()).toEqual([3, 7, 20]);
+    expect((await r.info())!.parentId).toBe(members.id);
     expect(runs.get(r.id)).toBe(1);
   });
 

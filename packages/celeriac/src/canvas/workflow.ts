@@ -194,11 +194,13 @@ export class Chord<Out> {
     return new Members(this.header.signatures).prepare(options, this.callback);
   }
 
-  /** Sends the members; the handle is the callback's (its `.parent` is unset: the group is `app.groupResult(groupId)`). */
+  /** Sends the members; the handle is the callback's, with the members' GroupResult as its `.header`. */
   async applyAsync(options: WorkflowOptions = {}): Promise<AsyncResult<Out>> {
-    const { callbackId, send } = this.prepare(options);
+    const { callbackId, results, send } = this.prepare(options);
     await send(false);
-    return this.callback.dispatcher.handle(callbackId!) as AsyncResult<Out>;
+    const handle = this.callback.dispatcher.handle(callbackId!) as AsyncResult<Out>;
+    handle.header = results;
+    return handle;
   }
 
   delay(): Promise<AsyncResult<Out>> {

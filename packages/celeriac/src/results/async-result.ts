@@ -6,6 +6,7 @@
 import { ResultNotReadyError, ResultTimeoutError, SyncSubtaskError, TaskFailedError, TaskRevokedError } from "../errors.js";
 import { READY_STATES, States, type TaskState } from "../states.js";
 import { outcomeError, type Outcome, type StateChange, type TaskMessage } from "../message.js";
+import type { GroupResult } from "../canvas/group-result.js";
 import type { AnnouncedRow } from "./row.js";
 import type { ResultBackend, TaskRecord } from "./backend.js";
 import { progressOf, type TaskProgress } from "../task/progress.js";
@@ -113,8 +114,10 @@ export async function watchChanges(source: ResultSource, id: string): Promise<Ch
 }
 
 export class AsyncResult<R = unknown> {
-  /** A chain step's previous step (Celery: parent), back to the first; unset outside a chain. */
+  /** A chain step's previous step (Celery: parent), back to the first; unset outside a chain and on handles made from an id. */
   parent: AsyncResult | undefined;
+  /** A chord callback's members (Celery: the chord result's parent), on the handle `chord(...).delay()` gives. */
+  header: GroupResult | undefined;
 
   constructor(
     /** The task id. */
