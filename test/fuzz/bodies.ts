@@ -38,6 +38,8 @@ export const SEED_BODIES: Record<string, BodyObject> = {
   "POST /api/admin/tasks/apply": { task: "demo.add", args: [1, 2], countdown: 0, requestKey: REQUEST_KEY },
   "POST /api/admin/tasks/retry": { filter: { status: ["FAILURE"], name: "demo.add", q: "fuzz" }, expected: 0, requestKey: REQUEST_KEY },
   "POST /api/admin/tasks/[id]/retry": { requestKey: REQUEST_KEY },
+  // The page demo's URL: "fuzz" is never one. The suite's worker cannot reach it (no network): its chain fails, sent once per case.
+  "POST /api/pages": { url: "https://example.com/" },
   "POST /api/admin/tasks/[id]/revoke": { terminate: false, requestKey: REQUEST_KEY },
   // The workers' ids and the queues' names are never among the ids the corpus puts in a segment: nothing
   // is shut down, paused or purged (the suite's last test still needs the worker and its queue).

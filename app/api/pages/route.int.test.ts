@@ -37,6 +37,7 @@ describe("POST /api/pages: the route's 4xx, nothing sent", () => {
     ["IPv6 loopback", "http://[::1]/", "[::1] is a loopback address"],
     ["cloud metadata", "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address (cloud metadata lives there)"],
     ["private", "https://10.0.0.5:8443/", "10.0.0.5 is a private address"],
+    ["NUL", "https://example.com/\u0000", "contains a NUL character (\\u0000), which PostgreSQL cannot store"],
   ])("400 for %s", async (_what, url, message) => {
     const { status, body } = await postUrl(url);
     expect(status).toBe(400);

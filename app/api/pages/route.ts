@@ -13,7 +13,7 @@
  * checked by the worker when it resolves it (lib/ssrf-guard.ts), where the fetch happens.
  */
 import { z } from "zod";
-import { chain, type AsyncResult } from "celeriac";
+import { chain, safeText, type AsyncResult } from "celeriac";
 import { env } from "@/lib/env";
 import { parseBody, route } from "@/lib/http";
 import { ANYONE, userOwner, viewerOf } from "@/lib/result-access";
@@ -23,8 +23,7 @@ import { fetchPage, pageUrl, parsePage, storePageInfo } from "@/tasks/pages";
 export const dynamic = "force-dynamic";
 
 const body = z.object({
-  url: z
-    .string()
+  url: safeText() // NUL and lone surrogates are a 400, as in every text field (the URL parser would encode them)
     .trim()
     .pipe(pageUrl)
     .transform((text) => new URL(text))
