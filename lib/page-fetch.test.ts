@@ -24,6 +24,10 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   "/to-file": (res) => res.writeHead(302, { location: "file:///etc/passwd" }).end(),
   "/to-credentials": (res) => res.writeHead(307, { location: "http://admin:admin@127.0.0.1/" }).end(),
   "/silent": () => {}, // never answers
+  "/cut": (res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.write("<p>half a page", () => res.socket?.destroy());
+  },
 };
 for (let i = 0; i <= 6; i++) routes[`/loop${i}`] = (res) => res.writeHead(302, { location: `/loop${i + 1}` }).end();
 routes["/loop7"] = routes["/page"]!;
@@ -104,6 +108,10 @@ describe("fetchPageText", () => {
     const started = Date.now();
     await expect(fetchAllowed("/silent", { limits: { ...PAGE_LIMITS, timeoutMs: 300 } })).rejects.toThrow(new PageNetworkError(`GET ${base}/silent did not answer within 0.3 s`));
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("a connection cut mid-body is a network error too", async () => {
+    await expect(fetchAllowed("/cut")).rejects.toThrow(new PageNetworkError(`GET ${base}/cut did not answer: ECONNRESET`));
   });
 
   it("a host that does not exist fails for good", async () => {

@@ -85,7 +85,7 @@ function request(url: URL, signal: AbortSignal, allowPrivate: boolean): Promise<
       },
     });
     req.once("response", resolve);
-    req.once("error", reject);
+    req.on("error", reject); // also after the answer (an abort mid-body): a settled promise ignores it
   });
 }
 
@@ -121,7 +121,7 @@ async function readText(url: URL, response: IncomingMessage, maxBytes: number): 
     throw tooLarge();
   }
   const body = decoded(response);
-  response.once("error", (error) => body.destroy(error)); // a reset mid-body reaches the decompressor's reader
+  response.on("error", (error) => body.destroy(error)); // a reset mid-body reaches the decompressor's reader
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
