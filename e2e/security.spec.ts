@@ -9,7 +9,7 @@ import { expect, test } from "@playwright/test";
 import { watchCspViolations } from "./csp";
 import { openMail, submitAdd } from "./pages";
 
-const PAGES = ["/", "/articles", "/uploads", "/signup", "/login", "/forgot-password", "/reset-password?token=garbage", "/dev/mailbox", "/no-such-page"];
+const PAGES = ["/", "/articles", "/uploads", "/pages", "/signup", "/login", "/forgot-password", "/reset-password?token=garbage", "/dev/mailbox", "/no-such-page"];
 
 test("every page renders and hydrates under its CSP, with no violation, and sends the security headers", async ({ page }) => {
   const violations = watchCspViolations(page);
