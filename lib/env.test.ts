@@ -88,6 +88,15 @@ describe("METRICS_TOKEN", () => {
   });
 });
 
+describe("PAGES_ALLOW_PRIVATE_HOSTS", () => {
+  it("is off unless set, in every mode (the SSRF guard refuses private and loopback addresses)", () => {
+    expect(parseEnv({}).PAGES_ALLOW_PRIVATE_HOSTS).toBe(false);
+    expect(parseEnv({ NODE_ENV: "development" }).PAGES_ALLOW_PRIVATE_HOSTS).toBe(false);
+    expect(parseEnv({ PAGES_ALLOW_PRIVATE_HOSTS: "1" }).PAGES_ALLOW_PRIVATE_HOSTS).toBe(true);
+    expect(() => parseEnv({ PAGES_ALLOW_PRIVATE_HOSTS: "yes" })).toThrow(/PAGES_ALLOW_PRIVATE_HOSTS/);
+  });
+});
+
 describe("loading lib/env.ts", () => {
   // Every process reads its environment first (the web server at boot, before anything else): from the
   // framework it needs ConfigError and the dependency-free celeriac/states (log levels, the database URL
