@@ -31,6 +31,7 @@ function defineTasks(app: Harness["app"]) {
       },
     }),
     constant: app.task({ name: "cv.constant", args: z.tuple([z.string()]), run: (_ctx, s) => s }),
+    suffixed: app.task({ name: "cv.suffixed", args: z.tuple([z.number(), z.string(), z.string().default("!")]), run: (_ctx, n, prefix, suffix) => `${prefix}${n}${suffix}` }),
   };
 }
 let t: ReturnType<typeof defineTasks>;
@@ -55,6 +56,12 @@ describe("chain", () => {
     expect([a!.rootId, b!.rootId, c!.rootId]).toEqual([first.id, first.id, first.id]);
     expect([a!.parentId, b!.parentId, c!.parentId]).toEqual([null, first.id, middle.id]);
     expect(c!.args).toEqual([10, "n="]);
+  });
+
+  it("a defaulted last argument: a step is whole when its arguments are a whole call, else it takes the previous result first", async () => {
+    expect(await (await chain(t.add.s(1, 2), t.suffixed.s("n=", "?")).delay()).get({ timeout: 10_000 })).toBe("n=3?");
+    expect(await (await chain(t.add.s(1, 2), t.suffixed.s("n=")).delay()).get({ timeout: 10_000 })).toBe("n=3!");
+    expect(await (await t.suffixed.s(5, "x").delay()).get({ timeout: 10_000 })).toBe("x5!");
   });
 
   it("an immutable step ignores the previous result", async () => {

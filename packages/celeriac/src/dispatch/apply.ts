@@ -165,17 +165,6 @@ export function prepare(task: TaskDefinition, args: readonly unknown[], options:
   return { message, publish: { delayMs: Math.max(0, runAt - now), priority: opts.priority ?? task.priority } };
 }
 
-/**
- * How many arguments a call must give: the tuple's items up to the last required one (optional and
- * defaulted items may be left out). A signature with fewer takes the previous step's result first.
- */
-function minArgs(task: TaskDefinition): number {
-  const items = task.args.def.items as readonly z.ZodType[];
-  let required = items.length;
-  while (required > 0 && items[required - 1]!.safeParse(undefined).success) required--;
-  return required;
-}
-
 /** Gives a task definition its dispatch methods, bound to one app's broker and result store. */
 export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, R>, deps: DispatchDeps): Task<S, R> {
   type Result = AsyncResult<Awaited<R>>;
@@ -223,8 +212,10 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
   };
 
   const dispatcher: Dispatcher = { task, deps, send, sendOnCommit, handle: (id) => handle(id) };
-  // Every argument given: a step that can run alone; one fewer: the previous step's result goes first.
-  const s = (...args: readonly unknown[]) => new Signature(dispatcher, args, false, args.length >= minArgs(task));
+  // Arguments that are a whole call by themselves make a step that can run alone; otherwise the previous
+  // step's result goes first. The same question the types ask (s's first overload: the whole tuple), so a
+  // defaulted last argument does not make `store.s(url, null)` (info first) look complete.
+  const s = (...args: readonly unknown[]) => new Signature(dispatcher, args, false, parseArgs(task, args).ok);
   const si = (...args: readonly unknown[]) => new Signature(dispatcher, args, true, true);
 
   return Object.freeze({
