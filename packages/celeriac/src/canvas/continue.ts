@@ -73,13 +73,13 @@ export function workflowContinuation(deps: ContinueDeps): ContinueWorkflow {
     }
   }
 
-  async function completeChord(groupId: string, at: Date): Promise<void> {
+  async function completeChord({ id: groupId, size }: { id: string; size: number }, at: Date): Promise<void> {
+    // Most members are not the last: one count on the (groupId, status) index says so, without reading
+    // the group or taking the transaction, whose write lock (SQLite) every member would take in turn.
+    const { finished, failed } = await deps.groups.groupFinished(groupId);
+    if (!failed && finished < size) return;
     const group = await deps.groups.findGroup(groupId);
     if (!group?.callback || group.firedAt) return;
-    // Most members are not the last: a count on the (groupId, status) index says so without the
-    // transaction, whose write lock (SQLite) every member would otherwise take in turn.
-    const { finished, failed } = await deps.groups.groupFinished(groupId);
-    if (!failed && finished < group.memberIds.length) return;
     const callback = group.callback;
     const place = { parentId: groupId, rootId: group.rootId ?? groupId };
     let sent: Prepared | undefined;

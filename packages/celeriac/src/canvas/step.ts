@@ -33,11 +33,9 @@ export interface Continuation {
   link?: Step[];
   /** Sent with this task's id when it fails for good (Celery: link_error). */
   linkError?: Step[];
-  /** The chord (its TaskGroup id) this member may complete: its end checks whether the callback is due. */
-  chord?: string;
-}
-
-/** True when the message has anything to do once it ends. */
-export function continues(c: Continuation | undefined): c is Continuation {
-  return Boolean(c && (c.chain?.length || c.link?.length || c.linkError?.length || c.chord));
+  /**
+   * The chord this member may complete (its TaskGroup id, and how many members it has): its end counts
+   * the group's finished members and, when that is all of them, sends the callback.
+   */
+  chord?: { id: string; size: number };
 }

@@ -113,7 +113,7 @@ class Members {
     const now = Date.now();
     const members = this.signatures.map((s, i) => ({
       dispatcher: s.dispatcher,
-      prepared: messageOf(stepOf(s, ids[i]!, ownerFor(s, options)), undefined, { rootId: groupId, groupId }, callback ? { chord: groupId } : undefined, now),
+      prepared: messageOf(stepOf(s, ids[i]!, ownerFor(s, options)), undefined, { rootId: groupId, groupId }, callback ? { chord: { id: groupId, size: ids.length } } : undefined, now),
     }));
     const deps: DispatchDeps = (this.signatures[0] ?? callback!).dispatcher.deps;
     const results = new GroupResult(groupId, ids.map((id, i) => this.signatures[i]!.dispatcher.handle(id)), deps);
