@@ -13,10 +13,11 @@ import type { PeriodicTaskView } from "../beat/store.js";
 import type { QueueCounts, SeenWorker } from "../broker/inspection.js";
 import type { TaskRecord } from "../results/backend.js";
 import type { AuditRecord } from "../results/audit.js";
-import { progressOf, RUNNING_STATES, States } from "../states.js";
+import { progressOf, States } from "../states.js";
 import type { TaskDetailItem, TaskListItem } from "../results/queries.js";
 import type { AuditEntry, PeriodicTaskRow, QueueRow, TaskDetail, TaskRow, TaskStatus, WorkerRow } from "./api-types.js";
 import type { KnownTasks } from "./known-tasks.js";
+import { allowedActions } from "./task-actions.js";
 
 /** What the dashboard shows in place of a redacted argument, or of all of them. */
 export const REDACTED = "••••";
@@ -100,11 +101,7 @@ export class Presenter {
         runAt: iso(outbox.runAt),
         expires: iso(outbox.expires),
       },
-      can: {
-        retry: item.status === "FAILURE" || item.status === "REVOKED",
-        revoke: item.status === "PENDING" || item.status === "RETRY" || RUNNING_STATES.has(item.status),
-        terminate: RUNNING_STATES.has(item.status),
-      },
+      can: allowedActions(item.status),
     };
   }
 

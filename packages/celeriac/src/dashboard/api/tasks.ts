@@ -19,13 +19,13 @@ import { z } from "zod";
 import { queueNameSchema } from "../../config.js";
 import { DispatchError } from "../../errors.js";
 import { safeText } from "../../safe-text.js";
-import { RUNNING_STATES } from "../../states.js";
 import { taskIdProblem } from "../../task/id.js";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage } from "../api-types.js";
 import { actionBodySchema, BULK_RETRY_LIMIT, requestKeySchema, type DashboardContext } from "../context.js";
 import { badInput, HttpError, jsonReply } from "../http.js";
 import type { ApiRoute } from "../router.js";
 import { checkSend, sendTask } from "../send.js";
+import { allowedActions } from "../task-actions.js";
 import { parseTaskQuery, taskFilterSchema, toTaskFilter } from "../task-query.js";
 
 /** How many retries of one bulk retry are sent at once. */
@@ -201,7 +201,7 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
       const { requestKey } = await body(actionBodySchema);
       return actions.run({ actor, action: "task.retry", target: id, requestKey }, async () => {
         const original = await requireTask(id);
-        if (original.status !== "FAILURE" && original.status !== "REVOKED") {
+        if (!allowedActions(original.status).retry) {
           throw new HttpError(409, `task ${id} is ${original.status}: only a FAILURE or REVOKED task can be retried`);
         }
         const taskId = await retry(original);
@@ -219,10 +219,11 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
       const { requestKey, terminate = false } = await body(revokeSchema);
       return actions.run({ actor, action: "task.revoke", target: id, requestKey, detail: { terminate } }, async () => {
         const { status } = await requireTask(id);
-        if (status !== "PENDING" && status !== "RETRY" && !RUNNING_STATES.has(status)) {
+        const allowed = allowedActions(status);
+        if (!allowed.revoke) {
           throw new HttpError(409, `task ${id} is ${status}: only a PENDING, RETRY, STARTED or PROGRESS task can be revoked`);
         }
-        if (terminate && !RUNNING_STATES.has(status)) {
+        if (terminate && !allowed.terminate) {
           throw new HttpError(409, `task ${id} is ${status}, not running: revoke it without terminate`, "terminate");
         }
         await app.AsyncResult.from(id).revoke({ terminate });
