@@ -110,11 +110,13 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
   const { app, actions, known } = ctx;
   const store = app.periodicTasks;
 
-  const rowOf = async (id: number): Promise<PeriodicTaskRow> => {
+  const notFound = (id: number) => new HttpError(404, `no periodic task with id ${id}`);
+  const requireView = async (id: number): Promise<PeriodicTaskView> => {
     const view = await store.get(id);
-    if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
-    return (await periodicRows(ctx, [view]))[0];
+    if (!view) throw notFound(id);
+    return view;
   };
+  const rowOf = async (id: number): Promise<PeriodicTaskRow> => (await periodicRows(ctx, [await requireView(id)]))[0];
   const targetOf = async (id: number) => (await store.get(id))?.name ?? `periodic task #${id}`;
 
   /** The body of a save, checked as beat will need it (see the module comment); the requestKey apart. */
@@ -136,7 +138,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
       return await fn();
     } catch (error) {
       if (isPrismaError(error, "P2002")) throw new HttpError(409, `a periodic task named "${name}" already exists`, "name");
-      if (id !== undefined && (isPrismaError(error, "P2025") || !(await store.get(id)))) throw new HttpError(404, `no periodic task with id ${id}`);
+      if (id !== undefined && (isPrismaError(error, "P2025") || !(await store.get(id)))) throw notFound(id);
       throw error;
     }
   };
@@ -186,8 +188,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
         const id = idParam(params.id);
         const { requestKey } = await body(keyOnly);
         return actions.run({ actor, action: "periodic.delete", target: await targetOf(id), requestKey, detail: { id } }, async () => {
-          const view = await store.get(id);
-          if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
+          const view = await requireView(id);
           // A deleted settings row would be back at the next sync: say so instead of pretending.
           if (view.managed) {
             throw new HttpError(409, "this task comes from settings.beatSchedule and would come back at the next beat sync: disable it here, or remove its entry from settings");
@@ -204,8 +205,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
         const id = idParam(params.id);
         const { requestKey } = await body(keyOnly.required());
         return actions.run({ actor, action: "periodic.run", target: await targetOf(id), requestKey, detail: { id } }, async () => {
-          const view = await store.get(id);
-          if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
+          const view = await requireView(id);
           const problem = taskProblem(ctx, view.task, view.args, await workerTaskNames(ctx));
           if (problem) throw new HttpError(409, `${view.name} cannot be sent: ${problem.message}`);
           const taskId = randomUUID();
@@ -222,8 +222,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
         const id = idParam(params.id);
         const { requestKey } = await body(keyOnly);
         return actions.run({ actor, action: "periodic.returnToSettings", target: await targetOf(id), requestKey, detail: { id } }, async () => {
-          const view = await store.get(id);
-          if (!view) throw new HttpError(404, `no periodic task with id ${id}`);
+          const view = await requireView(id);
           if (!view.detached) {
             throw new HttpError(409, view.managed ? "this task already follows settings" : "this task was made in the admin: it has no settings entry to return to");
           }
