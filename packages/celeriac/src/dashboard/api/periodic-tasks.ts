@@ -24,8 +24,8 @@ import { LEASE_NAME } from "../../beat/leader.js";
 import { parseDefinition, periodicTaskInputSchema, type PeriodicTaskView } from "../../beat/store.js";
 import type { WorkerHeartbeat } from "../../broker/inspection.js";
 import { parseArgs } from "../../task/validate.js";
-import type { ActionReply, PeriodicTaskList, PeriodicTaskRow, TaskStatus } from "../api-types.js";
-import { requestKeySchema, type DashboardContext } from "../context.js";
+import type { ActionReply, PeriodicTaskList, PeriodicTaskRow } from "../api-types.js";
+import { liveHeartbeats, requestKeySchema, type DashboardContext } from "../context.js";
 import { badInput, HttpError, jsonReply, parseInput } from "../http.js";
 import type { ApiRoute } from "../router.js";
 import { sendTask } from "../send.js";
@@ -46,14 +46,6 @@ function idParam(text: string): number {
 
 const isPrismaError = (error: unknown, code: string) => typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 
-/** The live workers' heartbeats (the task names they run), or none when Redis does not answer (logged). */
-async function workerTaskNames(ctx: DashboardContext): Promise<WorkerHeartbeat[]> {
-  return ctx.app.broker.heartbeats().catch((error: unknown) => {
-    ctx.log.warn({ err: error }, "dashboard: could not read the workers' heartbeats");
-    return [];
-  });
-}
-
 /** Why beat cannot send `task` with `args` (the field at fault and the reason), or null. */
 function taskProblem(ctx: DashboardContext, task: string, args: unknown[], workers: readonly WorkerHeartbeat[]): { field: "task" | "args"; message: string } | null {
   const definition = ctx.known.get(task);
@@ -68,13 +60,13 @@ function taskProblem(ctx: DashboardContext, task: string, args: unknown[], worke
 
 /** The rows as the API shows them: with their last run's outcome, their next runs and any problem. */
 export async function periodicRows(ctx: DashboardContext, views: readonly PeriodicTaskView[]): Promise<PeriodicTaskRow[]> {
-  return present(ctx, views, await workerTaskNames(ctx));
+  return present(ctx, views, await liveHeartbeats(ctx));
 }
 
 /** The whole list (GET periodic-tasks). */
 export async function periodicList(ctx: DashboardContext): Promise<PeriodicTaskList> {
   const { app, known } = ctx;
-  const [views, beatLeader, workers] = await Promise.all([app.periodicTasks.list(), beatLeaderOf(ctx), workerTaskNames(ctx)]);
+  const [views, beatLeader, workers] = await Promise.all([app.periodicTasks.list(), beatLeaderOf(ctx), liveHeartbeats(ctx)]);
   return { timezone: app.config.timezone, beatLeader, tasks: await present(ctx, views, workers), taskNames: known.namesWith(workers) };
 }
 
@@ -93,7 +85,7 @@ async function present(ctx: DashboardContext, views: readonly PeriodicTaskView[]
     }
     problem ??= taskProblem(ctx, view.task, view.args, workers)?.message ?? null;
     // No row (yet, or cleaned up): the id reads as PENDING, as AsyncResult reads it.
-    const lastRun = view.lastTaskId ? { taskId: view.lastTaskId, status: (lastRuns[i]?.status ?? "PENDING") as TaskStatus } : null;
+    const lastRun = view.lastTaskId ? { taskId: view.lastTaskId, status: lastRuns[i]?.status ?? "PENDING" } : null;
     return presenter.periodicRow(view, { scheduleText, timezone, lastRun, nextRuns, problem });
   });
 }
@@ -124,7 +116,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
     const { requestKey, ...rest } = raw;
     const input = parseInput(periodicTaskInputSchema, rest);
     parseDefinition(input, app.config.maxPayloadBytes); // the schedule and the arguments' JSON-ness: 400 naming the field
-    const problem = taskProblem(ctx, input.task, input.args, await workerTaskNames(ctx));
+    const problem = taskProblem(ctx, input.task, input.args, await liveHeartbeats(ctx));
     if (problem) badInput(problem.field, `${problem.field}: ${problem.message}`);
     return { requestKey, input };
   };
@@ -206,7 +198,7 @@ export function periodicRoutes(ctx: DashboardContext): ApiRoute[] {
         const { requestKey } = await body(keyOnly.required());
         return actions.run({ actor, action: "periodic.run", target: await targetOf(id), requestKey, detail: { id } }, async () => {
           const view = await requireView(id);
-          const problem = taskProblem(ctx, view.task, view.args, await workerTaskNames(ctx));
+          const problem = taskProblem(ctx, view.task, view.args, await liveHeartbeats(ctx));
           if (problem) throw new HttpError(409, `${view.name} cannot be sent: ${problem.message}`);
           const taskId = randomUUID();
           await sendTask(app, known, { name: view.task, args: view.args, taskId, queue: view.queue, priority: view.priority, expireSeconds: view.expireSeconds });

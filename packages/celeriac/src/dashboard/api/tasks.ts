@@ -21,7 +21,7 @@ import { DispatchError } from "../../errors.js";
 import { safeText } from "../../safe-text.js";
 import { taskIdProblem } from "../../task/id.js";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage } from "../api-types.js";
-import { actionBodySchema, BULK_RETRY_LIMIT, requestKeySchema, type DashboardContext } from "../context.js";
+import { actionBodySchema, BULK_RETRY_LIMIT, liveHeartbeats, requestKeySchema, type DashboardContext } from "../context.js";
 import { badInput, HttpError, jsonReply } from "../http.js";
 import type { ApiRoute } from "../router.js";
 import { checkSend, sendTask } from "../send.js";
@@ -110,10 +110,7 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
     path: "tasks/facets",
     async handle() {
       const [heartbeats, queues, workers] = await Promise.all([
-        app.broker.heartbeats().catch((error: unknown) => {
-          ctx.log.warn({ err: error }, "dashboard: could not read the workers' heartbeats; listing this process's tasks only");
-          return [];
-        }),
+        liveHeartbeats(ctx),
         app.taskQueries.values("queue"),
         app.taskQueries.values("worker"),
       ]);
