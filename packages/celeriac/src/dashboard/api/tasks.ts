@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { queueNameSchema } from "../../config.js";
 import { DispatchError } from "../../errors.js";
+import type { TaskDetailItem } from "../../results/queries.js";
 import { safeText } from "../../safe-text.js";
 import { taskIdProblem } from "../../task/id.js";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage } from "../api-types.js";
@@ -60,7 +61,8 @@ function describeFilter(filter: z.output<typeof taskFilterSchema>): string {
   return parts.length === 0 ? "every FAILURE/REVOKED task" : parts.join(" ");
 }
 
-type Retriable = { id: string; name: string; args: unknown; queue: string | null; owner: string | null };
+/** What retry() reads of a row: a bulk retry's RetriableTask, or one task's detail (whose arguments may not have been stored). */
+type Retriable = Pick<TaskDetailItem, "id" | "name" | "args" | "queue" | "owner">;
 
 export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
   const { app, known, presenter, actions } = ctx;
@@ -93,6 +95,29 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
       throw error;
     }
     return spec.taskId;
+  };
+
+  /**
+   * retry() for each row, BULK_CONCURRENCY at a time; a row refused as it was (an HttpError: its arguments
+   * no longer fit) is skipped, anything else (the broker away) ends the whole retry.
+   */
+  const retryEach = async (rows: readonly Retriable[]): Promise<{ retried: number; skipped: string[] }> => {
+    let retried = 0;
+    const skipped: string[] = [];
+    let next = 0;
+    const sender = async () => {
+      for (let row = rows[next++]; row !== undefined; row = rows[next++]) {
+        try {
+          await retry(row);
+          retried++;
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          skipped.push(row.id);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: BULK_CONCURRENCY }, sender));
+    return { retried, skipped };
   };
 
   const list: ApiRoute = {
@@ -139,21 +164,7 @@ export function taskRoutes(ctx: DashboardContext): ApiRoute[] {
         if (rows.length > expected) {
           throw new HttpError(409, `${rows.length} tasks match now, more than the ${expected} you confirmed: count again before retrying`, "expected");
         }
-        let retried = 0;
-        const skipped: string[] = [];
-        let next = 0;
-        const sender = async () => {
-          for (let row = rows[next++]; row !== undefined; row = rows[next++]) {
-            try {
-              await retry(row);
-              retried++;
-            } catch (error) {
-              if (!(error instanceof HttpError)) throw error;
-              skipped.push(row.id);
-            }
-          }
-        };
-        await Promise.all(Array.from({ length: BULK_CONCURRENCY }, sender));
+        const { retried, skipped } = await retryEach(rows);
         const message =
           rows.length === 0
             ? "nothing to retry: no FAILURE or REVOKED task this filter matches is without a retry (a task's own Retry sends it again)"
