@@ -3,44 +3,20 @@
  * its tasks/): one killed with SIGKILL is listed offline within 10 s and stays listed; one asked to stop by
  * `celeriac control shutdown` (another process) finishes its running task, takes no new one and exits 0.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { States } from "../index.js";
+import { APP_DIR, celeriacArgs, startCliWorker, type CliWorker } from "../../test/cli-worker.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 import { REDIS_URL } from "../../test/redis.js";
-
-const APP_DIR = resolve(import.meta.dirname, "../../test/app");
-const MAIN = resolve(import.meta.dirname, "../cli/main.ts");
-/** tsx's loader, by URL (test/app has no node_modules to find it in). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
 
-/** `celeriac <args>` from the sources: the "source" condition makes test/app's `import "celeriac"` load them too. */
-function celeriacArgs(args: string[]): string[] {
-  return ["--conditions=source", "--import", TSX, MAIN, ...args];
-}
-
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startWorker(hostname: string, queue: string): Promise<Worker> {
-  const child = spawn(process.execPath, celeriacArgs(["worker", "-n", hostname, "-Q", queue, "-c", "2"]), { cwd: APP_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-  const worker = { child, output: () => out, exited };
+async function startWorker(hostname: string, queue: string): Promise<CliWorker> {
+  const worker = await startCliWorker(hostname, ["-Q", queue, "-c", "2"], env);
   workers.push(worker);
-  await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toContain(`${hostname} ready.`);
   return worker;
 }
 
@@ -52,7 +28,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const workers: Worker[] = [];
+const workers: CliWorker[] = [];
 let nap: ReturnType<typeof defineNap>;
 /** The producer's side of test/app/tasks/control.ts: the same name and arguments. */
 const defineNap = (app: Harness["app"]) => app.task({ name: "control.nap", args: z.tuple([z.number().int().min(0).max(60_000)]), run: (_ctx, ms) => ms });
