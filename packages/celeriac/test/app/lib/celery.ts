@@ -18,6 +18,8 @@ export const celeriac = createCeleriac({
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   keyPrefix: process.env.CELERIAC_KEY_PREFIX ?? "celeriac",
   logLevel: (process.env.CELERIAC_LOG_LEVEL ?? "silent") as LogLevel,
+  // A test that kills workers shortens it, so that the dead worker's tasks come back within seconds.
+  ...(process.env.CELERIAC_WORKER_LOCK_MS && { workerLockMs: Number(process.env.CELERIAC_WORKER_LOCK_MS) }),
 });
 
 export const task = celeriac.task;
