@@ -25,7 +25,7 @@ import * as emails from "@/tasks/emails";
 import * as pages from "@/tasks/pages";
 
 /** The staff session of a request, as the dashboard asks for it. */
-export async function staffOf(request: Request): Promise<Authorization> {
+async function staffOf(request: Request): Promise<Authorization> {
   const user = await requestUser(request.headers.get("cookie"));
   if (!user) return "login";
   return user.isStaff ? { staff: user.email } : "denied";

@@ -29,7 +29,7 @@ export const WORKER_RETENTION_MS = 3600 * 1000;
 /** Workers pruned per heartbeat at most, so that one write never holds Redis for long. */
 const PRUNE_BATCH = 100;
 
-export const WORKER_BEAT = `
+const WORKER_BEAT = `
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
@@ -42,13 +42,13 @@ end
 return #old
 `;
 
-export const WORKER_STOP = `
+const WORKER_STOP = `
 redis.call('DEL', KEYS[1])
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
 return 0
 `;
 
-export const WORKERS_SEEN = `
+const WORKERS_SEEN = `
 local out = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')) do
   local beat = redis.call('HGET', KEYS[1], id)
@@ -61,7 +61,7 @@ end
 return out
 `;
 
-export const WORKER_SHUTDOWN = `
+const WORKER_SHUTDOWN = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
@@ -88,7 +88,7 @@ export function defineWorkerCommands(redis: Redis): WithWorkerRecords {
  * Where a kept worker stands: stopped if it said so; online while its live key exists and its last beat is
  * younger than its TTL (the key is checked too: this reader's clock may run behind the worker's); else offline.
  */
-export function workerState(heartbeat: WorkerHeartbeat, stopped: boolean, live: boolean, now: number): WorkerState {
+function workerState(heartbeat: WorkerHeartbeat, stopped: boolean, live: boolean, now: number): WorkerState {
   if (stopped) return "stopped";
   return live && now - heartbeat.sentAt < HEARTBEAT_TTL_INTERVALS * heartbeat.intervalMs ? "online" : "offline";
 }

@@ -16,7 +16,7 @@ function recordOf(row: AnnouncedRow): TaskRecord {
 }
 
 /** The latest record of each id a batch of changes is about, in the order they came; ids whose row is gone are left out. */
-export async function recordsOf(app: Pick<Celeriac, "backend">, changes: readonly StateChange<AnnouncedRow>[]): Promise<TaskRecord[]> {
+async function recordsOf(app: Pick<Celeriac, "backend">, changes: readonly StateChange<AnnouncedRow>[]): Promise<TaskRecord[]> {
   const latest = new Map<string, AnnouncedRow | undefined>();
   for (const [id, , row] of changes) {
     latest.delete(id);

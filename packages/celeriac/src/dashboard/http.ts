@@ -29,10 +29,10 @@ import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { isJsonContentType, notJsonMessage, readBodyAtMost } from "../web/body.js";
 
 /** The largest request body the API reads. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** What every API answer carries: JSON is data, never a page, never cached (it holds task arguments). */
-export const API_HEADERS: Readonly<Record<string, string>> = {
+const API_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
   "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",

@@ -54,7 +54,7 @@ function bodyOf(req: NodeRequest): string | ReadableStream<Uint8Array> | null {
 }
 
 /** The fetch Request for a Node request; `signal` aborts when the client goes away. */
-export function toRequest(req: NodeRequest, signal: AbortSignal): Request {
+function toRequest(req: NodeRequest, signal: AbortSignal): Request {
   const protocol = (req.socket as TLSSocket | undefined)?.encrypted ? "https" : "http";
   const url = new URL(req.originalUrl ?? req.url ?? "/", `${protocol}://${req.headers.host ?? "localhost"}`);
   const headers = new Headers();
@@ -67,7 +67,7 @@ export function toRequest(req: NodeRequest, signal: AbortSignal): Request {
 }
 
 /** Writes a fetch Response to the Node response, its body streamed with backpressure; stops when the client goes away. */
-export async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie") res.setHeader(name, value);

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { ASSET_VERSION, DASHBOARD_CSS, DASHBOARD_JS } from "./assets.generated.js";
 
 /** The client's routes (its app.tsx), relative to pagesPath; `:x` is one segment. Anything else: the shell with 404. */
-export const PAGE_ROUTES = ["", "tasks", "tasks/:id", "workers", "queues", "periodic-tasks", "periodic-tasks/new", "periodic-tasks/:id", "audit"] as const;
+const PAGE_ROUTES = ["", "tasks", "tasks/:id", "workers", "queues", "periodic-tasks", "periodic-tasks/new", "periodic-tasks/:id", "audit"] as const;
 
 /** The headers of every page answer, whoever makes the policy. */
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -80,7 +80,7 @@ export function shellHtml({ pagesPath, apiPath, actor, nonce }: ShellOptions): s
 }
 
 /** `${pagesPath}/assets/dashboard.<version>.<ext>`. */
-export function assetPath(pagesPath: string, ext: "js" | "css"): string {
+function assetPath(pagesPath: string, ext: "js" | "css"): string {
   return `${pagesPath}/assets/dashboard.${ASSET_VERSION}.${ext}`;
 }
 

@@ -17,8 +17,8 @@ import { parseInput } from "./http.js";
 export const TASK_STATUSES = ["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED"] as const satisfies readonly TaskStatus[];
 
 /** @defaultValue 50 rows per page */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
 
 const text = safeText().trim().min(1).max(200);
 const instant = z.iso.datetime({ offset: true, message: "an ISO 8601 instant, e.g. 2026-12-01T10:00:00Z" });

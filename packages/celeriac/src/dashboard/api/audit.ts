@@ -8,7 +8,7 @@ import type { DashboardContext } from "../context.js";
 import { jsonReply, parseInput } from "../http.js";
 import type { ApiRoute } from "../router.js";
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 const querySchema = z.object({ before: z.coerce.number({ message: "an audit entry id" }).int("an audit entry id").positive("an audit entry id").optional() });
 

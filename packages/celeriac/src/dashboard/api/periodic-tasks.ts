@@ -64,7 +64,7 @@ export async function periodicRows(ctx: DashboardContext, views: readonly Period
 }
 
 /** The whole list (GET periodic-tasks). */
-export async function periodicList(ctx: DashboardContext): Promise<PeriodicTaskList> {
+async function periodicList(ctx: DashboardContext): Promise<PeriodicTaskList> {
   const { app, known } = ctx;
   const [views, beatLeader, workers] = await Promise.all([app.periodicTasks.list(), beatLeaderOf(ctx), liveHeartbeats(ctx)]);
   return { timezone: app.config.timezone, beatLeader, tasks: await present(ctx, views, workers), taskNames: known.namesWith(workers) };

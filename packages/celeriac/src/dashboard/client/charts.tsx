@@ -9,7 +9,7 @@ import uPlot from "uplot";
 import type { Overview } from "../api-types.js";
 import { formatDuration } from "./format.js";
 
-export const OUTCOME_COLOURS = { succeeded: "#2e9d52", failed: "#d03b2f", retried: "#d69a00", revoked: "#7d5ba6" } as const;
+const OUTCOME_COLOURS = { succeeded: "#2e9d52", failed: "#d03b2f", retried: "#d69a00", revoked: "#7d5ba6" } as const;
 const OUTCOMES = Object.keys(OUTCOME_COLOURS) as Array<keyof typeof OUTCOME_COLOURS>;
 const P50_COLOUR = "#2456c9";
 const P95_COLOUR = "#9db5ea";

@@ -44,7 +44,7 @@ function relativePath(pathname: string): string {
 }
 
 /** The params of `pattern` ("/tasks/:id") in `path`, or null when it does not match. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
+function matchPath(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split("/");
   const have = path.split("/");
   if (want.length !== have.length) return null;

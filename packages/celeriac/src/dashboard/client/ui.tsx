@@ -52,7 +52,7 @@ function subscribeClock(listener: () => void): () => void {
   };
 }
 
-export function useNow(): number {
+function useNow(): number {
   return useSyncExternalStore(subscribeClock, () => clockNow);
 }
 
