@@ -44,10 +44,12 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
-function bodyOf(req: NodeRequest): string | ReadableStream<Uint8Array> | null {
+function bodyOf(req: NodeRequest): BodyInit | null {
   if (req.method === "GET" || req.method === "HEAD") return null;
   if (req.body !== undefined && req.readableEnded) {
-    if (typeof req.body === "string" || Buffer.isBuffer(req.body)) return req.body as string;
+    if (typeof req.body === "string") return req.body;
+    // A copy: BodyInit takes a view of an ArrayBuffer only, and a Buffer may be a view of a shared one.
+    if (Buffer.isBuffer(req.body)) return new Uint8Array(req.body);
     return JSON.stringify(req.body);
   }
   return bodyStream(req);
@@ -63,7 +65,7 @@ function toRequest(req: NodeRequest, signal: AbortSignal): Request {
     for (const each of Array.isArray(value) ? value : [value]) headers.append(name, each);
   }
   const body = bodyOf(req);
-  return new Request(url, { method: req.method, headers, body, signal, ...(body instanceof ReadableStream && { duplex: "half" }) } as RequestInit);
+  return new Request(url, { method: req.method, headers, body, signal, ...(body instanceof ReadableStream && { duplex: "half" }) });
 }
 
 /** Writes a fetch Response to the Node response, its body streamed with backpressure; stops when the client goes away. */
