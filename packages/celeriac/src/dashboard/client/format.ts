@@ -64,8 +64,11 @@ export function formatRate(rate: number | null): string {
   return `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)} %`;
 }
 
-/** A value on one line, cut to `max` characters ("••••" for redacted arguments stays as is). */
+/** What the server sends in place of redacted arguments (presenter.ts REDACTED: the bundle imports no server module). */
+export const REDACTED = "••••";
+
+/** A value on one line, cut to `max` characters (REDACTED as it is, not as a JSON string). */
 export function formatShortJson(value: unknown, max = 80): string {
-  const text = typeof value === "string" && value === "••••" ? value : (JSON.stringify(value) ?? "—");
+  const text = value === REDACTED ? REDACTED : (JSON.stringify(value) ?? "—");
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -6,7 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, us
 import type React from "react";
 import type { ActionReply } from "../api-types.js";
 import { ApiError, newRequestKey } from "./api.js";
-import { formatCompactLocal, formatDuration, formatLocal, formatRelative } from "./format.js";
+import { formatCompactLocal, formatDuration, formatLocal, formatRelative, REDACTED } from "./format.js";
 
 const BADGE_TONES: Record<string, string> = {
   SUCCESS: "good",
@@ -78,11 +78,12 @@ export function Duration(props: { ms: number | null }): React.JSX.Element {
   return <span className="duration" title={`${props.ms} ms`}>{formatDuration(props.ms)}</span>;
 }
 
-/** Pretty JSON in a scrollable box; redacted values ("••••") as they are. */
+/** Pretty JSON in a scrollable box; REDACTED as it is, not as a JSON string. */
 export function JsonView(props: { value: unknown; "data-testid"?: string }): React.JSX.Element {
-  const text = props.value === "••••" ? "••••" : props.value === undefined ? "—" : JSON.stringify(props.value, null, 2);
+  const redacted = props.value === REDACTED;
+  const text = redacted ? REDACTED : props.value === undefined ? "—" : JSON.stringify(props.value, null, 2);
   return (
-    <pre className="json" data-testid={props["data-testid"]} title={props.value === "••••" ? "redacted: this task hides its arguments" : undefined}>
+    <pre className="json" data-testid={props["data-testid"]} title={redacted ? "redacted: this task hides its arguments" : undefined}>
       {text}
     </pre>
   );
