@@ -74,6 +74,18 @@ export interface TaskRow {
   errorType: string | null;
   errorMessage: string | null;
   retriedFrom: string | null;
+  /** The workflow it is part of (its first step's id, or its group's); null for a task sent alone. */
+  rootId: string | null;
+  /** A PROGRESS task's last ctx.progress(); null in any other state. */
+  progress: TaskProgress | null;
+}
+
+/** How far a running task has got (what ctx.progress() reported). */
+export interface TaskProgress {
+  current: number;
+  /** 0 when unknown: then there is no percentage. */
+  total: number;
+  message?: string;
 }
 
 export interface TaskPage {
@@ -93,8 +105,6 @@ export interface TaskDetail extends TaskRow {
   result: unknown;
   errorStack: string | null;
   owner: string | null;
-  /** A PROGRESS task's last ctx.progress(); null in any other state. */
-  progress: { current: number; total: number; message?: string } | null;
   /** Ids of the tasks retried from this one, oldest first. */
   retriedTo: string[];
   /** The outbox row of a durable dispatch, while it is kept. */
@@ -108,6 +118,50 @@ export interface TaskDetail extends TaskRow {
   } | null;
   /** What the page may offer for this row now. */
   can: { retry: boolean; revoke: boolean; terminate: boolean };
+  /** The workflow (chain, group, chord) it is part of, as a tree; null for a task sent alone. */
+  workflow: Workflow | null;
+}
+
+/**
+ * A workflow as a tree: each step under the one it follows (parentId: a chain's previous step, the task a
+ * link callback belongs to, a chord's group), a group as one node holding its members in order.
+ */
+export interface Workflow {
+  rootId: string;
+  /** The root (its first step, or its group), then any step whose parent is not among the rows read. */
+  nodes: WorkflowNode[];
+  /** The workflow has more than `limit` rows: only `limit` of them (and the task itself) are shown. */
+  truncated: boolean;
+  limit: number;
+}
+
+export type WorkflowNode = WorkflowTaskNode | WorkflowGroupNode;
+
+export interface WorkflowTaskNode {
+  kind: "task";
+  id: string;
+  /** Null for a group member not recorded yet (the group's row names only its members' ids). */
+  name: string | null;
+  /** False: no TaskResult row yet (a group member or a chord's callback still queued), so no detail page. */
+  recorded: boolean;
+  status: TaskStatus;
+  runtimeMs: number | null;
+  progress: TaskProgress | null;
+  /** A chain step that never ran because an earlier step failed: that step (its id, and its name when read). */
+  notRun: { stoppedBy: string; stoppedByName: string | null } | null;
+  children: WorkflowNode[];
+}
+
+export interface WorkflowGroupNode {
+  kind: "group";
+  id: string;
+  /** A chord's callback (it is among `children` once sent); null for a plain group. */
+  callbackId: string | null;
+  /** How many members the group has; `members` may show fewer when the workflow is truncated. */
+  memberCount: number;
+  /** In the order the group was made (GroupResult.get()'s order). */
+  members: WorkflowTaskNode[];
+  children: WorkflowNode[];
 }
 
 export interface ActionBody {

@@ -28,6 +28,8 @@ const item = {
   errorType: "Error",
   errorMessage: "boom",
   retriedFrom: null,
+  rootId: null,
+  meta: null,
 };
 
 describe("redact", () => {
@@ -48,19 +50,22 @@ describe("Presenter: one place for redaction", () => {
     expect(presenter.args("unknown.task", [1])).toEqual([1]);
   });
 
-  it("a list row: ISO times, redacted args", () => {
+  it("a list row: ISO times, redacted args, a PROGRESS row's progress", () => {
+    const { meta: _, ...shown } = item;
     expect(presenter.taskRow(item)).toEqual({
-      ...item,
+      ...shown,
+      progress: null,
       args: REDACTED,
       createdAt: "2026-12-01T10:00:00.000Z",
       startedAt: "2026-12-01T10:00:01.000Z",
       doneAt: "2026-12-01T10:00:03.000Z",
     });
+    expect(presenter.taskRow({ ...item, status: "PROGRESS", meta: { current: 1, total: 4 } }).progress).toEqual({ current: 1, total: 4 });
   });
 
   it("a detail: what the page may offer follows the status", () => {
     const detail = (status: TaskState) =>
-      presenter.taskDetail({ ...item, status, result: null, errorStack: "Error: boom\n    at run", owner: null, meta: null, retriedTo: ["t2"], outbox: null }).can;
+      presenter.taskDetail({ ...item, status, result: null, errorStack: "Error: boom\n    at run", owner: null, retriedTo: ["t2"], outbox: null, workflow: null }).can;
     expect(detail("FAILURE")).toEqual({ retry: true, revoke: false, terminate: false });
     expect(detail("REVOKED")).toEqual({ retry: true, revoke: false, terminate: false });
     expect(detail("SUCCESS")).toEqual({ retry: false, revoke: false, terminate: false });
@@ -72,7 +77,7 @@ describe("Presenter: one place for redaction", () => {
 
   it("a detail shows a PROGRESS task's progress, and none in other states (a stopped chain step's meta is not one)", () => {
     const detail = (status: TaskState, meta: unknown) =>
-      presenter.taskDetail({ ...item, status, result: null, errorStack: null, owner: null, meta, retriedTo: [], outbox: null }).progress;
+      presenter.taskDetail({ ...item, status, result: null, errorStack: null, owner: null, meta, retriedTo: [], outbox: null, workflow: null }).progress;
     expect(detail("PROGRESS", { current: 3, total: 8, message: "rows" })).toEqual({ current: 3, total: 8, message: "rows" });
     expect(detail("SUCCESS", null)).toBeNull();
     expect(detail("FAILURE", { chainStoppedBy: "t1" })).toBeNull();

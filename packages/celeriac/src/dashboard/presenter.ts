@@ -2,7 +2,7 @@
  * Framework records as the API's rows (api-types.ts): dates as ISO strings, and arguments redacted where
  * their task says so. Every argument the dashboard shows passes through `args()` here, and nowhere else:
  *
- *   taskRow / taskRowOfRecord / taskDetail   TaskResult rows (list, live feed, detail)
+ *   taskRow / taskRowOfRecord / taskDetail   TaskResult rows (list, live feed, detail; the detail's workflow: workflow-tree.ts)
  *   workerRow / queueRow                     the broker's heartbeats and queue counts
  *   periodicRow                              a PeriodicTask row, with what the dashboard worked out about it
  *   auditEntry                               an audit log entry (its stored outcome as a word)
@@ -18,6 +18,7 @@ import type { TaskDetailItem, TaskListItem } from "../results/queries.js";
 import type { AuditEntry, PeriodicTaskRow, QueueRow, TaskDetail, TaskRow, TaskStatus, WorkerRow } from "./api-types.js";
 import type { KnownTasks } from "./known-tasks.js";
 import { allowedActions } from "./task-actions.js";
+import { workflowTree } from "./workflow-tree.js";
 
 /** What the dashboard shows in place of a redacted argument, or of all of them. */
 export const REDACTED = "••••";
@@ -71,6 +72,8 @@ export class Presenter {
       errorType: item.errorType,
       errorMessage: item.errorMessage,
       retriedFrom: item.retriedFrom,
+      rootId: item.rootId,
+      progress: item.status === States.PROGRESS ? progressOf(item.meta) : null,
     };
   }
 
@@ -91,7 +94,6 @@ export class Presenter {
       result: item.result,
       errorStack: item.errorStack,
       owner: item.owner,
-      progress: item.status === States.PROGRESS ? progressOf(item.meta) : null,
       retriedTo: item.retriedTo,
       outbox: outbox && {
         createdAt: outbox.createdAt.toISOString(),
@@ -102,6 +104,7 @@ export class Presenter {
         expires: iso(outbox.expires),
       },
       can: allowedActions(item.status),
+      workflow: item.workflow && workflowTree(item.workflow),
     };
   }
 

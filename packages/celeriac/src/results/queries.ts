@@ -1,6 +1,6 @@
 /**
  * The dashboard's reads of the task results (Flower's task list, django-celery-results' admin), public so
- * that any app can build on them: the Tasks list with its filters and keyset pages, one task whole, the
+ * that any app can build on them: the Tasks list with its filters and keyset pages, one task whole (and its workflow), the
  * filter choices, counts, the rows a bulk retry takes and how many, the retry's link, and the overview's
  * aggregates. Built on the task store's ResultQueries (store/store.ts). Each call is bounded work, whatever
  * the size of the table: an index walk that stops at a LIMIT, a capped count, a bounded sample (measured on
@@ -9,9 +9,9 @@
 import { InvalidCursorError } from "../errors.js";
 import { States, type TaskState } from "../states.js";
 import type { ListPosition, ResultQueries, TaskRange } from "../store/store.js";
-import { INDEXED_FILTERS, type FacetColumn, type OutcomeCounts, type RetriableTask, type TaskDetailItem, type TaskFilter, type TaskListItem } from "./task-list.js";
+import { INDEXED_FILTERS, type FacetColumn, type OutcomeCounts, type RetriableTask, type TaskDetailItem, type TaskFilter, type TaskListItem, type WorkflowItem } from "./task-list.js";
 
-export type { FacetColumn, OutcomeCounts, RetriableTask, TaskDetailItem, TaskFilter, TaskListItem } from "./task-list.js";
+export type { FacetColumn, OutcomeCounts, RetriableTask, TaskDetailItem, TaskFilter, TaskListItem, WorkflowGroupItem, WorkflowItem, WorkflowRowItem } from "./task-list.js";
 
 /**
  * A page of a filter its index cannot answer alone (a text, or more than one of status, name, worker and
@@ -32,6 +32,8 @@ export const SCAN_ROWS = 5_000;
  * a narrower `to`.
  */
 export const RETRY_SCAN_ROWS = 20_000;
+/** A task's detail shows this many rows of its workflow at most (one range of the rootId index). */
+export const WORKFLOW_ROWS = 500;
 /** values() lists this many distinct values at most. */
 export const VALUES_MAX = 500;
 /** runtimes() ranks the newest this-many SUCCESS rows and this-many FAILURE rows since its instant. */
@@ -94,13 +96,26 @@ export class TaskQueries {
       errorType: null,
       errorMessage: null,
       retriedFrom: null,
+      rootId: outbox!.workflow?.rootId ?? null,
       result: null,
       errorStack: null,
       meta: null,
       owner: outbox!.owner,
     };
     const kept = outbox && { createdAt: outbox.createdAt, dispatchedAt: outbox.dispatchedAt, attempts: outbox.attempts, lastError: outbox.lastError, runAt: outbox.runAt, expires: outbox.expires };
-    return { ...task, retriedTo, outbox: kept };
+    return { ...task, retriedTo, outbox: kept, workflow: await this.workflow(task.id, task.rootId) };
+  }
+
+  /**
+   * The workflow a task is part of: the rows sharing its rootId (a chain's first step has its own id as
+   * rootId), WORKFLOW_ROWS of them at most, the task's own always among them, and their groups. Null for a
+   * task sent alone (no rootId, and no row has its id as one).
+   */
+  private async workflow(taskId: string, rootId: string | null): Promise<WorkflowItem | null> {
+    const root = rootId ?? taskId;
+    const { rows, truncated, groups } = await this.store.workflow(root, taskId, WORKFLOW_ROWS);
+    if (rootId === null && !rows.some((row) => row.id !== taskId)) return null;
+    return { rootId: root, rows, groups, truncated, limit: WORKFLOW_ROWS };
   }
 
   /** The distinct values the column holds, sorted, VALUES_MAX at most: one index probe per value (a loose index scan), not a scan of the rows. */

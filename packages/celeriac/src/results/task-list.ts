@@ -40,6 +40,10 @@ export interface TaskListItem {
   errorMessage: string | null;
   /** The task this one is a retry of (the dashboard's Retry), else null. */
   retriedFrom: string | null;
+  /** The workflow it belongs to (canvas/): its first step's id, or its group's; null for a task sent alone. */
+  rootId: string | null;
+  /** The row's meta: a PROGRESS task's last ctx.progress(), a never-run chain step's { chainStoppedBy }. */
+  meta: unknown;
 }
 
 /** One task, whole. */
@@ -47,12 +51,49 @@ export interface TaskDetailItem extends TaskListItem {
   result: unknown;
   errorStack: string | null;
   owner: string | null;
-  /** The row's meta: a PROGRESS task's last ctx.progress(), a never-run chain step's { chainStoppedBy }. */
-  meta: unknown;
   /** Ids of the tasks retried from this one, oldest first. */
   retriedTo: string[];
   /** Its TaskOutbox row (a durable dispatch), while the outbox keeps it. */
   outbox: { createdAt: Date; dispatchedAt: Date | null; attempts: number; lastError: string | null; runAt: Date | null; expires: Date | null } | null;
+  /** The workflow it is part of (its root's rows and groups), null for a task sent alone. */
+  workflow: WorkflowItem | null;
+}
+
+/** A TaskResult row of a workflow, as its tree needs it. */
+export interface WorkflowRowItem {
+  id: string;
+  name: string;
+  status: TaskState;
+  /** The step it follows: a task (chain step, link) or a group (a chord's callback). */
+  parentId: string | null;
+  /** The group it is a member of. */
+  groupId: string | null;
+  createdAt: Date;
+  runtimeMs: number | null;
+  meta: unknown;
+}
+
+/** A TaskGroup row of a workflow: its members in order, its chord callback if any. */
+export interface WorkflowGroupItem {
+  id: string;
+  memberIds: string[];
+  parentId: string | null;
+  callbackId: string | null;
+  /** The callback's task name (from the group row: the callback may have no row yet). */
+  callbackName: string | null;
+  createdAt: Date;
+}
+
+/**
+ * The rows and groups sharing one rootId (the first step's id, or the group's): at most `limit` rows,
+ * `truncated` when there were more. The task whose detail it is, is among the rows even then.
+ */
+export interface WorkflowItem {
+  rootId: string;
+  rows: WorkflowRowItem[];
+  groups: WorkflowGroupItem[];
+  truncated: boolean;
+  limit: number;
 }
 
 /** Tasks by how they ended (see TaskQueries.outcomes for what each counts). */

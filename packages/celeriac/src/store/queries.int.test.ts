@@ -11,7 +11,7 @@ import { createDb, type Db } from "../../test/db.js";
 import { InvalidCursorError } from "../errors.js";
 import type { TaskMessage } from "../message.js";
 import { AuditLog } from "../results/audit.js";
-import { RETRY_SCAN_ROWS, TaskQueries, SCAN_ROWS, type TaskFilter } from "../results/queries.js";
+import { RETRY_SCAN_ROWS, TaskQueries, SCAN_ROWS, WORKFLOW_ROWS, type TaskFilter } from "../results/queries.js";
 import { finishedRow, startedRow, type ResultRow } from "../results/row.js";
 import { States, type TaskState } from "../states.js";
 import { openTaskStore } from "./open.js";
@@ -139,7 +139,7 @@ describe(`the ${dbKind()} store's Tasks list (TaskQueries)`, () => {
     expect(rows).toEqual([
       {
         id: "row-013", name: "conf.beta", status: "FAILURE", args: [13, "arg text 13"], queue: "q-b", worker: "w-one", retries: 0,
-        createdAt: new Date(T0 + 4_000), startedAt: null, doneAt: null, runtimeMs: null, errorType: "BoomError", errorMessage: "error text 13", retriedFrom: null,
+        createdAt: new Date(T0 + 4_000), startedAt: null, doneAt: null, runtimeMs: null, errorType: "BoomError", errorMessage: "error text 13", retriedFrom: null, rootId: null, meta: null,
       },
     ]);
   });
@@ -238,12 +238,42 @@ describe(`the ${dbKind()} store's task detail, retry links and overview (TaskQue
     });
     expect(await s.queries.detail("queued-1")).toEqual({
       id: "queued-1", name: "conf.later", status: "PENDING", args: [1], queue: "q-b", worker: null, retries: 0, createdAt: at("2030-01-01T00:00:00.000Z"),
-      startedAt: null, doneAt: null, runtimeMs: null, errorType: null, errorMessage: null, retriedFrom: null, result: null, errorStack: null, meta: null, owner: "user:3", retriedTo: [],
+      startedAt: null, doneAt: null, runtimeMs: null, errorType: null, errorMessage: null, retriedFrom: null, rootId: null, result: null, errorStack: null, meta: null, owner: "user:3", retriedTo: [],
       outbox: { createdAt: at("2030-01-01T00:00:00.000Z"), dispatchedAt: null, attempts: 0, lastError: "Error: down", runAt: at("2030-01-01T01:00:00.000Z"), expires: null },
+      workflow: null,
     });
     expect(await s.queries.detail("no-such-task")).toBeNull();
     await s.store.upsert([row({ id: "progress-1", status: States.PROGRESS, meta: { current: 2, total: 9, message: "rows" } })]);
     expect(await s.queries.detail("progress-1")).toMatchObject({ status: "PROGRESS", meta: { current: 2, total: 9, message: "rows" } });
+  });
+
+  it("detail(): a workflow's rows by rootId, its groups, WORKFLOW_ROWS at most with the task itself always among them; none for a task sent alone", async () => {
+    const created = at("2030-02-01T00:00:00.000Z");
+    await s.store.groups.insertGroup({ id: "wf-g", memberIds: ["wf-m1", "wf-m2"], callback: null, callbackId: "wf-cb", firedAt: null, parentId: null, rootId: "wf-g", owner: null, createdAt: created });
+    await s.store.upsert([
+      row({ id: "wf-m2", rootId: "wf-g", groupId: "wf-g", status: States.PROGRESS, meta: { current: 1, total: 2 } }),
+      row({ id: "wf-m1", rootId: "wf-g", groupId: "wf-g", status: States.SUCCESS, runtimeMs: 12 }),
+      row({ id: "wf-cb", rootId: "wf-g", parentId: "wf-g", status: States.PENDING }),
+    ]);
+    const { workflow } = (await s.queries.detail("wf-m1"))!;
+    expect(workflow).toMatchObject({ rootId: "wf-g", truncated: false, limit: WORKFLOW_ROWS, groups: [{ id: "wf-g", memberIds: ["wf-m1", "wf-m2"], callbackId: "wf-cb", parentId: null, createdAt: created }] });
+    expect(workflow!.rows.map((r) => r.id).sort()).toEqual(["wf-cb", "wf-m1", "wf-m2"]);
+    expect(workflow!.rows.find((r) => r.id === "wf-m2")).toMatchObject({ name: "conf.task", status: "PROGRESS", groupId: "wf-g", parentId: null, meta: { current: 1, total: 2 } });
+    expect(workflow!.rows.find((r) => r.id === "wf-cb")).toMatchObject({ parentId: "wf-g", groupId: null });
+    // A chain's first step is its own root: found by the rows that name it, though its rootId is null here.
+    await s.store.upsert([row({ id: "wf-a" }), row({ id: "wf-b", rootId: "wf-a", parentId: "wf-a" })]);
+    expect((await s.queries.detail("wf-a"))!.workflow!.rows.map((r) => r.id).sort()).toEqual(["wf-a", "wf-b"]);
+    await s.store.upsert([row({ id: "wf-alone" })]);
+    expect((await s.queries.detail("wf-alone"))!.workflow).toBeNull();
+    // Past the bound: WORKFLOW_ROWS rows, said to be cut, and the task asked about among them.
+    const many = Array.from({ length: WORKFLOW_ROWS + 5 }, (_, i) => row({ id: `wf-big-${String(i).padStart(4, "0")}`, rootId: "wf-big-0000", parentId: "wf-big-0000" }));
+    await s.store.upsert(many);
+    for (const id of ["wf-big-0000", many.at(-1)!.id]) {
+      const big = (await s.queries.detail(id))!.workflow!;
+      expect(big.truncated).toBe(true);
+      expect(big.rows.some((r) => r.id === id)).toBe(true);
+      expect(big.rows.length).toBeLessThanOrEqual(WORKFLOW_ROWS + 1);
+    }
   });
 
   const H = Date.parse("2031-01-01T10:00:00.000Z");

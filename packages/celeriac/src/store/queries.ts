@@ -75,10 +75,22 @@ export class StoreQueries implements ResultQueries, AuditRows {
     const [[r], [o], linked] = await Promise.all([this.port.all(row), this.port.all(outbox), this.port.all(retriedTo)]);
     const { read } = this.port;
     return {
-      row: r ? { ...statements.listedTask(r, read), result: read.json(r.result), errorStack: r.errorStack === null ? null : String(r.errorStack), meta: read.json(r.meta) } : null,
+      row: r ? { ...statements.listedTask(r, read), result: read.json(r.result), errorStack: r.errorStack === null ? null : String(r.errorStack) } : null,
       outbox: o ? read.outboxRow(o) : null,
       retriedTo: linked.map((l) => String(l.id)),
     };
+  }
+
+  async workflow(rootId: string, taskId: string, limit: number) {
+    const { dialect, read } = this.port;
+    const rowsWhere = async (column: "rootId" | "id", value: string, n: number) =>
+      (await this.port.all(statements.workflowRowsStatement(dialect, column, value, n))).map((r) => statements.workflowRow(r, read));
+    const found = await rowsWhere("rootId", rootId, limit + 1);
+    const rows = found.slice(0, limit);
+    if (!rows.some((r) => r.id === taskId)) rows.push(...(await rowsWhere("id", taskId, 1)));
+    const ids = [...new Set([rootId, ...rows.flatMap((r) => (r.groupId === null ? [] : [r.groupId]))])];
+    const groups = (await this.port.all(statements.workflowGroupsStatement(dialect, ids))).map((r) => statements.workflowGroup(r, read));
+    return { rows, truncated: found.length > limit, groups };
   }
 
   async distinctValues(column: FacetColumn, max: number): Promise<string[]> {

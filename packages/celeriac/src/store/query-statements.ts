@@ -15,7 +15,7 @@
  * have a retry already: residual too, a probe of the retriedFrom index per row the walk reads.
  */
 import { isTaskState, States, type TaskState } from "../states.js";
-import { INDEXED_FILTERS, type FacetColumn, type RetriableTask } from "../results/task-list.js";
+import { INDEXED_FILTERS, type FacetColumn, type RetriableTask, type WorkflowGroupItem, type WorkflowRowItem } from "../results/task-list.js";
 import { OUTBOX_COLUMNS } from "../transaction/outbox-row.js";
 import type { AuditRecord, ListedTask, MinuteOutcome, TaskRange } from "./store.js";
 
@@ -60,8 +60,10 @@ const q = (column: string) => `"${column}"`;
 const NEWEST_FIRST = `ORDER BY "createdAt" DESC, "id" DESC`;
 
 /** What a list row reads (not the result, not the stack: they can be large, and are the detail's). */
-const LIST_COLUMNS = ["id", "name", "status", "args", "queue", "worker", "retries", "createdAt", "startedAt", "doneAt", "runtimeMs", "errorType", "errorMessage", "retriedFrom", "owner"] as const;
-const DETAIL_COLUMNS = [...LIST_COLUMNS, "result", "errorStack", "meta"] as const;
+const LIST_COLUMNS = ["id", "name", "status", "args", "queue", "worker", "retries", "createdAt", "startedAt", "doneAt", "runtimeMs", "errorType", "errorMessage", "retriedFrom", "owner", "rootId", "meta"] as const;
+const DETAIL_COLUMNS = [...LIST_COLUMNS, "result", "errorStack"] as const;
+/** What a workflow's tree reads of each of its rows. */
+const WORKFLOW_ROW_COLUMNS = ["id", "name", "status", "parentId", "groupId", "createdAt", "runtimeMs", "meta"] as const;
 /** What a text search looks in. */
 const TEXT_COLUMNS = [
   { column: "args", json: true },
@@ -146,6 +148,52 @@ export function detailStatements(dialect: Dialect, id: string): { row: Statement
     row: { text: `SELECT ${DETAIL_COLUMNS.map(dialect.read).join(", ")} FROM "TaskResult" WHERE "id" = ${dialect.placeholder(1, "text")}`, values: [id] },
     outbox: { text: `SELECT ${OUTBOX_COLUMNS.map(dialect.read).join(", ")} FROM "TaskOutbox" WHERE "id" = ${dialect.placeholder(1, "text")}`, values: [id] },
     retriedTo: { text: `SELECT "id" FROM "TaskResult" WHERE "retriedFrom" = ${dialect.placeholder(1, "text")} ORDER BY "createdAt", "id"`, values: [id] },
+  };
+}
+
+/**
+ * A workflow's rows (by rootId: one range of its index) or one of them (by id), `limit` at most, in the
+ * index's order. No ORDER BY: sorting would read every row of a large group before the LIMIT; the tree
+ * orders what it gets.
+ */
+export function workflowRowsStatement(dialect: Dialect, column: "rootId" | "id", value: string, limit: number): Statement {
+  const b = new Binder(dialect);
+  return { text: `SELECT ${WORKFLOW_ROW_COLUMNS.map(dialect.read).join(", ")} FROM "TaskResult" WHERE ${q(column)} = ${b.bind(value)} LIMIT ${b.bind(limit, "int")}`, values: b.values };
+}
+
+/** The TaskGroup rows of these ids (one primary-key probe each); the callback read for its task's name. */
+export function workflowGroupsStatement(dialect: Dialect, ids: readonly string[]): Statement {
+  const b = new Binder(dialect);
+  const marks = ids.map((id) => b.bind(id)).join(", ");
+  return { text: `SELECT "id", "memberIds", "parentId", "callbackId", "callback", ${dialect.read("createdAt")} FROM "TaskGroup" WHERE "id" IN (${marks})`, values: b.values };
+}
+
+/** A row of workflowRowsStatement. */
+export function workflowRow(r: Record<string, unknown>, read: Readers): WorkflowRowItem {
+  const status = String(r.status);
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    status: isTaskState(status) ? status : States.PENDING,
+    parentId: text(r.parentId),
+    groupId: text(r.groupId),
+    createdAt: read.instant(r.createdAt)!,
+    runtimeMs: r.runtimeMs === null || r.runtimeMs === undefined ? null : Number(r.runtimeMs),
+    meta: read.json(r.meta),
+  };
+}
+
+/** A row of workflowGroupsStatement. */
+export function workflowGroup(r: Record<string, unknown>, read: Readers): WorkflowGroupItem {
+  const memberIds = read.json(r.memberIds);
+  const callback = read.json(r.callback) as { task?: unknown } | null;
+  return {
+    id: String(r.id),
+    memberIds: Array.isArray(memberIds) ? memberIds.map(String) : [],
+    parentId: text(r.parentId),
+    callbackId: text(r.callbackId),
+    callbackName: typeof callback?.task === "string" ? callback.task : null,
+    createdAt: read.instant(r.createdAt)!,
   };
 }
 
@@ -245,7 +293,7 @@ export interface Readers {
 
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
-/** A row of listStatement (or detailStatements' row, less its two columns). */
+/** A row of listStatement (or detailStatements' row, less its result and stack). */
 export function listedTask(r: Record<string, unknown>, read: Readers): ListedTask {
   const status = String(r.status);
   return {
@@ -264,6 +312,8 @@ export function listedTask(r: Record<string, unknown>, read: Readers): ListedTas
     errorMessage: text(r.errorMessage),
     retriedFrom: text(r.retriedFrom),
     owner: text(r.owner),
+    rootId: text(r.rootId),
+    meta: read.json(r.meta),
   };
 }
 

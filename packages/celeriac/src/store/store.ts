@@ -18,7 +18,7 @@
  */
 import type { TaskRecord } from "../results/backend.js";
 import type { ResultRow } from "../results/row.js";
-import type { FacetColumn, OutcomeCounts, RetriableTask, TaskFilter, TaskListItem } from "../results/task-list.js";
+import type { FacetColumn, OutcomeCounts, RetriableTask, TaskFilter, TaskListItem, WorkflowGroupItem, WorkflowRowItem } from "../results/task-list.js";
 import type { NewOutboxRow, OutboxRow } from "../transaction/outbox-row.js";
 import type { ChordFiring, GroupRow, MemberState } from "../canvas/group-row.js";
 
@@ -172,7 +172,13 @@ export interface ResultQueries {
   /** How many rows are in `range`, counting to `cap` at most. */
   countTasks(range: TaskRange, cap: number): Promise<number>;
   /** The task's row, its TaskOutbox row, and the ids of the rows retried from it, oldest first. */
-  taskDetail(id: string): Promise<{ row: (ListedTask & { result: unknown; errorStack: string | null; meta: unknown }) | null; outbox: OutboxRow | null; retriedTo: string[] }>;
+  taskDetail(id: string): Promise<{ row: (ListedTask & { result: unknown; errorStack: string | null }) | null; outbox: OutboxRow | null; retriedTo: string[] }>;
+  /**
+   * A workflow's rows: `limit` of those whose rootId is `rootId` at most (a range of the rootId index, in
+   * no order; `truncated` when it holds more), and the row of `taskId` if it was not among them; the
+   * TaskGroup rows they point to by groupId, and the root's if it is a group (primary-key probes).
+   */
+  workflow(rootId: string, taskId: string, limit: number): Promise<{ rows: WorkflowRowItem[]; truncated: boolean; groups: WorkflowGroupItem[] }>;
   /** The column's distinct values, sorted, `max` at most: a loose index scan (one index probe per value). */
   distinctValues(column: FacetColumn, max: number): Promise<string[]>;
   /**

@@ -7,7 +7,7 @@ function row(over: Partial<TaskRow> = {}): TaskRow {
   return {
     id: "t1", name: "mail.send", status: "FAILURE", args: ["a@example.com", 3], queue: "default", worker: "w1:1:ab",
     retries: 0, createdAt: "2026-12-01T10:00:00.000Z", startedAt: null, doneAt: null, runtimeMs: null,
-    errorType: "SMTPError", errorMessage: "Connection refused", retriedFrom: null, ...over,
+    errorType: "SMTPError", errorMessage: "Connection refused", retriedFrom: null, rootId: null, progress: null, ...over,
   };
 }
 

@@ -6,7 +6,7 @@ function row(id: string, over: Partial<TaskRow> = {}): TaskRow {
   return {
     id, name: "demo.add", status: "PENDING", args: [1, 2], queue: "default", worker: null, retries: 0,
     createdAt: "2026-12-01T10:00:00.000Z", startedAt: null, doneAt: null, runtimeMs: null, errorType: null,
-    errorMessage: null, retriedFrom: null, ...over,
+    errorMessage: null, retriedFrom: null, rootId: null, progress: null, ...over,
   };
 }
 
