@@ -44,7 +44,7 @@ export class FeedHub {
   private readonly reportedAt = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopTasks: Promise<(() => void) | undefined> | undefined;
-  private pending = new Map<string, TaskRow>();
+  private readonly pending = new Map<string, TaskRow>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
 
@@ -128,7 +128,7 @@ export class FeedHub {
       return;
     }
     if (this.clients.size === 0) return;
-    const keyOf = this.sources.changeKey?.[name] as ((v: FeedEvents[K]) => unknown) | undefined;
+    const keyOf = this.sources.changeKey?.[name];
     const key = JSON.stringify(keyOf ? keyOf(value) : value);
     if (this.latest.get(name)?.key === key) return;
     const frame = sseEvent({ event: name, data: JSON.stringify(value) });
