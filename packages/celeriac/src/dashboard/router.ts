@@ -53,12 +53,15 @@ export class Router {
     const segments = decodeSegments(path);
     const candidates = this.routes.filter((c) => c.segments.length === segments.length);
     // The best-ranked shape of path decides: a static route never falls through to a parameter one.
-    const shapes = candidates.map((c) => ({ c, params: paramsOf(c.segments, segments) })).filter((m) => m.params !== undefined);
+    const shapes = candidates.flatMap((c) => {
+      const params = paramsOf(c.segments, segments);
+      return params === undefined ? [] : [{ c, params }];
+    });
     if (shapes.length === 0) throw new HttpError(404, "no such dashboard API route");
     const best = shapes.filter((m) => m.c.rank === shapes[0].c.rank && sameShape(m.c.segments, shapes[0].c.segments));
     const wanted = method === "HEAD" ? "GET" : method;
     const hit = best.find((m) => m.c.route.method === wanted);
-    if (hit) return { route: hit.c.route, params: hit.params! };
+    if (hit) return { route: hit.c.route, params: hit.params };
     const allow = [...new Set(best.flatMap((m) => (m.c.route.method === "GET" ? ["GET", "HEAD"] : [m.c.route.method])))];
     throw new HttpError(405, `${method} is not allowed here: this route answers ${allow.join(", ")}`, undefined, { allow: allow.join(", ") });
   }
