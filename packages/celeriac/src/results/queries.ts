@@ -8,7 +8,8 @@
  */
 import { InvalidCursorError } from "../errors.js";
 import { States, type TaskState } from "../states.js";
-import type { ListPosition, ResultQueries, TaskRange } from "../store/store.js";
+import type { ListedTask, ListPosition, ResultQueries, TaskRange } from "../store/store.js";
+import type { OutboxRow } from "../transaction/outbox-row.js";
 import { INDEXED_FILTERS, type FacetColumn, type OutcomeCounts, type RetriableTask, type TaskDetailItem, type TaskFilter, type TaskListItem, type WorkflowItem } from "./task-list.js";
 
 export type { FacetColumn, OutcomeCounts, RetriableTask, TaskDetailItem, TaskFilter, TaskListItem, WorkflowGroupItem, WorkflowItem, WorkflowRowItem } from "./task-list.js";
@@ -59,6 +60,31 @@ function decodeCursor(cursor: string): ListPosition {
   return position;
 }
 
+/** The row a durable dispatch no worker took yet will have: PENDING, from its TaskOutbox row. */
+function pendingRowOf(id: string, outbox: OutboxRow): ListedTask & { result: unknown; errorStack: string | null } {
+  return {
+    id,
+    name: outbox.name,
+    status: States.PENDING,
+    args: outbox.args,
+    queue: outbox.queue,
+    worker: null,
+    retries: 0,
+    createdAt: outbox.createdAt,
+    startedAt: null,
+    doneAt: null,
+    runtimeMs: null,
+    errorType: null,
+    errorMessage: null,
+    retriedFrom: null,
+    rootId: outbox.workflow?.rootId ?? null,
+    result: null,
+    errorStack: null,
+    meta: null,
+    owner: outbox.owner,
+  };
+}
+
 const zero = (): OutcomeCounts => ({ succeeded: 0, failed: 0, retried: 0, revoked: 0 });
 
 export class TaskQueries {
@@ -80,28 +106,8 @@ export class TaskQueries {
   /** One task, with retriedTo (ids of rows whose retriedFrom is this id) and its TaskOutbox row if any; a durable dispatch no worker took yet reads as PENDING. */
   async detail(id: string): Promise<TaskDetailItem | null> {
     const { row, outbox, retriedTo } = await this.store.taskDetail(id);
-    if (!row && !outbox) return null;
-    const task = row ?? {
-      id,
-      name: outbox!.name,
-      status: States.PENDING,
-      args: outbox!.args,
-      queue: outbox!.queue,
-      worker: null,
-      retries: 0,
-      createdAt: outbox!.createdAt,
-      startedAt: null,
-      doneAt: null,
-      runtimeMs: null,
-      errorType: null,
-      errorMessage: null,
-      retriedFrom: null,
-      rootId: outbox!.workflow?.rootId ?? null,
-      result: null,
-      errorStack: null,
-      meta: null,
-      owner: outbox!.owner,
-    };
+    const task = row ?? (outbox && pendingRowOf(id, outbox));
+    if (!task) return null;
     const kept = outbox && { createdAt: outbox.createdAt, dispatchedAt: outbox.dispatchedAt, attempts: outbox.attempts, lastError: outbox.lastError, runAt: outbox.runAt, expires: outbox.expires };
     return { ...task, retriedTo, outbox: kept, workflow: await this.workflow(task.id, task.rootId) };
   }
