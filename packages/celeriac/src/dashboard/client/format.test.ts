@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCompactLocal, formatDuration, formatLocal, formatRate, formatRelative, formatShortJson } from "./format.js";
+import { formatCompactLocal, formatDuration, formatLocal, formatProgress, formatRate, formatRelative, formatShortJson } from "./format.js";
 
 describe("formatDuration", () => {
   it("picks the unit a person reads", () => {
@@ -43,5 +43,12 @@ describe("formatRate and formatShortJson", () => {
     expect(formatShortJson([1, "a"])).toBe('[1,"a"]');
     expect(formatShortJson("••••")).toBe("••••");
     expect(formatShortJson({ text: "x".repeat(100) }, 20)).toBe('{"text":"xxxxxxxxxx…');
+  });
+});
+
+describe("formatProgress", () => {
+  it("a percentage of the total, floored and at most 100; a count when the total is unknown", () => {
+    expect([{ current: 0, total: 8 }, { current: 3, total: 8 }, { current: 7.99, total: 8 }, { current: 12, total: 8 }].map(formatProgress)).toEqual(["0 %", "37 %", "99 %", "100 %"]);
+    expect(formatProgress({ current: 17, total: 0 })).toBe("17 done");
   });
 });

@@ -1,4 +1,5 @@
 /** Numbers and times in words, for the pages (pure: the unit tests call these). */
+import type { TaskProgress } from "../api-types.js";
 
 /** "850 ms", "2.3 s", "4 min 5 s", "3 h 20 min", "2 d 4 h". */
 export function formatDuration(ms: number): string {
@@ -62,6 +63,12 @@ export function formatCompactLocal(at: Date, now: Date, timeZone?: string): stri
 export function formatRate(rate: number | null): string {
   if (rate === null) return "—";
   return `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)} %`;
+}
+
+/** A task's progress in short: "42 %" of its total (floored, at most 100), or "17 done" when the total is unknown (0). */
+export function formatProgress(progress: TaskProgress): string {
+  if (progress.total <= 0) return `${progress.current} done`;
+  return `${Math.min(100, Math.floor((progress.current / progress.total) * 100))} %`;
 }
 
 /** What the server sends in place of redacted arguments (presenter.ts REDACTED: the bundle imports no server module). */

@@ -1,21 +1,26 @@
 /**
  * One task: every field of its TaskResult row (the error's stack too: this page is staff-only), its
- * timeline, its outbox row, the retries it links to, and the actions it allows now (retry; revoke, and
- * terminate when it runs). Reloads when the feed reports a change to it or a retry of it.
+ * timeline, its outbox row, the retries it links to, its workflow's tree, and the actions it allows now
+ * (retry; revoke, and terminate when it runs). Reloads when the feed reports a change to it, a retry of
+ * it, or a change in its workflow.
  */
 import type React from "react";
 import type { ActionReply, TaskDetail } from "../../api-types.js";
 import { apiGet, apiSend } from "../api.js";
+import { formatProgress } from "../format.js";
 import { useFeed, useLive } from "../live.js";
 import { Link, useRoute } from "../router.js";
 import { ActionButton, Duration, ErrorLine, JsonView, Loading, PageHeader, StatusBadge, Time, type ActionOptions } from "../ui.js";
+import { WorkflowTree } from "./workflow-tree.js";
 
 export function TaskDetailPage(props: { id: string }): React.JSX.Element {
   const { id } = props;
   const path = `tasks/${encodeURIComponent(id)}`;
   const live = useLive(() => apiGet<TaskDetail>(path), [path]);
+  const rootId = live.data?.workflow?.rootId;
   useFeed("tasks", (rows) => {
-    if (rows.some((row) => row.id === id || row.retriedFrom === id)) live.reload();
+    // A change anywhere in its workflow changes its tree (a new step has a row not in the tree yet).
+    if (rows.some((row) => row.id === id || row.retriedFrom === id || (rootId !== undefined && row.rootId === rootId))) live.reload();
   });
   const task = live.data;
   return (
@@ -118,7 +123,7 @@ function TaskBody(props: { task: TaskDetail }): React.JSX.Element {
               <>
                 <dt>Progress</dt>
                 <dd data-testid="task-progress">
-                  <progress value={task.progress.current} max={task.progress.total || undefined} /> {task.progress.current} / {task.progress.total}
+                  <progress value={task.progress.current} max={task.progress.total || undefined} /> {formatProgress(task.progress)} · {task.progress.current} / {task.progress.total}
                   {task.progress.message ? ` · ${task.progress.message}` : ""}
                 </dd>
               </>
@@ -162,6 +167,7 @@ function TaskBody(props: { task: TaskDetail }): React.JSX.Element {
           <Outbox outbox={task.outbox} />
         </section>
       </div>
+      {task.workflow && <WorkflowTree workflow={task.workflow} currentId={task.id} />}
       <section className="section">
         <h2>Arguments</h2>
         <JsonView value={task.args} data-testid="task-args" />

@@ -8,7 +8,7 @@ import type React from "react";
 import type { ActionReply, BulkRetryReply, RetryCount, TaskFacets, TaskPage, TaskRow, TaskStatus } from "../../api-types.js";
 import { apiGet, apiSend, ApiError, newRequestKey } from "../api.js";
 import { applyFieldOf, parseApplyForm, type ApplyErrors, type ApplyValues } from "../apply-form.js";
-import { formatShortJson } from "../format.js";
+import { formatProgress, formatShortJson } from "../format.js";
 import { useFeed, useLive } from "../live.js";
 import { Link, useRoute } from "../router.js";
 import { browserTimeZone, instantOfLocalInput, localInputOf } from "../datetime-local.js";
@@ -185,6 +185,11 @@ function TaskLine(props: { row: TaskRow; fresh: boolean }): React.JSX.Element {
     <tr data-testid={`task-row-${row.id}`} data-status={row.status} className={props.fresh ? "row-new" : undefined}>
       <td data-label="Status" className="nowrap">
         <StatusBadge status={row.status} />
+        {row.progress && (
+          <span className="line muted" title={row.progress.message} data-testid={`task-row-progress-${row.id}`}>
+            {formatProgress(row.progress)}
+          </span>
+        )}
         {row.retriedFrom === null ? null : (
           <span className="line muted" title={`a retry of ${row.retriedFrom}`}>
             ↻ retry
