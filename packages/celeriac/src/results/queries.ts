@@ -36,9 +36,9 @@ export const RETRY_SCAN_ROWS = 20_000;
 /** A task's detail shows this many rows of its workflow at most (one range of the rootId index). */
 export const WORKFLOW_ROWS = 500;
 /** values() lists this many distinct values at most. */
-export const VALUES_MAX = 500;
+const VALUES_MAX = 500;
 /** runtimes() ranks the newest this-many SUCCESS rows and this-many FAILURE rows since its instant. */
-export const RUNTIME_SAMPLE = 10_000;
+const RUNTIME_SAMPLE = 10_000;
 
 const MINUTE_MS = 60_000;
 const RETRIABLE: ReadonlySet<TaskState> = new Set([States.FAILURE, States.REVOKED]);
