@@ -12,7 +12,12 @@
 import type { AuditLog } from "../results/audit.js";
 import type { Logger } from "../log.js";
 import { HttpError, jsonReply } from "./http.js";
-import type { StoredOutcome } from "./presenter.js";
+
+/** What an audit entry's detail holds besides the action's own details: how the action ended (written by settle()). */
+export interface StoredOutcome {
+  status: number;
+  body: unknown;
+}
 
 /** What an action did, for its answer (`status` default 200) and its audit entry (`detail`, added to what was recorded first). */
 export interface ActionResult {

@@ -15,6 +15,7 @@ import type { TaskRecord } from "../results/backend.js";
 import type { AuditRecord } from "../results/audit.js";
 import { progressOf, States } from "../states.js";
 import type { TaskDetailItem, TaskListItem } from "../results/queries.js";
+import type { StoredOutcome } from "./actions.js";
 import type { AuditEntry, PeriodicTaskRow, QueueRow, TaskDetail, TaskRow, TaskStatus, WorkerRow } from "./api-types.js";
 import type { KnownTasks } from "./known-tasks.js";
 import { allowedActions } from "./task-actions.js";
@@ -31,12 +32,6 @@ export function redact(args: unknown, rule: true | readonly number[] | undefined
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
-
-/** What an audit entry's detail holds besides the action's own details: how the action ended. */
-export interface StoredOutcome {
-  status: number;
-  body: unknown;
-}
 
 /** What the dashboard works out about a periodic task besides its columns (api/periodic-tasks.ts). */
 export interface PeriodicFacts {
