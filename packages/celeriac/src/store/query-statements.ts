@@ -170,15 +170,14 @@ export function workflowGroupsStatement(dialect: Dialect, ids: readonly string[]
 
 /** A row of workflowRowsStatement. */
 export function workflowRow(r: Record<string, unknown>, read: Readers): WorkflowRowItem {
-  const status = String(r.status);
   return {
     id: String(r.id),
     name: String(r.name),
-    status: isTaskState(status) ? status : States.PENDING,
+    status: stateOf(r.status),
     parentId: text(r.parentId),
     groupId: text(r.groupId),
     createdAt: read.instant(r.createdAt)!,
-    runtimeMs: r.runtimeMs === null || r.runtimeMs === undefined ? null : Number(r.runtimeMs),
+    runtimeMs: numberOrNull(r.runtimeMs),
     meta: read.json(r.meta),
   };
 }
@@ -292,14 +291,19 @@ export interface Readers {
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const numberOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** A status column; a value that is no TaskState reads as PENDING, so one odd row does not fail a whole page. */
+const stateOf = (v: unknown): TaskState => {
+  const status = String(v);
+  return isTaskState(status) ? status : States.PENDING;
+};
 
 /** A row of listStatement (or detailStatements' row, less its result and stack). */
 export function listedTask(r: Record<string, unknown>, read: Readers): ListedTask {
-  const status = String(r.status);
   return {
     id: String(r.id),
     name: String(r.name),
-    status: isTaskState(status) ? status : States.PENDING,
+    status: stateOf(r.status),
     args: read.json(r.args),
     queue: text(r.queue),
     worker: text(r.worker),
@@ -307,7 +311,7 @@ export function listedTask(r: Record<string, unknown>, read: Readers): ListedTas
     createdAt: read.instant(r.createdAt)!,
     startedAt: read.instant(r.startedAt),
     doneAt: read.instant(r.doneAt),
-    runtimeMs: r.runtimeMs === null || r.runtimeMs === undefined ? null : Number(r.runtimeMs),
+    runtimeMs: numberOrNull(r.runtimeMs),
     errorType: text(r.errorType),
     errorMessage: text(r.errorMessage),
     retriedFrom: text(r.retriedFrom),
