@@ -6,6 +6,8 @@
  * - a failing task (articles.proofread, which fails while its article has a TODO): sent from one tab, it
  *   appears in another tab's Tasks list live and turns FAILURE there; its page shows the stack; the
  *   article is fixed; Retry sends a new task that goes SUCCESS, linked back, and the original links forward;
+ * - a chain (the page demo's, POST /api/pages) seen from its last step: the workflow tree, nested, every
+ *   step's state, this step marked, links to the others; a failed chain's later steps "not run";
  * - bulk retry of the 3 failures a filter matches, the count stated before confirming;
  * - revoke a countdown task sent with the Send form; pause the default queue (a task sent meanwhile waits:
  *   PENDING, the queue shows waiting 1), resume it (the task runs);
@@ -267,6 +269,48 @@ test("a failing task shows live, FAILURE with its stack; fixed and retried, the 
   expect(violations).toEqual([]);
 });
 
+/** POST /api/pages: the demo's chain fetchPage → parsePage → storePageInfo for `url`; its steps, in order. */
+async function sendPageChain(request: APIRequestContext, url: string): Promise<Array<{ name: string; taskId: string }>> {
+  const response = await request.post("/api/pages", { data: { url } });
+  expect(response.status(), await response.text()).toBe(202);
+  return ((await response.json()) as { steps: Array<{ name: string; taskId: string }> }).steps;
+}
+
+test("a chain's last step shows the workflow as a tree with each step's state; a failed chain's later steps say they never ran", async ({ page }) => {
+  await logIn(page);
+  const steps = await sendPageChain(page.request, `${ORIGIN}/sample-page.html`);
+  const [first, second, last] = steps.map((step) => step.taskId) as [string, string, string];
+  await expectStatus(page.request, last, "SUCCESS");
+  await page.goto(`/admin/tasks/${last}`);
+  const tree = page.getByTestId("task-workflow");
+  await expect(tree.getByRole("heading", { name: "Workflow" })).toBeVisible(LIVE);
+  // Nested lists: each step inside the item of the one before, every one SUCCESS, this one marked.
+  const firstNode = tree.getByTestId(`wf-node-${first}`);
+  await expect(firstNode).toHaveAttribute("data-status", "SUCCESS");
+  await expect(firstNode.getByTestId(`wf-node-${second}`)).toHaveAttribute("data-status", "SUCCESS");
+  await expect(firstNode.getByTestId(`wf-node-${second}`).getByTestId(`wf-node-${last}`)).toHaveAttribute("data-status", "SUCCESS");
+  await expect(tree.getByTestId(`wf-node-${last}`)).toHaveAttribute("aria-current", "true");
+  await expect(tree.locator("[aria-current=true]")).toHaveCount(1);
+  // A step's name links to its own page, where the same tree marks that step.
+  await firstNode.getByRole("link", { name: "pages.fetchPage", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/admin/tasks/${first}$`));
+  await expect(page.getByTestId("task-workflow").getByTestId(`wf-node-${first}`)).toHaveAttribute("aria-current", "true");
+
+  const failed = (await sendPageChain(page.request, `${ORIGIN}/no-such-page.html`)).map((step) => step.taskId) as [string, string, string];
+  await expectStatus(page.request, failed[2], "FAILURE");
+  await page.goto(`/admin/tasks/${failed[2]}`);
+  const failedTree = page.getByTestId("task-workflow");
+  await expect(failedTree.getByTestId(`wf-node-${failed[0]}`)).toHaveAttribute("data-status", "FAILURE", LIVE);
+  await expect(failedTree.getByTestId(`wf-not-run-${failed[0]}`)).toHaveCount(0);
+  for (const id of [failed[1], failed[2]]) {
+    await expect(failedTree.getByTestId(`wf-node-${id}`)).toHaveAttribute("data-status", "FAILURE");
+    await expect(failedTree.getByTestId(`wf-not-run-${id}`)).toHaveText("not run: the chain stopped at pages.fetchPage");
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(failedTree.getByTestId(`wf-not-run-${failed[2]}`)).toBeVisible();
+  await expectNoSidewaysScroll(page, "a failed chain's task detail");
+});
+
 test("bulk retry takes the 3 failures the filter matches, stating the count before it sends them", async ({ page }) => {
   await logIn(page);
   const articleId = await draftArticle(page.request);
@@ -508,13 +552,17 @@ test("every page fits 1280 and 390 px without scrolling sideways, every table it
   const articleId = await draftArticle(page.request);
   const failedId = await sendTask(page.request, "articles.proofread", [articleId]);
   const addId = await sendTask(page.request, "demo.add", [3, 4]);
+  // The task detail's screenshot: a failed chain's last step, its workflow tree above the error.
+  const chainId = (await sendPageChain(page.request, `${ORIGIN}/no-such-page.html`)).at(-1)!.taskId;
   await expectStatus(page.request, failedId, "FAILURE");
   await expectStatus(page.request, addId, "SUCCESS");
+  await expectStatus(page.request, chainId, "FAILURE");
 
   const pages: Array<{ name: string; path: string; ready: (page: Page) => Locator }> = [
     { name: "overview", path: "/admin", ready: (p) => p.getByTestId("chart-runtimes").locator("canvas") },
     { name: "tasks", path: "/admin/tasks", ready: (p) => p.getByTestId(`task-row-${addId}`) },
-    { name: "task-detail", path: `/admin/tasks/${failedId}`, ready: (p) => p.getByTestId("task-stack") },
+    { name: "task-detail", path: `/admin/tasks/${chainId}`, ready: (p) => p.getByTestId(`wf-not-run-${chainId}`) },
+    { name: "task-detail-alone", path: `/admin/tasks/${failedId}`, ready: (p) => p.getByTestId("task-stack") },
     { name: "workers", path: "/admin/workers", ready: (p) => p.locator("[data-testid^=worker-row-][data-state=online]").first() },
     { name: "queues", path: "/admin/queues", ready: (p) => p.getByTestId("queue-row-default") },
     { name: "periodic-tasks", path: "/admin/periodic-tasks", ready: (p) => p.getByTestId("beat-leader") },
