@@ -44,7 +44,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
-function bodyOf(req: NodeRequest): BodyInit | null {
+function bodyOf(req: NodeRequest): RequestInit["body"] {
   if (req.method === "GET" || req.method === "HEAD") return null;
   if (req.body !== undefined && req.readableEnded) {
     if (typeof req.body === "string") return req.body;
