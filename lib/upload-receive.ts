@@ -12,7 +12,7 @@
  * so `destination` never names half a file.
  */
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -114,6 +114,9 @@ export async function receiveCsv(request: Request, destination: string): Promise
   const partial = `${destination}.part`;
   let sniffer: CsvSniffer | undefined;
   let written: Promise<ReceivedFile> | undefined;
+  // Created before anything is read: a refusal can end the pipeline while a stream's own open() is still
+  // under way, and the file it then creates would outlive the rm below.
+  const handle = await open(partial, "wx");
   let refusal: HttpError | undefined;
   const refuse = (error: HttpError) => {
     refusal ??= error;
@@ -131,7 +134,7 @@ export async function receiveCsv(request: Request, destination: string): Promise
     const checked = (sniffer = new CsvSniffer());
     // pipe(), not pipeline(): a refused file must go on being read (and dropped), or busboy would wait for it forever.
     file.pipe(checked);
-    written = pipeline(checked, createWriteStream(partial, { flags: "wx" })).then(() => ({ filename, size: checked.size }));
+    written = pipeline(checked, createWriteStream(partial, { fd: handle })).then(() => ({ filename, size: checked.size }));
     written.catch((error: unknown) => {
       refuse(error instanceof HttpError ? error : new HttpError(400, "the upload broke off before the file was complete"));
       file.unpipe(checked);
@@ -161,6 +164,7 @@ export async function receiveCsv(request: Request, destination: string): Promise
     await rename(partial, destination);
     return file;
   } finally {
+    await handle.close().catch(() => undefined); // closed already by its stream, unless no file came
     await rm(partial, { force: true });
   }
 }
