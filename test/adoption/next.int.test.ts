@@ -97,7 +97,7 @@ describe.runIf(runsHere && !unreachable)(TITLE, () => {
     // init copied celeriac's migrations (its tables) into prisma/migrations; the app's own table gets one as
     // `prisma migrate dev` would write it (from the fixture's schema, as it was before init); both deployed
     // (this machine's Prisma runs on its JS engine, whose `migrate dev` cannot create a brand-new SQLite file).
-    expect(readdirSync(join(dir, "prisma/migrations")).sort()).toEqual([expect.stringMatching(/^\d{14}_celeriac$/), expect.stringMatching(/^\d{14}_celeriac_dashboard$/)]);
+    expect(readdirSync(join(dir, "prisma/migrations")).sort()).toEqual([expect.stringMatching(/^\d{14}_celeriac$/), expect.stringMatching(/^\d{14}_celeriac_dashboard$/), expect.stringMatching(/^\d{14}_celeriac_workflows$/)]);
     const migration = await run("npx", ["prisma", "migrate", "diff", "--from-empty", "--to-schema-datamodel", join(FIXTURE, "prisma/schema.prisma"), "--script"], { cwd: dir, env, timeoutMs: 60_000 });
     expect(migration.output).toContain('CREATE TABLE "Note"');
     expect(migration.output).not.toContain('"TaskResult"');
