@@ -65,12 +65,14 @@ export function workflowContinuation(deps: ContinueDeps): ContinueWorkflow {
 
   /** The chain's remaining steps, recorded with the outcome that stopped it. */
   async function stop(message: TaskMessage, outcome: Outcome, steps: readonly Step[], at: Date): Promise<void> {
-    let parentId = message.id;
-    for (const step of steps) {
-      const { message: never } = messageOf(step, undefined, { parentId, rootId: message.rootId ?? message.id }, undefined, at.getTime());
-      await deps.finished({ message: never, worker: deps.hostname, startedAt: at, doneAt: at, outcome, meta: { chainStoppedBy: message.id } });
-      parentId = step.id;
-    }
+    // Handed to the writer together, so they go in one group commit rather than one flush each.
+    const rootId = message.rootId ?? message.id;
+    await Promise.all(
+      steps.map((step, i) => {
+        const { message: never } = messageOf(step, undefined, { parentId: i ? steps[i - 1]!.id : message.id, rootId }, undefined, at.getTime());
+        return deps.finished({ message: never, worker: deps.hostname, startedAt: at, doneAt: at, outcome, meta: { chainStoppedBy: message.id } });
+      }),
+    );
   }
 
   async function completeChord({ id: groupId, size }: { id: string; size: number }, at: Date): Promise<void> {
