@@ -171,7 +171,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
   const broker = new BrokerSlot(
     config.alwaysEager
       ? eagerBroker((message) => executeMessage({ lookup: (name) => registry.get(name), backend, config, signals, hostname, log, continueWorkflow }, message))
-      : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, lockMs: config.workerLockMs }),
+      : new BullmqBroker({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, keyLayout: config.redisKeyLayout, waitReplicas: config.redisWaitReplicas, waitTimeoutMs: config.redisWaitTimeoutMs, lockMs: config.workerLockMs }),
   );
   // One connection (SQLite) or pool (PostgreSQL) of celeriac's own, beneath Prisma: result rows, the outbox, the schema check.
   const store = openTaskStore(databaseUrl);

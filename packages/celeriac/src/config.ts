@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.js";
 import { SCHEDULE_KINDS } from "./beat/kinds.js";
 import { LOG_FORMATS, LOG_LEVELS } from "./log-levels.js";
 import { parseRate, RATE_EXAMPLES } from "./task/rate.js";
+import { parseRedisUrl, RedisUrlError } from "./broker/redis-url.js";
 // Type only: at run time config imports leaf modules only; beat/ checks each schedule when beat starts.
 import type { Schedule } from "./beat/schedule.js";
 
@@ -80,14 +81,44 @@ const timeZone = z.string().refine((zone) => {
 export const settingsSchema = z.object({
   /** Shown in the worker banner and logs. @defaultValue "celeriac" */
   appName: z.string().min(1).default("celeriac"),
-  /** Celery: broker_url. @defaultValue "redis://127.0.0.1:6379" */
-  redisUrl: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  /**
+   * Celery: broker_url. One server (`redis://host:6379/0`, `rediss://` for TLS), a Redis Cluster
+   * (`redis://host1:7000,host2:7000,…`, or `redis+cluster://host:7000` given one node) or a master watched by
+   * Sentinel (`redis+sentinel://s1:26379,s2:26379,…/masterName[/db]`). @defaultValue "redis://127.0.0.1:6379"
+   */
+  redisUrl: z
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.addIssue({ code: "custom", message: error.message });
+      }
+    })
+    .default("redis://127.0.0.1:6379"),
   /**
    * Namespace of every Redis key, so apps and test runs sharing one Redis never see each other's jobs.
-   * It is wrapped in a hash tag (`{prefix}`), so a Redis Cluster keeps each app's keys in one slot.
    * @defaultValue "celeriac"
    */
   keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-' only").default("celeriac"),
+  /**
+   * How Redis keys are grouped into Cluster slots. "per-queue": each queue's keys under a hash tag of their
+   * own (`{prefix:queue}`), so a Cluster spreads the queues over its masters, and the app-wide keys
+   * (revocations, heartbeats, leases, rate limits) under `{prefix}`. "one-slot": every key under `{prefix}`,
+   * the layout of celeriac 0.2 — for an app upgraded with jobs still queued, until `celeriac migrate-redis-keys`
+   * has moved them. On a single server both work alike. @defaultValue "per-queue"
+   */
+  redisKeyLayout: z.enum(["per-queue", "one-slot"]).default("per-queue"),
+  /**
+   * Redis replication is asynchronous: a master that dies can take acknowledged sends with it. With N > 0,
+   * every send waits (Redis WAIT) until N replicas have it, and fails — to be sent again by the durable
+   * outbox, or reported to the caller — when they do not within redisWaitTimeoutMs. 0 does not wait.
+   * @defaultValue 0
+   */
+  redisWaitReplicas: z.number().int().min(0).max(16).default(0),
+  /** How long a send waits for redisWaitReplicas replicas, in ms. @defaultValue 1000 */
+  redisWaitTimeoutMs: z.number().int().positive().default(1000),
   /**
    * Where the task modules live (Celery's autodiscover_tasks): every module below it is imported by
    * `celeriac worker` and `celeriac beat`. Relative to the working directory. @defaultValue "tasks"
@@ -182,6 +213,7 @@ export type Settings = z.input<typeof settingsSchema>;
 export type Annotation = z.output<typeof annotation>;
 export type BeatEntry = z.output<typeof beatEntry>;
 export type ResolvedConfig = Readonly<z.output<typeof settingsSchema>>;
+export type RedisKeyLayout = ResolvedConfig["redisKeyLayout"];
 
 /** Tasks at once with the async pool when neither settings nor `-c` say. */
 export const ASYNC_CONCURRENCY = 32;

@@ -15,14 +15,20 @@ export function isSqliteUrl(url: string): boolean {
   return url.startsWith("file:");
 }
 
-/** The URL with its password replaced by stars; anything that does not parse as a URL is returned as is. */
+/**
+ * The URL with its passwords replaced by stars: the one in the user part and any query parameter named
+ * like one (`?sentinelPassword=`). URLs that the URL parser refuses, such as a Redis Cluster's list of
+ * hosts (`redis://:pw@h1:7000,h2:7000`), are redacted by their shape.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (!u.password) return url;
-    u.password = "****";
+    const secrets = [...u.searchParams.keys()].filter((key) => /password/i.test(key));
+    if (!u.password && secrets.length === 0) return url;
+    if (u.password) u.password = "****";
+    for (const key of secrets) u.searchParams.set(key, "****");
     return u.toString();
   } catch {
-    return url;
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, "$1****@").replace(/([?&][^=&#]*password[^=&#]*=)[^&#]*/gi, "$1****");
   }
 }

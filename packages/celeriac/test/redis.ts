@@ -1,17 +1,32 @@
 /** Redis helpers for tests: unique key prefixes and their cleanup. Imports nothing from the app. */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { createRedisConnection, scanKeys } from "../src/broker/redis-connection.js";
 
+/** The Redis the tests use: a single server, or a Cluster or Sentinel URL (redis-url.ts) in the Cluster pass. */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function uniquePrefix(label: string): string {
   return `test-${label}-${randomBytes(4).toString("hex")}`;
 }
 
-/** Deletes every key under a celeriac key prefix (`{prefix}:*`). */
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`{${prefix}}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+/** Every key under a celeriac key prefix, in either key layout: `{prefix}:*` and `{prefix:<queue>}:*`. */
+export async function keysUnder(prefix: string, url = REDIS_URL): Promise<string[]> {
+  const redis = createRedisConnection(url);
+  try {
+    return [...(await scanKeys(redis, `{${prefix}}:*`)), ...(await scanKeys(redis, `{${prefix}:*}:*`))];
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes every key under a celeriac key prefix. */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const keys = await keysUnder(prefix, url);
+  const redis = createRedisConnection(url);
+  try {
+    // One DEL per key: on a Cluster, one command may not name keys of several slots.
+    await Promise.all(keys.map((key) => redis.del(key)));
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -3,20 +3,26 @@
  *
  * Wire format: job name = task name, job id = task id, job data = { args, sentAt, expires?, owner? }; a task's
  * retry count is BullMQ's attemptsMade (each RETRY is one failed attempt, retried with celeriac's delay).
- * Every key starts with `{keyPrefix}`: the hash tag keeps all of an app's keys in one Redis Cluster slot,
- * which BullMQ's multi-key Lua scripts need, and keeps apps and test runs sharing a Redis apart.
+ * Keys (redisKeyLayout "per-queue"): a queue's BullMQ keys start with `{keyPrefix:queue}`, the app-wide ones
+ * (revocations, heartbeats, leases, rate limits, the control and results channels) with `{keyPrefix}`. A
+ * hash tag is what a Redis Cluster places by: BullMQ's Lua scripts touch one queue's keys at a time, and
+ * celeriac's touch app-wide keys only, so each runs within one slot, and the queues spread over the masters.
+ * Layout "one-slot" puts every key under `{keyPrefix}` (celeriac 0.2). The prefix keeps apps and test runs
+ * sharing a Redis apart either way.
  * Results live in the result store, so finished jobs are removed at once; failed ones are kept a while
  * for inspection.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { BrokerUnavailableError } from "../errors.js";
-import { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import { createRedisConnection, isCluster, scanKeys, type RedisConnection } from "./redis-connection.js";
 import { defineLeaseCommands, parseLeaseValue } from "./lease.js";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit.js";
 import { defineWorkerCommands, parseWorkersSeen, WORKER_RETENTION_MS } from "./worker-records.js";
 import { queueNameSchema } from "../config.js";
 import type { Outcome, StateChange, TaskMessage } from "../message.js";
 import { redactUrl } from "../url.js";
+import type { RedisKeyLayout } from "../config.js";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
 import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
@@ -73,6 +79,11 @@ class RetryLater extends Error {
 export interface BullmqBrokerOptions {
   redisUrl: string;
   keyPrefix: string;
+  /** @defaultValue "per-queue" */
+  keyLayout?: RedisKeyLayout;
+  /** Replicas every send waits for (Redis WAIT), and for how long; 0 does not wait. */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
   /** BullMQ lockDuration: a dead worker's jobs are redelivered after this, ms. */
   lockMs: number;
 }
@@ -80,14 +91,16 @@ export interface BullmqBrokerOptions {
 export class BullmqBroker implements Broker {
   readonly transport: string;
   private readonly prefix: string;
-  private producerConnection: Redis | undefined;
-  private becomingReady: Promise<Redis> | undefined;
+  private producerConnection: RedisConnection | undefined;
+  private becomingReady: Promise<RedisConnection> | undefined;
   private readonly queues = new Map<string, Queue<JobData>>();
-  private readonly consumerConnections = new Set<Redis>();
+  private readonly consumerConnections = new Set<RedisConnection>();
+  /** On a Cluster: the slot of each queue's keys, to send WAIT to the master that took the send. */
+  private readonly queueSlots = new Map<string, number>();
   /** Revoked ids → until when they stay revoked; live while a consumer listens to the control channel. */
   private revokedIds: Map<string, number> | undefined;
   private resultListeners = new Set<(changes: readonly StateChange[]) => void>();
-  private resultSubscriber: Promise<Redis> | undefined;
+  private resultSubscriber: Promise<RedisConnection> | undefined;
 
   constructor(private readonly options: BullmqBrokerOptions) {
     this.transport = redactUrl(options.redisUrl);
@@ -95,8 +108,13 @@ export class BullmqBroker implements Broker {
   }
 
   /** BullMQ needs `maxRetriesPerRequest: null` so commands wait out a reconnect instead of failing. */
-  private connect(): Redis {
-    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  private connect(): RedisConnection {
+    return createRedisConnection(this.options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  }
+
+  /** The hash tag a queue's BullMQ keys start with (BullMQ's `prefix`; it appends `:<queue>:…`). */
+  queuePrefix(queue: string): string {
+    return this.options.keyLayout === "one-slot" ? this.prefix : `{${this.options.keyPrefix}:${queue}}`;
   }
 
   /**
@@ -104,9 +122,9 @@ export class BullmqBroker implements Broker {
    * instead of queueing commands until it is back: a route handler answers with an error rather than
    * hanging, and a send it gave up on can never happen later behind its back. ioredis keeps reconnecting.
    */
-  private producer(): Redis {
+  private producer(): RedisConnection {
     if (!this.producerConnection) {
-      this.producerConnection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
+      this.producerConnection = createRedisConnection(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
       // Reconnection attempts are reported by the commands that fail meanwhile; don't print each one.
       this.producerConnection.on("error", () => undefined);
     }
@@ -122,11 +140,11 @@ export class BullmqBroker implements Broker {
    * connection does not queue commands). While Redis is unreachable this throws after a few seconds
    * without having sent anything, so a send reported as failed can never happen later.
    */
-  private async ready(): Promise<Redis> {
+  private async ready(): Promise<RedisConnection> {
     const redis = this.producer();
     if (redis.status === "ready") return redis;
     // One wait shared by every caller, not one "ready" listener each.
-    this.becomingReady ??= new Promise<Redis>((resolve, reject) => {
+    this.becomingReady ??= new Promise<RedisConnection>((resolve, reject) => {
       const timer = setTimeout(() => {
         redis.off("ready", onReady);
         reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
@@ -146,7 +164,7 @@ export class BullmqBroker implements Broker {
    * not there yet. Within the connect timeout, so an address that drops packets fails too.
    */
   async probe(): Promise<void> {
-    const redis = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS });
+    const redis = createRedisConnection(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS });
     // connect() rejects with "Connection is closed."; the socket's own error (ECONNREFUSED…) says why.
     let cause: Error | undefined;
     redis.on("error", (error: Error) => (cause ??= error));
@@ -164,7 +182,7 @@ export class BullmqBroker implements Broker {
   queue(name: string): Queue<JobData> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.prefix });
+      queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.queuePrefix(name) });
       queue.on("error", () => undefined); // connection errors surface through ready() and the failing call
       this.queues.set(name, queue);
     }
@@ -176,9 +194,38 @@ export class BullmqBroker implements Broker {
     if (message.expires !== undefined) data.expires = message.expires;
     if (message.owner !== undefined) data.owner = message.owner;
     if (message.rootId !== undefined) Object.assign(data, { parentId: message.parentId, rootId: message.rootId, groupId: message.groupId, workflow: message.workflow });
-    await this.ready();
+    const redis = await this.ready();
     await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
+    if (this.options.waitReplicas) await this.waitForReplicas(redis, message.queue);
     return undefined;
+  }
+
+  /**
+   * WAIT on the connection that made the send (on a Cluster, the one to the master of the queue's slot): it
+   * answers once that many replicas have every write the connection made so far. A send they lack could be
+   * lost with the master, so it counts as failed: the durable outbox sends it again (the job id makes a second
+   * copy a no-op), a plain `.delay()` reports it.
+   */
+  private async waitForReplicas(redis: RedisConnection, queue: string): Promise<void> {
+    const wanted = this.options.waitReplicas!;
+    const timeoutMs = this.options.waitTimeoutMs ?? 1000;
+    const node = isCluster(redis) ? await this.masterOf(redis, queue) : redis;
+    const acknowledged = await node.wait(wanted, timeoutMs);
+    if (acknowledged < wanted) {
+      throw new BrokerUnavailableError(`Redis at ${this.transport}: ${acknowledged} of ${wanted} replicas acknowledged the send within ${timeoutMs} ms (redisWaitReplicas); it may not survive a fail-over, so it counts as not sent`);
+    }
+  }
+
+  private async masterOf(cluster: Cluster, queue: string): Promise<Redis> {
+    let slot = this.queueSlots.get(queue);
+    if (slot === undefined) {
+      slot = Number(await cluster.cluster("KEYSLOT", this.queuePrefix(queue)));
+      this.queueSlots.set(queue, slot);
+    }
+    const owner = cluster.slots[slot]?.[0];
+    const node = cluster.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner);
+    if (!node) throw new BrokerUnavailableError(`Redis Cluster at ${this.transport}: no master known for slot ${slot} (queue ${queue})`);
+    return node;
   }
 
   async consume(handler: MessageHandler, options: ConsumeOptions): Promise<Consumer> {
@@ -207,7 +254,7 @@ export class BullmqBroker implements Broker {
     const workers = options.queues.map((queue) => {
       const worker = new Worker<JobData, Outcome["status"]>(queue, processor, {
         connection,
-        prefix: this.prefix,
+        prefix: this.queuePrefix(queue),
         concurrency: options.concurrency,
         name: options.hostname,
         autorun: false,
@@ -256,7 +303,7 @@ export class BullmqBroker implements Broker {
    * channel was down is still seen: revoke() stores the id before it publishes. A shutdown request made
    * while it was down is lost: shutdownWorker() can be asked again.
    */
-  private async subscribeControl(options: ConsumeOptions): Promise<Redis> {
+  private async subscribeControl(options: ConsumeOptions): Promise<RedisConnection> {
     const subscriber = this.connect();
     // Without a listener ioredis prints each failed reconnect as an "Unhandled error event" with its stack.
     subscriber.on("error", (error: Error) => options.onError?.(error));
@@ -337,8 +384,8 @@ export class BullmqBroker implements Broker {
     return () => void this.resultListeners.delete(listener);
   }
 
-  private async subscribeResults(): Promise<Redis> {
-    const subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  private async subscribeResults(): Promise<RedisConnection> {
+    const subscriber = createRedisConnection(this.options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     subscriber.on("error", () => undefined);
     const channel = this.key("results");
     subscriber.on("message", (from: string, text: string) => {
@@ -384,20 +431,24 @@ export class BullmqBroker implements Broker {
   }
 
   async heartbeats(): Promise<WorkerHeartbeat[]> {
-    const keys = await this.scanKeys(`${globEscape(this.key("worker"))}:*`);
+    const redis = await this.ready();
+    const keys = await scanKeys(redis, `${globEscape(this.key("worker"))}:*`);
     if (keys.length === 0) return [];
-    // One MGET is fine on a Cluster too: the hash tag puts every key of the app in one slot.
-    const values = await (await this.ready()).mget(...keys);
+    // One MGET is fine on a Cluster too: the heartbeats share the app-wide hash tag, so one slot.
+    const values = await redis.mget(...keys);
     return values
       .flatMap((v) => (v === null ? [] : [JSON.parse(v) as WorkerHeartbeat]))
       .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.startedAt - b.startedAt);
   }
 
-  /** Queues with a BullMQ meta key (`{prefix}:<queue>:meta`): any queue a producer or consumer ever opened. */
+  /** Queues with a BullMQ meta key (`<queuePrefix>:<queue>:meta`): any queue a producer or consumer ever opened. */
   async queueNames(): Promise<string[]> {
-    const head = `${this.prefix}:`;
-    const keys = await this.scanKeys(`${globEscape(head)}*:meta`);
-    const names = keys.map((k) => k.slice(head.length, -":meta".length)).filter((n) => queueNameSchema.safeParse(n).success);
+    const pattern = this.options.keyLayout === "one-slot" ? `${globEscape(this.prefix)}:*:meta` : `{${globEscape(this.options.keyPrefix)}:*}:*:meta`;
+    const keys = await scanKeys(await this.ready(), pattern);
+    const names = keys.flatMap((k) => {
+      const name = k.slice(k.indexOf("}:") + 2, -":meta".length);
+      return queueNameSchema.safeParse(name).success && k.startsWith(`${this.queuePrefix(name)}:`) ? [name] : [];
+    });
     return [...new Set(names)].sort();
   }
 
@@ -460,19 +511,6 @@ export class BullmqBroker implements Broker {
     const redis = await this.ready();
     const [value, ttlMs] = await Promise.all([redis.get(this.key("lease", name)), redis.pttl(this.key("lease", name))]);
     return value === null ? null : { ...parseLeaseValue(value), ttlMs: Math.max(0, ttlMs) };
-  }
-
-  /** SCAN, never KEYS: it does not block Redis however many keys it holds. */
-  private async scanKeys(pattern: string): Promise<string[]> {
-    const redis = await this.ready();
-    const keys = new Set<string>();
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      for (const k of batch) keys.add(k);
-      cursor = next;
-    } while (cursor !== "0");
-    return [...keys];
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentsError, States, SyncSubtaskError, TaskFailedError } from "../index.js";
 import { createHarness, type Harness } from "../../test/harness.js";
+import { keysUnder } from "../../test/redis.js";
 
 let h: Harness;
 let ran = 0;
@@ -77,9 +78,6 @@ describe("alwaysEager", () => {
   });
 
   it("puts nothing in Redis", async () => {
-    const { Redis } = await import("ioredis");
-    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    expect(await redis.keys(`{${h.keyPrefix}}:*`)).toEqual([]);
-    redis.disconnect();
+    expect(await keysUnder(h.keyPrefix)).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@
  * HOLD returns the term while ARGV[1] holds the lease (taken now or renewed), or -1 while another does.
  * RELEASE deletes the key if ARGV[1] holds it; returns 1 if it did.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 
 export const LEASE_HOLD = `
 local current = redis.call('GET', KEYS[1])
@@ -34,12 +34,12 @@ end
 return 0
 `;
 
-type WithLease = Redis & {
+type WithLease = RedisConnection & {
   celeriacLeaseHold(key: string, termKey: string, holder: string, ttlMs: number): Promise<number>;
   celeriacLeaseRelease(key: string, termKey: string, holder: string): Promise<number>;
 };
 
-export function defineLeaseCommands(redis: Redis): WithLease {
+export function defineLeaseCommands(redis: RedisConnection): WithLease {
   if (!("celeriacLeaseHold" in redis)) {
     redis.defineCommand("celeriacLeaseHold", { numberOfKeys: 2, lua: LEASE_HOLD });
     redis.defineCommand("celeriacLeaseRelease", { numberOfKeys: 2, lua: LEASE_RELEASE });

@@ -8,7 +8,7 @@
  * ARGV[1]  emission interval in ms (window / count)
  * Returns  0: run now; n > 0: a slot is reserved n ms from now.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { TaskDefinitionError } from "../errors.js";
 import { parseRate, RATE_EXAMPLES } from "../task/rate.js";
 
@@ -31,9 +31,9 @@ export function emissionIntervalMs(rate: string): number {
   return parsed.intervalMs;
 }
 
-type WithGcra = Redis & { celeriacGcraReserve(key: string, intervalMs: number): Promise<number> };
+type WithGcra = RedisConnection & { celeriacGcraReserve(key: string, intervalMs: number): Promise<number> };
 
-export function defineRateLimitCommand(redis: Redis): WithGcra {
+export function defineRateLimitCommand(redis: RedisConnection): WithGcra {
   if (!("celeriacGcraReserve" in redis)) redis.defineCommand("celeriacGcraReserve", { numberOfKeys: 1, lua: GCRA_RESERVE });
   return redis as WithGcra;
 }

@@ -21,7 +21,7 @@
  * SHUTDOWN KEYS[1] live key; ARGV[1] control channel, ARGV[2] the request (JSON)
  *          Publishes the request if the live key exists; returns 1 if it did, 0 if no such worker is live.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { HEARTBEAT_TTL_INTERVALS, type SeenWorker, type WorkerHeartbeat, type WorkerState } from "./inspection.js";
 
 /** @defaultValue 1 hour: how long a worker stays listed after its last heartbeat. */
@@ -67,14 +67,14 @@ redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
 `;
 
-type WithWorkerRecords = Redis & {
+type WithWorkerRecords = RedisConnection & {
   celeriacWorkerBeat(live: string, seen: string, seenAt: string, stopped: string, id: string, json: string, ttlMs: number, sentAt: number, cutoff: number): Promise<number>;
   celeriacWorkerStop(live: string, seenAt: string, stopped: string, id: string, now: number): Promise<number>;
   celeriacWorkersSeen(seen: string, seenAt: string, stopped: string, cutoff: number, livePrefix: string): Promise<Array<string | number>>;
   celeriacWorkerShutdown(live: string, channel: string, request: string): Promise<number>;
 };
 
-export function defineWorkerCommands(redis: Redis): WithWorkerRecords {
+export function defineWorkerCommands(redis: RedisConnection): WithWorkerRecords {
   if (!("celeriacWorkerBeat" in redis)) {
     redis.defineCommand("celeriacWorkerBeat", { numberOfKeys: 4, lua: WORKER_BEAT });
     redis.defineCommand("celeriacWorkerStop", { numberOfKeys: 3, lua: WORKER_STOP });

@@ -1,0 +1,68 @@
+/**
+ * Connections to what a Redis URL names (redis-url.ts): ioredis speaks all three forms and BullMQ takes any
+ * of its connections. Callers pass the options they would give a single server's connection; on a Cluster
+ * they are mapped onto ioredis' Cluster options.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { parseRedisUrl } from "./redis-url.js";
+
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * The options celeriac sets on its connections, named as for a single server. On a Cluster, the per-node
+ * ones go to every node's connection and the others to the Cluster itself (retryStrategy becomes its
+ * clusterRetryStrategy: when no seed node answers).
+ */
+export type ConnectionOptions = Pick<RedisOptions, "maxRetriesPerRequest" | "enableOfflineQueue" | "lazyConnect" | "retryStrategy" | "connectTimeout" | "commandTimeout">;
+
+export function createRedisConnection(url: string, options: ConnectionOptions = {}): RedisConnection {
+  const target = parseRedisUrl(url);
+  switch (target.kind) {
+    case "server":
+      return new Redis(url, options);
+    case "sentinel":
+      return new Redis({
+        ...options,
+        sentinels: target.sentinels,
+        name: target.name,
+        db: target.db,
+        ...target.auth,
+        sentinelPassword: target.sentinelPassword,
+        ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+        // Ask the sentinels to say when the master changes instead of finding out from a broken connection.
+        failoverDetector: true,
+      });
+    case "cluster": {
+      const { enableOfflineQueue, lazyConnect, retryStrategy, ...perNode } = options;
+      const clusterOptions: ClusterOptions = {
+        redisOptions: { ...perNode, ...target.auth, ...(target.tls ? { tls: {} } : {}) },
+        ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+        ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+        ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) } : {}),
+      };
+      return new Cluster(target.nodes, clusterOptions);
+    }
+  }
+}
+
+/** Whether a connection is to a Cluster: commands that see one node's keys (SCAN) must ask every master. */
+export function isCluster(redis: RedisConnection): redis is Cluster {
+  return redis instanceof Cluster;
+}
+
+/**
+ * Every key matching a pattern, by SCAN (never KEYS: it does not block Redis however many keys it holds);
+ * on a Cluster, on each master in turn.
+ */
+export async function scanKeys(redis: RedisConnection, pattern: string): Promise<string[]> {
+  const keys = new Set<string>();
+  for (const node of isCluster(redis) ? redis.nodes("master") : [redis]) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      for (const k of batch) keys.add(k);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+  return [...keys];
+}
