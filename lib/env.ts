@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { isPostgresUrl, isSqliteUrl, LOG_FORMATS, LOG_LEVELS } from "celeriac/states";
+import { isPostgresUrl, isSqliteUrl, LOG_FORMATS, LOG_LEVELS, redisUrlSchema } from "celeriac/states";
 import { ConfigError } from "celeriac/errors";
 
 const flag = z
@@ -23,7 +23,8 @@ const schema = z.object({
     .string()
     .refine((url) => isSqliteUrl(url) || isPostgresUrl(url), "use file:./dev.db (SQLite) or postgresql://user@host:5432/db")
     .default("file:./dev.db"),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  /** One server, a Cluster (several hosts) or a Sentinel master (redis+sentinel://…/name): see redis-url.ts in the package. */
+  REDIS_URL: redisUrlSchema.default("redis://127.0.0.1:6379"),
   CELERIAC_KEY_PREFIX: z.string().default("celeriac"),
   CELERIAC_ALWAYS_EAGER: flag,
   CELERIAC_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),

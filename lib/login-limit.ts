@@ -28,7 +28,7 @@
  * processes allow n times the limit while Redis is away, and the counts start from zero when it goes).
  */
 import { createHmac } from "node:crypto";
-import { Redis } from "ioredis";
+import { createRedisConnection, type RedisConnection } from "celeriac";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { celeriac } from "@/lib/celery";
 import { env, secretKey } from "@/lib/env";
@@ -86,7 +86,7 @@ export class LoginLimiter {
   private redisAway = false;
 
   constructor(
-    private readonly storeClient: Redis,
+    private readonly storeClient: RedisConnection,
     private readonly settings: LoginLimitSettings,
     private readonly log: LoginLimitLog,
     private readonly connectWaitMs = 1000,
@@ -191,14 +191,14 @@ export class LoginLimiter {
  * The connection the app's limiter counts on: commands are sent only while it is connected (the limiter counts
  * in memory otherwise) and wait `timeoutMs` at most for an answer, so a Redis that hangs costs a login a second.
  */
-export function limiterRedis(url: string, timeoutMs = 1000): Redis {
-  const redis = new Redis(url, { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+export function limiterRedis(url: string, timeoutMs = 1000): RedisConnection {
+  const redis = createRedisConnection(url, { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   // Outages are reported by the limiter itself, once; ioredis would print every failed reconnection.
   redis.on("error", () => {});
   return redis;
 }
 
-let app: { limiter: LoginLimiter; redis: Redis } | undefined;
+let app: { limiter: LoginLimiter; redis: RedisConnection } | undefined;
 
 /** This app's limiter (lib/env.ts's LOGIN_* settings, CELERIAC_KEY_PREFIX, the framework's log), made on first use. */
 export function loginLimiter(): LoginLimiter {

@@ -36,3 +36,4 @@ export { textProblem } from "./text.js";
 export { MAX_JSON_NESTING, nestedDeeperThan } from "./json.js";
 export { MAX_PRISMA_INT } from "./prisma-int.js";
 export { VERSION } from "./version.js";
+export { createRedisConnection, type RedisConnection } from "./broker/redis-connection.js";

@@ -10,6 +10,7 @@
  *
  * A leaf module (the settings check URLs with it); redis-connection.ts opens what it names.
  */
+import { z } from "zod";
 import { redactUrl } from "../url.js";
 
 export interface RedisNode {
@@ -76,3 +77,13 @@ function parseDb(text: string | undefined, url: string): number {
   if (!/^\d{1,2}$/.test(text)) throw new RedisUrlError(`not a database number in ${redactUrl(url)}: "${text}"`);
   return Number(text);
 }
+
+/** A string that parseRedisUrl accepts; its message otherwise (the `redisUrl` setting, an app's REDIS_URL). */
+export const redisUrlSchema = z.string().superRefine((url, ctx) => {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    ctx.addIssue({ code: "custom", message: error.message });
+  }
+});
