@@ -33,7 +33,7 @@ export default defineConfig({
           pool: "forks",
           include: ["**/*.int.test.ts"],
           exclude: ["node_modules/**"],
-          globalSetup: ["test/global-setup.ts", "packages/celeriac/test/global-setup.ts"],
+          globalSetup: ["packages/celeriac/test/redis-setup.ts", "test/global-setup.ts", "packages/celeriac/test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

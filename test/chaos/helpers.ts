@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { createRedisConnection } from "celeriac";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -50,6 +51,8 @@ export interface ChaosWorkerOptions {
   lockMs?: number;
   hostname: string;
   logLevel?: string;
+  /** A network namespace to run it in (`ip netns exec`, which execs node: signals still reach the worker). */
+  netns?: string;
 }
 
 /**
@@ -57,7 +60,9 @@ export interface ChaosWorkerOptions {
  * the worker itself) and waits for its "ready" line.
  */
 export async function startChaosWorker(options: ChaosWorkerOptions, readyTimeoutMs = 30_000): Promise<ChaosWorker> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/chaos-worker.ts"], {
+  const node = [process.execPath, "--import", "tsx", "test/fixtures/chaos-worker.ts"];
+  const [command, ...args] = options.netns ? ["ip", "netns", "exec", options.netns, ...node] : node;
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
@@ -115,7 +120,7 @@ export interface RunEntry {
 
 /** The fixture's run log (`{prefix}:chaos:runs`), oldest first. */
 export async function readRunLog(redisUrl: string, keyPrefix: string): Promise<RunEntry[]> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const redis = createRedisConnection(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     const lines = await redis.lrange(`{${keyPrefix}}:chaos:runs`, 0, -1);
     return lines.map((line) => {

@@ -7,9 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Queue } from "bullmq";
 import { createHarness, type Harness } from "@/test/harness";
-import { REDIS_URL } from "@/test/redis";
+import { REDIS_URL, withBullQueue } from "@/test/redis";
 import { readRunLog, startChaosWorker, waitFor, type ChaosWorker, type RunEntry } from "./helpers";
 
 const TASKS = 2000;
@@ -56,13 +55,10 @@ async function successCount(): Promise<number> {
 
 /** BullMQ's own view of the queue (read-only): nothing waiting, delayed or active any more. */
 async function queueIsEmpty(): Promise<boolean> {
-  const q = new Queue(queue, { connection: { url: REDIS_URL }, prefix: `{${h.keyPrefix}}` });
-  try {
+  return withBullQueue(h.keyPrefix, queue, async (q) => {
     const counts = await q.getJobCounts("active", "wait", "prioritized", "delayed");
     return Object.values(counts).every((n) => n === 0);
-  } finally {
-    await q.close();
-  }
+  });
 }
 
 describe("SIGKILL a worker in the middle of 2,000 queued tasks", () => {

@@ -1,5 +1,6 @@
 /** Redis helpers for tests: unique key prefixes and their cleanup. Imports nothing from the app. */
 import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
 import { createRedisConnection, scanKeys } from "../src/broker/redis-connection.js";
 
 /** The Redis the tests use: a single server, or a Cluster or Sentinel URL (redis-url.ts) in the Cluster pass. */
@@ -28,5 +29,20 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void>
     await Promise.all(keys.map((key) => redis.del(key)));
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Runs `use` with a BullMQ Queue on one of an app's queues (key layout "per-queue"), on a connection of its own to
+ * REDIS_URL — a test's view from the outside of what the broker put in Redis — and closes both after.
+ */
+export async function withBullQueue<T>(prefix: string, name: string, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const connection = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection, prefix: `{${prefix}:${name}}` });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+    connection.disconnect();
   }
 }

@@ -5,10 +5,9 @@
  * callback must run exactly once over 50 chords whose members finish together on three processes, and again
  * when one of the processes is SIGKILLed while it holds members (theirs run again elsewhere: at-least-once).
  */
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { chain, chord, group, States, type AsyncResult } from "../index.js";
+import { chain, chord, createRedisConnection, group, States, type AsyncResult, type RedisConnection } from "../index.js";
 import { startCliWorker, type CliWorker } from "../../test/cli-worker.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 import { REDIS_URL } from "../../test/redis.js";
@@ -34,7 +33,7 @@ function defineTasks(app: Harness["app"]) {
 
 let h: Harness;
 let t: ReturnType<typeof defineTasks>;
-let redis: Redis;
+let redis: RedisConnection;
 const workers = new Map<string, CliWorker>();
 /** Serves WORK only, so that it never holds a callback: the one killed among the members. */
 const DOOMED = "celeriac@cw-doomed";
@@ -43,7 +42,7 @@ const HOSTS = [DOOMED, "celeriac@cw-second", "celeriac@cw-third"];
 beforeAll(async () => {
   h = createHarness("canvas-workers");
   t = defineTasks(h.app);
-  redis = new Redis(REDIS_URL);
+  redis = createRedisConnection(REDIS_URL);
   const env = { ...process.env, DATABASE_URL: h.databaseUrl, CELERIAC_KEY_PREFIX: h.keyPrefix, REDIS_URL, CELERIAC_LOG_LEVEL: "info", CELERIAC_WORKER_LOCK_MS: String(LOCK_MS) };
   await Promise.all(
     HOSTS.map(async (host) => {

@@ -4,7 +4,7 @@
  * asked through the broker. The worker processes (SIGKILL, `celeriac control shutdown`) are in
  * worker/worker-process.int.test.ts.
  */
-import { Redis } from "ioredis";
+import { createRedisConnection } from "../broker/redis-connection.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { WorkerHeartbeat } from "../broker/inspection.js";
@@ -121,7 +121,7 @@ describe("workersSeen", () => {
 
   it("keeps an hour of workers: older ones are left out, and the next heartbeat deletes them", async () => {
     const old = record({ id: "celeriac@crafted:1:cccccc", sentAt: Date.now() - WORKER_RETENTION_MS - 60_000 });
-    const redis = new Redis(REDIS_URL);
+    const redis = createRedisConnection(REDIS_URL);
     const key = (name: string) => `{${h.keyPrefix}}:${name}`;
     try {
       // As a heartbeat of an hour ago left it, then a clean stop.

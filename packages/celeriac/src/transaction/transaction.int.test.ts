@@ -2,13 +2,12 @@
  * Dispatch from transactions, on real Redis and the run's real database (SQLite or PostgreSQL), with
  * real commits and rollbacks: nothing here is a rollback sandbox.
  */
-import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createCeleriac } from "../index.js";
 import { createDb } from "../../test/db.js";
 import { createHarness, type Harness } from "../../test/harness.js";
-import { REDIS_URL } from "../../test/redis.js";
+import { REDIS_URL, withBullQueue } from "../../test/redis.js";
 
 let h: Harness;
 const seen: { itemId: number; title: string | null }[] = [];
@@ -30,20 +29,17 @@ function defineTasks(app: Harness["app"], db: Harness["db"]) {
 }
 
 let t: ReturnType<typeof defineTasks>;
-let queue: Queue;
 
-async function jobExists(id: string): Promise<boolean> {
-  return (await queue.getJob(id)) !== undefined;
+async function jobExists(id: string, prefix = h.keyPrefix): Promise<boolean> {
+  return withBullQueue(prefix, "default", async (queue) => (await queue.getJob(id)) !== undefined);
 }
 
 beforeAll(async () => {
   h = createHarness("tx");
   t = defineTasks(h.app, h.db);
-  queue = new Queue("default", { connection: { url: REDIS_URL }, prefix: `{${h.keyPrefix}}` });
   await h.startWorker({ concurrency: 8 });
 });
 afterAll(async () => {
-  await queue.close();
   await h.close();
 });
 
@@ -115,7 +111,7 @@ describe("transaction() + .delay()", () => {
       await warned.app.transaction(async () => {
         id = (await task.delay(1)).id;
         await sleep(200);
-        expect(await new Queue("default", { connection: { url: REDIS_URL }, prefix: `{${warned.keyPrefix}}` }).getJob(id)).toBeDefined();
+        expect(await jobExists(id, warned.keyPrefix)).toBe(true);
       });
       expect(warn).toHaveBeenCalledWith(expect.objectContaining({ task: "tx.readItem", taskId: id }), expect.stringMatching(/inside an open transaction/));
     } finally {

@@ -3,14 +3,14 @@
  * to Redis before its work, as the Redis list `{prefix}:canvas:runs` (`<taskId>|<ms since epoch>|<worker>`),
  * so the test counts runs per task id outside the workers: a member run twice, a callback run twice.
  */
-import { Redis } from "ioredis";
+import { createRedisConnection, type RedisConnection } from "celeriac";
 import { z } from "zod";
 import { task } from "../lib/celery.js";
 
 // Opened at the first run: every worker started in test/app imports this module, most never run these.
-let runLog: Redis | undefined;
+let runLog: RedisConnection | undefined;
 async function logRun(id: string, worker: string): Promise<void> {
-  runLog ??= new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+  runLog ??= createRedisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
   await runLog.rpush(`{${process.env.CELERIAC_KEY_PREFIX ?? "celeriac"}}:canvas:runs`, `${id}|${Date.now()}|${worker}`);
 }
 
