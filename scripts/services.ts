@@ -1,7 +1,8 @@
 /**
  * What the dev and test commands need running before they start: Redis (started locally when it is not
  * reachable and redis-server is installed); for tests, PostgreSQL (an embedded one, scripts/embedded-postgres.ts, when
- * none answers at TEST_POSTGRES_URL) and Chromium. Every check runs before anything is told, and whatever is missing
+ * none answers at TEST_POSTGRES_URL), Chromium and the programs the scale-out tests start (redis-cli, redis-sentinel,
+ * pgbouncer, ip). Every check runs before anything is told, and whatever is missing
  * is told in one message, with the one command that installs it all.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -137,6 +138,21 @@ export function checkChromium(): Missing | undefined {
   return { problem: `Chromium is not at ${CHROMIUM_PATH}; the end-to-end tests drive it.`, apt: "chromium" };
 }
 
+/**
+ * The servers the scale-out tests start of their own (a Redis Cluster, a Sentinel set, a connection pooler) and
+ * the network tools the several-hosts test uses: each a program on PATH, from a Debian package.
+ */
+const TEST_PROGRAMS = [
+  { program: "redis-cli", apt: "redis-tools", why: "creates the Redis Cluster the Cluster tests run on" },
+  { program: "redis-sentinel", apt: "redis-sentinel", why: "the Sentinel fail-over test runs three" },
+  { program: "pgbouncer", apt: "pgbouncer", why: "the test of results through a pooler in transaction mode runs one" },
+  { program: "ip", apt: "iproute2", why: "the several-hosts test makes its hosts as network namespaces" },
+];
+
+export function checkTestPrograms(): Missing[] {
+  return TEST_PROGRAMS.filter((p) => !onPath(p.program) && !existsSync(`/usr/sbin/${p.program}`)).map((p) => ({ problem: `${p.program} is not installed; ${p.why}.`, apt: p.apt }));
+}
+
 export interface TestServices {
   /** The PostgreSQL URL the tests are to use: `postgresUrl`, or the embedded server's. */
   postgresUrl: string;
@@ -161,7 +177,7 @@ export async function prepareTestServices(redisUrl: string, postgresUrl: string)
       await postgres.embedded?.stop();
     },
   };
-  const missing = [redis.missing, postgres.missing, chromium].filter((m): m is Missing => m !== undefined);
+  const missing = [redis.missing, postgres.missing, chromium, ...checkTestPrograms()].filter((m): m is Missing => m !== undefined);
   if (missing.length > 0) {
     await services.stop();
     throw new MissingServiceError(missingMessage(missing));

@@ -1,6 +1,7 @@
 /**
  * `npm test`: the whole suite, in order — type checks (including compile-time type tests), unit tests,
- * integration tests on SQLite and on PostgreSQL (real Redis), then the production build (`npm run build`:
+ * integration tests on SQLite and on PostgreSQL (real Redis), those that talk to Redis once more on a local Redis
+ * Cluster, then the production build (`npm run build`:
  * Next.js, and the worker, beat and CLI compiled to dist/), the fuzz suite against that build on SQLite and
  * on PostgreSQL (test/fuzz/), and the Playwright end-to-end tests in Chromium. Every step runs even when an
  * earlier one fails; the command exits non-zero if any failed and closes with one line: "N passed, N failed".
@@ -38,15 +39,31 @@ function vitestCounts(file: string) {
   };
 }
 
-function vitest(name: string, project: string, env: Record<string, string> = {}): Step {
+function vitest(name: string, project: string, env: Record<string, string> = {}, files: string[] = []): Step {
   const file = join(reports, `${name}.json`);
   return {
     name,
-    command: ["node_modules/.bin/vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`],
+    command: ["node_modules/.bin/vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...files],
     env,
     counts: vitestCounts(file),
   };
 }
+
+/** The integration test files (and folders) the Cluster pass runs. */
+const CLUSTER_SUITE = [
+  "packages/celeriac/src/worker/",
+  "packages/celeriac/src/inspect/",
+  "packages/celeriac/src/beat/",
+  "packages/celeriac/src/canvas/",
+  "packages/celeriac/src/dispatch/",
+  "packages/celeriac/src/transaction/",
+  "packages/celeriac/src/broker/unavailable.int.test.ts",
+  "packages/celeriac/src/broker/key-migration",
+  "test/chaos/kill-worker.int.test.ts",
+  "test/chaos/poison.int.test.ts",
+  "test/beat-process.int.test.ts",
+  "test/process-pool.int.test.ts",
+];
 
 const playwrightReport = join(reports, "e2e.json");
 const steps: Step[] = [
@@ -57,6 +74,9 @@ const steps: Step[] = [
   vitest("unit", "unit"),
   vitest("integration-sqlite", "int", { CELERIAC_TEST_DB: "sqlite" }),
   vitest("integration-postgres", "int", { CELERIAC_TEST_DB: "postgres" }),
+  // What talks to Redis — broker, worker, rate limits, revoke, inspect and control, beat, canvas, dispatch, the
+  // chaos tests — again on a local 3-master Redis Cluster (packages/celeriac/test/redis-setup.ts).
+  vitest("integration-cluster", "int", { CELERIAC_TEST_DB: "sqlite", CELERIAC_TEST_REDIS: "cluster" }, CLUSTER_SUITE),
   // `npm run build`, as a deployment runs it: next build, then the compiled worker, beat and CLI in dist/.
   { name: "build", command: ["npm", "run", "build"] },
   // Malformed requests to every API route of that build (next start, the compiled worker), one fresh database each.
