@@ -18,6 +18,8 @@ export const celeriac = createCeleriac({
   migrateCommand: MIGRATE_COMMAND,
   redisUrl: env.REDIS_URL,
   keyPrefix: env.CELERIAC_KEY_PREFIX,
+  redisKeyLayout: env.CELERIAC_REDIS_KEY_LAYOUT,
+  redisWaitReplicas: env.CELERIAC_REDIS_WAIT_REPLICAS,
   alwaysEager: env.CELERIAC_ALWAYS_EAGER,
   logLevel: env.CELERIAC_LOG_LEVEL,
   logFormat: env.CELERIAC_LOG_FORMAT,

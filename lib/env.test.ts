@@ -59,6 +59,15 @@ describe("the rest of the environment", () => {
   it("names each bad variable in one message", () => {
     expect(() => parseEnv({ REDIS_URL: "http://nope", CELERIAC_LOG_LEVEL: "loud" })).toThrow(/invalid environment:\n {2}REDIS_URL: .*\n {2}CELERIAC_LOG_LEVEL: /);
   });
+
+  it("takes a Redis Cluster's and a Sentinel's URL, the key layout and the replicas a send waits for", () => {
+    expect(parseEnv({})).toMatchObject({ REDIS_URL: "redis://127.0.0.1:6379", CELERIAC_REDIS_KEY_LAYOUT: "per-queue", CELERIAC_REDIS_WAIT_REPLICAS: 0 });
+    const env = parseEnv({ REDIS_URL: "redis+sentinel://s1:26379,s2:26379/mymaster", CELERIAC_REDIS_KEY_LAYOUT: "one-slot", CELERIAC_REDIS_WAIT_REPLICAS: "1" });
+    expect(env).toMatchObject({ CELERIAC_REDIS_KEY_LAYOUT: "one-slot", CELERIAC_REDIS_WAIT_REPLICAS: 1 });
+    expect(parseEnv({ REDIS_URL: "redis://10.0.0.1:7000,10.0.0.2:7000" }).REDIS_URL).toBe("redis://10.0.0.1:7000,10.0.0.2:7000");
+    expect(() => parseEnv({ REDIS_URL: "redis+sentinel://s1:26379" })).toThrow(/REDIS_URL: .*masterName/);
+    expect(() => parseEnv({ CELERIAC_REDIS_WAIT_REPLICAS: "-1", CELERIAC_REDIS_KEY_LAYOUT: "spread" })).toThrow(/CELERIAC_REDIS_KEY_LAYOUT[\s\S]*CELERIAC_REDIS_WAIT_REPLICAS|CELERIAC_REDIS_WAIT_REPLICAS[\s\S]*CELERIAC_REDIS_KEY_LAYOUT/);
+  });
 });
 
 describe("login limits and TRUST_PROXY", () => {

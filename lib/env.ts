@@ -26,6 +26,10 @@ const schema = z.object({
   /** One server, a Cluster (several hosts) or a Sentinel master (redis+sentinel://…/name): see redis-url.ts in the package. */
   REDIS_URL: redisUrlSchema.default("redis://127.0.0.1:6379"),
   CELERIAC_KEY_PREFIX: z.string().default("celeriac"),
+  /** celeriac's redisKeyLayout: "per-queue" (a hash tag per queue, so a Cluster spreads them), or 0.2's "one-slot". */
+  CELERIAC_REDIS_KEY_LAYOUT: z.enum(["per-queue", "one-slot"]).default("per-queue"),
+  /** celeriac's redisWaitReplicas: replicas every send waits for (Redis WAIT) — 1 with Sentinel, so a fail-over loses no send. */
+  CELERIAC_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
   CELERIAC_ALWAYS_EAGER: flag,
   CELERIAC_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   CELERIAC_LOG_FORMAT: z.enum(LOG_FORMATS).default("json"),
