@@ -7,6 +7,7 @@
  */
 import type pg from "pg";
 import { loadPg } from "./driver.js";
+import { ConfigError } from "../errors.js";
 import { READY_STATES, States } from "../states.js";
 import type { TaskRecord } from "../results/backend.js";
 import { COLUMNS, recordFromRow, type Column, type ResultRow } from "../results/row.js";
@@ -87,6 +88,9 @@ const CATALOG = `SELECT c.relname AS "table", a.attname AS "column" FROM pg_cata
 const APPLIED = `SELECT "migration_name" AS "name", ("finished_at" IS NOT NULL) AS "finished", ("rolled_back_at" IS NOT NULL) AS "rolledBack" FROM "_prisma_migrations"`;
 /** insufficient_privilege: only the deploy role may read the migration history. */
 const NO_PRIVILEGE = "42501";
+/** duplicate_prepared_statement, invalid_sql_statement_name: what named statements meet behind a transaction pooler. */
+const DUPLICATE_PREPARED = "42P05";
+const UNKNOWN_PREPARED = "26000";
 
 /** UTC wall time without a zone, as TIMESTAMP(3) columns hold it. */
 const utc = (d: Date | null) => (d === null ? null : d.toISOString().slice(0, -1));
@@ -123,6 +127,20 @@ const DIALECT: Dialect = {
 const percentile = (p: number) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY "runtimeMs")`;
 const RUNTIMES = (sample: string) =>
   `SELECT "name", count(*) AS "count", ${percentile(0.5)} AS "p50Ms", ${percentile(0.95)} AS "p95Ms" FROM (${sample}) AS "sample" GROUP BY "name" ORDER BY "p95Ms" DESC, "name"`;
+
+/**
+ * `pgbouncer=true` in the URL (Prisma's flag for the same thing): the connection goes through a pooler in
+ * transaction mode, where one client's consecutive statements may run on different server connections, so
+ * a statement prepared on one is missing on the next ("prepared statement … does not exist") or already
+ * there, prepared by another client ("… already exists").
+ */
+function behindTransactionPooler(url: string): boolean {
+  try {
+    return new URL(url).searchParams.get("pgbouncer") === "true";
+  } catch {
+    return false;
+  }
+}
 
 /** The part of a pg.Pool used here. */
 export type PgQueryable = Pick<pg.Pool, "query" | "end" | "connect">;
@@ -177,7 +195,26 @@ export class PostgresTaskStore implements TaskStore {
       (await this.pool.query(RUNTIMES(text), values)).rows.map((r) => ({ name: String(r.name), count: Number(r.count), p50Ms: Number(r.p50Ms), p95Ms: Number(r.p95Ms) })),
   });
 
-  constructor(private readonly pool: PgQueryable) {}
+  /** `prepared: false` behind a transaction-mode pooler: every statement unnamed, parsed each time. */
+  constructor(
+    private readonly pool: PgQueryable,
+    private readonly options: { prepared?: boolean } = {},
+  ) {}
+
+  /**
+   * Named statements are parsed and planned once per connection, not at every call (a find 0.2 vs 0.5 ms,
+   * a lone upsert 0.4 vs 0.57 ms, measured); unnamed ones when the connection is not the server's own.
+   */
+  private async named(name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    if (this.options.prepared === false) return this.pool.query(text, values);
+    try {
+      return await this.pool.query({ name, text, values });
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      if (code !== DUPLICATE_PREPARED && code !== UNKNOWN_PREPARED) throw error;
+      throw new ConfigError(`${message}: the database URL leads to a pooler in transaction mode (PgBouncer's pool_mode = transaction?), where celeriac cannot prepare statements; add pgbouncer=true to it`, { cause: error });
+    }
+  }
 
   readonly groups: GroupRows = {
     groupInsert: (row) => ({ text: GROUP.insertGroup, values: groupValues(row, utc) }),
@@ -188,7 +225,7 @@ export class PostgresTaskStore implements TaskStore {
     },
     deleteGroupsBefore: async (before) => (await this.pool.query(GROUP.deleteBefore, [utc(before)])).rowCount ?? 0,
     groupFinished: async (groupId) => {
-      const r = (await this.pool.query({ name: "celeriac_group_finished", text: GROUP.finished, values: [groupId] })).rows[0];
+      const r = (await this.named("celeriac_group_finished", GROUP.finished, [groupId])).rows[0];
       return { finished: Number(r.finished), failed: Number(r.failed) };
     },
     findMany: async (ids) => (await this.pool.query(FIND_MANY, [ids])).rows.map((r) => recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) })),
@@ -228,13 +265,12 @@ export class PostgresTaskStore implements TaskStore {
     // An idle connection the server terminates (restart, outage) must not crash the process; the next
     // query reports the outage and the writer retries.
     pool.on("error", () => undefined);
-    return new PostgresTaskStore(pool);
+    return new PostgresTaskStore(pool, { prepared: !behindTransactionPooler(url) });
   }
 
-  // Named statements are parsed and planned once per connection, not at every flush.
   async upsert(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length === 1) await this.pool.query({ name: "celeriac_result_upsert_one", text: UPSERT_ONE, values: columnsOf(rows).map(([v]) => v) });
-    else if (rows.length) await this.pool.query({ name: "celeriac_result_upsert", text: UPSERT, values: columnsOf(rows) });
+    if (rows.length === 1) await this.named("celeriac_result_upsert_one", UPSERT_ONE, columnsOf(rows).map(([v]) => v));
+    else if (rows.length) await this.named("celeriac_result_upsert", UPSERT, columnsOf(rows));
   }
 
   refused(error: unknown): string | undefined {
@@ -244,12 +280,11 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async insertPending(rows: readonly ResultRow[]): Promise<void> {
-    if (rows.length) await this.pool.query({ name: "celeriac_result_pending", text: INSERT_PENDING, values: columnsOf(rows) });
+    if (rows.length) await this.named("celeriac_result_pending", INSERT_PENDING, columnsOf(rows));
   }
 
   async find(id: string, ownedBy?: readonly string[]): Promise<TaskRecord | null> {
-    const query = ownedBy ? { name: "celeriac_result_find_owned", text: FIND_OWNED, values: [id, ownedBy] } : { name: "celeriac_result_find", text: FIND, values: [id] };
-    const { rows } = await this.pool.query(query);
+    const { rows } = await (ownedBy ? this.named("celeriac_result_find_owned", FIND_OWNED, [id, ownedBy]) : this.named("celeriac_result_find", FIND, [id]));
     const r = rows[0];
     return r ? recordFromRow({ ...r, createdAt: date(r.createdAt)!, startedAt: date(r.startedAt), doneAt: date(r.doneAt) }) : null;
   }
