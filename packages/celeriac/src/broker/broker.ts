@@ -2,7 +2,8 @@
  * The broker's ports, one interface per part its callers use together (Oban's Engine, Notifier and Peer):
  *
  *   TaskTransport     transport, probe, publish, close           dispatch, transactions, the outbox relay, start-up
- *   WorkerChannel     consume, sendHeartbeat, removeHeartbeat    a running worker
+ *   WorkerChannel     consume, sendHeartbeat, removeHeartbeat,   a running worker
+ *                     oldLayoutQueues
  *   TaskControl       revoke, isRevoked, reserveRate,            AsyncResult.revoke(); each message a worker runs;
  *                     shutdownWorker                             control shutdown
  *   ResultEvents      announce, onAnnounce                       the result store; AsyncResult.get() waiting
@@ -74,6 +75,13 @@ export interface TaskTransport {
   close(): Promise<void>;
 }
 
+/** A queue whose jobs sit in Redis under celeriac 0.2's key layout, which a per-queue broker does not read. */
+export interface OldLayoutQueue {
+  queue: string;
+  /** Its jobs there: waiting, prioritized, delayed, active and failed. */
+  jobs: number;
+}
+
 /** The broker as a running worker sees it: the messages of its queues, and its heartbeat record. */
 export interface WorkerChannel {
   /** Starts handling messages from the given queues. */
@@ -85,6 +93,12 @@ export interface WorkerChannel {
   sendHeartbeat(heartbeat: WorkerHeartbeat, ttlMs: number): Promise<void>;
   /** Removes a worker's live heartbeat at once (the worker stopped cleanly): workersSeen() says stopped. */
   removeHeartbeat(workerId: string): Promise<void>;
+  /**
+   * The app's queues that still hold jobs under a key layout this broker does not read (celeriac 0.2's, until
+   * `celeriac migrate-redis-keys` moves them), so a worker can say at start why those jobs do not run; []
+   * when there are none, or when the broker reads that layout itself.
+   */
+  oldLayoutQueues(): Promise<OldLayoutQueue[]>;
 }
 
 /** What every worker shares about tasks: the revoked ids and the rate limits' slots. */

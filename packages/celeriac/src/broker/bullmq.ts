@@ -15,7 +15,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import { BrokerUnavailableError } from "../errors.js";
 import type { Cluster, Redis } from "ioredis";
-import { createRedisConnection, isCluster, scanKeys, type RedisConnection } from "./redis-connection.js";
+import { createRedisConnection, globEscape, isCluster, scanKeys, type RedisConnection } from "./redis-connection.js";
 import { defineLeaseCommands, parseLeaseValue } from "./lease.js";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit.js";
 import { defineWorkerCommands, parseWorkersSeen, WORKER_RETENTION_MS } from "./worker-records.js";
@@ -23,7 +23,8 @@ import { queueNameSchema } from "../config.js";
 import type { Outcome, StateChange, TaskMessage } from "../message.js";
 import { redactUrl } from "../url.js";
 import type { RedisKeyLayout } from "../config.js";
-import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
+import { oldLayoutQueues } from "./key-migration.js";
+import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, OldLayoutQueue, PublishOptions } from "./broker.js";
 import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
 interface JobData extends Pick<TaskMessage, "parentId" | "rootId" | "groupId" | "workflow"> {
@@ -419,6 +420,12 @@ export class BullmqBroker implements Broker {
     await defineWorkerCommands(await this.ready()).celeriacWorkerStop(this.key("worker", workerId), seenAt, stopped, workerId, Date.now());
   }
 
+  /** celeriac 0.2's queue keys (key-migration.ts), which a per-queue broker does not read: one SCAN, then counts per queue found. */
+  async oldLayoutQueues(): Promise<OldLayoutQueue[]> {
+    if (this.options.keyLayout === "one-slot") return [];
+    return oldLayoutQueues(await this.ready(), this.options.keyPrefix);
+  }
+
   async workersSeen(): Promise<SeenWorker[]> {
     const now = Date.now();
     const flat = await defineWorkerCommands(await this.ready()).celeriacWorkersSeen(...this.seenKeys(), now - WORKER_RETENTION_MS, `${this.key("worker")}:`);
@@ -529,11 +536,6 @@ export class BullmqBroker implements Broker {
 
 function dropExpired(revoked: Map<string, number>, now: number): void {
   for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
-}
-
-/** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
 function toMessage(job: Job<JobData>): TaskMessage {

@@ -66,3 +66,8 @@ export async function scanKeys(redis: RedisConnection, pattern: string): Promise
   }
   return [...keys];
 }
+
+/** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}

@@ -7,7 +7,7 @@
  * one it was created with.
  */
 import type { Outcome, StateChange, TaskMessage } from "../message.js";
-import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, PublishOptions } from "./broker.js";
+import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, OldLayoutQueue, PublishOptions } from "./broker.js";
 import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
 export class BrokerSlot implements Broker {
@@ -80,6 +80,10 @@ export class BrokerSlot implements Broker {
 
   removeHeartbeat(workerId: string): Promise<void> {
     return this.current.removeHeartbeat(workerId);
+  }
+
+  oldLayoutQueues(): Promise<OldLayoutQueue[]> {
+    return this.current.oldLayoutQueues();
   }
 
   heartbeats(): Promise<WorkerHeartbeat[]> {

@@ -11,6 +11,7 @@ import { BEAT_USAGE } from "../beat/cli.js";
 import { INSPECT_USAGE } from "../inspect/cli.js";
 import { WORKER_USAGE } from "../worker/cli.js";
 import { takeAppFlag } from "./main-args.js";
+import { MIGRATE_USAGE } from "./migrate-redis-keys.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** tsx's loader, by URL: the scratch folders have no node_modules to find it in. */
@@ -32,6 +33,7 @@ describe("celeriac <command> --help", () => {
     expect(await celeriac(none, ["beat", "-h"])).toEqual({ code: 0, stdout: `${BEAT_USAGE}\n`, stderr: "" });
     expect(await celeriac(none, ["inspect", "--help"])).toEqual({ code: 0, stdout: `${INSPECT_USAGE}\n`, stderr: "" });
     expect(await celeriac(none, ["control", "shutdown", "-h"])).toEqual({ code: 0, stdout: `${INSPECT_USAGE}\n`, stderr: "" });
+    expect(await celeriac(none, ["migrate-redis-keys", "--help"])).toEqual({ code: 0, stdout: `${MIGRATE_USAGE}\n`, stderr: "" });
     const broken = scratch({ "package.json": "{}\n", "lib/celery.ts": "export const celeriac = {,};\n" });
     expect(await celeriac(broken, ["worker", "--app", "lib/celery.ts", "--help"])).toEqual({ code: 0, stdout: `${WORKER_USAGE}\n`, stderr: "" });
   }, 60_000);

@@ -16,6 +16,7 @@ import type { HandlerResult, TaskMessage } from "../message.js";
 import { executeMessage } from "./execute.js";
 import type { ContinueWorkflow } from "../canvas/continue.js";
 import { createHeartbeat } from "./heartbeat.js";
+import { warnOfOldLayoutQueues } from "./old-layout-warning.js";
 
 /** Where messages run when not in this process: the process pool (process-pool.ts). */
 export interface Pool {
@@ -112,6 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onShutdown: () => askedToShutDown(),
   });
   await heartbeat.start();
+  void warnOfOldLayoutQueues(broker, log, config.keyPrefix);
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
   const stop = () =>
