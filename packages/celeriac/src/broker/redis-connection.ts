@@ -56,6 +56,8 @@ export function isCluster(redis: RedisConnection): redis is Cluster {
  */
 export async function scanKeys(redis: RedisConnection, pattern: string): Promise<string[]> {
   const keys = new Set<string>();
+  // A Cluster knows its masters once it is ready; before that nodes() is empty and the scan would find nothing.
+  if (isCluster(redis) && redis.status !== "ready") await clusterReady(redis);
   for (const node of isCluster(redis) ? redis.nodes("master") : [redis]) {
     let cursor = "0";
     do {
@@ -70,4 +72,20 @@ export async function scanKeys(redis: RedisConnection, pattern: string): Promise
 /** A literal for a Redis MATCH pattern: `*`, `?`, `[`, `]` and `\\` lose their meaning. */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+const CLUSTER_READY_TIMEOUT_MS = 10_000;
+
+function clusterReady(cluster: Cluster): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cluster.off("ready", onReady);
+      reject(new Error(`the Redis Cluster did not become ready within ${CLUSTER_READY_TIMEOUT_MS} ms (status ${cluster.status})`));
+    }, CLUSTER_READY_TIMEOUT_MS);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    cluster.once("ready", onReady);
+  });
 }
