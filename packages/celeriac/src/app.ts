@@ -39,7 +39,7 @@ import { Registry } from "./task/registry.js";
 import { OutboxStore, type OutboxClient } from "./transaction/outbox.js";
 import { OUTBOX_COLUMNS } from "./transaction/outbox-row.js";
 import { makeTransactions, type TransactionOptions, type TransactionPort } from "./transaction/transaction.js";
-import { redactUrl } from "./url.js";
+import { isPostgresUrl, redactUrl } from "./url.js";
 import { executeMessage } from "./worker/execute.js";
 import { startWorker, type RunningWorker, type WorkerOptions } from "./worker/worker.js";
 
@@ -289,6 +289,7 @@ export function createCeleriac<P extends CeleriacPrisma>(options: CeleriacOption
           transaction: transaction as <T>(fn: (tx: unknown) => Promise<T>, options?: TransactionOptions) => Promise<T>,
           onCommit,
           schema,
+          boundClaimLocks: isPostgresUrl(databaseUrl),
           log: beatOptions.log ?? log,
         },
         beatOptions.onSend,

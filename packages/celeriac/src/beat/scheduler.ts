@@ -93,6 +93,15 @@ export interface SchedulerDeps {
   onCommit(callback: () => unknown): void;
   /** A missing table (PeriodicTask, TaskOutbox) is reported by it, once a minute, instead of at every turn. */
   schema?: Pick<SchemaMonitor, "report">;
+  /**
+   * PostgreSQL: the server ends a send's transaction that sits idle for longer than the lease. A beat cut
+   * off from the network between its claim and its commit would otherwise keep the claimed row locked until
+   * PostgreSQL noticed the dead connection (TCP keepalive: two hours by default), and the beat that takes
+   * the lease over would wait on that row all along: no beat would send (test/chaos/several-hosts.int.test.ts).
+   * Ending one loses no slot: a beat idle that long in a send no longer trusts its lease, the claim is
+   * rolled back, and the leader sends the slot.
+   */
+  boundClaimLocks?: boolean;
   log: Logger;
 }
 
@@ -327,6 +336,7 @@ export class Scheduler {
     const startedAt = performance.now();
     const refused: { row: PeriodicTaskView; error: Error; taskId: string }[] = [];
     await transaction(async (tx) => {
+      if (this.deps.boundClaimLocks) await PeriodicTaskStore.limitIdle(tx as OutboxClient, lease.ttlMs);
       for (const { row } of group) {
         const oneShot = row.oneOff || row.schedule.kind === "clocked";
         // The id is chosen first, so the claim records it as the row's last run (its result, sent or refused).

@@ -386,6 +386,14 @@ export class PeriodicTaskStore {
     return count === 1;
   }
 
+  /**
+   * PostgreSQL only: has the server end this transaction, and its session, once it sits idle for longer
+   * than `ms` (SET LOCAL: this transaction only, so a pooler in transaction mode hands no setting on).
+   */
+  static async limitIdle(tx: { $executeRawUnsafe(sql: string): Promise<number> }, ms: number): Promise<void> {
+    await tx.$executeRawUnsafe(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(ms)}`);
+  }
+
   private async require(id: number): Promise<Row> {
     const row = await this.prisma.periodicTask.findUnique({ where: { id }, include });
     if (!row) throw new NotFoundError("periodic task", id);
