@@ -7,7 +7,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { Redis } from "ioredis";
+import { createRedisConnection } from "celeriac";
+import { parseRedisUrl, redactUrl, type RedisTarget } from "celeriac/states";
 import pg from "pg";
 import { EmbeddedPostgresUnavailable, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 
@@ -41,7 +42,7 @@ function onPath(command: string): boolean {
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = createRedisConnection(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
@@ -55,13 +56,21 @@ async function redisAnswers(url: string): Promise<boolean> {
 
 /** Redis at `url`: answering, or a local redis-server started for it (with a line saying so), or what is missing. */
 export async function checkRedis(url: string): Promise<{ server?: ChildProcess; note?: string; missing?: Missing }> {
+  const shown = redactUrl(url);
+  let target: RedisTarget;
+  try {
+    target = parseRedisUrl(url);
+  } catch (error) {
+    return { missing: { problem: `REDIS_URL: ${(error as Error).message}` } };
+  }
   if (await redisAnswers(url)) return {};
-  const { hostname, port } = new URL(url);
-  if (!LOOPBACK.includes(hostname)) return { missing: { problem: `Redis does not answer at ${url}. Start it, or point REDIS_URL at a running one.` } };
+  // Only a single local server is started here; a Cluster or a Sentinel set is the operator's to run.
+  const { hostname, port } = target.kind === "server" ? new URL(url) : { hostname: "", port: "" };
+  if (!LOOPBACK.includes(hostname)) return { missing: { problem: `Redis does not answer at ${shown}. Start it, or point REDIS_URL at a running one.` } };
   if (!onPath("redis-server")) {
     return {
       missing: {
-        problem: `Redis does not answer at ${url}, and redis-server is not installed to start one there (brew install redis on macOS; or point REDIS_URL at a running Redis).`,
+        problem: `Redis does not answer at ${shown}, and redis-server is not installed to start one there (brew install redis on macOS; or point REDIS_URL at a running Redis).`,
         apt: "redis-server",
       },
     };
@@ -74,7 +83,7 @@ export async function checkRedis(url: string): Promise<{ server?: ChildProcess; 
     await new Promise((r) => setTimeout(r, 100));
   }
   server.kill();
-  return { missing: { problem: `started redis-server, but it does not answer at ${url}.` } };
+  return { missing: { problem: `started redis-server, but it does not answer at ${shown}.` } };
 }
 
 /** Makes sure Redis answers at `url`; returns the local redis-server it had to start, if any. */

@@ -22,7 +22,7 @@ export {
 export { UNIT_MS, type TimeUnit } from "./units.js";
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log-levels.js";
 export { PROGRESS_MESSAGE_MAX, progressOf, progressProblem, type TaskProgress } from "./task/progress.js";
-export { isPostgresUrl, isSqliteUrl } from "./url.js";
+export { isPostgresUrl, isSqliteUrl, redactUrl } from "./url.js";
 export { parseRedisUrl, redisUrlSchema, RedisUrlError, type RedisTarget } from "./broker/redis-url.js";
 
 export const States = {

@@ -29,6 +29,6 @@ export function redactUrl(url: string): string {
     for (const key of secrets) u.searchParams.set(key, "****");
     return u.toString();
   } catch {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, "$1****@").replace(/([?&][^=&#]*password[^=&#]*=)[^&#]*/gi, "$1****");
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:).*@/i, "$1****@").replace(/([?&][^=&#]*password[^=&#]*=)[^&#]*/gi, "$1****");
   }
 }

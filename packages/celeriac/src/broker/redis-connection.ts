@@ -28,7 +28,11 @@ export function createRedisConnection(url: string, options: ConnectionOptions = 
         db: target.db,
         ...target.auth,
         sentinelPassword: target.sentinelPassword,
-        ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+        // rediss+sentinel://: TLS to the sentinels and to the master they name.
+        ...(target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+        // A connection that must give up when Redis is not there (the start-up probe) gives up on the sentinels too:
+        // ioredis asks them again for ever otherwise.
+        ...(options.retryStrategy ? { sentinelRetryStrategy: options.retryStrategy } : {}),
         // Ask the sentinels to say when the master changes instead of finding out from a broken connection.
         failoverDetector: true,
       });
@@ -47,7 +51,8 @@ export function createRedisConnection(url: string, options: ConnectionOptions = 
 
 /** Whether a connection is to a Cluster: commands that see one node's keys (SCAN) must ask every master. */
 export function isCluster(redis: RedisConnection): redis is Cluster {
-  return redis instanceof Cluster;
+  // Not instanceof: an app may load a second copy of ioredis.
+  return (redis as Cluster).isCluster === true;
 }
 
 /**
@@ -76,16 +81,21 @@ export function globEscape(text: string): string {
 
 const CLUSTER_READY_TIMEOUT_MS = 10_000;
 
+/** Waits until a Cluster is ready (connecting a lazy one); rejects when it ends or takes too long. */
 function clusterReady(cluster: Cluster): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cluster.off("ready", onReady);
-      reject(new Error(`the Redis Cluster did not become ready within ${CLUSTER_READY_TIMEOUT_MS} ms (status ${cluster.status})`));
-    }, CLUSTER_READY_TIMEOUT_MS);
-    const onReady = () => {
+    const done = (error?: Error) => {
       clearTimeout(timer);
-      resolve();
+      cluster.off("ready", onReady);
+      cluster.off("end", onEnd);
+      if (error) reject(error);
+      else resolve();
     };
+    const timer = setTimeout(() => done(new Error(`the Redis Cluster did not become ready within ${CLUSTER_READY_TIMEOUT_MS} ms (status ${cluster.status})`)), CLUSTER_READY_TIMEOUT_MS);
+    const onReady = () => done();
+    const onEnd = () => done(new Error("the Redis Cluster connection ended before it was ready"));
     cluster.once("ready", onReady);
+    cluster.once("end", onEnd);
+    if (cluster.status === "wait") cluster.connect().catch((error: Error) => done(error));
   });
 }

@@ -39,6 +39,16 @@ describe("parseRedisUrl", () => {
     });
   });
 
+  it("takes a password with an unencoded @ or / as a password, never as part of a host", () => {
+    expect(parseRedisUrl("redis://user:p@ss@h1:7000,h2:7000")).toMatchObject({ kind: "cluster", nodes: [{ host: "h1", port: 7000 }, { host: "h2", port: 7000 }], auth: { username: "user", password: "p@ss" } });
+    expect(parseRedisUrl("redis://:ab/cd+ef@h1:7000,h2:7000")).toMatchObject({ kind: "cluster", auth: { password: "ab/cd+ef" } });
+    expect(redactUrl("redis://:ab/cd+ef@h1:7000,h2:7000")).toBe("redis://:****@h1:7000,h2:7000");
+    expect(redactUrl("redis://user:p@ss@h1:7000,h2:7000")).toBe("redis://user:****@h1:7000,h2:7000");
+    expect(redactUrl("redis://:ab/cd@127.0.0.1:6379")).toBe("redis://:****@127.0.0.1:6379");
+    expect(() => parseRedisUrl("redis://:hunter2@a:1,b:x")).toThrow(RedisUrlError);
+    expect(() => parseRedisUrl("redis://:hunter2@a:1,b:x")).not.toThrow(/hunter2/);
+  });
+
   it("refuses what it cannot connect to, saying which forms it takes and never showing a password", () => {
     const refused = ["http://x", "redis+sentinel://s1:26379", "redis://a:1,b:2/5", "redis://a:99999", "redis+sentinel://:pw@s1/m/x", "redis://a:1,,b:2"];
     for (const url of refused) expect(() => parseRedisUrl(url), url).toThrow(RedisUrlError);

@@ -32,7 +32,8 @@ export class RedisUrlError extends Error {
   override name = "RedisUrlError";
 }
 
-const URL_FORM = /^(rediss?)(\+cluster|\+sentinel)?:\/\/(?:([^@/]*)@)?([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/;
+/** The user part ends at the last `@` before the hosts, as WHATWG URLs do: a password may hold `@` or `/`. */
+const URL_FORM = /^(rediss?)(\+cluster|\+sentinel)?:\/\/(?:(.*)@)?([^@/?#]*)(\/[^?#@]*)?(\?[^#@]*)?$/;
 
 /** What a Redis URL names; throws RedisUrlError (with the accepted forms) on anything else. */
 export function parseRedisUrl(url: string): RedisTarget {
@@ -57,7 +58,7 @@ export function parseRedisUrl(url: string): RedisTarget {
 
 function parseNode(text: string, defaultPort: number, url: string): RedisNode {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
-  if (!m) throw new RedisUrlError(`not a host[:port] in ${redactUrl(url)}: "${text}"`);
+  if (!m) throw new RedisUrlError(`not a host[:port] list in ${redactUrl(url)}`);
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (port < 1 || port > 65535) throw new RedisUrlError(`port out of range in ${redactUrl(url)}: ${port}`);
   return { host: m[1].replace(/^\[|\]$/g, ""), port };

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BrokerUnavailableError } from "../index.js";
 import { createHarness } from "../../test/harness.js";
+import { BullmqBroker } from "./bullmq.js";
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -25,6 +26,23 @@ describe("Redis unreachable", () => {
       expect(Date.now() - started).toBeLessThan(6000);
     } finally {
       await h.close();
+    }
+  });
+
+  // The worker's and beat's start-up probe: one attempt, then "waiting for Redis" — not a connection that retries for ever.
+  it.each([
+    ["a single server", async () => `redis://:s3cret@127.0.0.1:${await closedPort()}`],
+    ["a Cluster's seed nodes", async () => `redis://:s3cret@127.0.0.1:${await closedPort()},127.0.0.1:${await closedPort()}`],
+    ["Sentinels", async () => `redis+sentinel://127.0.0.1:${await closedPort()},127.0.0.1:${await closedPort()}/mymaster`],
+  ])("probe() gives up at once on %s that do not answer", async (_what, url) => {
+    const broker = new BullmqBroker({ redisUrl: await url(), keyPrefix: "unavailable", lockMs: 30_000 });
+    const started = Date.now();
+    try {
+      await expect(broker.probe()).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(broker.transport).not.toContain("s3cret");
+    } finally {
+      await broker.close();
     }
   });
 });
