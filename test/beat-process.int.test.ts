@@ -12,7 +12,7 @@ import { z } from "zod";
 import { createCeleriac } from "celeriac";
 import { createDb } from "@/lib/db";
 import { waitFor } from "@/test/chaos/helpers";
-import { beatDatabase, slotGaps, type Sent } from "@/test/fixtures/beat-support";
+import { beatDatabase, collectBeatEvents, slotGaps, type Sent } from "@/test/fixtures/beat-support";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -39,27 +39,13 @@ function startBeatProcess(name: string, env: { databaseUrl: string; keyPrefix: s
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const events: Array<Record<string, unknown>> = [];
-  let out = "";
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d;
-    partial += d;
-    const lines = partial.split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (!line.startsWith("{")) continue;
-      const event = JSON.parse(line) as Record<string, unknown>;
-      if (typeof event.event === "string") events.push(event);
-    }
-  });
-  child.stderr!.on("data", (d) => (out += d));
+  const { events, output } = collectBeatEvents(child);
   const exited = new Promise<number | string | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
   return {
     name,
     child,
     events,
-    output: () => out,
+    output,
     exited,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

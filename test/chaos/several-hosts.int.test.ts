@@ -20,7 +20,7 @@ import { z } from "zod";
 import { createCeleriac, type Celeriac } from "celeriac";
 import { createDb, type Db } from "@/lib/db";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "@/test/databases";
-import type { Sent } from "@/test/fixtures/beat-support";
+import { collectBeatEvents, type Sent } from "@/test/fixtures/beat-support";
 import { freePort, readRunLog, sleep, startChaosWorker, waitFor, type ChaosWorker, type RunEntry } from "./helpers";
 import { bridgeRedis, createHosts, forwarder, removeStale, tcpSummary, whyNoNamespaces, type Host, type Hosts, type Server } from "./netns";
 
@@ -47,33 +47,20 @@ interface BeatProcess {
   kill(signal: NodeJS.Signals): Promise<number | string | null>;
 }
 
-/** test/fixtures/beat-node.ts in a host's namespace; its JSON event lines are collected as they come. */
+/** test/fixtures/beat-node.ts in a host's namespace; its event lines are collected as they come. */
 function startBeat(name: string, host: Host, env: Record<string, string>): BeatProcess {
   const child = spawn("ip", ["netns", "exec", host.netns, process.execPath, "--import", "tsx", "test/fixtures/beat-node.ts"], {
     env: { ...process.env, ...env, BEAT_NAME: name, CELERIAC_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const events: Array<Record<string, unknown>> = [];
-  let out = "";
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d;
-    const lines = (partial + d).split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (!line.startsWith("{")) continue;
-      const event = JSON.parse(line) as Record<string, unknown>;
-      if (typeof event.event === "string") events.push(event);
-    }
-  });
-  child.stderr!.on("data", (d) => (out += d));
+  const { events, output } = collectBeatEvents(child);
   const exited = new Promise<number | string | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
   return {
     name,
     host,
     child,
     events,
-    output: () => out,
+    output,
     exited,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
