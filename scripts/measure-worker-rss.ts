@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTestDatabase } from "../test/databases";
+import { deleteKeys } from "../test/redis";
 import { buildWorkers } from "./build-workers";
 
 const N = Number(process.env.RSS_TASKS ?? 10_000);
@@ -118,11 +119,7 @@ try {
   if (child.exitCode === null) child.kill("SIGKILL");
   await celeriac.close();
   await db.$disconnect();
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`{${keyPrefix}}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await deleteKeys(keyPrefix, REDIS_URL);
   await database.drop();
   if (REUSE) rmSync(probe, { force: true });
   else if (process.env.RSS_KEEP_BUILD === "1") console.log(`build kept in ${out} (RSS_BUILD=${out} measures it again)`);

@@ -11,10 +11,9 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pointAppAtTestRun } from "@/test/app-env";
-import { deleteKeys, REDIS_URL } from "@/test/redis";
+import { deleteKeys, keysUnder, REDIS_URL } from "@/test/redis";
 
 const { keyPrefix } = pointAppAtTestRun("login-limit");
 const { celeriac } = await import("@/lib/celery");
@@ -30,7 +29,6 @@ const WRONG = "wrong-password-1";
 const ORIGIN = new URL(env.APP_URL).origin;
 const none = { params: Promise.resolve({}) };
 let passwordHash: string;
-const redis = new Redis(REDIS_URL);
 
 beforeAll(async () => {
   passwordHash = await hashPassword(PASSWORD);
@@ -39,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeLoginLimiter();
   await celeriac.close();
-  redis.disconnect();
   await deleteKeys(keyPrefix);
 });
 
@@ -128,7 +125,7 @@ describe("POST /api/login, limited per address", () => {
   it("keeps its counts under the app's key prefix, and no email address in clear", async () => {
     const email = await newUser();
     await attempt(email, WRONG, newIp());
-    const keys = await redis.keys(`{${keyPrefix}}:login:*`);
+    const keys = (await keysUnder(keyPrefix)).filter((key) => key.startsWith(`{${keyPrefix}}:login:`));
     expect(keys.some((key) => key.startsWith(`{${keyPrefix}}:login:address:`))).toBe(true);
     expect(keys.some((key) => key.startsWith(`{${keyPrefix}}:login:ip:198.51.100.`))).toBe(true);
     expect(keys.filter((key) => key.includes("@"))).toEqual([]);
