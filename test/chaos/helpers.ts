@@ -53,6 +53,12 @@ export interface ChaosWorkerOptions {
   logLevel?: string;
   /** A network namespace to run it in (`ip netns exec`, which execs node: signals still reach the worker). */
   netns?: string;
+  /** Where its run log goes, when not to `redisUrl` (a Redis that may lose writes). */
+  runLogUrl?: string;
+  /** redisWaitReplicas. Default 0. */
+  waitReplicas?: number;
+  /** Runs the durable outbox's relay, as `celeriac worker` does. Default false. */
+  relay?: boolean;
 }
 
 /**
@@ -74,6 +80,9 @@ export async function startChaosWorker(options: ChaosWorkerOptions, readyTimeout
       CHAOS_LOCK_MS: String(options.lockMs ?? 2000),
       CHAOS_HOSTNAME: options.hostname,
       CELERIAC_LOG_LEVEL: options.logLevel ?? "warn",
+      CHAOS_RUN_LOG_URL: options.runLogUrl ?? options.redisUrl,
+      CHAOS_WAIT_REPLICAS: String(options.waitReplicas ?? 0),
+      CHAOS_RELAY: options.relay ? "1" : "0",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -118,11 +127,11 @@ export interface RunEntry {
   host: string;
 }
 
-/** The fixture's run log (`{prefix}:chaos:runs`), oldest first. */
-export async function readRunLog(redisUrl: string, keyPrefix: string): Promise<RunEntry[]> {
+/** The fixture's run log (`{prefix}:chaos:runs`), or its relay's sends (`relayed`, `relayed-existing`), oldest first. */
+export async function readRunLog(redisUrl: string, keyPrefix: string, log: "runs" | "relayed" | "relayed-existing" = "runs"): Promise<RunEntry[]> {
   const redis = createRedisConnection(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    const lines = await redis.lrange(`{${keyPrefix}}:chaos:runs`, 0, -1);
+    const lines = await redis.lrange(`{${keyPrefix}}:chaos:${log}`, 0, -1);
     return lines.map((line) => {
       const [id, at, host] = line.split("|");
       return { id, at: Number(at), host };

@@ -55,6 +55,11 @@ export interface RedisSentinelSet {
   replicaPort(): number;
   /** Signals the master, waits for its exit and returns its port. */
   killMaster(signal?: NodeJS.Signals): Promise<number>;
+  /**
+   * Starts a killed server again on its port, empty (no persistence), as a replica of masterPort(): what
+   * Sentinel makes of a returning old master, without waiting for its INFO period. Resolves once it is in sync.
+   */
+  restartAsReplica(port: number): Promise<void>;
   /** Resolves with the port of a master other than masterPort() once every sentinel names it and it reports role master. */
   waitForFailover(timeoutMs?: number): Promise<number>;
   /**
@@ -157,6 +162,10 @@ export async function startRedisSentinelSet({ sentinels = 3, masterName = "celer
         const killed = master;
         await group.kill(killed, signal);
         return killed;
+      },
+      async restartAsReplica(port) {
+        await group.relaunch(port, [...serverArgs(port, group.dir), "--replicaof", HOST, String(master)]);
+        await waitUntil(`${port} to sync with ${master}`, READY_TIMEOUT_MS, async () => (await inSync(port)) || "master_link_status is not up");
       },
       async waitForFailover(timeoutMs = READY_TIMEOUT_MS) {
         const previous = master;
@@ -372,6 +381,7 @@ function track(child: ChildProcess, dir: string): void {
 
 interface ServerProcess {
   name: string;
+  binary: string;
   child: ChildProcess;
   alive: boolean;
   exited: Promise<void>;
@@ -412,6 +422,17 @@ class ServerGroup {
     );
   }
 
+  /** Starts `port`'s binary again with `args`, once its previous process has exited; resolves once it answers PING. */
+  async relaunch(port: number, args: string[]): Promise<void> {
+    const previous = this.servers.get(port);
+    if (!previous) throw new Error(`no server of this set listened on ${port}`);
+    if (previous.alive) throw new Error(`${previous.name} is still running`);
+    this.outputs.push(`--- ${previous.name} (before its restart) ---\n${tail(previous.log)}`);
+    const server = this.spawn(previous.binary, port, args);
+    const answered = await waitUntil(`${server.name} to answer PING`, 10_000, async () => server.alive && ((await command(port, "PING")) === "PONG" || "no PONG"));
+    if (!answered) throw new Error(`${server.name} exited at restart:\n${tail(server.log)}`);
+  }
+
   livePorts(): number[] {
     return [...this.servers].filter(([, server]) => server.alive).map(([port]) => port);
   }
@@ -449,7 +470,7 @@ class ServerGroup {
     const child = spawn(binary, args, { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
     const name = `${binary.split("/").pop()} :${port}`;
     let ended = () => {};
-    const server: ServerProcess = { name, child, alive: true, log: "", exited: new Promise((resolve) => (ended = resolve)) };
+    const server: ServerProcess = { name, binary, child, alive: true, log: "", exited: new Promise((resolve) => (ended = resolve)) };
     const append = (chunk: Buffer | string) => (server.log = (server.log + chunk).slice(-32_768));
     child.stdout!.on("data", append);
     child.stderr!.on("data", append);

@@ -17,6 +17,7 @@ import { BrokerUnavailableError } from "../errors.js";
 import type { Cluster, Redis } from "ioredis";
 import { createRedisConnection, globEscape, isCluster, scanKeys, type RedisConnection } from "./redis-connection.js";
 import { defineLeaseCommands, parseLeaseValue } from "./lease.js";
+import { ReplicaWait } from "./replica-wait.js";
 import { defineRateLimitCommand, emissionIntervalMs } from "./rate-limit.js";
 import { defineWorkerCommands, parseWorkersSeen, WORKER_RETENTION_MS } from "./worker-records.js";
 import { queueNameSchema } from "../config.js";
@@ -98,6 +99,8 @@ export class BullmqBroker implements Broker {
   private readonly consumerConnections = new Set<RedisConnection>();
   /** On a Cluster: the slot of each queue's keys, to send WAIT to the master that took the send. */
   private readonly queueSlots = new Map<string, number>();
+  /** redisWaitReplicas: the WAITs of each connection sends go through (the producer's; a Cluster's masters'). */
+  private readonly replicaWaits = new WeakMap<Redis, ReplicaWait>();
   /** Revoked ids → until when they stay revoked; live while a consumer listens to the control channel. */
   private revokedIds: Map<string, number> | undefined;
   private resultListeners = new Set<(changes: readonly StateChange[]) => void>();
@@ -196,24 +199,32 @@ export class BullmqBroker implements Broker {
     if (message.owner !== undefined) data.owner = message.owner;
     if (message.rootId !== undefined) Object.assign(data, { parentId: message.parentId, rootId: message.rootId, groupId: message.groupId, workflow: message.workflow });
     const redis = await this.ready();
-    await this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
-    if (this.options.waitReplicas) await this.waitForReplicas(redis, message.queue);
+    const add = () => this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
+    if (this.options.waitReplicas) await this.addOnReplicas(redis, message.queue, add);
+    else await add();
     return undefined;
   }
 
   /**
-   * WAIT on the connection that made the send (on a Cluster, the one to the master of the queue's slot): it
-   * answers once that many replicas have every write the connection made so far. A send they lack could be
-   * lost with the master, so it counts as failed: the durable outbox sends it again (the job id makes a second
-   * copy a no-op), a plain `.delay()` reports it.
+   * The send, then WAIT on the connection that made it (on a Cluster, the one to the master of the queue's
+   * slot), shared with the sends around it (replica-wait.ts): it answers once that many replicas have every
+   * write the connection made so far — a re-send of a job that exists writes too (BullMQ's "duplicated"
+   * event), so it covers the first copy. A send they lack could be lost with the master, so it counts as
+   * failed: the durable outbox sends it again (the job id makes a second copy a no-op), a plain `.delay()`
+   * reports it.
    */
-  private async waitForReplicas(redis: RedisConnection, queue: string): Promise<void> {
+  private async addOnReplicas(redis: RedisConnection, queue: string, add: () => Promise<unknown>): Promise<void> {
     const wanted = this.options.waitReplicas!;
     const timeoutMs = this.options.waitTimeoutMs ?? 1000;
     const node = isCluster(redis) ? await this.masterOf(redis, queue) : redis;
-    const acknowledged = await node.wait(wanted, timeoutMs);
+    let wait = this.replicaWaits.get(node);
+    if (!wait) this.replicaWaits.set(node, (wait = new ReplicaWait(node, wanted, timeoutMs)));
+    const acknowledged = await wait.acknowledged(add);
     if (acknowledged < wanted) {
-      throw new BrokerUnavailableError(`Redis at ${this.transport}: ${acknowledged} of ${wanted} replicas acknowledged the send within ${timeoutMs} ms (redisWaitReplicas); it may not survive a fail-over, so it counts as not sent`);
+      throw new BrokerUnavailableError(
+        `Redis at ${this.transport}: ${acknowledged} of ${wanted} replicas acknowledged the send within ${timeoutMs} ms, or the connection was re-established meanwhile (redisWaitReplicas); ` +
+          "it may not survive a fail-over, so it counts as not sent, though it may still run: send it again with the same taskId, or dispatch durably",
+      );
     }
   }
 
