@@ -154,6 +154,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Waits (up to 10 s) until the redis-server at `url` answers PING. `exitedOutput` gives the server's output
+ * once its process has exited (undefined while it runs), so a server that died fails the wait at once.
+ */
+export async function waitForRedisPing(url: string, what: string, exitedOutput: () => string | undefined): Promise<void> {
+  await waitFor(
+    async () => {
+      const output = exitedOutput();
+      if (output !== undefined) throw new Error(`redis-server exited:\n${output}`);
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on("error", () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === "PONG";
+      } finally {
+        probe.disconnect();
+      }
+    },
+    what,
+    10_000,
+    50,
+  );
+}
+
 export interface RedisServer {
   port: number;
   url: string;
@@ -196,22 +220,7 @@ export function redisServer(port: number, { password }: { password?: string } = 
           resolve();
         }),
       );
-      await waitFor(
-        async () => {
-          if (!child) throw new Error(`redis-server exited:\n${out}`);
-          const probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-          probe.on("error", () => undefined);
-          try {
-            await probe.connect();
-            return (await probe.ping()) === "PONG";
-          } finally {
-            probe.disconnect();
-          }
-        },
-        `redis-server on port ${port}`,
-        10_000,
-        50,
-      );
+      await waitForRedisPing(server.url, `redis-server on port ${port}`, () => (child ? undefined : out));
     },
     async stop(signal = "SIGTERM") {
       if (!child) return;

@@ -14,8 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "no
 import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
-import { waitFor } from "./helpers";
+import { waitForRedisPing } from "./helpers";
 
 const NS_PREFIX = "celeriac-sh-";
 const OWNER = /^celeriac-several-hosts pid (\d+)$/;
@@ -213,22 +212,7 @@ export async function bridgeRedis(host: string, port: number): Promise<Server & 
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
-        const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        probe.on("error", () => undefined);
-        try {
-          await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } finally {
-          probe.disconnect();
-        }
-      },
-      `redis-server on ${host}:${port}`,
-      10_000,
-      50,
-    );
+    await waitForRedisPing(url, `redis-server on ${host}:${port}`, () => (child.exitCode !== null ? out : undefined));
   } catch (error) {
     await stop();
     throw error;
