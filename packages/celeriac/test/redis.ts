@@ -1,6 +1,7 @@
 /** Redis helpers for tests: unique key prefixes and their cleanup. Imports nothing from the app. */
 import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
+import { queueKeyPrefix } from "../src/broker/key-layout.js";
 import { createRedisConnection, scanKeys } from "../src/broker/redis-connection.js";
 
 /** The Redis the tests use: a single server, or a Cluster or Sentinel URL (redis-url.ts) in the Cluster pass. */
@@ -38,7 +39,7 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void>
  */
 export async function withBullQueue<T>(prefix: string, name: string, use: (queue: Queue) => Promise<T>): Promise<T> {
   const connection = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(name, { connection, prefix: `{${prefix}:${name}}` });
+  const queue = new Queue(name, { connection, prefix: queueKeyPrefix(prefix, name) });
   try {
     return await use(queue);
   } finally {

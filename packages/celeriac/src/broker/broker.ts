@@ -94,11 +94,11 @@ export interface WorkerChannel {
   /** Removes a worker's live heartbeat at once (the worker stopped cleanly): workersSeen() says stopped. */
   removeHeartbeat(workerId: string): Promise<void>;
   /**
-   * The app's queues that still hold jobs under a key layout this broker does not read (celeriac 0.2's, until
-   * `celeriac migrate-redis-keys` moves them), so a worker can say at start why those jobs do not run; []
+   * Those of `queues` that still hold jobs under a key layout this broker does not read (celeriac 0.2's, until
+   * `celeriac migrate-redis-keys` moves them), so a worker can say at start why its jobs do not run; []
    * when there are none, or when the broker reads that layout itself.
    */
-  oldLayoutQueues(): Promise<OldLayoutQueue[]>;
+  oldLayoutQueues(queues: readonly string[]): Promise<OldLayoutQueue[]>;
 }
 
 /** What every worker shares about tasks: the revoked ids and the rate limits' slots. */

@@ -25,6 +25,7 @@ import type { Outcome, StateChange, TaskMessage } from "../message.js";
 import { redactUrl } from "../url.js";
 import type { RedisKeyLayout } from "../config.js";
 import { oldLayoutQueues } from "./key-migration.js";
+import { queueKeyPrefix } from "./key-layout.js";
 import type { Broker, ConsumeOptions, Consumer, LeaseInfo, MessageHandler, OldLayoutQueue, PublishOptions } from "./broker.js";
 import type { QueueCounts, ScheduledJob, SeenWorker, WorkerHeartbeat } from "./inspection.js";
 
@@ -118,7 +119,7 @@ export class BullmqBroker implements Broker {
 
   /** The hash tag a queue's BullMQ keys start with (BullMQ's `prefix`; it appends `:<queue>:…`). */
   queuePrefix(queue: string): string {
-    return this.options.keyLayout === "one-slot" ? this.prefix : `{${this.options.keyPrefix}:${queue}}`;
+    return queueKeyPrefix(this.options.keyPrefix, queue, this.options.keyLayout);
   }
 
   /**
@@ -431,10 +432,10 @@ export class BullmqBroker implements Broker {
     await defineWorkerCommands(await this.ready()).celeriacWorkerStop(this.key("worker", workerId), seenAt, stopped, workerId, Date.now());
   }
 
-  /** celeriac 0.2's queue keys (key-migration.ts), which a per-queue broker does not read: one SCAN, then counts per queue found. */
-  async oldLayoutQueues(): Promise<OldLayoutQueue[]> {
+  /** celeriac 0.2's keys of these queues (key-migration.ts), which a per-queue broker does not read: a few commands per queue, no SCAN. */
+  async oldLayoutQueues(queues: readonly string[]): Promise<OldLayoutQueue[]> {
     if (this.options.keyLayout === "one-slot") return [];
-    return oldLayoutQueues(await this.ready(), this.options.keyPrefix);
+    return oldLayoutQueues(await this.ready(), this.options.keyPrefix, queues);
   }
 
   async workersSeen(): Promise<SeenWorker[]> {

@@ -46,7 +46,7 @@ describe("eagerBroker", () => {
       consume: () => broker.consume(async () => ({ status: "SUCCESS", result: null }), { queues: ["default"], concurrency: 1, hostname: "h", workerId: "h:1:w" }),
       sendHeartbeat: () => broker.sendHeartbeat({} as never, 1000),
       removeHeartbeat: () => broker.removeHeartbeat("w"),
-      oldLayoutQueues: () => broker.oldLayoutQueues(),
+      oldLayoutQueues: () => broker.oldLayoutQueues(["default"]),
       holdLease: () => broker.holdLease("beat", "b", 1000),
       releaseLease: () => broker.releaseLease("beat", "b"),
       leaseHolder: () => broker.leaseHolder("beat"),

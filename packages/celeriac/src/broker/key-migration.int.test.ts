@@ -8,18 +8,21 @@
  * Redis Cluster, where the queues' new keys land on different masters.
  */
 import { execFile } from "node:child_process";
-import { Queue } from "bullmq";
+import { randomUUID } from "node:crypto";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { APP_DIR, celeriacArgs } from "../../test/cli-worker.js";
 import { createHarness, runDatabaseUrl, type Harness } from "../../test/harness.js";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../../test/redis.js";
+import { deleteKeys, REDIS_URL, uniquePrefix, withBullQueue } from "../../test/redis.js";
 import { startRedisCluster, type RedisCluster } from "../../test/redis-servers.js";
 import { runMigrateCli } from "../cli/migrate-redis-keys.js";
 import type { RunningWorker } from "../worker/worker.js";
+import { queueKeyPrefix } from "./key-layout.js";
 import { migrateRedisKeys } from "./key-migration.js";
-import { createRedisConnection, scanKeys, type RedisConnection } from "./redis-connection.js";
+import { createRedisConnection, globEscape, scanKeys, type RedisConnection } from "./redis-connection.js";
 import { parseRedisUrl } from "./redis-url.js";
 
 interface Run {
@@ -191,6 +194,13 @@ describe("an app upgraded with jobs under the old key layout", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(warnings()).toHaveLength(1);
     await worker.stop();
+
+    // A worker looks only at its own queues (no SCAN of the keyspace): one of paused-q names that one alone.
+    const own = capturingLogger();
+    const pausedOnly = await next.app.startWorker({ queues: ["paused-q"], concurrency: 1, hostname: "celeriac@test", graceMs: 5_000, log: own.log });
+    const [ownWarning] = await until("the paused-q worker's warning", 10_000, () => (own.warnings().length > 0 ? own.warnings() : undefined));
+    expect(ownWarning!.oldLayoutQueues).toEqual([{ queue: "paused-q", jobs: 2 }]);
+    await pausedOnly.stop();
     expect(runs.filter((r) => r.tag !== "hold" && r.tag !== "flaky")).toEqual([]);
   });
 
@@ -199,7 +209,7 @@ describe("an app upgraded with jobs under the old key layout", () => {
     sent.n1 = (await nextTasks.record.delay("n1", { n: 400 })).id;
     // A run cut off between a key's RESTORE and its DEL left this job's hash in both places.
     const copied = `{${prefix}}:default:${sent.w0}`;
-    await redis.restore(`{${prefix}:default}:default:${sent.w0}`, 0, await redis.dumpBuffer(copied));
+    await redis.restore(`${queueKeyPrefix(prefix, "default")}:default:${sent.w0}`, 0, await redis.dumpBuffer(copied));
     const before = await keysOf(redis, prefix);
 
     const plan = await migrateRedisKeys(redis, prefix, { dryRun: true });
@@ -253,15 +263,8 @@ describe("an app upgraded with jobs under the old key layout", () => {
     // The failed job is still there to inspect, under the new layout.
     const counts = await next.app.broker.queueCounts("default");
     expect(counts).toMatchObject({ failed: 1, waiting: 0, delayed: 0, prioritized: 0 });
-    const connection = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
-    const view = new Queue("default", { connection, prefix: `{${prefix}:default}` });
-    try {
-      const [job] = await view.getFailed();
-      expect(job).toMatchObject({ name: "km.fail", failedReason: expect.stringContaining("gone for good") });
-    } finally {
-      await view.close();
-      connection.disconnect();
-    }
+    const [failedJob] = await withBullQueue(prefix, "default", (view) => view.getFailed());
+    expect(failedJob).toMatchObject({ name: "km.fail", failedReason: expect.stringContaining("gone for good") });
 
     // The paused queue is paused still: its jobs wait until it is resumed, then run once.
     expect(await next.app.broker.queueCounts("paused-q")).toMatchObject({ paused: true, waiting: 2 });
@@ -294,7 +297,7 @@ describe("keys it cannot merge, TTLs, and queues named like app-wide keys", () =
 
   it("leaves a key whose new name holds another value (exit 1) until --force lets the old one replace it; keeps what a key had left of its TTL", async () => {
     const o = (rest: string) => `{${prefix}}:q:${rest}`;
-    const n = (rest: string) => `{${prefix}:q}:q:${rest}`;
+    const n = (rest: string) => `${queueKeyPrefix(prefix, "q")}:q:${rest}`;
     await redis.hset(o("meta"), "opts.maxLenEvents", "10000");
     await redis.hset(o("job-1"), "name", "t", "data", "{}");
     await redis.pexpire(o("job-1"), 60_000);
@@ -307,7 +310,7 @@ describe("keys it cannot merge, TTLs, and queues named like app-wide keys", () =
     const first = await migrateRedisKeys(redis, prefix);
     expect(first.collisions).toEqual(["rate"]);
     // The queue's meta stays until nothing of it is left behind: it is how a run finds the queue again.
-    expect(first.queues).toEqual([{ queue: "q", jobs: expect.any(Object), keys: 3, moved: 1, inBoth: 1, left: [o("job-1:lock")] }]);
+    expect(first.queues).toEqual([{ queue: "q", jobs: expect.any(Object), keys: 3, moved: 1, inBoth: 1, left: [o("job-1:lock")], stillWritten: false }]);
     expect(await redis.exists(o("meta"))).toBe(1);
     const ttl = await redis.pttl(n("job-1"));
     expect(ttl).toBeGreaterThan(50_000);
@@ -317,7 +320,7 @@ describe("keys it cannot merge, TTLs, and queues named like app-wide keys", () =
     expect(await redis.get(n("job-1:lock"))).toBe("new-token");
     expect(await redis.hgetall(`{${prefix}}:rate:meta`)).toEqual({ "opts.maxLenEvents": "10000" });
     expect(await redis.get(`{${prefix}}:lease:meta`)).toBe("1:holder");
-    expect(await redis.exists(`{${prefix}:rate}:rate:meta`)).toBe(0);
+    expect(await redis.exists(`${queueKeyPrefix(prefix, "rate")}:rate:meta`)).toBe(0);
 
     const { out, io } = cliIo();
     const app = { config: { redisUrl: REDIS_URL, keyPrefix: prefix, redisKeyLayout: "per-queue" as const }, close: async () => undefined };
@@ -327,11 +330,109 @@ describe("keys it cannot merge, TTLs, and queues named like app-wide keys", () =
     expect(await redis.get(n("job-1:lock"))).toBe("new-token");
 
     const forced = await migrateRedisKeys(redis, prefix, { force: true });
-    expect(forced.queues).toEqual([{ queue: "q", jobs: expect.any(Object), keys: 2, moved: 2, inBoth: 2, left: [] }]);
+    expect(forced.queues).toEqual([{ queue: "q", jobs: expect.any(Object), keys: 2, moved: 2, inBoth: 2, left: [], stillWritten: false }]);
     expect(await redis.exists(o("meta"))).toBe(0);
     expect(await redis.hgetall(n("meta"))).toEqual({ "opts.maxLenEvents": "10000" });
     expect(await redis.get(n("job-1:lock"))).toBe("old-token");
     expect(await redis.exists(o("job-1:lock"))).toBe(0);
+  });
+});
+
+describe("a web process of the old version still sending, and a run again after new workers ran jobs", () => {
+  const prefixes: string[] = [];
+  let redis: RedisConnection;
+  beforeAll(async () => {
+    redis = await connected(REDIS_URL);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await Promise.all(prefixes.map((prefix) => deleteKeys(prefix)));
+  });
+
+  it("moves while an old producer goes on adding (its pushes land in fresh old keys, moved a pass later); each job it was told was added then runs exactly once", async () => {
+    const prefix = uniquePrefix("keymig-live");
+    prefixes.push(prefix);
+    const connections = [0, 1].map(() => createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null }));
+    const producer = new Queue("live", { connection: connections[0]!, prefix: queueKeyPrefix(prefix, "live", "one-slot") });
+    const added: string[] = [];
+    const ran = new Map<string, number>();
+    let worker: Worker | undefined;
+    try {
+      // A backlog of celeriac-like ids: the first pass takes a while, its wait list's DUMP and RESTORE too.
+      const backlog = Array.from({ length: 3000 }, () => randomUUID());
+      await producer.addBulk(backlog.map((jobId) => ({ name: "t", data: {}, opts: { jobId } })));
+      added.push(...backlog);
+      let sending = true;
+      let migrating = false;
+      let addedDuring = 0;
+      const lane = async () => {
+        while (sending) {
+          const jobId = randomUUID();
+          await producer.add("t", {}, { jobId });
+          added.push(jobId);
+          if (migrating) addedDuring++;
+        }
+      };
+      const lanes = [0, 1, 2, 3].map(lane);
+      await until("the producer to send", 10_000, () => added.length > backlog.length + 100);
+      migrating = true;
+      const first = await migrateRedisKeys(redis, prefix);
+      migrating = false;
+      sending = false;
+      await Promise.all(lanes);
+      expect(first.refusals).toEqual([]);
+      expect(first.queues.map((q) => [q.queue, q.left])).toEqual([["live", []]]);
+      expect(addedDuring).toBeGreaterThan(50);
+      // With the producer stopped, a run again moves what came after the first run's last pass, and settles.
+      const second = await migrateRedisKeys(redis, prefix);
+
+      worker = new Worker("live", async (job) => void ran.set(job.id!, (ran.get(job.id!) ?? 0) + 1), { connection: connections[1]!, prefix: queueKeyPrefix(prefix, "live"), concurrency: 50 });
+      // Until every job ran, or none did for 2 s (a lost one never would).
+      let last = { size: -1, at: Date.now() };
+      await until("the jobs to run", 60_000, () => {
+        if (ran.size !== last.size) last = { size: ran.size, at: Date.now() };
+        return added.every((id) => ran.has(id)) || Date.now() - last.at > 2000;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(added.filter((id) => !ran.has(id)), "jobs that never ran").toEqual([]);
+      console.log(`key migration under a live old producer: ${added.length} jobs, ${addedDuring} added while it ran; first run ${first.queues[0]!.stillWritten ? "still written after every pass" : "settled"}`);
+      expect([...ran].filter(([, times]) => times !== 1)).toEqual([]);
+      expect(ran.size).toBe(added.length);
+      expect(await withBullQueue(prefix, "live", (queue) => queue.getJobCounts("wait", "delayed", "prioritized", "active", "failed"))).toEqual({ wait: 0, delayed: 0, prioritized: 0, active: 0, failed: 0 });
+      expect(await scanKeys(redis, `${globEscape(queueKeyPrefix(prefix, "live", "one-slot"))}:live:*`)).toEqual([]);
+      expect(second.queues.map((q) => [q.queue, q.left, q.stillWritten])).toEqual(first.queues[0]!.stillWritten ? [["live", [], false]] : []);
+    } finally {
+      await worker?.close();
+      await producer.close();
+      for (const connection of connections) connection.disconnect();
+    }
+  }, 90_000);
+
+  it("a run again after an interrupted one puts into the new lists only the ids whose job hash is still there", async () => {
+    const prefix = uniquePrefix("keymig-rerun");
+    prefixes.push(prefix);
+    const o = (rest: string) => `${queueKeyPrefix(prefix, "q", "one-slot")}:q:${rest}`;
+    const n = (rest: string) => `${queueKeyPrefix(prefix, "q")}:q:${rest}`;
+    const job = (key: string) => redis.hset(key, "name", "t", "data", "{}");
+    // The interrupted run moved the job hashes and copied wait and delayed, but deleted neither old copy; new
+    // workers then ran a, b and d (BullMQ removes a finished job's hash) and took c and e's ids off the lists.
+    await redis.hset(o("meta"), "opts.maxLenEvents", "10000");
+    await redis.rpush(o("wait"), "c", "b", "a");
+    await redis.zadd(o("delayed"), "1000", "d", "2000", "e");
+    await job(n("c"));
+    await job(n("e"));
+    // And one staged by a run of this version cut off, its job at the old name still; a job the upgraded app sent.
+    await redis.rpush(o("wait:migrating"), "f");
+    await job(o("f"));
+    await redis.rpush(n("wait"), "new");
+    await job(n("new"));
+
+    const run = await migrateRedisKeys(redis, prefix);
+    expect(await redis.lrange(n("wait"), 0, -1)).toEqual(["new", "f", "c"]);
+    expect(await redis.zrange(n("delayed"), 0, "-1", "WITHSCORES")).toEqual(["e", "2000"]);
+    expect(await redis.hgetall(n("f"))).toEqual({ name: "t", data: "{}" });
+    expect(await scanKeys(redis, `${globEscape(queueKeyPrefix(prefix, "q", "one-slot"))}:q:*`)).toEqual([]);
+    expect(run.queues.map((q) => [q.queue, q.left, q.stillWritten])).toEqual([["q", [], false]]);
   });
 });
 
@@ -358,7 +459,7 @@ describe.skipIf(onCluster)("on a 3-master Redis Cluster", () => {
     // One queue per master, found by where its new hash tag lands.
     const byMaster = new Map<number, string>();
     for (let i = 0; byMaster.size < 3; i++) {
-      const node = await cluster.nodeOfKey(`{${prefix}:q${i}}`);
+      const node = await cluster.nodeOfKey(queueKeyPrefix(prefix, `q${i}`));
       if (!byMaster.has(node)) byMaster.set(node, `q${i}`);
     }
     const queues = [...byMaster.values()];
@@ -379,9 +480,28 @@ describe.skipIf(onCluster)("on a 3-master Redis Cluster", () => {
     } finally {
       redis.disconnect();
     }
-    const placement = await Promise.all(queues.map(async (queue) => `${queue} → 127.0.0.1:${await cluster.nodeOfKey(`{${prefix}:${queue}}:${queue}:meta`)}`));
-    console.log(`key migration on the Cluster: every queue was on 127.0.0.1:${oldSlotNode} (slot of {${prefix}}); now ${placement.join(", ")}`);
-    expect(new Set(await Promise.all(queues.map((queue) => cluster.nodeOfKey(`{${prefix}:${queue}}:${queue}:meta`)))).size).toBe(3);
+    // Asked of each master on a connection of its own: which holds each queue's meta and its 3 waiting ids.
+    const holders = new Map<string, number[]>(queues.map((queue) => [queue, []]));
+    for (const port of await cluster.masters()) {
+      const node = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await node.connect();
+        for (const queue of queues) {
+          const key = (suffix: string) => `${queueKeyPrefix(prefix, queue)}:${queue}:${suffix}`;
+          // A key of a slot the master does not serve answers MOVED: not there.
+          const [exists, waiting] = await Promise.all([node.exists(key("meta")), node.llen(key("wait"))].map((p) => p.catch((error: Error) => (error.message.startsWith("MOVED") ? 0 : Promise.reject(error)))));
+          if (exists === 1) {
+            expect(waiting, `${queue}'s wait list on :${port}`).toBe(3);
+            holders.get(queue)!.push(port);
+          }
+        }
+      } finally {
+        node.disconnect();
+      }
+    }
+    console.log(`key migration on the Cluster: every queue was on 127.0.0.1:${oldSlotNode} (slot of {${prefix}}); now ${queues.map((q) => `${q} → 127.0.0.1:${holders.get(q)!.join(",")}`).join(", ")}`);
+    for (const queue of queues) expect(holders.get(queue), queue).toHaveLength(1);
+    expect(new Set(queues.map((queue) => holders.get(queue)![0])).size).toBe(3);
 
     await next.startWorker({ queues });
     const tags = queues.flatMap((queue) => [0, 1, 2, "later"].map((n) => `${queue}-${n}`));

@@ -1,7 +1,7 @@
 /** The key names of the migration from celeriac 0.2's layout: pure functions, no Redis. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { APP_WIDE_KEY_FAMILIES, moveRank, newKeyName, queueOfOldMetaKey } from "./key-migration.js";
+import { APP_WIDE_KEY_FAMILIES, newKeyName, queueOfOldMetaKey, roleOf, targetName } from "./key-migration.js";
 
 describe("newKeyName", () => {
   it("puts a queue's 0.2 key under the queue's own hash tag, whatever follows the queue's name", () => {
@@ -32,12 +32,21 @@ describe("queueOfOldMetaKey", () => {
   });
 });
 
-describe("moveRank", () => {
-  it("moves job data first, then meta, the lists and sets of ids, and the marker last", () => {
-    const keys = ["marker", "wait", "job-1", "meta", "job-1:logs", "delayed", "events", "prioritized", "id", "failed"].map((s) => `{app}:q:${s}`);
-    const order = [...keys].sort((a, b) => moveRank("app", "q", a) - moveRank("app", "q", b)).map((k) => k.slice("{app}:q:".length));
-    expect(order.slice(0, 4).sort()).toEqual(["events", "id", "job-1", "job-1:logs"]);
-    expect(order.slice(4)).toEqual(["meta", "wait", "prioritized", "delayed", "failed", "marker"]);
+describe("roleOf and targetName", () => {
+  it("tells the meta, the keys an old producer pushes to (at their name or staged), and job data apart", () => {
+    const role = (suffix: string) => roleOf("app", "q", `{app}:q:${suffix}`);
+    expect(role("meta")).toEqual({ role: "meta" });
+    for (const suffix of ["wait", "paused", "prioritized", "delayed", "failed", "completed", "stalled", "id", "marker"]) {
+      expect(role(suffix), suffix).toEqual({ role: "unstaged", suffix });
+      expect(role(`${suffix}:migrating`), suffix).toEqual({ role: "staged", suffix });
+    }
+    for (const suffix of ["job-1", "job-1:logs", "job-1:lock", "events", "stalled-check", "meta:migrating", "job-1:migrating"]) expect(role(suffix), suffix).toEqual({ role: "data" });
+  });
+
+  it("gives a staged key its per-queue name without the staging suffix", () => {
+    expect(targetName("app", "q", "{app}:q:wait:migrating")).toBe("{app:q}:q:wait");
+    expect(targetName("app", "q", "{app}:q:wait")).toBe("{app:q}:q:wait");
+    expect(targetName("app", "q", "{app}:q:job-1:migrating")).toBe("{app:q}:q:job-1:migrating");
   });
 });
 

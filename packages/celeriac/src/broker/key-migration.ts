@@ -8,23 +8,31 @@
  *
  * The app-wide keys ({prefix}:worker:*, :rate:*, :lease:*, …) keep their names in both layouts.
  *
- * Each key goes by DUMP, RESTORE under its new name with the TTL it has left, and DEL, one command per key:
- * RENAME cannot cross Cluster slots and the two names are in different ones. No value names a key (celeriac
- * sends no BullMQ flows, whose jobs keep their parent's key), so the values move as they are. A queue's job
- * hashes move before the lists that point at them and its `marker` (what wakes a worker) last, so a worker
- * of the new layout never sees an id whose job is not there yet; the old `meta` key goes once nothing else
- * of the queue is left there, since a run finds a queue by it.
+ * A key goes by DUMP, RESTORE under its new name with the TTL it has left, and DEL: RENAME cannot cross
+ * Cluster slots and the two names are in different ones. No value names a key (celeriac sends no BullMQ
+ * flows, whose jobs keep their parent's key), so the values move as they are.
+ *
+ * A web process of the old version may still be sending (it writes a job's hash and pushes its id in one
+ * script), and a push between a list's DUMP and its DEL would be lost. So a queue moves in passes: each
+ * first RENAMEs the keys an old producer pushes to (STAGED_KEYS) to a staging name in the same slot, atomic,
+ * so a later push makes a fresh old key instead; then it moves the job hashes, the `meta` (a paused queue is
+ * paused before its jobs appear), and the staged keys last, so a worker of the new layout never sees an id
+ * whose job is not there yet. Passes go on until one finds nothing new (at most MAX_PASSES: a producer that
+ * never stops is reported), and the old `meta` goes last, in a script that checks no job came meanwhile,
+ * since a run finds a queue by it.
  *
  * Safe to run again: what moved is gone from the old place. A key whose new name is taken already (a run cut
  * off between its RESTORE and its DEL, or jobs that upgraded processes sent meanwhile) is merged when its type
  * allows it without losing an entry of either (lists, sets, sorted sets, hashes, BullMQ's counters; the new
  * events stream and stalled-check mark are kept), and otherwise left in both places and reported, unless
- * `force`: then the old value replaces the new one.
+ * `force`: then the old value replaces the new one. An id goes into the new lists only while its job's hash
+ * is there (or still at its old name): new workers may have run and removed a job an interrupted run copied.
  */
 import type { QueueCounts } from "./inspection.js";
 import type { OldLayoutQueue } from "./broker.js";
 import { globEscape, scanKeys, type RedisConnection } from "./redis-connection.js";
 import { queueNameSchema } from "../config.js";
+import { queueKeyPrefix } from "./key-layout.js";
 
 /**
  * The app-wide key families under `{prefix}` (bullmq.ts's key() calls). A 0.2 queue of one of these names
@@ -33,24 +41,32 @@ import { queueNameSchema } from "../config.js";
  */
 export const APP_WIDE_KEY_FAMILIES = ["control", "revoked", "rate", "worker", "workers-seen", "workers-seen-at", "workers-stopped", "lease", "lease-term", "results"] as const;
 
+/** A queue's keys that hold job ids: an id goes to their new name only with its job (see moveStaged). */
+const ID_KEYS = ["wait", "paused", "prioritized", "delayed", "active", "stalled", "waiting-children", "failed", "completed"];
+
 /**
- * The keys that point at job ids, moved after the rest in this order: `meta` first (a paused queue is paused
- * before its jobs appear; its old copy is deleted last, see moveQueue), `marker` last. Every other key of a
- * queue (job hashes, their logs and locks, counters, the events stream) moves before them.
+ * The keys a producer of the old version writes besides the new job's own: renamed to a staging name at the
+ * start of each pass and moved after the job hashes, in this order (`marker`, what wakes a worker, last).
  */
-const INDEX_KEYS = ["meta", "wait", "paused", "prioritized", "delayed", "active", "stalled", "waiting-children", "failed", "completed", "marker"];
+const STAGED_KEYS = [...ID_KEYS, "id", "marker"];
+
+/** What a staged key's name gets: `{p}:q:wait` → `{p}:q:wait:migrating`, in the same slot. */
+const STAGING_SUFFIX = ":migrating";
 
 /** Keys moved at once (one command each, in flight together on the connection). */
 const BATCH = 200;
 
+/** Passes over a queue (see the module's comment); one finding nothing new ends the move. */
+const MAX_PASSES = 20;
+
 /** A 0.2 queue's keys start with this and a colon. */
 export function oldQueuePrefix(keyPrefix: string, queue: string): string {
-  return `{${keyPrefix}}:${queue}`;
+  return `${queueKeyPrefix(keyPrefix, queue, "one-slot")}:${queue}`;
 }
 
 /** The per-queue layout's name for a queue's keys: bullmq.ts's queuePrefix(), then BullMQ's `:<queue>`. */
 export function newQueuePrefix(keyPrefix: string, queue: string): string {
-  return `{${keyPrefix}:${queue}}:${queue}`;
+  return `${queueKeyPrefix(keyPrefix, queue)}:${queue}`;
 }
 
 /** A 0.2 key of a queue under its per-queue name: `{p}:q:wait` → `{p:q}:q:wait`. */
@@ -73,9 +89,26 @@ function suffixOf(keyPrefix: string, queue: string, oldKey: string): string {
   return oldKey.slice(oldQueuePrefix(keyPrefix, queue).length + 1);
 }
 
-/** When a queue's key moves: 0 with the job data, then the index keys in INDEX_KEYS order. */
-export function moveRank(keyPrefix: string, queue: string, oldKey: string): number {
-  return INDEX_KEYS.indexOf(suffixOf(keyPrefix, queue, oldKey)) + 1;
+/**
+ * A 0.2 key's part in a pass: `meta`; a staged key (`wait:migrating`) with the STAGED_KEYS name it has;
+ * one of STAGED_KEYS still at its own name (its staging name was taken: it waits for the next pass); or
+ * the rest, job data (hashes, their logs and locks, the events stream, …).
+ */
+export type KeyRole = { role: "meta" } | { role: "staged"; suffix: string } | { role: "unstaged"; suffix: string } | { role: "data" };
+
+export function roleOf(keyPrefix: string, queue: string, oldKey: string): KeyRole {
+  const suffix = suffixOf(keyPrefix, queue, oldKey);
+  if (suffix === "meta") return { role: "meta" };
+  if (STAGED_KEYS.includes(suffix)) return { role: "unstaged", suffix };
+  const unstaged = suffix.endsWith(STAGING_SUFFIX) ? suffix.slice(0, -STAGING_SUFFIX.length) : undefined;
+  if (unstaged !== undefined && STAGED_KEYS.includes(unstaged)) return { role: "staged", suffix: unstaged };
+  return { role: "data" };
+}
+
+/** A 0.2 key under the name it gets: its per-queue name, a staged key's without the staging suffix. */
+export function targetName(keyPrefix: string, queue: string, oldKey: string): string {
+  const role = roleOf(keyPrefix, queue, oldKey);
+  return newKeyName(keyPrefix, queue, role.role === "staged" ? oldKey.slice(0, -STAGING_SUFFIX.length) : oldKey);
 }
 
 export interface OldLayoutScan {
@@ -120,10 +153,17 @@ export function jobsIn(counts: QueueCounts): number {
   return counts.waiting + counts.prioritized + counts.active + counts.delayed + counts.failed;
 }
 
-/** The 0.2 queues that hold jobs (collisions included: their jobs are stranded too). */
-export async function oldLayoutQueues(redis: RedisConnection, keyPrefix: string): Promise<OldLayoutQueue[]> {
-  const { queues, collisions } = await findOldLayoutQueues(redis, keyPrefix);
-  const found = await Promise.all([...queues, ...collisions].sort().map(async (queue) => ({ queue, jobs: jobsIn(await countOldLayoutJobs(redis, keyPrefix, queue)) })));
+/**
+ * Those of `queues` (a worker's) that hold jobs under the 0.2 layout: an EXISTS of each one's meta, counts
+ * of those that have one; no SCAN, which on a big Redis would take a while at every worker's start.
+ */
+export async function oldLayoutQueues(redis: RedisConnection, keyPrefix: string, queues: readonly string[]): Promise<OldLayoutQueue[]> {
+  const found = await Promise.all(
+    [...new Set(queues)].sort().map(async (queue) => {
+      if ((await redis.exists(`${oldQueuePrefix(keyPrefix, queue)}:meta`)) === 0) return { queue, jobs: 0 };
+      return { queue, jobs: jobsIn(await countOldLayoutJobs(redis, keyPrefix, queue)) };
+    }),
+  );
   return found.filter((q) => q.jobs > 0);
 }
 
@@ -139,6 +179,8 @@ export interface QueueMove {
   inBoth: number;
   /** Keys left in both layouts: their values differ and cannot be merged (without `force`). */
   left: string[];
+  /** Every pass found new keys under the old layout: a process of the old version is still sending to the queue. */
+  stillWritten: boolean;
 }
 
 export interface Migration {
@@ -166,18 +208,18 @@ export async function migrateRedisKeys(redis: RedisConnection, keyPrefix: string
   const { dryRun = false, force = false } = options;
   const { queues, collisions } = await findOldLayoutQueues(redis, keyPrefix);
   const moves: QueueMove[] = await Promise.all(
-    queues.map(async (queue) => ({ queue, jobs: await countOldLayoutJobs(redis, keyPrefix, queue), keys: 0, moved: 0, inBoth: 0, left: [] })),
+    queues.map(async (queue) => ({ queue, jobs: await countOldLayoutJobs(redis, keyPrefix, queue), keys: 0, moved: 0, inBoth: 0, left: [], stillWritten: false })),
   );
   const refusals = queues.length === 0 || force ? [] : await refusalsOf(redis, keyPrefix, moves);
   for (const move of moves) {
-    const keys = await scanKeys(redis, `${globEscape(oldQueuePrefix(keyPrefix, move.queue))}:*`);
-    move.keys = keys.length;
     if (dryRun || refusals.length > 0) {
-      const taken = await Promise.all(keys.map((key) => redis.exists(newKeyName(keyPrefix, move.queue, key))));
+      const keys = await scanKeys(redis, `${globEscape(oldQueuePrefix(keyPrefix, move.queue))}:*`);
+      move.keys = keys.length;
+      const taken = await Promise.all(keys.map((key) => redis.exists(targetName(keyPrefix, move.queue, key))));
       move.inBoth = taken.filter((n) => n === 1).length;
       continue;
     }
-    await moveQueue(redis, keyPrefix, move, keys, force);
+    await moveQueue(redis, keyPrefix, move, force);
   }
   return { keyPrefix, dryRun, refusals, queues: moves, collisions, elapsedMs: Date.now() - started };
 }
@@ -217,36 +259,104 @@ async function liveWorkers(redis: RedisConnection, keyPrefix: string): Promise<s
   });
 }
 
-async function moveQueue(redis: RedisConnection, keyPrefix: string, move: QueueMove, keys: readonly string[], force: boolean): Promise<void> {
-  const meta = `${oldQueuePrefix(keyPrefix, move.queue)}:meta`;
-  let metaCopied: KeyOutcome = "gone";
-  const byRank = new Map<number, string[]>();
-  for (const key of keys) {
-    const rank = moveRank(keyPrefix, move.queue, key);
-    byRank.set(rank, [...(byRank.get(rank) ?? []), key]);
-  }
+/** Deletes the old meta (KEYS[1]) unless one of the other keys exists: a job sent since the last pass. */
+const DELETE_META_IF_QUIET = `for i = 2, #KEYS do if redis.call("EXISTS", KEYS[i]) == 1 then return -1 end end
+return redis.call("DEL", KEYS[1])`;
+
+/** Moves one queue in passes (see the module's comment), counting into `move` each key name once. */
+async function moveQueue(redis: RedisConnection, keyPrefix: string, move: QueueMove, force: boolean): Promise<void> {
+  const old = (suffix: string) => `${oldQueuePrefix(keyPrefix, move.queue)}:${suffix}`;
+  const meta = old("meta");
+  const seen = new Set<string>();
+  const moved = new Set<string>();
+  const inBoth = new Set<string>();
+  const left = new Set<string>();
+  // A staged key counts under the name it had.
+  const nameOf = (key: string) => (roleOf(keyPrefix, move.queue, key).role === "staged" ? key.slice(0, -STAGING_SUFFIX.length) : key);
   const tally = (key: string, outcome: KeyOutcome) => {
-    if (outcome === "copied" || outcome === "merged") move.moved++;
-    if (outcome === "merged" || outcome === "left") move.inBoth++;
-    if (outcome === "left") move.left.push(key);
+    const name = nameOf(key);
+    // A key an old producer wrote again after this run moved it merges into this run's copy: not in both.
+    if ((outcome === "merged" && !moved.has(name)) || outcome === "left") inBoth.add(name);
+    if (outcome === "copied" || outcome === "merged") moved.add(name);
+    if (outcome === "left") left.add(key);
   };
-  for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
-    const group = byRank.get(rank)!;
-    for (let at = 0; at < group.length; at += BATCH) {
+  const hasJob = async (id: string) => (await redis.exists(`${newQueuePrefix(keyPrefix, move.queue)}:${id}`)) === 1 || (await redis.exists(old(id))) === 1;
+  let metaOutcome: KeyOutcome = "gone";
+  let settled = false;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    // An old producer's push after this lands in a fresh key, moved by the next pass. A staging name taken
+    // (a run cut off) keeps the key where it is until that staged one has moved.
+    for (const suffix of STAGED_KEYS) await redis.renamenx(old(suffix), old(suffix) + STAGING_SUFFIX).catch(ignoreNoSuchKey);
+    const keys = await scanKeys(redis, `${globEscape(oldQueuePrefix(keyPrefix, move.queue))}:*`);
+    for (const key of keys) seen.add(nameOf(key));
+    const roles = keys.map((key) => ({ key, ...roleOf(keyPrefix, move.queue, key) }));
+    if (keys.includes(meta)) {
+      // Copied again each pass (an old producer may have changed it); its first outcome says whether the new layout had one.
+      const outcome = await copyKey(redis, meta, newKeyName(keyPrefix, move.queue, meta), "meta", force);
+      if (metaOutcome === "gone" || outcome === "left") metaOutcome = outcome;
+    }
+    const stuck = (key: string, role: KeyRole) => left.has(key) || (role.role === "unstaged" && left.has(key + STAGING_SUFFIX));
+    if (roles.every(({ key, ...role }) => role.role === "meta" || stuck(key, role))) {
+      // Nothing new. The meta stays with a key left behind; otherwise it goes, unless a job came since the scan.
+      if (left.size === 0 && metaOutcome !== "gone") {
+        if (metaOutcome !== "left" && (await redis.eval(DELETE_META_IF_QUIET, 1 + STAGED_KEYS.length * 2, meta, ...STAGED_KEYS.flatMap((s) => [old(s), old(s) + STAGING_SUFFIX]))) === -1) continue;
+        tally(meta, metaOutcome);
+      }
+      settled = true;
+      break;
+    }
+    const data = roles.filter((r) => r.role === "data").map((r) => r.key);
+    for (let at = 0; at < data.length; at += BATCH) {
       await Promise.all(
-        group.slice(at, at + BATCH).map(async (key) => {
+        data.slice(at, at + BATCH).map(async (key) => {
           const outcome = await copyKey(redis, key, newKeyName(keyPrefix, move.queue, key), suffixOf(keyPrefix, move.queue, key), force);
-          if (key === meta) return void (metaCopied = outcome);
           if (outcome === "copied" || outcome === "merged") await redis.del(key);
           tally(key, outcome);
         }),
       );
     }
+    for (const suffix of STAGED_KEYS) {
+      const key = old(suffix) + STAGING_SUFFIX;
+      if (!keys.includes(key) || left.has(key)) continue;
+      const to = newKeyName(keyPrefix, move.queue, old(suffix));
+      const outcome = ID_KEYS.includes(suffix) ? await moveIds(redis, key, to, hasJob, force) : await copyKey(redis, key, to, suffix, force);
+      if (outcome === "copied" || outcome === "merged") await redis.del(key);
+      tally(key, outcome);
+    }
   }
-  // The meta key is what a run finds the queue by: it goes last, once nothing of the queue is left behind.
-  if (move.left.length > 0 || metaCopied === "gone") return;
-  if (metaCopied !== "left") await redis.del(meta);
-  tally(meta, metaCopied);
+  move.keys = seen.size;
+  move.moved = moved.size;
+  move.inBoth = inBoth.size;
+  move.left = [...left];
+  move.stillWritten = !settled;
+}
+
+/** RENAMENX of a key that is not there: nothing to stage. */
+function ignoreNoSuchKey(error: Error): void {
+  if (!error.message.includes("no such key")) throw error;
+}
+
+/**
+ * Puts the ids of a staged list or (sorted) set whose job is there into `to`, merged with what `to` has
+ * (see mergeMembers), keeping `from`: the caller deletes it. An id whose job hash is gone from both names
+ * belongs to a job new workers ran and removed (a copy an interrupted run made): it would wait forever.
+ */
+async function moveIds(redis: RedisConnection, from: string, to: string, hasJob: (id: string) => Promise<boolean>, force: boolean): Promise<KeyOutcome> {
+  const [type, typeThere] = await Promise.all([redis.type(from), redis.type(to)]);
+  if (type === "none") return "gone";
+  const keep = async (ids: string[]) => {
+    const kept: string[] = [];
+    for (let at = 0; at < ids.length; at += 1000) {
+      const chunk = ids.slice(at, at + 1000);
+      const there = await Promise.all(chunk.map(hasJob));
+      kept.push(...chunk.filter((_, i) => there[i]));
+    }
+    return kept;
+  };
+  if ((typeThere === "none" || typeThere === type) && (await mergeMembers(redis, type, from, to, keep))) return typeThere === "none" ? "copied" : "merged";
+  if (!force) return "left";
+  await redis.restore(to, 0, await redis.dumpBuffer(from), "REPLACE");
+  return "merged";
 }
 
 /** copied: restored under the new name; merged: into a key there already (or the same copy found); left: both kept; gone: expired meanwhile. */
@@ -273,8 +383,7 @@ async function copyKey(redis: RedisConnection, from: string, to: string, suffix:
 
 /**
  * Merges `from` into the existing `to` without losing an entry of either; false when their types do not
- * allow it. A list's missing entries go to its right end, which BullMQ takes from first: the old jobs waited
- * longer (BullMQ's own resume merges its paused list into wait the same way).
+ * allow it.
  */
 async function mergeKey(redis: RedisConnection, from: string, to: string, suffix: string, payload: Buffer): Promise<boolean> {
   const existing = (await redis.dumpBuffer(to)) as Buffer | null;
@@ -282,26 +391,10 @@ async function mergeKey(redis: RedisConnection, from: string, to: string, suffix
   const [type, typeThere] = await Promise.all([redis.type(from), redis.type(to)]);
   if (type !== typeThere) return false;
   switch (type) {
-    case "list": {
-      const there = new Set(await redis.lrange(to, 0, -1));
-      const missing = (await redis.lrange(from, 0, -1)).filter((id) => !there.has(id));
-      for (let at = 0; at < missing.length; at += 1000) await redis.rpush(to, ...missing.slice(at, at + 1000));
-      return true;
-    }
-    case "zset": {
-      const flat = await redis.zrange(from, 0, "-1", "WITHSCORES");
-      for (let at = 0; at < flat.length; at += 2000) {
-        const pairs = flat.slice(at, at + 2000);
-        const scoreMembers = pairs.flatMap((_, i) => (i % 2 === 0 ? [pairs[i + 1]!, pairs[i]!] : []));
-        await redis.zadd(to, "NX", ...scoreMembers);
-      }
-      return true;
-    }
-    case "set": {
-      const members = await redis.smembers(from);
-      if (members.length > 0) await redis.sadd(to, ...members);
-      return true;
-    }
+    case "list":
+    case "zset":
+    case "set":
+      return mergeMembers(redis, type, from, to, async (members) => members);
     case "hash": {
       const fields = await redis.hgetall(from);
       await Promise.all(Object.entries(fields).map(([field, value]) => redis.hsetnx(to, field, value)));
@@ -319,6 +412,37 @@ async function mergeKey(redis: RedisConnection, from: string, to: string, suffix
     case "stream":
       // The events stream notifies listeners (celeriac has none); no job depends on it: the new one is kept.
       return suffix === "events";
+    default:
+      return false;
+  }
+}
+
+/**
+ * Adds the members of list, sorted set or set `from` that `keep` keeps to `to` (which may not exist yet);
+ * false for another type. A list's missing entries go to its right end in their order, which BullMQ takes
+ * from first: the old jobs waited longer (BullMQ's own resume merges its paused list into wait the same
+ * way); a sorted set's keep their scores, unless `to` has them already.
+ */
+async function mergeMembers(redis: RedisConnection, type: string, from: string, to: string, keep: (members: string[]) => Promise<string[]>): Promise<boolean> {
+  switch (type) {
+    case "list": {
+      const there = new Set(await redis.lrange(to, 0, -1));
+      const missing = await keep((await redis.lrange(from, 0, -1)).filter((id) => !there.has(id)));
+      for (let at = 0; at < missing.length; at += 1000) await redis.rpush(to, ...missing.slice(at, at + 1000));
+      return true;
+    }
+    case "zset": {
+      const flat = await redis.zrange(from, 0, "-1", "WITHSCORES");
+      const scores = new Map(flat.flatMap((_, i) => (i % 2 === 0 ? [[flat[i]!, flat[i + 1]!] as const] : [])));
+      const members = await keep([...scores.keys()]);
+      for (let at = 0; at < members.length; at += 1000) await redis.zadd(to, "NX", ...members.slice(at, at + 1000).flatMap((m) => [scores.get(m)!, m]));
+      return true;
+    }
+    case "set": {
+      const members = await keep(await redis.smembers(from));
+      for (let at = 0; at < members.length; at += 1000) await redis.sadd(to, ...members.slice(at, at + 1000));
+      return true;
+    }
     default:
       return false;
   }

@@ -82,8 +82,8 @@ export class BrokerSlot implements Broker {
     return this.current.removeHeartbeat(workerId);
   }
 
-  oldLayoutQueues(): Promise<OldLayoutQueue[]> {
-    return this.current.oldLayoutQueues();
+  oldLayoutQueues(queues: readonly string[]): Promise<OldLayoutQueue[]> {
+    return this.current.oldLayoutQueues(queues);
   }
 
   heartbeats(): Promise<WorkerHeartbeat[]> {

@@ -6,7 +6,7 @@ import { oldLayoutWarning } from "../worker/old-layout-warning.js";
 import { parseMigrateArgs, renderMigration, runMigrateCli } from "./migrate-redis-keys.js";
 
 const jobs = { waiting: 3, prioritized: 1, delayed: 2, active: 0, failed: 1, paused: false };
-const move = (queue: string, more: Partial<QueueMove> = {}): QueueMove => ({ queue, jobs, keys: 12, moved: 12, inBoth: 0, left: [], ...more });
+const move = (queue: string, more: Partial<QueueMove> = {}): QueueMove => ({ queue, jobs, keys: 12, moved: 12, inBoth: 0, left: [], stillWritten: false, ...more });
 const migration = (more: Partial<Migration> = {}): Migration => ({ keyPrefix: "app", dryRun: false, refusals: [], queues: [], collisions: [], elapsedMs: 420, ...more });
 
 describe("parseMigrateArgs", () => {
@@ -55,10 +55,18 @@ describe("renderMigration", () => {
     const left = Array.from({ length: 7 }, (_, i) => `{app}:q:k${i}`);
     const report = renderMigration(migration({ queues: [move("q", { moved: 5, inBoth: 7, left })], collisions: ["rate"] }));
     expect(report.ok).toBe(false);
-    expect(report.stdout).toContain("q: moved 5 of 12 keys, 0 merged into keys the new layout had");
+    // Every key found at a new name was left: none merged, so no "0 merged" clause.
+    expect(report.stdout).toContain("q: moved 5 of 12 keys (3 waiting, 1 prioritized, 2 delayed, 1 failed)\n");
     expect(report.stdout).toContain("left in both layouts, their values differ (--force lets the old one replace the new): {app}:q:k0, {app}:q:k1, {app}:q:k2, {app}:q:k3, {app}:q:k4, … (7 in all)");
     expect(report.stderr).toContain("Error: queue rate not moved: its old keys {app}:rate:* share their names with celeriac's own {app}:rate:* keys");
     expect(report.stderr).toContain("Error: 7 keys left in both layouts (above)");
+  });
+
+  it("a queue an old process kept sending to through every pass is not ok, and says to stop it and run again", () => {
+    const report = renderMigration(migration({ queues: [move("default", { stillWritten: true }), move("other")] }));
+    expect(report.ok).toBe(false);
+    expect(report.stdout).toContain("default: moved 12 of 12 keys (3 waiting, 1 prioritized, 2 delayed, 1 failed)\n  still written under the old layout after every pass");
+    expect(report.stderr).toBe("Error: new jobs kept arriving under the old layout (default): stop every process of the old version, then run again to move them.\n");
   });
 
   it("nothing to move is fine", () => {

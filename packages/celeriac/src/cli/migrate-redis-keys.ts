@@ -134,11 +134,13 @@ function describeQueue(move: QueueMove, migration: Migration): string {
   const { dryRun, refusals } = migration;
   const taken = move.inBoth > 0 ? `, ${move.inBoth} of them at a new name already` : "";
   if (dryRun || refusals.length > 0) return `${move.queue}: ${dryRun ? "would move" : "not moved:"} ${plural(move.keys, "key")}${taken} (${describeJobs(move)})`;
-  const lines = [`${move.queue}: moved ${move.moved} of ${plural(move.keys, "key")}${move.inBoth > 0 ? `, ${move.inBoth - move.left.length} merged into keys the new layout had` : ""} (${describeJobs(move)})`];
+  const merged = move.inBoth - move.left.length;
+  const lines = [`${move.queue}: moved ${move.moved} of ${plural(move.keys, "key")}${merged > 0 ? `, ${merged} merged into keys the new layout had` : ""} (${describeJobs(move)})`];
   if (move.left.length > 0) {
     const shown = move.left.slice(0, LEFT_SHOWN).join(", ") + (move.left.length > LEFT_SHOWN ? `, … (${move.left.length} in all)` : "");
     lines.push(`  left in both layouts, their values differ (--force lets the old one replace the new): ${shown}`);
   }
+  if (move.stillWritten) lines.push("  still written under the old layout after every pass: a process of the old version sends to this queue; stop it and run again");
   return lines.join("\n");
 }
 
@@ -164,8 +166,10 @@ export function renderMigration(migration: Migration): { stdout: string; stderr:
     const left = queues.reduce((sum, q) => sum + q.left.length, 0);
     out.push(`total: moved ${moved} of ${what} to the per-queue layout in ${(migration.elapsedMs / 1000).toFixed(1)} s`);
     if (left > 0) err.push(`Error: ${plural(left, "key")} left in both layouts (above); run again with --force to let the old values replace the new ones.`);
+    const written = queues.filter((q) => q.stillWritten).map((q) => q.queue);
+    if (written.length > 0) err.push(`Error: new jobs kept arriving under the old layout (${written.join(", ")}): stop every process of the old version, then run again to move them.`);
   }
-  const ok = refusals.length === 0 && collisions.length === 0 && queues.every((q) => q.left.length === 0);
+  const ok = refusals.length === 0 && collisions.length === 0 && queues.every((q) => q.left.length === 0 && !q.stillWritten);
   const text = (lines: string[]) => (lines.length > 0 ? `${lines.join("\n")}\n` : "");
   return { stdout: text(out), stderr: text(err), ok };
 }

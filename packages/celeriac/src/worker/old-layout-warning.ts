@@ -1,7 +1,8 @@
 /**
  * The one warning a worker gives at start when jobs of its app sit in Redis under celeriac 0.2's key layout,
  * which it does not read (redisKeyLayout "per-queue"): those jobs would never run, and nothing else would
- * say why. Checked once per start, off the start-up path (a SCAN of a big Redis takes a while).
+ * say why. Checked once per start for the worker's own queues (a few commands each, no SCAN of the
+ * keyspace), off the start-up path.
  */
 import type { OldLayoutQueue, WorkerChannel } from "../broker/broker.js";
 import type { Logger } from "../log.js";
@@ -16,11 +17,11 @@ export function oldLayoutWarning(queues: readonly OldLayoutQueue[], keyPrefix: s
   );
 }
 
-/** Logs oldLayoutWarning() once if the broker finds such queues; never rejects (a failed check is only a debug line). */
-export async function warnOfOldLayoutQueues(broker: Pick<WorkerChannel, "oldLayoutQueues">, log: Logger, keyPrefix: string): Promise<void> {
+/** Logs oldLayoutWarning() once if the broker finds such queues among the worker's; never rejects (a failed check is only a debug line). */
+export async function warnOfOldLayoutQueues(broker: Pick<WorkerChannel, "oldLayoutQueues">, log: Logger, keyPrefix: string, workerQueues: readonly string[]): Promise<void> {
   let queues: OldLayoutQueue[];
   try {
-    queues = await broker.oldLayoutQueues();
+    queues = await broker.oldLayoutQueues(workerQueues);
   } catch (error) {
     log.debug({ err: error }, "could not look for queues under the old key layout");
     return;

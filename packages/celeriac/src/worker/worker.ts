@@ -113,7 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onShutdown: () => askedToShutDown(),
   });
   await heartbeat.start();
-  void warnOfOldLayoutQueues(broker, log, config.keyPrefix);
+  void warnOfOldLayoutQueues(broker, log, config.keyPrefix, options.queues);
   signals.emit("workerReady", { hostname, queues: options.queues });
   let stopping: Promise<{ drained: boolean }> | undefined;
   const stop = () =>
