@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { isPostgresUrl, isSqliteUrl, LOG_FORMATS, LOG_LEVELS, redisUrlSchema } from "celeriac/states";
+import { isPostgresUrl, isSqliteUrl, LOG_FORMATS, LOG_LEVELS, redisUrlProblem } from "celeriac/states";
 import { ConfigError } from "celeriac/errors";
 
 const flag = z
@@ -24,7 +24,13 @@ const schema = z.object({
     .refine((url) => isSqliteUrl(url) || isPostgresUrl(url), "use file:./dev.db (SQLite) or postgresql://user@host:5432/db")
     .default("file:./dev.db"),
   /** One server, a Cluster (several hosts) or a Sentinel master (redis+sentinel://…/name): see redis-url.ts in the package. */
-  REDIS_URL: redisUrlSchema.default("redis://127.0.0.1:6379"),
+  REDIS_URL: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = redisUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .default("redis://127.0.0.1:6379"),
   CELERIAC_KEY_PREFIX: z.string().default("celeriac"),
   /** celeriac's redisKeyLayout: "per-queue" (a hash tag per queue, so a Cluster spreads them), or 0.2's "one-slot". */
   CELERIAC_REDIS_KEY_LAYOUT: z.enum(["per-queue", "one-slot"]).default("per-queue"),

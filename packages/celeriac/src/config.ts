@@ -8,7 +8,7 @@ import { ConfigError } from "./errors.js";
 import { SCHEDULE_KINDS } from "./beat/kinds.js";
 import { LOG_FORMATS, LOG_LEVELS } from "./log-levels.js";
 import { parseRate, RATE_EXAMPLES } from "./task/rate.js";
-import { redisUrlSchema } from "./broker/redis-url.js";
+import { redisUrlProblem } from "./broker/redis-url.js";
 // Type only: at run time config imports leaf modules only; beat/ checks each schedule when beat starts.
 import type { Schedule } from "./beat/schedule.js";
 
@@ -86,7 +86,13 @@ export const settingsSchema = z.object({
    * (`redis://host1:7000,host2:7000,…`, or `redis+cluster://host:7000` given one node) or a master watched by
    * Sentinel (`redis+sentinel://s1:26379,s2:26379,…/masterName[/db]`). @defaultValue "redis://127.0.0.1:6379"
    */
-  redisUrl: redisUrlSchema.default("redis://127.0.0.1:6379"),
+  redisUrl: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = redisUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .default("redis://127.0.0.1:6379"),
   /**
    * Namespace of every Redis key, so apps and test runs sharing one Redis never see each other's jobs.
    * @defaultValue "celeriac"

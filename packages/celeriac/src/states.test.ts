@@ -24,7 +24,7 @@ describe("the client-safe entries: a client component bundles them", () => {
   it("celeriac/states imports only its own leaf modules: no Node module, no dependency", () => {
     const { modules, external } = importGraph("states.ts");
     expect(external).toEqual([]);
-    expect(modules).toEqual(["beat/kinds.ts", "log-levels.ts", "states.ts", "task/id.ts", "task/progress.ts", "units.ts", "url.ts"]);
+    expect(modules).toEqual(["beat/kinds.ts", "broker/redis-url.ts", "log-levels.ts", "states.ts", "task/id.ts", "task/progress.ts", "units.ts", "url.ts"]);
   });
 
   it("celeriac/errors imports only text.ts (no zod: safeText lives in safe-text.ts)", () => {

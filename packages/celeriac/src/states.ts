@@ -23,7 +23,7 @@ export { UNIT_MS, type TimeUnit } from "./units.js";
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log-levels.js";
 export { PROGRESS_MESSAGE_MAX, progressOf, progressProblem, type TaskProgress } from "./task/progress.js";
 export { isPostgresUrl, isSqliteUrl, redactUrl } from "./url.js";
-export { parseRedisUrl, redisUrlSchema, RedisUrlError, type RedisTarget } from "./broker/redis-url.js";
+export { parseRedisUrl, redisUrlProblem, RedisUrlError, type RedisTarget } from "./broker/redis-url.js";
 
 export const States = {
   /** Not known to the result store yet: queued, scheduled (countdown/eta), or an id nobody sent. */

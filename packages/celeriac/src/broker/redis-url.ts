@@ -8,9 +8,9 @@
  *   redis+sentinel://[user:password@]s1:26379,s2:26379/mymaster[/db][?sentinelPassword=…]
  *                                                                 the master Sentinel names "mymaster"
  *
- * A leaf module (the settings check URLs with it); redis-connection.ts opens what it names.
+ * A leaf module, without dependencies (celeriac/states exports it to client code; the settings check URLs with it);
+ * redis-connection.ts opens what it names.
  */
-import { z } from "zod";
 import { redactUrl } from "../url.js";
 
 export interface RedisNode {
@@ -79,12 +79,13 @@ function parseDb(text: string | undefined, url: string): number {
   return Number(text);
 }
 
-/** A string that parseRedisUrl accepts; its message otherwise (the `redisUrl` setting, an app's REDIS_URL). */
-export const redisUrlSchema = z.string().superRefine((url, ctx) => {
+/** Why parseRedisUrl refuses a URL (its message), or undefined when it takes it: for the settings' checks. */
+export function redisUrlProblem(url: string): string | undefined {
   try {
     parseRedisUrl(url);
+    return undefined;
   } catch (error) {
-    if (!(error instanceof RedisUrlError)) throw error;
-    ctx.addIssue({ code: "custom", message: error.message });
+    if (error instanceof RedisUrlError) return error.message;
+    throw error;
   }
-});
+}
