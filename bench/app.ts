@@ -9,13 +9,20 @@ export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export type BenchSettings = Omit<Settings, "appName" | "redisUrl" | "keyPrefix" | "defaultQueue" | "logLevel">;
 export type BenchApp = Celeriac<Db>;
 
-export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: string; queue: string; settings?: BenchSettings }) {
+/**
+ * queuePrefix(keyPrefix, queue): the BullMQ `prefix` of one of the app's queues in the broker's default key layout
+ * (`{keyPrefix:queue}`), the broker's own formula, so a raw BullMQ baseline publishes where and as celeriac does.
+ */
+export { queueKeyPrefix as queuePrefix } from "../packages/celeriac/src/broker/key-layout";
+
+/** `redisUrl` defaults to REDIS_URL (section 10 passes a local Redis Cluster's). */
+export function benchApp(options: { db: Db; databaseUrl: string; keyPrefix: string; queue: string; settings?: BenchSettings; redisUrl?: string }) {
   const app: BenchApp = createCeleriac({
     ...options.settings,
     appName: "celeriac-bench",
     prisma: options.db,
     databaseUrl: options.databaseUrl,
-    redisUrl: REDIS_URL,
+    redisUrl: options.redisUrl ?? REDIS_URL,
     keyPrefix: options.keyPrefix,
     defaultQueue: options.queue,
     logLevel: "silent",

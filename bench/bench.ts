@@ -20,9 +20,13 @@
  *      aggregates, timed through app.taskQueries (median and p95); targets beside (150 ms list, 500 ms overview).
  *   9. Workflows (workflows.ts): a 10-step chain and a 1,000-member chord on the production worker, beside the same
  *      work as single tasks the caller sequences itself.
- * Everything runs under the Redis key prefix `{bench-<pid>}`, removed at the end with the temp databases.
+ *  10. Scale (scale.ts): N no-op tasks drained by 1, 2 and 4 production worker processes, on a redis-server of its own (one
+ *      queue, and 4) and on a local 3-master Redis Cluster (4 queues), results in SQLite (WAL) and PostgreSQL when reachable,
+ *      beside raw BullMQ in as many processes; each component's CPU (workers, redis-server, PostgreSQL, the rest of the machine).
+ * Everything runs under the Redis key prefix `bench-<pid>` (keys `{bench-<pid>}:…` and, per queue, `{bench-<pid>:<queue>}:…`),
+ * removed at the end with the temp databases; section 10's Redis servers are its own, stopped at its end.
  * Each phase is bounded (BENCH_PHASE_LIMIT_S, default 120 s). Knobs: BENCH_DELAY_N, BENCH_E2E_N, BENCH_CONCURRENCY;
- * BENCH_SECTIONS (default "1,2,3,4,5,6,7,8,9": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
+ * BENCH_SECTIONS (default "1,2,3,4,5,6,7,8,9,10": e.g. BENCH_SECTIONS=3 runs only section 3); section 3: BENCH_HTTP_S (measured
  * seconds per mode, default 8, over 2 rounds), BENCH_HTTP_WARMUP_S (2), BENCH_HTTP_CONNECTIONS (10); section 4:
  * BENCH_POOL_CPU_N (200), BENCH_POOL_FIB (30), BENCH_POOL_IO_N (2000), BENCH_POOL_IO_C (20), BENCH_RATE_N (3000); section 5:
  * BENCH_SIGNUP_S (seconds per connection count, 8), BENCH_SIGNUP_CONNECTIONS ("1,4"), BENCH_SMTP_DELAY_MS (2000); section 6:
@@ -30,13 +34,18 @@
  * (the takeover run, 20; the leader is killed BENCH_BEAT_KILL_AFTER_S = 5 s in), BENCH_BEAT_MANY (entries of the per-turn
  * run, 50; 0 skips it), BENCH_BEAT_MANY_S (10); section 7: BENCH_RESULTS_N (10000), BENCH_LATENCY_N (tasks one at a time, 500);
  * section 8: BENCH_TASKS_N (rows, 1000000), BENCH_TASKS_RUNS (timed calls per query, 20); section 9: BENCH_WORKFLOW_RUNS
- * (timed runs of each figure, 5), BENCH_CHAIN_STEPS (10), BENCH_CHORD_MEMBERS (1000).
+ * (timed runs of each figure, 5), BENCH_CHAIN_STEPS (10), BENCH_CHORD_MEMBERS (1000); section 10: BENCH_SCALE_N (tasks per drain,
+ * 20000), BENCH_SCALE_WORKERS (worker process counts, "1,2,4"), BENCH_SCALE_QUEUES (queues of the several-queue and Cluster
+ * runs, 4), BENCH_SCALE_INFLIGHT (tasks in flight per worker process, 32: -c 32 on one queue, -c 8 on each of 4),
+ * BENCH_SCALE_ROUNDS (2, the worker counts' order reversed every other round), BENCH_SCALE_WARMUP (tasks per worker
+ * process before the clock, 500), BENCH_SCALE_QUIET_WAIT_S (the longest wait for a quiet second before each run, 30; 0 never
+ * waits), BENCH_SCALE_BROKERS ("redis,redis-queues,cluster").
  * Prints tables, then one JSON line with every figure.
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { createRequire } from "node:module";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import { createRedisConnection } from "celeriac";
+import { deleteKeys, keysUnder } from "@/test/redis";
 import { benchApp, REDIS_URL } from "./app";
 import { beatSection, printBeat, type BeatOptions } from "./beat";
 import { createBenchDatabase, journalMode, postgresVersion, type BenchDatabase } from "./db";
@@ -47,6 +56,7 @@ import { printSignup, signupSection, type SignupOptions } from "./signup";
 import { printResultPath, resultPathSection } from "./result-path";
 import { printTaskQueries, taskQueriesSection } from "./task-queries";
 import { printWorkflows, workflowSection } from "./workflows";
+import { printScale, scaleSection, type BrokerKind } from "./scale";
 import { round, table } from "./stats";
 import { celeriacThroughput, rawThroughput, type ThroughputResult } from "./throughput";
 
@@ -61,11 +71,21 @@ const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const CHUNK = 500;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "8,50").split(",").map(Number);
 const TARGET = 1.15;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7,8,9").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "1,2,3,4,5,6,7,8,9,10").split(",").map((s) => s.trim()));
 const WORKFLOWS = {
   runs: Number(process.env.BENCH_WORKFLOW_RUNS ?? 5),
   chainSteps: Number(process.env.BENCH_CHAIN_STEPS ?? 10),
   chordMembers: Number(process.env.BENCH_CHORD_MEMBERS ?? 1_000),
+};
+const SCALE = {
+  n: Number(process.env.BENCH_SCALE_N ?? 20_000),
+  workers: (process.env.BENCH_SCALE_WORKERS ?? "1,2,4").split(",").map(Number),
+  queues: Number(process.env.BENCH_SCALE_QUEUES ?? 4),
+  inflight: Number(process.env.BENCH_SCALE_INFLIGHT ?? 32),
+  rounds: Number(process.env.BENCH_SCALE_ROUNDS ?? 2),
+  warmup: Number(process.env.BENCH_SCALE_WARMUP ?? 500),
+  quietWaitS: Number(process.env.BENCH_SCALE_QUIET_WAIT_S ?? 30),
+  brokers: (process.env.BENCH_SCALE_BROKERS ?? "redis,redis-queues,cluster").split(",").map((s) => s.trim()) as BrokerKind[],
 };
 const RESULTS_N = Number(process.env.BENCH_RESULTS_N ?? 10_000);
 const LATENCY_N = Number(process.env.BENCH_LATENCY_N ?? 500);
@@ -128,7 +148,7 @@ async function phase<T>(label: string, fn: (signal: AbortSignal) => Promise<T>):
 }
 
 async function machineFacts() {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  const redis = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
   const info = await redis.info("server").finally(() => redis.disconnect());
   return {
     cores: availableParallelism(),
@@ -143,22 +163,18 @@ async function machineFacts() {
   };
 }
 
-/** Obliterates every queue this run used, then deletes any key still under the prefix. */
+/**
+ * Deletes every key under the run's prefix in both key layouts: celeriac's queues (and the raw baselines, which
+ * publish as it does) under `{prefix:queue}`, its app-wide keys under `{prefix}`; then drops the temp databases.
+ */
 async function cleanup(): Promise<void> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    for (const name of queuesUsed) {
-      const queue = new Queue(name, { connection, prefix: `{${keyPrefix}}` });
-      await queue.obliterate({ force: true }).catch((e: Error) => note(`obliterate ${name}: ${e.message}`));
-      await queue.close();
-    }
-    let left = 0;
-    for await (const keys of connection.scanStream({ match: `{${keyPrefix}}:*`, count: 1000 })) {
-      if ((keys as string[]).length) left += await connection.del(...(keys as string[]));
-    }
-    note(`removed ${queuesUsed.size} queues under {${keyPrefix}}${left ? ` (+${left} stray keys)` : ""}`);
-  } finally {
-    connection.disconnect();
+    const found = (await keysUnder(keyPrefix)).length;
+    await deleteKeys(keyPrefix);
+    const left = (await keysUnder(keyPrefix)).length;
+    note(`removed ${found} keys of ${queuesUsed.size} queues under {${keyPrefix}} and {${keyPrefix}:<queue>}${left ? `; ${left} still there` : ""}`);
+  } catch (error) {
+    note(`Redis clean-up failed: ${(error as Error).message}`);
   }
   for (const db of databases.splice(0)) await db.drop().catch((e: Error) => note(`drop ${db.url}: ${e.message}`));
 }
@@ -344,6 +360,16 @@ async function workflows(withPostgres: boolean) {
   return { ...WORKFLOWS, runs };
 }
 
+/** Section 10 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable. */
+async function scale(withPostgres: boolean) {
+  const dbs = await freshDatabases(withPostgres);
+  const t0 = Date.now();
+  const runs = await scaleSection({ ...SCALE, dbs, keyPrefix, queue, chunk: CHUNK, phase, note });
+  const { figures, verdicts } = printScale(runs, SCALE);
+  note(`section 10 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...SCALE, figures, verdicts, runs };
+}
+
 /** Section 8 on a fresh SQLite (WAL) database, and a fresh PostgreSQL one when reachable, each filled with TASKS.n rows. */
 async function taskQueries(withPostgres: boolean) {
   const dbs = await freshDatabases(withPostgres);
@@ -385,9 +411,10 @@ async function main(): Promise<void> {
   const results = SECTIONS.has("7") ? await resultPath(facts.postgres !== undefined) : undefined;
   const tasks = SECTIONS.has("8") ? await taskQueries(facts.postgres !== undefined) : undefined;
   const workflowRuns = SECTIONS.has("9") ? await workflows(facts.postgres !== undefined) : undefined;
+  const scaleRuns = SECTIONS.has("10") ? await scale(facts.postgres !== undefined) : undefined;
   const compact = (_key: string, v: unknown) =>
     typeof v !== "number" || Number.isInteger(v) ? v : Math.abs(v) >= 100 ? Math.round(v) : Number(v.toFixed(3));
-  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results, taskQueries: tasks, workflows: workflowRuns }, compact));
+  console.log(JSON.stringify({ machine: facts, keyPrefix, sections: [...SECTIONS], delayVsAdd: delay, throughput, dispatchLatency: dispatch, pools, signup, beat, resultPath: results, taskQueries: tasks, workflows: workflowRuns, scale: scaleRuns }, compact));
 }
 
 let exitCode = 0;

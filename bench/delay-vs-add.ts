@@ -1,6 +1,6 @@
 /**
  * `.delay()` against a raw BullMQ `queue.add` published exactly as celeriac's broker publishes: same
- * `{prefix}` key style, same job name, data and options, own ioredis connection with the broker's
+ * key layout (`{prefix:queue}`, app.ts's queuePrefix), same job name, data and options, own ioredis connection with the broker's
  * options. Sequential awaited calls, several alternating rounds (ABBA order) so drift hits both sides.
  * Two diagnostic rows split `.delay()` into its parts: its checks alone (`delayOnCommit` inside a transaction
  * that is rolled back, so nothing is sent: validation and deferral, no I/O) and `broker.publish()` alone (no
@@ -9,9 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Job, Queue, type JobsOptions } from "bullmq";
-import { Redis } from "ioredis";
-import type { Celeriac } from "celeriac";
-import { benchApp, REDIS_URL, type Noop } from "./app";
+import { createRedisConnection, type Celeriac } from "celeriac";
+import { benchApp, queuePrefix, REDIS_URL, type Noop } from "./app";
 import type { BenchDatabase } from "./db";
 import { summarize, type Summary } from "./stats";
 
@@ -25,8 +24,8 @@ export type JobOptionsFor = () => JobsOptions;
  */
 export async function learnJobOptions(app: Pick<Celeriac, "config">, noop: Noop, probeQueue: string): Promise<JobOptionsFor> {
   const sent = await noop.applyAsync([0], { queue: probeQueue });
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(probeQueue, { connection, prefix: `{${app.config.keyPrefix}}` });
+  const connection = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(probeQueue, { connection, prefix: queuePrefix(app.config.keyPrefix, probeQueue) });
   try {
     const job = await Job.fromId(queue, sent.id);
     if (!job) throw new Error(`the probe job ${sent.id} is not in queue ${probeQueue}`);
@@ -85,8 +84,8 @@ export async function delayVsAdd(options: {
   signal: AbortSignal;
 }): Promise<DelayVsAddResult> {
   const { app, noop, n, warmup, rounds, signal } = options;
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
-  const queue = new Queue(options.rawQueue, { connection, prefix: `{${app.config.keyPrefix}}` });
+  const connection = createRedisConnection(options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
+  const queue = new Queue(options.rawQueue, { connection, prefix: queuePrefix(app.config.keyPrefix, options.rawQueue) });
   if (connection.status !== "ready") await new Promise((resolve) => connection.once("ready", resolve)); // no offline queue, as the broker's
   try {
     const rawJobOptions = await learnJobOptions(app, noop, `${options.rawQueue}-probe`);

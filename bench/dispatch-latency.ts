@@ -12,8 +12,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { REDIS_URL } from "./app";
+import { createRedisConnection } from "celeriac";
+import { queuePrefix, REDIS_URL } from "./app";
 import type { BenchDatabase } from "./db";
 import { MODES, type Mode, type ServerCounts, type ServerStats } from "./dispatch-server";
 import { summarize, table } from "./stats";
@@ -108,11 +108,11 @@ function load(url: string, mode: Mode, seconds: number, connections: number, sig
 
 /** Rows and jobs per mode: articles by title, BullMQ jobs in the mode's queue, PENDING rows or sent outbox rows. */
 async function count(db: BenchDatabase, keyPrefix: string, queues: Record<Mode, string>) {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const connection = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     const out = {} as Record<Mode, { articles: number; jobs: number; rows: number | null }>;
     for (const mode of MODES) {
-      const queue = new Queue(queues[mode], { connection, prefix: `{${keyPrefix}}` });
+      const queue = new Queue(queues[mode], { connection, prefix: queuePrefix(keyPrefix, queues[mode]) });
       const jobs = Object.values(await queue.getJobCounts()).reduce((s, n) => s + n, 0);
       await queue.close();
       const articles = await db.client.article.count({ where: { title: mode } });

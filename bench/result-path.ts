@@ -11,12 +11,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
 import { buildWorkers } from "@/scripts/build-workers";
 import { benchApp, REDIS_URL } from "./app";
+import { processCpuUs } from "./cpu";
 import type { BenchDatabase } from "./db";
 import { summarize, table, type Summary } from "./stats";
 import { celeriacJobOptions } from "./delay-vs-add";
@@ -60,42 +61,61 @@ export interface ResultPathRun {
   workerCpuUsPerTask: number;
 }
 
-/** The production worker in its own process; resolves once it printed "ready.". */
-export async function startWorker(db: BenchDatabase, keyPrefix: string, queue: string, note: (l: string) => void) {
+export interface WorkerProcessOptions {
+  /** -c (default: the worker's, settings.concurrency or 32). */
+  concurrency?: number;
+  /** -n (default: the worker's, celeriac@<host>). */
+  hostname?: string;
+  /** Default: REDIS_URL. */
+  redisUrl?: string;
+  /**
+   * The worker's stdout and stderr go to this file (as `node worker.js >> file`) instead of a pipe this process
+   * drains: section 10 keeps reading several workers' per-task log lines off the bench process's CPU.
+   */
+  logFile?: string;
+}
+
+/** The production worker in its own process, consuming `queues` (-Q); resolves once it printed "ready.". */
+export async function startWorker(db: BenchDatabase, keyPrefix: string, queues: string | readonly string[], note: (l: string) => void, o: WorkerProcessOptions = {}) {
   // BENCH_WORKER_NODE_ARGS reach the worker's node only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(OUTDIR, "worker.js"), "-Q", queue], {
+  const args = ["-Q", [queues].flat().join(","), ...(o.concurrency ? ["-c", String(o.concurrency)] : []), ...(o.hostname ? ["-n", o.hostname] : [])];
+  const logFd = o.logFile === undefined ? undefined : openSync(o.logFile, "a");
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(OUTDIR, "worker.js"), ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "info", NODE_ENV: "production", NODE_OPTIONS: "", SECRET_KEY: randomBytes(32).toString("base64url") }, // production refuses to start without a strong key
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: o.redisUrl ?? REDIS_URL, CELERIAC_KEY_PREFIX: keyPrefix, CELERIAC_LOG_LEVEL: "info", NODE_ENV: "production", NODE_OPTIONS: "", SECRET_KEY: randomBytes(32).toString("base64url") }, // production refuses to start without a strong key
+    stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
   });
-  let output = "";
-  let concurrency = 0;
+  if (logFd !== undefined) closeSync(logFd); // the child has its own copy
+  let piped = "";
+  const output = () => (o.logFile === undefined ? piped : readFileSync(o.logFile, "utf8"));
   await new Promise<void>((resolveReady, reject) => {
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output().slice(-2000)}`)));
+    if (o.logFile !== undefined) {
+      const timer = setInterval(() => output().includes(" ready.") && (clearInterval(timer), resolveReady()), 20);
+      child.once("exit", () => clearInterval(timer));
+      return;
+    }
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      concurrency ||= Number(/concurrency:\s*(\d+)/.exec(output)?.[1] ?? 0);
-      if (output.includes(" ready.")) {
+      piped += chunk.toString();
+      if (piped.includes(" ready.")) {
         child.stdout!.off("data", onData);
         resolveReady();
       }
     };
     child.stdout!.on("data", onData);
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+    child.stderr!.on("data", (c: Buffer) => (piped += c.toString()));
   });
+  const concurrency = Number(/concurrency:\s*(\d+)/.exec(output())?.[1] ?? 0);
   // The worker logs a line per task at info (as shipped); the bench only drains it.
-  child.stdout!.resume();
+  child.stdout?.resume();
   const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024;
-  /** The worker's user + system CPU so far, µs (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
-  const cpuUs = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  };
   return {
+    pid: child.pid!,
     concurrency,
     rssMb,
-    cpuUs,
+    /** The worker's user + system CPU so far, µs. */
+    cpuUs: () => processCpuUs(child.pid!) ?? NaN,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));

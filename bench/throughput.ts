@@ -10,9 +10,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { createRedisConnection } from "celeriac";
 import { pino } from "pino";
-import { benchApp, REDIS_URL, type BenchApp, type BenchSettings } from "./app";
+import { benchApp, queuePrefix, REDIS_URL, type BenchApp, type BenchSettings } from "./app";
 import type { BenchDatabase } from "./db";
 import type { JobOptionsFor } from "./delay-vs-add";
 
@@ -111,9 +111,9 @@ export async function rawThroughput(o: {
   concurrency: number;
   signal: AbortSignal;
 }): Promise<ThroughputResult> {
-  const prefix = `{${o.keyPrefix}}`;
-  const producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const consumer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const prefix = queuePrefix(o.keyPrefix, o.queue);
+  const producer = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
+  const consumer = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(o.queue, { connection: producer, prefix });
   let worker: Worker | undefined;
   try {
