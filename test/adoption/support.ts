@@ -49,7 +49,9 @@ export function reuseBetterSqlite3Build(version: string, dir: string): Record<st
 /** A new empty folder under the system temp folder; `remove()` deletes it and everything in it. */
 export function tempDir(label: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `celeriac-${label}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  // Retries: a stopped `next dev` can still be flushing its cache for a moment, and a folder that gains a file while
+  // it is deleted fails with ENOTEMPTY.
+  return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }) };
 }
 
 export interface RunResult {
