@@ -6,24 +6,11 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { freePort, waitForRedisPing } from "../test/chaos/helpers";
 
 const HOST = "127.0.0.1";
-const READY_TIMEOUT_MS = 10_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BenchRedis {
   url: string;
@@ -52,23 +39,8 @@ export async function startRedisServer(): Promise<BenchRedis> {
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `redis://${HOST}:${port}`;
-  const answers = async () => {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on("error", () => undefined);
-    try {
-      await redis.connect();
-      return (await redis.ping()) === "PONG";
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
-  };
   try {
-    for (const deadline = Date.now() + READY_TIMEOUT_MS; !(await answers()); await new Promise((r) => setTimeout(r, 50))) {
-      if (child.exitCode !== null || child.pid === undefined) throw new Error(`redis-server :${port} exited at start:\n${log}`);
-      if (Date.now() > deadline) throw new Error(`redis-server :${port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${log}`);
-    }
+    await waitForRedisPing(url, `redis-server :${port}`, () => (child.exitCode !== null || child.pid === undefined ? log : undefined));
   } catch (error) {
     await stop();
     throw error;
