@@ -93,6 +93,7 @@ async function runsById(): Promise<Map<string, number>> {
 const unsent = async (ids: readonly string[]) =>
   (await direct.query(`SELECT count(*)::int AS n FROM "TaskOutbox" WHERE "id" = ANY($1) AND "dispatchedAt" IS NULL`, [ids])).rows[0].n as number;
 
+// PgBouncer pools PostgreSQL connections: nothing to test under SQLite (the skip is said on the console above).
 describe.skipIf(!onPostgres)("the store through PgBouncer in transaction mode", () => {
   beforeAll(async () => {
     const binary = findPgbouncer();
