@@ -12,7 +12,7 @@ import { z } from "zod";
 import { createCeleriac } from "celeriac";
 import { createDb } from "@/lib/db";
 import { waitFor } from "@/test/chaos/helpers";
-import { beatDatabase, collectBeatEvents, slotGaps, type Sent } from "@/test/fixtures/beat-support";
+import { beatDatabase, collectBeatEvents, leadership, sendsOf, slotGaps, type Sent } from "@/test/fixtures/beat-support";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "@/test/redis";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -66,24 +66,6 @@ function unexcusedGaps(beat: BeatProcess, sends: readonly Sent[]): string[] {
     const excused = stalls.some((x) => x.to > previous.sentAt && x.from < s.sentAt);
     return excused ? [] : [`${beat.name}: slot ${previous.slotAt} then ${s.slotAt} (sent ${previous.sentAt}, ${s.sentAt})`];
   });
-}
-
-const sendsOf = (beats: BeatProcess[]): Sent[] =>
-  beats.flatMap((b) => b.events.filter((e) => e.event === "send") as unknown as Sent[]).sort((x, y) => x.slotAt - y.slotAt);
-
-/** Each process's leadership as [start, end) intervals, from its "leader" lines; an open one ends at `end`. */
-function leadership(beat: BeatProcess, end: number): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  let since: number | null = null;
-  for (const e of beat.events.filter((x) => x.event === "leader")) {
-    if (e.leader === true) since = e.at as number;
-    else if (since !== null) {
-      spans.push([since, e.at as number]);
-      since = null;
-    }
-  }
-  if (since !== null) spans.push([since, end]);
-  return spans;
 }
 
 /** Pairs of leadership intervals of different processes that overlap by more than `toleranceMs`. */

@@ -20,7 +20,7 @@ import { z } from "zod";
 import { createCeleriac, type Celeriac } from "celeriac";
 import { createDb, type Db } from "@/lib/db";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "@/test/databases";
-import { collectBeatEvents, type Sent } from "@/test/fixtures/beat-support";
+import { collectBeatEvents, leadership, sendsOf } from "@/test/fixtures/beat-support";
 import { freePort, readRunLog, sleep, startChaosWorker, waitFor, type ChaosWorker, type RunEntry } from "./helpers";
 import { bridgeRedis, createHosts, forwarder, removeStale, tcpSummary, whyNoNamespaces, type Host, type Hosts, type Server } from "./netns";
 
@@ -70,24 +70,6 @@ function startBeat(name: string, host: Host, env: Record<string, string>): BeatP
 }
 
 const isLeading = (beat: BeatProcess) => beat.events.filter((e) => e.event === "leader").at(-1)?.leader === true;
-const sendsOf = (beats: BeatProcess[]): Sent[] =>
-  beats.flatMap((b) => b.events.filter((e) => e.event === "send") as unknown as Sent[]).sort((x, y) => x.slotAt - y.slotAt);
-
-/** A beat's leadership as [from, to) intervals from its "leader" lines (isLeader() polled every 5 ms); an open one ends at `end`. */
-function leadership(beat: BeatProcess, end: number): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  let since: number | null = null;
-  for (const e of beat.events.filter((x) => x.event === "leader")) {
-    if (e.leader === true) since = e.at as number;
-    else if (since !== null) {
-      spans.push([since, e.at as number]);
-      since = null;
-    }
-  }
-  if (since !== null) spans.push([since, end]);
-  return spans;
-}
-
 /** Distinct log messages of a worker (its JSON lines), with how often each came: what it said about the cut. */
 function said(output: string): string[] {
   const counts = new Map<string, number>();
