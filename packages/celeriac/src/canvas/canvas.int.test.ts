@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { chain, chord, ChordError, group, States, TaskFailedError } from "../index.js";
+import { chain, chord, ChordError, group, States, TaskFailedError, type AsyncResult } from "../index.js";
 import { createHarness, type Harness } from "../../test/harness.js";
 
 let h: Harness;
@@ -95,6 +95,41 @@ describe("chain", () => {
     for (const durable of [false, true]) {
       const id = await h.app.transaction(async () => chain(t.add.s(4, 4), t.double.s()).delayOnCommit(), { durable });
       expect(await h.app.AsyncResult.from(id).get({ timeout: 10_000 })).toBe(16);
+    }
+  });
+
+  it("an owned chain: every step's handle reads PENDING to its owner as soon as it is sent, not only the first's", async () => {
+    // The first step waits on a queue no worker serves, so no later step has been sent when the rows are read.
+    const idle = (n: number) => t.add.s(n, 1).set({ queue: "cv-unserved" });
+    const rowsOf = async (ids: string[]) => Promise.all(ids.map((id) => h.app.AsyncResult.from(id, { ownedBy: ["user:9"] }).info()));
+    const stepIds = (last: AsyncResult) => {
+      const ids: string[] = [];
+      for (let step: AsyncResult | undefined = last; step; step = step.parent) ids.unshift(step.id);
+      return ids;
+    };
+
+    const sent = await chain(idle(1), t.double.s(), t.label.s("n=")).applyAsync({ owner: "user:9" });
+    const ids = stepIds(sent);
+    const rows = await rowsOf(ids);
+    expect(rows.map((r) => r && [r.status, r.owner, r.name])).toEqual([
+      [States.PENDING, "user:9", "cv.add"],
+      [States.PENDING, "user:9", "cv.double"],
+      [States.PENDING, "user:9", "cv.label"],
+    ]);
+    expect(rows.map((r) => [r!.parentId, r!.rootId])).toEqual([
+      [null, ids[0]],
+      [ids[0], ids[0]],
+      [ids[1], ids[0]],
+    ]);
+    // Without an owner nothing more is written than before: the later steps have no row until they are sent.
+    const unowned = stepIds(await chain(idle(2), t.double.s()).delay());
+    expect((await Promise.all(unowned.map((id) => h.app.AsyncResult.from(id).info()))).map((r) => r?.status ?? null)).toEqual([null, null]);
+
+    // On commit, plain and durable: the later steps' rows are there when transaction() resolves.
+    for (const durable of [false, true]) {
+      const last = await h.app.transaction(async () => chain(idle(3), t.double.s(), t.label.s("x")).applyAsyncOnCommit({ owner: "user:9" }), { durable });
+      const later = await rowsOf([last]);
+      expect(later.map((r) => r && [r.status, r.owner])).toEqual([[States.PENDING, "user:9"]]);
     }
   });
 });

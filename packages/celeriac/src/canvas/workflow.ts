@@ -77,7 +77,14 @@ export class Chain<Out> {
     const steps = this.steps.map((s, i) => stepOf(s, ids[i]!, owner));
     const handles = this.steps.map((s, i) => s.dispatcher.handle(ids[i]!));
     handles.forEach((h, i) => (h.parent = handles[i - 1]));
-    const prepared = messageOf(steps[0]!, undefined, { rootId: ids[0]! }, rest.length ? { chain: steps.slice(1) } : undefined, Date.now());
+    const now = Date.now();
+    const prepared = messageOf(steps[0]!, undefined, { rootId: ids[0]! }, rest.length ? { chain: steps.slice(1) } : undefined, now);
+    // Owned: every handle returned reads PENDING to its owner at once (Prepared.laterSteps), not only the first.
+    if (owner !== undefined && rest.length) {
+      prepared.laterSteps = rest.flatMap((s, i) =>
+        s.dispatcher.task.ignoreResult ? [] : [messageOf(steps[i + 1]!, undefined, { parentId: ids[i]!, rootId: ids[0]! }, undefined, now).message],
+      );
+    }
     const send = (onCommit: boolean) => (onCommit ? first.dispatcher.sendOnCommit(prepared) : first.dispatcher.send(prepared));
     return { handles, send };
   }

@@ -171,12 +171,16 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
   const task = definition as TaskDefinition;
   const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);
 
-  // An owned dispatch records its PENDING row once the broker has it (a failed send leaves no row behind):
-  // the owner reads it as soon as this resolves, while a worker's row, written first, still wins.
-  const publishNow = async ({ message, publish }: Prepared): Promise<Result> => {
+  // An owned dispatch records its PENDING row (and its chain's later steps') once the broker has it (a
+  // failed send leaves no row behind): the owner reads it as soon as this resolves, while a worker's row,
+  // written first, still wins.
+  const publishNow = async ({ message, publish, laterSteps = [] }: Prepared): Promise<Result> => {
     const outcome = await deps.broker.publish(message, publish);
     if (outcome) return handle(message.id, recordFromOutcome(message, outcome));
-    if (message.owner !== undefined && !task.ignoreResult) await deps.results.backend.pending(message);
+    if (message.owner !== undefined) {
+      const rows = task.ignoreResult ? laterSteps : [message, ...laterSteps];
+      await Promise.all(rows.map((row) => deps.results.backend.pending(row)));
+    }
     return handle(message.id);
   };
 

@@ -9,7 +9,16 @@ import type { AsyncResult } from "../results/async-result.js";
 import type { TaskDefinition } from "../task/define.js";
 import type { DispatchDeps } from "./apply.js";
 
-export type Prepared = { message: TaskMessage; publish: PublishOptions };
+export interface Prepared {
+  message: TaskMessage;
+  publish: PublishOptions;
+  /**
+   * An owned chain's later steps, as their PENDING rows: written with this first step's own, so that every
+   * id the chain's sender was given reads as PENDING to its owner at once, not as no row until a worker
+   * sends the step.
+   */
+  laterSteps?: readonly TaskMessage[];
+}
 
 export interface Dispatcher {
   readonly task: TaskDefinition;

@@ -15,9 +15,10 @@
  *   a row reads as PENDING anyway, and a worker's row written first wins); transaction() waits for that
  *   row only when the dispatch has an owner, who must be able to read it once the caller answers.
  */
-import type { TaskTransport } from "../broker/broker.js";
+import type { PublishOptions, TaskTransport } from "../broker/broker.js";
 import { DispatchError, toErrorInfo } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { TaskMessage } from "../message.js";
 import type { ResultBackend } from "../results/backend.js";
 import type { SchemaMonitor } from "../results/schema-monitor.js";
 import { groupCommit } from "../group-commit.js";
@@ -82,29 +83,42 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
     await write().catch((error: unknown) => (schema ? schema.rethrow(error) : Promise.reject(error)));
   }
 
+  /** An outbox row younger than FAST_PATH_MS is no relay's yet and is sent at once; an older one (a slow commit) is claimed first. */
+  async function sendDurable(message: TaskMessage, publish: PublishOptions): Promise<void> {
+    const fresh = Date.now() - message.sentAt < FAST_PATH_MS;
+    if (!fresh && !(await outbox.claimOne(message.id, new Date()))) return; // the relay has it
+    try {
+      await broker.publish(message, publish);
+      sentMarks.add(message.id);
+    } catch (error) {
+      log.warn({ err: error, taskId: message.id }, "could not enqueue after commit; the outbox relay will retry");
+      await outbox.release(message.id, String(error)).catch((e: unknown) => log.error({ err: e }, "could not release outbox row"));
+    }
+  }
+
+  /** An owned chain's later steps, as PENDING rows; a failure to write them is logged (the commit stands). */
+  async function recordLaterSteps(first: TaskMessage, laterSteps: readonly TaskMessage[]): Promise<void> {
+    if (first.owner === undefined || !laterSteps.length) return;
+    await Promise.all(laterSteps.map((step) => backend.pending(step))).catch((error: unknown) =>
+      log.error({ err: error, taskId: first.id }, "could not record a chain's later steps as PENDING; they have no row until a worker sends them"),
+    );
+  }
+
   /**
-   * Sends one dispatch after the commit. Durable: a row younger than FAST_PATH_MS is no relay's yet and is
-   * sent at once; an older one (a slow commit) is claimed first. Sent rows are marked off this path; a
-   * failed send gives the row to the relay.
+   * Sends one dispatch after the commit. Durable: see sendDurable; sent rows are marked off this path, a
+   * failed send gives the row to the relay. Plain: sent now, its PENDING row written beside the send.
    */
-  async function send({ message, publish, durable, recordPending }: DeferredDispatch): Promise<void> {
+  async function send({ message, publish, durable, recordPending, laterSteps = [] }: DeferredDispatch): Promise<void> {
     if (durable) {
-      const fresh = Date.now() - message.sentAt < FAST_PATH_MS;
-      if (!fresh && !(await outbox.claimOne(message.id, new Date()))) return; // the relay has it
-      try {
-        await broker.publish(message, publish);
-        sentMarks.add(message.id);
-      } catch (error) {
-        log.warn({ err: error, taskId: message.id }, "could not enqueue after commit; the outbox relay will retry");
-        await outbox.release(message.id, String(error)).catch((e: unknown) => log.error({ err: e }, "could not release outbox row"));
-      }
+      // A durable first step is sent for sure (by the relay if not here): its chain's later steps are PENDING now.
+      await Promise.all([sendDurable(message, publish), recordLaterSteps(message, laterSteps)]);
       return;
     }
     const recorded = recordPending ? backend.pending(message) : undefined;
     try {
       await broker.publish(message, publish);
       // An owner reads the task as soon as transaction() resolves: its PENDING row must be there by then.
-      if (message.owner !== undefined) await recorded;
+      if (message.owner !== undefined) await Promise.all([recorded, recordLaterSteps(message, laterSteps)]);
     } catch (error) {
       // Committed, but the broker refused: say so on the PENDING row instead of leaving it PENDING forever.
       log.error({ err: error, taskId: message.id, task: message.task }, "could not enqueue after commit; the task is lost");
