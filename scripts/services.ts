@@ -1,7 +1,7 @@
 /**
  * What the dev and test commands need running before they start: Redis (started locally when it is not
  * reachable and redis-server is installed); for tests, PostgreSQL (an embedded one, scripts/embedded-postgres.ts, when
- * none answers at TEST_POSTGRES_URL), Chromium and the programs the scale-out tests start (redis-cli, redis-sentinel,
+ * none answers at TEST_POSTGRES_URL), Chromium and the programs the scale-out tests start (redis-server, redis-cli, redis-sentinel,
  * pgbouncer, ip). Every check runs before anything is told, and whatever is missing
  * is told in one message, with the one command that installs it all.
  */
@@ -152,6 +152,7 @@ export function checkChromium(): Missing | undefined {
  * the network tools the several-hosts test uses: each a program on PATH, from a Debian package.
  */
 const TEST_PROGRAMS = [
+  { program: "redis-server", apt: "redis-server", why: "the Cluster, Sentinel and replica tests start servers of their own, whatever REDIS_URL is" },
   { program: "redis-cli", apt: "redis-tools", why: "creates the Redis Cluster the Cluster tests run on" },
   { program: "redis-sentinel", apt: "redis-sentinel", why: "the Sentinel fail-over test runs three" },
   { program: "pgbouncer", apt: "pgbouncer", why: "the test of results through a pooler in transaction mode runs one" },

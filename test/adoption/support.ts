@@ -91,14 +91,25 @@ export function run(command: string, args: readonly string[], options: { cwd: st
   });
 }
 
-/** Sends `signal` to the child's whole process group (it must have been spawned `detached`); no error if it is gone. */
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+/**
+ * Sends `signal` to the child's whole process group (it must have been spawned `detached`); no error if it is gone.
+ * Also after the child itself exited: the group outlives its leader while a member runs (a PID is not reused while
+ * it names a live group).
+ */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined) return false;
   try {
     process.kill(-child.pid, signal);
+    return true;
   } catch {
-    // the group is gone already
+    return false; // the group is gone
   }
+}
+
+/** SIGKILLs what is left of the child's process group and waits (up to `timeoutMs`) until none of it runs. */
+async function killRest(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (killGroup(child, "SIGKILL") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A long-running process of the project (a web server, a worker), in its own process group, its output kept. */
@@ -134,7 +145,9 @@ export function startService(command: string, args: readonly string[], options: 
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
-      killGroup(child, "SIGKILL"); // what the leader left running in its group (tsx's child, esbuild)
+      // What the leader left running in its group (tsx's child, esbuild, next dev's server still writing .next/):
+      // gone before this resolves, so the project's folder can be removed.
+      await killRest(child);
     },
   };
 }
