@@ -95,7 +95,9 @@ export class BullmqBroker implements Broker {
   readonly transport: string;
   private readonly prefix: string;
   private producerConnection: RedisConnection | undefined;
-  private becomingReady: Promise<RedisConnection> | undefined;
+  /** redisWaitReplicas: the sends' own connection (see sender()). */
+  private sendConnection: RedisConnection | undefined;
+  private readonly becomingReady = new WeakMap<RedisConnection, Promise<RedisConnection>>();
   private readonly queues = new Map<string, Queue<JobData>>();
   private readonly consumerConnections = new Set<RedisConnection>();
   /** On a Cluster: the slot of each queue's keys, to send WAIT to the master that took the send. */
@@ -128,12 +130,25 @@ export class BullmqBroker implements Broker {
    * hanging, and a send it gave up on can never happen later behind its back. ioredis keeps reconnecting.
    */
   private producer(): RedisConnection {
-    if (!this.producerConnection) {
-      this.producerConnection = createRedisConnection(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
-      // Reconnection attempts are reported by the commands that fail meanwhile; don't print each one.
-      this.producerConnection.on("error", () => undefined);
-    }
-    return this.producerConnection;
+    return (this.producerConnection ??= this.connectFailingFast());
+  }
+
+  /**
+   * The connection sends and the producer-side Queues use: the producer's, or with redisWaitReplicas one of
+   * their own, because a WAIT holds its connection until the replicas answer (up to redisWaitTimeoutMs): on the
+   * producer's it would hold up every heartbeat, lease renewal, rate-limit reservation and result announcement
+   * sent meanwhile, and each WAIT would also wait for their writes.
+   */
+  private sender(): RedisConnection {
+    if (!this.options.waitReplicas) return this.producer();
+    return (this.sendConnection ??= this.connectFailingFast());
+  }
+
+  private connectFailingFast(): RedisConnection {
+    const redis = createRedisConnection(this.options.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false });
+    // Reconnection attempts are reported by the commands that fail meanwhile; don't print each one.
+    redis.on("error", () => undefined);
+    return redis;
   }
 
   private key(...parts: string[]): string {
@@ -141,26 +156,29 @@ export class BullmqBroker implements Broker {
   }
 
   /**
-   * The producer connection once it is ready; every producer-side command goes through here (the
-   * connection does not queue commands). While Redis is unreachable this throws after a few seconds
-   * without having sent anything, so a send reported as failed can never happen later.
+   * The producer connection (or `redis`, the sender's) once it is ready; every producer-side command goes
+   * through here (the connection does not queue commands). While Redis is unreachable this throws after a
+   * few seconds without having sent anything, so a send reported as failed can never happen later.
    */
-  private async ready(): Promise<RedisConnection> {
-    const redis = this.producer();
+  private async ready(redis = this.producer()): Promise<RedisConnection> {
     if (redis.status === "ready") return redis;
     // One wait shared by every caller, not one "ready" listener each.
-    this.becomingReady ??= new Promise<RedisConnection>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        redis.off("ready", onReady);
-        reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
-      }, READY_TIMEOUT_MS);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(redis);
-      };
-      redis.once("ready", onReady);
-    }).finally(() => (this.becomingReady = undefined));
-    return this.becomingReady;
+    let becoming = this.becomingReady.get(redis);
+    if (!becoming) {
+      becoming = new Promise<RedisConnection>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          redis.off("ready", onReady);
+          reject(new BrokerUnavailableError(`Redis at ${this.transport} did not answer within ${READY_TIMEOUT_MS} ms; nothing was enqueued`));
+        }, READY_TIMEOUT_MS);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve(redis);
+        };
+        redis.once("ready", onReady);
+      }).finally(() => this.becomingReady.delete(redis));
+      this.becomingReady.set(redis, becoming);
+    }
+    return becoming;
   }
 
   /**
@@ -187,11 +205,17 @@ export class BullmqBroker implements Broker {
   queue(name: string): Queue<JobData> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue<JobData>(name, { connection: this.producer(), prefix: this.queuePrefix(name) });
+      queue = new Queue<JobData>(name, { connection: this.sender(), prefix: this.queuePrefix(name) });
       queue.on("error", () => undefined); // connection errors surface through ready() and the failing call
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** The producer-side Queue of a name, its connection ready (the connection does not queue commands). */
+  private async readyQueue(name: string): Promise<Queue<JobData>> {
+    await this.ready(this.sender());
+    return this.queue(name);
   }
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<undefined> {
@@ -199,7 +223,7 @@ export class BullmqBroker implements Broker {
     if (message.expires !== undefined) data.expires = message.expires;
     if (message.owner !== undefined) data.owner = message.owner;
     if (message.rootId !== undefined) Object.assign(data, { parentId: message.parentId, rootId: message.rootId, groupId: message.groupId, workflow: message.workflow });
-    const redis = await this.ready();
+    const redis = await this.ready(this.sender());
     const add = () => this.queue(message.queue).add(message.task, data, jobOptions(message.id, options));
     if (this.options.waitReplicas) await this.addOnReplicas(redis, message.queue, add);
     else await add();
@@ -472,27 +496,23 @@ export class BullmqBroker implements Broker {
   }
 
   async queueCounts(queue: string): Promise<QueueCounts> {
-    await this.ready();
-    const q = this.queue(queue);
+    const q = await this.readyQueue(queue);
     const [c, paused] = await Promise.all([q.getJobCounts("waiting", "prioritized", "active", "delayed", "failed"), q.isPaused()]);
     return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, paused };
   }
 
   /** BullMQ's pause: a flag in the queue's meta key that every worker's fetch checks; its jobs stay waiting. */
   async pauseQueue(queue: string): Promise<void> {
-    await this.ready();
-    await this.queue(queue).pause();
+    await (await this.readyQueue(queue)).pause();
   }
 
   async resumeQueue(queue: string): Promise<void> {
-    await this.ready();
-    await this.queue(queue).resume();
+    await (await this.readyQueue(queue)).resume();
   }
 
   /** Read from the delayed sorted set itself: its score is the due time, whatever delayed the job. */
   async scheduled(queue: string, limit: number): Promise<{ total: number; jobs: ScheduledJob[] }> {
-    const redis = await this.ready();
-    const q = this.queue(queue);
+    const [redis, q] = await Promise.all([this.ready(), this.readyQueue(queue)]);
     const [total, flat] = await Promise.all([redis.zcard(q.keys.delayed), redis.zrange(q.keys.delayed, 0, String(limit - 1), "WITHSCORES")]);
     const entries = Array.from({ length: flat.length / 2 }, (_, i) => ({ id: flat[2 * i], eta: Math.floor(Number(flat[2 * i + 1]) / DELAYED_SCORE_FACTOR) }));
     const jobs = await Promise.all(entries.map((e) => q.getJob(e.id)));
@@ -509,8 +529,7 @@ export class BullmqBroker implements Broker {
    * the later lists and is still caught. Active jobs are never touched (BullMQ's clean skips them).
    */
   async purge(queue: string): Promise<number> {
-    await this.ready();
-    const q = this.queue(queue);
+    const q = await this.readyQueue(queue);
     let removed = 0;
     for (const state of ["delayed", "prioritized", "wait"] as const) removed += (await q.clean(PURGE_GRACE_MS, 0, state)).length;
     return removed;
@@ -537,6 +556,8 @@ export class BullmqBroker implements Broker {
     this.queues.clear();
     this.producerConnection?.disconnect();
     this.producerConnection = undefined;
+    this.sendConnection?.disconnect();
+    this.sendConnection = undefined;
     for (const c of this.consumerConnections) c.disconnect();
     this.consumerConnections.clear();
     const subscriber = this.resultSubscriber;

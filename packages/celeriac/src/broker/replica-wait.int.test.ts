@@ -2,7 +2,7 @@
  * redisWaitReplicas on a real master and replica whose link takes 1 ms each way (a TCP proxy in this
  * process, so the round trip a WAIT waits for is a network's, not loopback's): what sharing WAITs buys over
  * one per send, and what a refused send means — the job may be in Redis, and a re-send of it from any
- * connection is held to the same WAIT.
+ * connection is held to the same WAIT — and that a WAIT holds up only the sends' own connection.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -165,6 +165,28 @@ describe("redisWaitReplicas over a link of 1 ms each way", () => {
       await expect(other.publish(message("lagging"), { delayMs: 0 })).rejects.toThrow(BrokerUnavailableError);
       await replica.call("CLIENT", "UNPAUSE");
       await expect(other.publish(message("lagging"), { delayMs: 0 })).resolves.toBeUndefined();
+    } finally {
+      await replica.call("CLIENT", "UNPAUSE").catch(() => undefined);
+      replica.disconnect();
+    }
+  }, 30_000);
+
+  it("a WAIT holds only the sends' connection: while one waits for the replica, revokes, rate-limit reservations and leases answer", async () => {
+    const replica = new Redis({ port: replicaPort });
+    const b = broker(1, { waitTimeoutMs: 1500 });
+    await b.publish(message("warm"), { delayMs: 0 });
+    await b.revoke("warm-up", false);
+    try {
+      await replica.call("CLIENT", "PAUSE", "3000", "WRITE");
+      let sendSettled = false;
+      const send = b.publish(message("held"), { delayMs: 0 }).finally(() => (sendSettled = true));
+      send.catch(() => undefined);
+      await sleep(50); // the add answered, the WAIT is out: on a shared connection what follows would queue behind it
+      await b.revoke("other-task", false);
+      await b.reserveRate("t", "100/s");
+      expect(await b.holdLease("replica-wait-lease", "me", 5000)).not.toBeNull();
+      expect(sendSettled).toBe(false);
+      await expect(send).rejects.toThrow(BrokerUnavailableError);
     } finally {
       await replica.call("CLIENT", "UNPAUSE").catch(() => undefined);
       replica.disconnect();
