@@ -241,6 +241,19 @@ describe("chord", () => {
     expect(await r.get({ timeout: 10_000 })).toBe(0);
   });
 
+  it("an owned chord: its handle (the callback's) reads PENDING to the owner as soon as it is sent; then the outcome", async () => {
+    const idle = (n: number) => t.add.s(n, 1).set({ queue: "cv-unserved" });
+    const waiting = await chord(group(idle(1), idle(2)), t.sum.s()).applyAsync({ owner: "user:7" });
+    const row = await h.app.AsyncResult.from(waiting.id, { ownedBy: ["user:7"] }).info();
+    expect(row && [row.status, row.owner, row.name, row.parentId]).toEqual([States.PENDING, "user:7", "cv.sum", row!.rootId]);
+    // Unowned: no row until the callback is sent, as before.
+    const unowned = await chord(group(idle(3)), t.sum.s()).delay();
+    expect(await h.app.AsyncResult.from(unowned.id).info()).toBeNull();
+    // The PENDING row never hides the outcome the worker writes later.
+    const done = await chord(group(t.add.s(1, 2), t.add.s(3, 4)), t.sum.s()).applyAsync({ owner: "user:7" });
+    expect(await done.get({ timeout: 10_000 })).toBe(10);
+  });
+
   it("exactly once over 50 chords of 8 members finishing together", { timeout: 120_000 }, async () => {
     const handles = await Promise.all(Array.from({ length: 50 }, () => chord(group(...Array.from({ length: 8 }, (_, i) => t.double.s(i))), t.sum.s()).delay()));
     const values = await Promise.all(handles.map((r) => r.get({ timeout: 60_000 })));

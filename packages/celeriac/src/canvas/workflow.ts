@@ -122,6 +122,10 @@ class Members {
       dispatcher: s.dispatcher,
       prepared: messageOf(stepOf(s, ids[i]!, ownerFor(s, options)), undefined, { rootId: groupId, groupId }, callback ? { chord: { id: groupId, size: ids.length } } : undefined, now),
     }));
+    // An owned chord's handle is its callback's: its PENDING row goes with the first member's (Prepared.laterSteps).
+    if (callback && options.owner !== undefined && members.length && !callback.dispatcher.task.ignoreResult) {
+      members[0]!.prepared.laterSteps = [messageOf(row.callback!, undefined, { parentId: groupId, rootId: groupId }, undefined, now).message];
+    }
     const deps: DispatchDeps = (this.signatures[0] ?? callback!).dispatcher.deps;
     const results = new GroupResult(groupId, ids.map((id, i) => this.signatures[i]!.dispatcher.handle(id)), deps);
     const send = async (onCommit: boolean) => {
