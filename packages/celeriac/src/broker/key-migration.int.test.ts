@@ -438,7 +438,7 @@ describe("a web process of the old version still sending, and a run again after 
 
 const onCluster = parseRedisUrl(REDIS_URL).kind === "cluster";
 
-// In the Cluster pass (REDIS_URL names one) the tests above ran on a Cluster already.
+// Skipped in the Cluster pass (REDIS_URL names one): the tests above ran on a Cluster already there.
 describe.skipIf(onCluster)("on a 3-master Redis Cluster", () => {
   let cluster: RedisCluster;
   let old: Harness;

@@ -171,7 +171,7 @@ export function bindTask<S extends ArgsSchema, R>(definition: TaskDefinition<S, 
   const task = definition as TaskDefinition;
   const handle = (id: string, settled?: TaskRecord): Result => new AsyncResult(id, deps.results, settled);
 
-  // An owned dispatch records its PENDING row (and its chain's later steps') once the broker has it (a
+  // An owned dispatch records its PENDING row (and its workflow's later steps') once the broker has it (a
   // failed send leaves no row behind): the owner reads it as soon as this resolves, while a worker's row,
   // written first, still wins.
   const publishNow = async ({ message, publish, laterSteps = [] }: Prepared): Promise<Result> => {

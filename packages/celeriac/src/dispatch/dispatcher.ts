@@ -13,9 +13,9 @@ export interface Prepared {
   message: TaskMessage;
   publish: PublishOptions;
   /**
-   * An owned chain's later steps, as their PENDING rows: written with this first step's own, so that every
-   * id the chain's sender was given reads as PENDING to its owner at once, not as no row until a worker
-   * sends the step.
+   * An owned chain's later steps (or an owned chord's callback, with its first member), as their PENDING
+   * rows: written with this message's own, so that every id the workflow's sender was given reads as
+   * PENDING to its owner at once, not as no row until a worker sends the step.
    */
   laterSteps?: readonly TaskMessage[];
 }

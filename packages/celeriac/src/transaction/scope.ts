@@ -16,7 +16,7 @@ export interface DeferredDispatch {
   durable: boolean;
   /** Record a PENDING TaskResult row after the commit (false for ignoreResult tasks). */
   recordPending: boolean;
-  /** An owned chain's later steps: their PENDING rows are recorded after the commit too (Prepared.laterSteps). */
+  /** An owned workflow's later steps: their PENDING rows are recorded after the commit too (Prepared.laterSteps). */
   laterSteps?: readonly TaskMessage[];
 }
 

@@ -96,11 +96,11 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
     }
   }
 
-  /** An owned chain's later steps, as PENDING rows; a failure to write them is logged (the commit stands). */
+  /** An owned workflow's later steps (Prepared.laterSteps), as PENDING rows; a failure to write them is logged (the commit stands). */
   async function recordLaterSteps(first: TaskMessage, laterSteps: readonly TaskMessage[]): Promise<void> {
     if (first.owner === undefined || !laterSteps.length) return;
     await Promise.all(laterSteps.map((step) => backend.pending(step))).catch((error: unknown) =>
-      log.error({ err: error, taskId: first.id }, "could not record a chain's later steps as PENDING; they have no row until a worker sends them"),
+      log.error({ err: error, taskId: first.id }, "could not record a workflow's later steps as PENDING; they have no row until a worker sends them"),
     );
   }
 
@@ -110,7 +110,7 @@ export function makeTransactions<Tx>(deps: TransactionDeps<Tx>) {
    */
   async function send({ message, publish, durable, recordPending, laterSteps = [] }: DeferredDispatch): Promise<void> {
     if (durable) {
-      // A durable first step is sent for sure (by the relay if not here): its chain's later steps are PENDING now.
+      // A durable first step is sent for sure (by the relay if not here): its workflow's later steps are PENDING now.
       await Promise.all([sendDurable(message, publish), recordLaterSteps(message, laterSteps)]);
       return;
     }
